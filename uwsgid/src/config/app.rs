@@ -1,0 +1,172 @@
+//! The typed, validated configuration of one app: what every other part of
+//! uwsgid reads. Produced by [`crate::config::resolve`] from ini files, the
+//! environment and the command line; serialisable so the master can hand it
+//! to its zygote and workers unchanged.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// Which protocol a listen socket speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Protocol {
+    /// The binary uwsgi protocol (`socket=`, `uwsgi-socket=`): what nginx's
+    /// `uwsgi_pass` speaks.
+    Uwsgi,
+    /// HTTP/1.1 spoken by the workers themselves (`http-socket=`, and `http=`,
+    /// which uWSGI serves through a separate router process and uwsgid does not).
+    Http,
+}
+
+/// Where a listen socket is bound.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ListenAddr {
+    /// A filesystem unix socket (a value without `:`).
+    Unix(PathBuf),
+    /// A Linux abstract unix socket (`@name`).
+    Abstract(String),
+    /// TCP: `host:port`, `:port` (all IPv4 interfaces) or `[v6]:port`.
+    /// `host` is kept as written (without brackets) and resolved at bind time.
+    Tcp { host: String, port: u16 },
+}
+
+/// One listen socket of the app, in the order the options named them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListenSpec {
+    pub protocol: Protocol,
+    pub address: ListenAddr,
+    /// The option that declared it (`socket`, `http-socket`, `http`, …), for
+    /// log lines and errors.
+    pub option: String,
+    /// The value as written, for log lines (`uwsgi socket 0 bound to UNIX address …`).
+    pub raw: String,
+}
+
+/// The resolved configuration of one app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppConfig {
+    /// The ini file this came from, if any (absolute).
+    pub ini: Option<PathBuf>,
+    /// The app's name: the `project` placeholder if set, else the ini file's
+    /// stem, else `None` (command line only).
+    pub name: Option<String>,
+
+    // Processes.
+    pub master: bool,
+    pub processes: u32,
+    pub threads: u32,
+    pub enable_threads: bool,
+    pub lazy_apps: bool,
+    pub uid: Option<String>,
+    pub gid: Option<String>,
+
+    // Python and the app.
+    /// The virtualenv (`home`, `virtualenv`, `venv`, `pyhome`).
+    pub home: Option<PathBuf>,
+    pub chdir: Option<PathBuf>,
+    /// `module` / `wsgi`: `pkg.mod` or `pkg.mod:callable`.
+    pub module: Option<String>,
+    /// `wsgi-file` / `file`.
+    pub wsgi_file: Option<PathBuf>,
+    /// The default callable name (`callable`, default `application`).
+    pub callable: String,
+    pub pythonpath: Vec<PathBuf>,
+    /// `env = KEY=VALUE` lines, in order.
+    pub env: Vec<(String, String)>,
+    pub need_app: bool,
+
+    // Sockets.
+    pub sockets: Vec<ListenSpec>,
+    /// listen(2) backlog.
+    pub listen: u32,
+    pub chown_socket: Option<String>,
+    /// Permission bits for unix sockets (`chmod-socket`), e.g. `0o664`.
+    pub chmod_socket: Option<u32>,
+    /// Largest uwsgi vars block / HTTP request head, in bytes.
+    pub buffer_size: usize,
+    /// Bodies above this many bytes are buffered completely (to a temporary
+    /// file) before the app is called; 0 = off.
+    pub post_buffering: u64,
+    /// Seconds a socket read or write may stall.
+    pub socket_timeout: u64,
+
+    // Files and logging.
+    pub pidfile: Option<PathBuf>,
+    pub daemonize: Option<PathBuf>,
+    pub logto: Option<PathBuf>,
+    pub vacuum: bool,
+    pub memory_report: bool,
+    pub stats: Option<String>,
+    pub touch_reload: Vec<PathBuf>,
+
+    // Worker life cycle.
+    pub max_requests: u64,
+    pub min_worker_lifetime: u64,
+    pub harakiri: u64,
+    pub harakiri_verbose: bool,
+    pub harakiri_graceful_timeout: u64,
+    pub harakiri_graceful_signal: i32,
+    /// Seconds the old generation gets to finish on reload and stop.
+    pub reload_mercy: Option<u64>,
+    pub worker_reload_mercy: u64,
+    /// Bytes (the ini gives MiB).
+    pub reload_on_as: Option<u64>,
+    /// Bytes (the ini gives MiB).
+    pub reload_on_rss: Option<u64>,
+    /// Bytes (the ini gives MiB).
+    pub limit_as: Option<u64>,
+    pub die_on_term: bool,
+}
+
+impl Default for AppConfig {
+    /// uWSGI's defaults (`uwsgi_init_default`), where uwsgid implements the option.
+    fn default() -> Self {
+        AppConfig {
+            ini: None,
+            name: None,
+            master: false,
+            processes: 1,
+            threads: 1,
+            enable_threads: true,
+            lazy_apps: false,
+            uid: None,
+            gid: None,
+            home: None,
+            chdir: None,
+            module: None,
+            wsgi_file: None,
+            callable: "application".to_string(),
+            pythonpath: Vec::new(),
+            env: Vec::new(),
+            need_app: true,
+            sockets: Vec::new(),
+            listen: 100,
+            chown_socket: None,
+            chmod_socket: None,
+            buffer_size: 4096,
+            post_buffering: 0,
+            socket_timeout: 4,
+            pidfile: None,
+            daemonize: None,
+            logto: None,
+            vacuum: false,
+            memory_report: false,
+            stats: None,
+            touch_reload: Vec::new(),
+            max_requests: 0,
+            min_worker_lifetime: 10,
+            harakiri: 0,
+            harakiri_verbose: false,
+            harakiri_graceful_timeout: 0,
+            harakiri_graceful_signal: libc::SIGTERM,
+            reload_mercy: None,
+            worker_reload_mercy: 60,
+            reload_on_as: None,
+            reload_on_rss: None,
+            limit_as: None,
+            die_on_term: false,
+        }
+    }
+}

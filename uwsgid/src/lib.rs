@@ -1,0 +1,15 @@
+//! uwsgid: an application server and process supervisor for Python WSGI
+//! apps that runs existing `uwsgi.ini` files unchanged.
+//!
+//! The crate is organised as the process tree it runs (see
+//! `docs/architecture.md`):
+//! - [`config`]: ini files, environment and command line into an `AppConfig`;
+//! - [`master`]: one app: binds its sockets and supervises its workers;
+//! - [`worker`]: one worker process: embedded CPython serving WSGI;
+//! - [`protocol`]: the wire formats the workers speak (HTTP, uwsgi).
+
+pub mod config;
+pub mod protocol;
+pub mod worker;
+pub mod master;
+pub mod cli;
