@@ -5,11 +5,14 @@
 //! `docs/architecture.md`):
 //! - [`config`]: ini files, environment and command line into an `AppConfig`;
 //! - [`master`]: one app: binds its sockets and supervises its workers;
+//! - [`zygote`]: imports the app once and forks workers;
 //! - [`worker`]: one worker process: embedded CPython serving WSGI;
-//! - [`protocol`]: the wire formats the workers speak (HTTP, uwsgi).
+//! - [`protocol`]: the wire formats the workers speak (uwsgi; HTTP is hyper's).
 
+pub mod check_config;
+pub mod cli;
 pub mod config;
+pub mod master;
 pub mod protocol;
 pub mod worker;
-pub mod master;
-pub mod cli;
+pub mod zygote;

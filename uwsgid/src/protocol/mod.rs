@@ -1,1 +1,3 @@
-//! placeholder
+//! Wire formats the workers speak. Pure: no sockets, no Python.
+
+pub mod uwsgi;

@@ -1,0 +1,1 @@
+//! The uwsgi binary protocol codec.
