@@ -23,13 +23,20 @@ impl Response {
     /// The first value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Every value of header `name` (case-insensitive).
     pub fn header_all(&self, name: &str) -> Vec<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().filter(|(n, _)| *n == name).map(|(_, v)| v.as_str()).collect()
+        self.headers
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// The body as text (lossy UTF-8).
@@ -59,7 +66,11 @@ pub struct Curl {
 
 impl Curl {
     pub fn new(url: impl Into<String>) -> Curl {
-        Curl { url: url.into(), args: Vec::new(), timeout: DEFAULT_TIMEOUT }
+        Curl {
+            url: url.into(),
+            args: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+        }
     }
 
     /// Any curl argument.
@@ -107,7 +118,8 @@ impl Curl {
 
     /// A JSON body with its content type.
     pub fn json(self, body: &serde_json::Value) -> Self {
-        self.header("Content-Type", "application/json").data(&body.to_string())
+        self.header("Content-Type", "application/json")
+            .data(&body.to_string())
     }
 
     /// Follow redirects (`-L`).
@@ -156,7 +168,11 @@ impl Curl {
         let head = std::fs::read(&head_file).context("curl wrote no headers")?;
         let body = std::fs::read(&body_file).unwrap_or_default();
         let (status, headers) = parse_last_head(&String::from_utf8_lossy(&head))?;
-        Ok(Response { status, headers, body })
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
     }
 }
 

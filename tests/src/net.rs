@@ -9,5 +9,8 @@ use anyhow::{Context, Result};
 pub fn free_port() -> Result<u16> {
     let listener =
         TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("cannot bind 127.0.0.1:0")?;
-    Ok(listener.local_addr().context("cannot read the bound address")?.port())
+    Ok(listener
+        .local_addr()
+        .context("cannot read the bound address")?
+        .port())
 }

@@ -76,7 +76,9 @@ impl Nginx {
             if let Err(err) = server.ensure_running() {
                 return Some(Err(err));
             }
-            TcpStream::connect_timeout(&addr, Duration::from_millis(200)).ok().map(|_| Ok(()))
+            TcpStream::connect_timeout(&addr, Duration::from_millis(200))
+                .ok()
+                .map(|_| Ok(()))
         });
         if let Err(err) = listening.and_then(|r| r) {
             let errors = std::fs::read_to_string(root.join("error.log")).unwrap_or_default();

@@ -34,8 +34,14 @@ fn existing(path: PathBuf) -> PathBuf {
 /// binary is `target/debug/deps/e2e-HASH`.
 fn profile_dir() -> Result<PathBuf> {
     let exe = std::env::current_exe().context("cannot find the test executable")?;
-    let deps = exe.parent().context("test executable has no parent directory")?;
-    let profile = if deps.ends_with("deps") { deps.parent() } else { Some(deps) };
+    let deps = exe
+        .parent()
+        .context("test executable has no parent directory")?;
+    let profile = if deps.ends_with("deps") {
+        deps.parent()
+    } else {
+        Some(deps)
+    };
     profile
         .map(Path::to_path_buf)
         .with_context(|| format!("cannot find the target directory above {}", exe.display()))

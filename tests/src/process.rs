@@ -69,12 +69,14 @@ impl ServerBuilder {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        self.args.extend(args.into_iter().map(|a| a.as_ref().to_os_string()));
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_os_string()));
         self
     }
 
     pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
-        self.envs.push((key.as_ref().to_os_string(), value.as_ref().to_os_string()));
+        self.envs
+            .push((key.as_ref().to_os_string(), value.as_ref().to_os_string()));
         self
     }
 
@@ -164,11 +166,9 @@ impl Server {
     pub fn ensure_running(&mut self) -> Result<()> {
         match self.try_wait()? {
             None => Ok(()),
-            Some(status) => anyhow::bail!(
-                "{} exited ({status}); log:\n{}",
-                self.command,
-                self.log()
-            ),
+            Some(status) => {
+                anyhow::bail!("{} exited ({status}); log:\n{}", self.command, self.log())
+            }
         }
     }
 
@@ -224,7 +224,11 @@ impl Drop for Server {
     fn drop(&mut self) {
         let result = self.stop();
         if std::thread::panicking() {
-            eprintln!("--- log of {} ---\n{}--- end of log ---", self.command, self.log());
+            eprintln!(
+                "--- log of {} ---\n{}--- end of log ---",
+                self.command,
+                self.log()
+            );
         }
         if let Err(err) = result {
             eprintln!("uwsgid-e2e: stopping {}: {err:#}", self.command);
@@ -279,8 +283,10 @@ mod tests {
     fn sigterm_ignored_means_sigkill_after_the_deadline() {
         let dir = TestDir::new().expect("temp dir");
         let pids = dir.join("pids");
-        let script =
-            format!("trap '' TERM; echo $$ > {}; while :; do sleep 1; done", pids.display());
+        let script = format!(
+            "trap '' TERM; echo $$ > {}; while :; do sleep 1; done",
+            pids.display()
+        );
         let mut server = ServerBuilder::new("/bin/sh", dir.join("log"))
             .args(["-c", &script])
             .stop_timeout(Duration::from_millis(300))
@@ -316,6 +322,9 @@ mod tests {
         let err = wait_for_log(&mut server, "never printed", Duration::from_secs(30))
             .expect_err("the process exits first");
         assert!(started.elapsed() < Duration::from_secs(10));
-        assert!(format!("{err:#}").contains("bye"), "the error shows the log: {err:#}");
+        assert!(
+            format!("{err:#}").contains("bye"),
+            "the error shows the log: {err:#}"
+        );
     }
 }

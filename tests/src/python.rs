@@ -24,7 +24,11 @@ pub struct Python {
 impl Python {
     /// The script `source` (run as `python -c`).
     pub fn script(source: impl Into<String>) -> Python {
-        Python { source: source.into(), args: Vec::new(), timeout: crate::DEFAULT_TIMEOUT }
+        Python {
+            source: source.into(),
+            args: Vec::new(),
+            timeout: crate::DEFAULT_TIMEOUT,
+        }
     }
 
     /// An argument, visible as `sys.argv[1..]`.

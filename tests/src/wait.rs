@@ -70,7 +70,9 @@ fn http_answers(port: u16) -> bool {
         return false;
     };
     let request = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    if stream.set_read_timeout(Some(Duration::from_secs(1))).is_err()
+    if stream
+        .set_read_timeout(Some(Duration::from_secs(1)))
+        .is_err()
         || stream.write_all(request).is_err()
     {
         return false;

@@ -17,7 +17,10 @@ pub struct ProcId {
 impl ProcId {
     /// The process now running as `pid`, if any.
     pub fn of(pid: i32) -> Option<ProcId> {
-        stat(pid).map(|s| ProcId { pid, start_time: s.start_time })
+        stat(pid).map(|s| ProcId {
+            pid,
+            start_time: s.start_time,
+        })
     }
 
     /// Whether this very process still runs (zombies count as gone).
@@ -78,7 +81,10 @@ pub fn descendants(root: i32) -> Vec<ProcId> {
     while let Some(parent) = frontier.pop() {
         for (pid, s) in &table {
             if s.ppid == parent && !found.iter().any(|p| p.pid == *pid) {
-                found.push(ProcId { pid: *pid, start_time: s.start_time });
+                found.push(ProcId {
+                    pid: *pid,
+                    start_time: s.start_time,
+                });
                 frontier.push(*pid);
             }
         }
@@ -92,6 +98,9 @@ pub fn process_group(pgrp: i32) -> Vec<ProcId> {
         .into_iter()
         .filter_map(|pid| Some((pid, stat(pid)?)))
         .filter(|(_, s)| s.pgrp == pgrp && s.state != 'Z')
-        .map(|(pid, s)| ProcId { pid, start_time: s.start_time })
+        .map(|(pid, s)| ProcId {
+            pid,
+            start_time: s.start_time,
+        })
         .collect()
 }
