@@ -6,9 +6,11 @@
 //! - [`errors`]: app exceptions and apps that do not import;
 //! - [`workers`]: requests spread over processes; idle keep-alive
 //!   connections pin no worker;
-//! - [`venv`]: `home=` runs the app inside the virtualenv.
+//! - [`venv`]: `home=` runs the app inside the virtualenv;
+//! - [`nginx`]: the same app behind nginx (`uwsgi_pass`, `proxy_pass`).
 
 mod errors;
+mod nginx;
 mod validator;
 mod venv;
 mod workers;

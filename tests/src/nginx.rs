@@ -116,3 +116,42 @@ fn config(root: &Path, port: u16, location: &str) -> String {
          location / {{\n{location}\n    }}\n  }}\n}}\n"
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Nginx;
+    use crate::dir::TestDir;
+    use crate::net::free_port;
+    use crate::process::ServerBuilder;
+    use crate::wait::wait_until;
+
+    /// The generated configuration works: nginx proxies to Python's
+    /// http.server serving a file of the test directory.
+    #[test]
+    fn proxy_pass_reaches_the_upstream() {
+        let dir = TestDir::new().expect("temp dir");
+        dir.write("www/hello.txt", "hello through nginx\n")
+            .expect("write");
+        let port = free_port().expect("port");
+        let _upstream = ServerBuilder::new("python3", dir.join("upstream.log"))
+            .args([
+                "-m",
+                "http.server",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+            ])
+            .current_dir(dir.join("www"))
+            .start()
+            .expect("http.server starts");
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        wait_until("http.server", crate::DEFAULT_TIMEOUT, || {
+            std::net::TcpStream::connect(addr).ok()
+        })
+        .expect("http.server listens");
+        let nginx = Nginx::proxy_pass(&dir, &format!("http://127.0.0.1:{port}")).expect("nginx");
+        let response = nginx.curl("/hello.txt").run().expect("GET");
+        assert_eq!(response.status, 200);
+        assert_eq!(response.text(), "hello through nginx\n");
+    }
+}
