@@ -26,5 +26,7 @@ pub struct ConfigError(pub String);
 /// `UWSGI_*` environment variables, then the arguments in order, `--ini`
 /// files spliced in where they appear.
 pub fn load_from_args(_args: &[OsString]) -> Result<Loaded, ConfigError> {
-    Err(ConfigError("the configuration engine is not implemented yet".into()))
+    Err(ConfigError(
+        "the configuration engine is not implemented yet".into(),
+    ))
 }
