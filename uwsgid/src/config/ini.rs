@@ -172,7 +172,7 @@ mod tests {
     fn header_drops_last_char_unconditionally() {
         let t = "[uwsgi] ; x\na = 1\n";
         assert_eq!(section_entries(&lines(t), "uwsgi"), (vec![], false));
-        assert_eq!(entries(t, "uwsgi] ;"), kv(&[("a", "1")]));
+        assert_eq!(entries(t, "uwsgi] ; "), kv(&[("a", "1")]));
         assert_eq!(entries("[uwsgi\na=1", "uwsg"), kv(&[("a", "1")]));
     }
 

@@ -59,7 +59,8 @@ pub fn resolve(mut raw: RawConfig, ctx: &Context) -> Resolution {
                 "option `{}` ({}) is a uWSGI option uwsgid does not implement; ignored",
                 opt.key, opt.origin
             )),
-            None if super::load::is_logic_key(&opt.key) || placeholders.contains(&opt.key) => {}
+            // `project` names the app (see `finish`), as uWSGI's docs use it.
+            None if super::load::is_logic_key(&opt.key) || placeholders.contains(&opt.key) || opt.key == "project" => {}
             None => r.unknown(opt, raw.strict),
         }
     }
@@ -72,7 +73,7 @@ impl Resolver {
             origin: opt.origin.clone(),
             option: opt.key.clone(),
             value: opt.value.clone(),
-            reason,
+            reason: reason + unexpanded_hint(&opt.value),
         });
     }
 
@@ -241,7 +242,20 @@ impl Resolver {
             .get(name)
             .cloned()
             .unwrap_or((Origin::Arg { index: 0 }, String::new()));
+        let reason = reason + unexpanded_hint(&value);
         self.errors.push(ConfigError::InvalidValue { origin, option: name.into(), value, reason });
+    }
+}
+
+/// Why a value may still hold `$(…)` or `%(…)`: the lookup failed, and
+/// uWSGI's rule is to leave the reference as written.
+fn unexpanded_hint(value: &str) -> &'static str {
+    if value.contains("$(") {
+        " ($(VAR) stays as written when the environment variable is not set)"
+    } else if value.contains("%(") {
+        " (%(name) stays as written when no option or placeholder has that name)"
+    } else {
+        ""
     }
 }
 

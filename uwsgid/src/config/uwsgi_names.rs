@@ -166,9 +166,32 @@ wsgi-env-behavior wsgi-env-behaviour wsgi-file wsgi-lite wsgi-strict xml xmlconf
 zerg-fallback zerg-pool zerg-server zergpool
 ";
 
+/// Options of plugins the pip build leaves out (PCRE routing and
+/// `static-expires`, tuntap, perl/ruby, json/ldap configuration) and of
+/// uWSGI 2.1 (`else`), which real configurations use.
+const EXTRA: &str = "
+alarm-log else error-route error-route-host error-route-if error-route-if-not error-route-label
+error-route-qs error-route-referer error-route-remote-addr error-route-remote-user
+error-route-run error-route-status error-route-uri error-route-user-agent final-route
+final-route-host final-route-if final-route-if-not final-route-label final-route-qs
+final-route-referer final-route-remote-addr final-route-remote-user final-route-run
+final-route-status final-route-uri final-route-user-agent js json ldap ldap-schema
+ldap-schema-ldif log-alarm log-drain log-filter log-req-drain log-req-filter log-req-route
+log-route not-alarm-log not-log-alarm psgi rack response-route response-route-host
+response-route-if response-route-if-not response-route-label response-route-qs
+response-route-referer response-route-remote-addr response-route-remote-user response-route-run
+response-route-status response-route-uri response-route-user-agent route route-host route-if
+route-if-not route-label route-qs route-referer route-remote-addr route-remote-user route-run
+route-status route-uri route-user-agent router-list routers-list static-expires
+static-expires-mtime static-expires-path-info static-expires-path-info-mtime static-expires-uri
+static-expires-uri-mtime tuntap-device tuntap-device-rule tuntap-router
+tuntap-router-firewall-in tuntap-router-firewall-out tuntap-router-route tuntap-router-stats
+tuntap-use-credentials
+";
+
 /// Every uWSGI option name.
 pub fn all() -> impl Iterator<Item = &'static str> {
-    NAMES.split_ascii_whitespace()
+    NAMES.split_ascii_whitespace().chain(EXTRA.split_ascii_whitespace())
 }
 
 /// Whether `name` is an option of uWSGI.
@@ -182,10 +205,11 @@ mod tests {
 
     #[test]
     fn table_is_sorted_and_complete_enough() {
-        let names: Vec<_> = all().collect();
+        let names: Vec<_> = NAMES.split_ascii_whitespace().collect();
         assert!(names.len() > 900);
+        assert!(!EXTRA.split_ascii_whitespace().any(|e| names.contains(&e)));
         assert!(names.windows(2).all(|w| w[0] < w[1]));
-        for n in ["processes", "workers", "module", "wsgi-file", "http", "stats-server", "cheaper"] {
+        for n in ["processes", "workers", "module", "wsgi-file", "http", "stats-server", "cheaper", "route-if"] {
             assert!(is_uwsgi_option(n), "{n}");
         }
         assert!(!is_uwsgi_option("max_requests"));
