@@ -26,7 +26,11 @@ use crate::config;
 pub fn run(args: &[OsString]) -> ExitCode {
     let json = args.iter().any(|a| a == "--json");
     let r = config::check_from_args(&config_args(args));
-    let errors: Vec<String> = r.errors.iter().flat_map(config::ConfigError::messages).collect();
+    let errors: Vec<String> = r
+        .errors
+        .iter()
+        .flat_map(config::ConfigError::messages)
+        .collect();
     if json {
         let out = serde_json::json!({
             "options": r.options,
@@ -43,7 +47,11 @@ pub fn run(args: &[OsString]) -> ExitCode {
     for e in &errors {
         eprintln!("uwsgid: error: {e}");
     }
-    if errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 /// The arguments as the configuration engine reads them: the file after
@@ -100,7 +108,13 @@ mod tests {
     #[test]
     fn file_after_check_config_becomes_ini() {
         assert_eq!(
-            config_args(&os(&["--check-config", "a.ini:dev", "--json", "--processes", "3"])),
+            config_args(&os(&[
+                "--check-config",
+                "a.ini:dev",
+                "--json",
+                "--processes",
+                "3"
+            ])),
             os(&["--ini", "a.ini:dev", "--processes", "3"])
         );
         assert_eq!(

@@ -45,9 +45,13 @@ pub fn push_args(loader: &mut Loader<'_>, args: &[OsString]) -> Result<(), Confi
         } else if let Some(short) = arg.strip_prefix('-').filter(|s| !s.is_empty()) {
             let mut chars = short.chars();
             let c = chars.next().unwrap_or('-');
-            let name = options::short(c).ok_or_else(|| ConfigError::Usage(format!("unknown option '-{c}'")))?;
+            let name = options::short(c)
+                .ok_or_else(|| ConfigError::Usage(format!("unknown option '-{c}'")))?;
             let rest = chars.as_str();
-            (name.to_string(), (!rest.is_empty()).then(|| rest.trim_start_matches('=').to_string()))
+            (
+                name.to_string(),
+                (!rest.is_empty()).then(|| rest.trim_start_matches('=').to_string()),
+            )
         } else if is_ini_arg(arg) {
             loader.push(RawOption::new("ini", arg, origin));
             continue;
@@ -66,17 +70,26 @@ pub fn push_args(loader: &mut Loader<'_>, args: &[OsString]) -> Result<(), Confi
                     i += 1;
                     (v.to_string(), false)
                 }
-                None => return Err(ConfigError::Usage(format!("option '--{name}' needs a value"))),
-            },
-            (None, ArgKind::Optional) => match next.filter(|v| !v.starts_with('-') && !is_ini_arg(v)) {
-                Some(v) => {
-                    i += 1;
-                    (v.to_string(), false)
+                None => {
+                    return Err(ConfigError::Usage(format!(
+                        "option '--{name}' needs a value"
+                    )));
                 }
-                None => (String::new(), true),
             },
+            (None, ArgKind::Optional) => {
+                match next.filter(|v| !v.starts_with('-') && !is_ini_arg(v)) {
+                    Some(v) => {
+                        i += 1;
+                        (v.to_string(), false)
+                    }
+                    None => (String::new(), true),
+                }
+            }
         };
-        loader.push(RawOption { flag, ..RawOption::new(name, value, origin) });
+        loader.push(RawOption {
+            flag,
+            ..RawOption::new(name, value, origin)
+        });
     }
     Ok(())
 }
@@ -98,6 +111,7 @@ fn arg_kind(name: &str) -> Option<ArgKind> {
 }
 
 fn unknown(name: &str) -> ConfigError {
-    let hint = suggest::nearest(name).map_or_else(String::new, |s| format!(" (did you mean '--{s}'?)"));
+    let hint =
+        suggest::nearest(name).map_or_else(String::new, |s| format!(" (did you mean '--{s}'?)"));
     ConfigError::Usage(format!("unknown option '--{name}'{hint}"))
 }

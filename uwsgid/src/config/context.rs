@@ -60,7 +60,10 @@ impl Context {
 
     /// `getenv`: the first value of `name`.
     pub fn getenv(&self, name: &str) -> Option<&str> {
-        self.env.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.env
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Resolves a path the way uWSGI's `open()` does: relative to the cwd.

@@ -51,7 +51,11 @@ fn next_ref(s: &str, sym: u8, from: usize) -> Option<(usize, usize, usize)> {
 
 /// One pass over one value. Returns the new value and whether it stopped at
 /// the loop limit.
-pub fn expand_value(value: &str, sym: u8, hook: &mut dyn FnMut(&str) -> Option<String>) -> (String, bool) {
+pub fn expand_value(
+    value: &str,
+    sym: u8,
+    hook: &mut dyn FnMut(&str) -> Option<String>,
+) -> (String, bool) {
     let mut s = value.to_string();
     let mut from = 0;
     let mut count = 0;
@@ -91,7 +95,9 @@ pub fn env_lookup(ctx: &Context, key: &str) -> Option<String> {
 /// (`http://`, `exec://`, …) are not supported and stay literal.
 pub fn file_lookup(ctx: &Context, key: &str) -> Result<String, String> {
     if key.contains("://") {
-        return Err(format!("@({key}): uwsgid reads plain files only, not uWSGI's schemes"));
+        return Err(format!(
+            "@({key}): uwsgid reads plain files only, not uWSGI's schemes"
+        ));
     }
     let bytes = std::fs::read(ctx.path(key)).map_err(|e| format!("@({key}): cannot read: {e}"))?;
     let mut s = String::from_utf8_lossy(&bytes).into_owned();
@@ -115,10 +121,9 @@ fn strtoll(s: &str) -> i64 {
         Some(b'+') => (false, &t[1..]),
         _ => (false, t),
     };
-    let n = d
-        .bytes()
-        .take_while(u8::is_ascii_digit)
-        .fold(0i64, |a, c| a.saturating_mul(10).saturating_add(i64::from(c - b'0')));
+    let n = d.bytes().take_while(u8::is_ascii_digit).fold(0i64, |a, c| {
+        a.saturating_mul(10).saturating_add(i64::from(c - b'0'))
+    });
     if neg { n.wrapping_neg() } else { n }
 }
 
@@ -143,10 +148,22 @@ pub fn placeholder(opts: &[RawOption], key: &str, used: &mut BTreeSet<String>) -
     let mut cur: Option<String> = None;
     for tok in key.split(' ').filter(|t| !t.is_empty()) {
         let value = match tok {
-            "+" => { op = Op::Sum; continue; }
-            "-" => { op = Op::Sub; continue; }
-            "*" => { op = Op::Mul; continue; }
-            "/" => { op = Op::Div; continue; }
+            "+" => {
+                op = Op::Sum;
+                continue;
+            }
+            "-" => {
+                op = Op::Sub;
+                continue;
+            }
+            "*" => {
+                op = Op::Mul;
+                continue;
+            }
+            "/" => {
+                op = Op::Div;
+                continue;
+            }
             "++" | "--" => {
                 let delta = if tok == "++" { 1 } else { -1 };
                 cur = cur.map(|c| strtoll(&c).wrapping_add(delta).to_string());
@@ -175,35 +192,39 @@ pub fn placeholder(opts: &[RawOption], key: &str, used: &mut BTreeSet<String>) -
 
 /// Runs the `$`, `@` and `%` passes over every option not yet applied.
 /// Returns the names looked up as placeholders.
-pub fn expand_all(opts: &mut [RawOption], ctx: &Context, warnings: &mut Vec<Warning>) -> BTreeSet<String> {
+pub fn expand_all(
+    opts: &mut [RawOption],
+    ctx: &Context,
+    warnings: &mut Vec<Warning>,
+) -> BTreeSet<String> {
     let mut used = BTreeSet::new();
-    for i in 0..opts.len() {
-        if opts[i].configured {
-            continue;
-        }
-        let (v, looped) = expand_value(&opts[i].value, b'$', &mut |k| env_lookup(ctx, k));
-        warn_loop(looped, &opts[i], "$", warnings);
-        opts[i].value = v;
+    for o in opts.iter_mut().filter(|o| !o.configured) {
+        let (v, looped) = expand_value(&o.value, b'$', &mut |k| env_lookup(ctx, k));
+        warn_loop(looped, o, "$", warnings);
+        o.value = v;
     }
-    for i in 0..opts.len() {
-        if opts[i].configured {
-            continue;
-        }
+    for o in opts.iter_mut().filter(|o| !o.configured) {
         let mut errs = Vec::new();
-        let (v, looped) = expand_value(&opts[i].value, b'@', &mut |k| {
+        let (v, looped) = expand_value(&o.value, b'@', &mut |k| {
             file_lookup(ctx, k).map_err(|e| errs.push(e)).ok()
         });
         for e in errs {
-            warnings.push(Warning(format!("{}: option '{}': {e}; left as written", opts[i].origin, opts[i].key)));
+            warnings.push(Warning(format!(
+                "{}: option '{}': {e}; left as written",
+                o.origin, o.key
+            )));
         }
-        warn_loop(looped, &opts[i], "@", warnings);
-        opts[i].value = v;
+        warn_loop(looped, o, "@", warnings);
+        o.value = v;
     }
+    // The `%` pass reads the other options while rewriting one, hence indices.
     for i in 0..opts.len() {
         if opts[i].configured {
             continue;
         }
-        let (v, looped) = expand_value(&opts[i].value, b'%', &mut |k| placeholder(opts, k, &mut used));
+        let (v, looped) = expand_value(&opts[i].value, b'%', &mut |k| {
+            placeholder(opts, k, &mut used)
+        });
         warn_loop(looped, &opts[i], "%", warnings);
         opts[i].value = v;
     }
@@ -226,7 +247,12 @@ pub fn referenced_names(opts: &[RawOption]) -> BTreeSet<String> {
     for o in opts {
         let mut from = 0;
         while let Some((_, key, end)) = next_ref(&o.value, b'%', from) {
-            names.extend(o.value[key..end].split(' ').filter(|t| !t.is_empty()).map(str::to_string));
+            names.extend(
+                o.value[key..end]
+                    .split(' ')
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string),
+            );
             from = key;
         }
     }

@@ -53,7 +53,10 @@ fn classify(raw: &str) -> Line<'_> {
             Line::Section(&name[..cut])
         }
         Some(_) => match line.split_once('=') {
-            Some((k, v)) => Line::Entry(k.trim_end_matches([' ', '\t', '\r']), trim(strip_inline_comment(v))),
+            Some((k, v)) => Line::Entry(
+                k.trim_end_matches([' ', '\t', '\r']),
+                trim(strip_inline_comment(v)),
+            ),
             None => Line::Entry(line, ""),
         },
     }
@@ -83,7 +86,11 @@ pub fn section_entries(lines: &[(usize, String)], section: &str) -> (Vec<IniLine
             Line::Entry(k, v) => {
                 if current == section {
                     found = true;
-                    out.push(IniLine { line: *n, key: k.to_string(), value: v.to_string() });
+                    out.push(IniLine {
+                        line: *n,
+                        key: k.to_string(),
+                        value: v.to_string(),
+                    });
                 }
             }
         }
@@ -98,7 +105,10 @@ pub fn section_entries(lines: &[(usize, String)], section: &str) -> (Vec<IniLine
 pub fn decode(bytes: &[u8], file: &Arc<str>) -> Result<(String, Vec<Warning>), ConfigError> {
     if let Some(pos) = bytes.iter().position(|b| *b == 0) {
         return Err(ConfigError::Syntax {
-            origin: Origin::Ini { file: file.clone(), line: line_of(bytes, pos) },
+            origin: Origin::Ini {
+                file: file.clone(),
+                line: line_of(bytes, pos),
+            },
             message: "binary data (a NUL byte): this is not an ini file".into(),
         });
     }
@@ -123,14 +133,18 @@ fn line_of(bytes: &[u8], pos: usize) -> usize {
 pub fn check_conflict_markers(text: &str, file: &Arc<str>) -> Result<(), ConfigError> {
     for (i, raw) in text.split('\n').enumerate() {
         let line = trim(raw);
-        let marker = ["<<<<<<<", ">>>>>>>", "|||||||"]
-            .iter()
-            .any(|m| line.starts_with(m) && line[m.len()..].chars().next().is_none_or(|c| c == ' '))
-            || line == "=======";
+        let marker = ["<<<<<<<", ">>>>>>>", "|||||||"].iter().any(|m| {
+            line.starts_with(m) && line[m.len()..].chars().next().is_none_or(|c| c == ' ')
+        }) || line == "=======";
         if marker {
             return Err(ConfigError::Syntax {
-                origin: Origin::Ini { file: file.clone(), line: i + 1 },
-                message: format!("unresolved git conflict marker '{line}': resolve the merge first"),
+                origin: Origin::Ini {
+                    file: file.clone(),
+                    line: i + 1,
+                },
+                message: format!(
+                    "unresolved git conflict marker '{line}': resolve the merge first"
+                ),
             });
         }
     }
@@ -142,7 +156,10 @@ mod tests {
     use super::*;
 
     fn lines(t: &str) -> Vec<(usize, String)> {
-        t.split('\n').enumerate().map(|(i, l)| (i + 1, l.to_string())).collect()
+        t.split('\n')
+            .enumerate()
+            .map(|(i, l)| (i + 1, l.to_string()))
+            .collect()
     }
 
     fn entries(t: &str, section: &str) -> Vec<(String, String)> {
@@ -154,7 +171,10 @@ mod tests {
     }
 
     fn kv(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -162,7 +182,14 @@ mod tests {
         let t = "top = 1\n[uwsgi]\n  a = 1 \r\n; c\n  # c\nb==2\nbare\n  key\t=\tv  v\t\nA = x\n[other]\nc = 3\n[uwsgi]\nd = 4\n";
         assert_eq!(
             entries(t, "uwsgi"),
-            kv(&[("a", "1"), ("b", "=2"), ("bare", ""), ("key", "v  v"), ("A", "x"), ("d", "4")])
+            kv(&[
+                ("a", "1"),
+                ("b", "=2"),
+                ("bare", ""),
+                ("key", "v  v"),
+                ("A", "x"),
+                ("d", "4")
+            ])
         );
         assert_eq!(entries(t, "other"), kv(&[("c", "3")]));
         assert_eq!(entries(t, ""), kv(&[("top", "1")]));
@@ -181,7 +208,14 @@ mod tests {
         let t = "[uwsgi]\nprocesses = 2 # workers\nmaster = false # x\nlog = a#b;c\nx = y\t; z\ny = # only\nq = 'a # b'\n";
         assert_eq!(
             entries(t, "uwsgi"),
-            kv(&[("processes", "2"), ("master", "false"), ("log", "a#b;c"), ("x", "y"), ("y", ""), ("q", "'a")])
+            kv(&[
+                ("processes", "2"),
+                ("master", "false"),
+                ("log", "a#b;c"),
+                ("x", "y"),
+                ("y", ""),
+                ("q", "'a")
+            ])
         );
     }
 
@@ -194,7 +228,10 @@ mod tests {
     #[test]
     fn decoding() {
         let f: Arc<str> = Arc::from("x.ini");
-        assert_eq!(decode(b"\xef\xbb\xbf[uwsgi]\n", &f).map(|d| d.0).ok(), Some("[uwsgi]\n".into()));
+        assert_eq!(
+            decode(b"\xef\xbb\xbf[uwsgi]\n", &f).map(|d| d.0).ok(),
+            Some("[uwsgi]\n".into())
+        );
         let (t, w) = decode(b"a=1\nb=\xff\n", &f).expect("lossy");
         assert_eq!(t, "a=1\nb=\u{fffd}\n");
         assert!(w[0].0.starts_with("x.ini:2: invalid UTF-8"));
@@ -207,7 +244,10 @@ mod tests {
         let f: Arc<str> = Arc::from("x.ini");
         assert!(check_conflict_markers("a=1\n<<<<<<< HEAD\nb=1\n=======\n", &f).is_err());
         let err = check_conflict_markers("a=1\n=======\n", &f).expect_err("marker");
-        assert!(err.to_string().starts_with("x.ini:2: unresolved git conflict marker"));
+        assert!(
+            err.to_string()
+                .starts_with("x.ini:2: unresolved git conflict marker")
+        );
         assert!(check_conflict_markers("a = <<<<<<<\nb=======\n", &f).is_ok());
     }
 }

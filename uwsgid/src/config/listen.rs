@@ -22,7 +22,9 @@ pub fn parse_addr(value: &str) -> Result<ListenAddr, String> {
     }
     if value.starts_with('/') || !value.contains(':') {
         if value.len() > MAX_UNIX_PATH {
-            return Err(format!("unix socket path longer than {MAX_UNIX_PATH} bytes"));
+            return Err(format!(
+                "unix socket path longer than {MAX_UNIX_PATH} bytes"
+            ));
         }
         return Ok(ListenAddr::Unix(PathBuf::from(value)));
     }
@@ -47,8 +49,15 @@ fn parse_tcp(value: &str) -> Result<ListenAddr, String> {
         .parse()
         .map_err(|_| format!("expected host:port with a port number 0-65535, got port '{port}'"))?;
     // `:port` and `*:port` listen on every IPv4 interface (INADDR_ANY).
-    let host = if host.is_empty() || host == "*" { "0.0.0.0" } else { host };
-    Ok(ListenAddr::Tcp { host: host.to_string(), port })
+    let host = if host.is_empty() || host == "*" {
+        "0.0.0.0"
+    } else {
+        host
+    };
+    Ok(ListenAddr::Tcp {
+        host: host.to_string(),
+        port,
+    })
 }
 
 #[cfg(test)]
@@ -56,25 +65,45 @@ mod tests {
     use super::*;
 
     fn tcp(host: &str, port: u16) -> ListenAddr {
-        ListenAddr::Tcp { host: host.into(), port }
+        ListenAddr::Tcp {
+            host: host.into(),
+            port,
+        }
     }
 
     #[test]
     fn addresses() {
-        assert_eq!(parse_addr("/run/uwsgi/a.sock"), Ok(ListenAddr::Unix("/run/uwsgi/a.sock".into())));
-        assert_eq!(parse_addr("relative.sock"), Ok(ListenAddr::Unix("relative.sock".into())));
+        assert_eq!(
+            parse_addr("/run/uwsgi/a.sock"),
+            Ok(ListenAddr::Unix("/run/uwsgi/a.sock".into()))
+        );
+        assert_eq!(
+            parse_addr("relative.sock"),
+            Ok(ListenAddr::Unix("relative.sock".into()))
+        );
         assert_eq!(parse_addr("@abs"), Ok(ListenAddr::Abstract("abs".into())));
         assert_eq!(parse_addr(":8000"), Ok(tcp("0.0.0.0", 8000)));
         assert_eq!(parse_addr("127.0.0.1:3031"), Ok(tcp("127.0.0.1", 3031)));
         assert_eq!(parse_addr("localhost:80"), Ok(tcp("localhost", 80)));
         assert_eq!(parse_addr("[::1]:8080"), Ok(tcp("::1", 8080)));
         assert_eq!(parse_addr("*:8080"), Ok(tcp("0.0.0.0", 8080)));
-        assert_eq!(parse_addr("/tmp/a:b.sock"), Ok(ListenAddr::Unix("/tmp/a:b.sock".into())));
+        assert_eq!(
+            parse_addr("/tmp/a:b.sock"),
+            Ok(ListenAddr::Unix("/tmp/a:b.sock".into()))
+        );
     }
 
     #[test]
     fn bad_addresses() {
-        for bad in ["", "@", ":http", "host:70000", "[::1]8080", "[::1", "0.0.0.0:port"] {
+        for bad in [
+            "",
+            "@",
+            ":http",
+            "host:70000",
+            "[::1]8080",
+            "[::1",
+            "0.0.0.0:port",
+        ] {
             assert!(parse_addr(bad).is_err(), "{bad:?}");
         }
         assert!(parse_addr(&format!("/{}", "x".repeat(120))).is_err());

@@ -79,7 +79,9 @@ impl<'a> Loader<'a> {
         ];
         let vars: Vec<(String, String)> = self.ctx.env.clone();
         for (k, v) in vars {
-            let Some(name) = k.strip_prefix("UWSGI_") else { continue };
+            let Some(name) = k.strip_prefix("UWSGI_") else {
+                continue;
+            };
             if SKIP.contains(&k.as_str()) || k.starts_with("UWSGI_JVM_") || name.is_empty() {
                 continue;
             }
@@ -97,7 +99,10 @@ impl<'a> Loader<'a> {
         if let Some(logic) = self.logic.clone() {
             for value in self.block_values(&logic, &opt) {
                 let saved = self.logic.take();
-                self.push_now(RawOption { value, ..opt.clone() });
+                self.push_now(RawOption {
+                    value,
+                    ..opt.clone()
+                });
                 // A nested block opened by this option replaces the current one.
                 if self.logic.is_none() {
                     self.logic = saved;
@@ -110,7 +115,10 @@ impl<'a> Loader<'a> {
 
     fn push_now(&mut self, mut opt: RawOption) {
         if let Some(kind) = logic_kind(&opt.key) {
-            self.logic = Some(Logic { kind: kind.to_string(), arg: opt.value.clone() });
+            self.logic = Some(Logic {
+                kind: kind.to_string(),
+                arg: opt.value.clone(),
+            });
             opt.configured = true;
             self.raw.options.push(opt);
             return;
@@ -152,7 +160,9 @@ impl<'a> Loader<'a> {
                 self.errors.push(ConfigError::Option {
                     origin: opt.origin.clone(),
                     option: opt.key.clone(),
-                    message: format!("you cannot use {k} as a placeholder, it is already available as an option"),
+                    message: format!(
+                        "you cannot use {k} as a placeholder, it is already available as an option"
+                    ),
                 });
                 return;
             }
@@ -179,15 +189,29 @@ impl<'a> Loader<'a> {
         };
         let fs = |p: &str| std::fs::metadata(self.ctx.path(p)).ok();
         let test: Option<String> = match logic.kind.as_str() {
-            "if-env" => self.ctx.getenv(name).filter(|v| matches(Some(v))).map(str::to_string),
-            "if-not-env" => (!matches(self.ctx.getenv(name))).then(|| self.ctx.getenv(name).unwrap_or("").to_string()),
-            "if-opt" => self.first(name).filter(|v| matches(Some(v))).map(str::to_string),
-            "if-not-opt" => (!matches(self.first(name))).then(|| self.first(name).unwrap_or("").to_string()),
+            "if-env" => self
+                .ctx
+                .getenv(name)
+                .filter(|v| matches(Some(v)))
+                .map(str::to_string),
+            "if-not-env" => (!matches(self.ctx.getenv(name)))
+                .then(|| self.ctx.getenv(name).unwrap_or("").to_string()),
+            "if-opt" => self
+                .first(name)
+                .filter(|v| matches(Some(v)))
+                .map(str::to_string),
+            "if-not-opt" => {
+                (!matches(self.first(name))).then(|| self.first(name).unwrap_or("").to_string())
+            }
             "if-exists" => fs(arg).map(|_| arg.to_string()),
             "if-not-exists" => fs(arg).is_none().then(|| arg.to_string()),
-            "if-file" => fs(arg).filter(std::fs::Metadata::is_file).map(|_| arg.to_string()),
+            "if-file" => fs(arg)
+                .filter(std::fs::Metadata::is_file)
+                .map(|_| arg.to_string()),
             "if-not-file" => (!fs(arg).is_some_and(|m| m.is_file())).then(|| arg.to_string()),
-            "if-dir" => fs(arg).filter(std::fs::Metadata::is_dir).map(|_| arg.to_string()),
+            "if-dir" => fs(arg)
+                .filter(std::fs::Metadata::is_dir)
+                .map(|_| arg.to_string()),
             "if-not-dir" => (!fs(arg).is_some_and(|m| m.is_dir())).then(|| arg.to_string()),
             "if-hostname" => (self.ctx.hostname == arg).then(|| arg.to_string()),
             "if-not-hostname" => (self.ctx.hostname != arg).then(|| arg.to_string()),
@@ -205,7 +229,11 @@ impl<'a> Loader<'a> {
     }
 
     fn first(&self, key: &str) -> Option<&str> {
-        self.raw.options.iter().find(|o| o.key == key).map(|o| o.value.as_str())
+        self.raw
+            .options
+            .iter()
+            .find(|o| o.key == key)
+            .map(|o| o.value.as_str())
     }
 
     /// Loads `spec` (`file`, `file:section`, `:section`) and splices its
@@ -255,7 +283,14 @@ impl<'a> Loader<'a> {
         }
     }
 
-    fn splice(&mut self, bytes: &[u8], name: &Arc<str>, path: &Path, section: &str, via: &str) -> Result<(), ConfigError> {
+    fn splice(
+        &mut self,
+        bytes: &[u8],
+        name: &Arc<str>,
+        path: &Path,
+        section: &str,
+        via: &str,
+    ) -> Result<(), ConfigError> {
         let (text, warnings) = ini::decode(bytes, name)?;
         self.raw.warnings.extend(warnings);
         ini::check_conflict_markers(&text, name)?;
@@ -265,18 +300,28 @@ impl<'a> Loader<'a> {
             self.first_vars = Some(vars.clone());
         }
         if self.raw.first_ini.is_none() {
-            self.raw.first_ini = Some(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
+            self.raw.first_ini =
+                Some(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
         }
         let first = self.first_vars.clone().unwrap_or_else(|| vars.clone());
         let lines = MagicTable::new(&vars, &first, self.ctx).substitute_lines(&text);
         let (entries, found) = ini::section_entries(&lines, section);
         if !found {
-            self.warn(format!("*** WARNING: Can't find section \"{section}\" in INI configuration file {name} ***"));
+            self.warn(format!(
+                "*** WARNING: Can't find section \"{section}\" in INI configuration file {name} ***"
+            ));
         }
         self.last_ini = Some(name.to_string());
         self.depth += 1;
         for e in entries {
-            self.push(RawOption::new(e.key, e.value, Origin::Ini { file: name.clone(), line: e.line }));
+            self.push(RawOption::new(
+                e.key,
+                e.value,
+                Origin::Ini {
+                    file: name.clone(),
+                    line: e.line,
+                },
+            ));
         }
         self.depth -= 1;
         Ok(())

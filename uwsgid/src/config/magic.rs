@@ -34,7 +34,9 @@ impl FileVars {
             Some(i) => (base[..i].to_string(), base[i + 1..].to_string()),
             None => (base.clone(), String::new()),
         };
-        let dir = abs.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
+        let dir = abs
+            .parent()
+            .map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
         let comps: Vec<String> = dir
             .components()
             .filter_map(|c| match c {
@@ -55,7 +57,12 @@ impl FileVars {
         vars.insert('d', dir_s);
         vars.insert('c', comps.last().cloned().unwrap_or_default());
         vars.insert('x', section.to_string());
-        vars.insert('i', std::fs::metadata(path).map(|m| m.ino().to_string()).unwrap_or_default());
+        vars.insert(
+            'i',
+            std::fs::metadata(path)
+                .map(|m| m.ino().to_string())
+                .unwrap_or_default(),
+        );
         vars.insert('j', format!("{:x}", djb33x(abs_s.as_bytes())));
         for (i, c) in comps.iter().take(10).enumerate() {
             if let Some(d) = char::from_digit(u32::try_from(i).unwrap_or(0), 10) {
@@ -78,9 +85,9 @@ fn absolute(path: &Path, given: &str, ctx: &Context) -> PathBuf {
 
 /// uWSGI's `djb33x_hash` (`%j`).
 fn djb33x(bytes: &[u8]) -> u32 {
-    bytes
-        .iter()
-        .fold(5381u32, |h, b| (h.wrapping_shl(5).wrapping_add(h)) ^ u32::from(*b))
+    bytes.iter().fold(5381u32, |h, b| {
+        (h.wrapping_shl(5).wrapping_add(h)) ^ u32::from(*b)
+    })
 }
 
 /// The full table for one file: its own variables, the first file's
@@ -163,17 +170,29 @@ mod tests {
     }
 
     fn table() -> MagicTable {
-        let f = FileVars::new("conf/app.ini", Path::new("/nonexistent/conf/app.ini"), "uwsgi", &ctx());
+        let f = FileVars::new(
+            "conf/app.ini",
+            Path::new("/nonexistent/conf/app.ini"),
+            "uwsgi",
+            &ctx(),
+        );
         MagicTable::new(&f, &f, &ctx())
     }
 
     fn sub(t: &str) -> Vec<String> {
-        table().substitute_lines(t).into_iter().map(|(_, l)| l).collect()
+        table()
+            .substitute_lines(t)
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect()
     }
 
     #[test]
     fn file_variables() {
-        assert_eq!(sub("%o|%s|%n|%e|%x|%c"), ["conf/app.ini|app.ini|app|ini|uwsgi|conf"]);
+        assert_eq!(
+            sub("%o|%s|%n|%e|%x|%c"),
+            ["conf/app.ini|app.ini|app|ini|uwsgi|conf"]
+        );
         assert_eq!(sub("%d|%p"), ["/srv/conf/|/srv/conf/app.ini"]);
         assert_eq!(sub("%0 %1"), ["srv conf"]);
         assert_eq!(sub("%N %D %X"), ["app /srv/conf/ uwsgi"]);
@@ -189,7 +208,13 @@ mod tests {
     #[test]
     fn percent_at_line_end_joins_lines() {
         let lines = table().substitute_lines("# 100%\nprocesses = 4\nx = 1\n");
-        assert_eq!(lines, vec![(1, "# 100processes = 4".to_string()), (3, "x = 1".to_string())]);
+        assert_eq!(
+            lines,
+            vec![
+                (1, "# 100processes = 4".to_string()),
+                (3, "x = 1".to_string())
+            ]
+        );
         assert_eq!(sub("end%"), ["end%"]);
     }
 }

@@ -58,7 +58,10 @@ pub fn load_from_args(args: &[OsString]) -> Result<Loaded, ConfigError> {
     let r = check_with(args, &Context::from_process());
     match ConfigError::from_list(r.errors) {
         Some(e) => Err(e),
-        None => Ok(Loaded { app: r.app, warnings: r.warnings }),
+        None => Ok(Loaded {
+            app: r.app,
+            warnings: r.warnings,
+        }),
     }
 }
 

@@ -67,22 +67,41 @@ impl Spec {
 }
 
 const fn opt(name: &'static str, setter: Setter) -> Spec {
-    Spec { name, aliases: &[], list: false, setter }
+    Spec {
+        name,
+        aliases: &[],
+        list: false,
+        setter,
+    }
 }
 
 const fn alias(name: &'static str, aliases: &'static [&'static str], setter: Setter) -> Spec {
-    Spec { name, aliases, list: false, setter }
+    Spec {
+        name,
+        aliases,
+        list: false,
+        setter,
+    }
 }
 
 const fn list(name: &'static str, aliases: &'static [&'static str], setter: Setter) -> Spec {
-    Spec { name, aliases, list: true, setter }
+    Spec {
+        name,
+        aliases,
+        list: true,
+        setter,
+    }
 }
 
 /// Every option uwsgid applies.
 pub static SPECS: &[Spec] = &[
     // Processes.
     opt("master", Setter::Bool(|c, v| c.master = v)),
-    alias("processes", &["workers"], Setter::Int(|c, v| c.processes = v)),
+    alias(
+        "processes",
+        &["workers"],
+        Setter::Int(|c, v| c.processes = v),
+    ),
     opt("threads", Setter::Int(|c, v| c.threads = v)),
     opt("enable-threads", Setter::Bool(|c, v| c.enable_threads = v)),
     opt("lazy-apps", Setter::Bool(|c, v| c.lazy_apps = v)),
@@ -90,12 +109,27 @@ pub static SPECS: &[Spec] = &[
     opt("uid", Setter::Str(|c, v| c.uid = Some(v))),
     opt("gid", Setter::Str(|c, v| c.gid = Some(v))),
     // Python and the app.
-    alias("home", &["virtualenv", "venv", "pyhome"], Setter::Str(|c, v| c.home = Some(PathBuf::from(v)))),
-    opt("chdir", Setter::Str(|c, v| c.chdir = Some(PathBuf::from(v)))),
+    alias(
+        "home",
+        &["virtualenv", "venv", "pyhome"],
+        Setter::Str(|c, v| c.home = Some(PathBuf::from(v))),
+    ),
+    opt(
+        "chdir",
+        Setter::Str(|c, v| c.chdir = Some(PathBuf::from(v))),
+    ),
     alias("module", &["wsgi"], Setter::Str(|c, v| c.module = Some(v))),
-    alias("wsgi-file", &["file"], Setter::Str(|c, v| c.wsgi_file = Some(PathBuf::from(v)))),
+    alias(
+        "wsgi-file",
+        &["file"],
+        Setter::Str(|c, v| c.wsgi_file = Some(PathBuf::from(v))),
+    ),
     opt("callable", Setter::Str(|c, v| c.callable = v)),
-    list("pythonpath", &["python-path", "pp"], Setter::Str(|c, v| c.pythonpath.push(PathBuf::from(v)))),
+    list(
+        "pythonpath",
+        &["python-path", "pp"],
+        Setter::Str(|c, v| c.pythonpath.push(PathBuf::from(v))),
+    ),
     list("env", &[], Setter::Env),
     opt("need-app", Setter::Bool(|c, v| c.need_app = v)),
     // Sockets.
@@ -108,28 +142,72 @@ pub static SPECS: &[Spec] = &[
     opt("listen", Setter::Int(|c, v| c.listen = v)),
     opt("chown-socket", Setter::Str(|c, v| c.chown_socket = Some(v))),
     alias("chmod-socket", &["chmod"], Setter::Chmod),
-    opt("buffer-size", Setter::U64(|c, v| c.buffer_size = usize::try_from(v).unwrap_or(usize::MAX))),
+    opt(
+        "buffer-size",
+        Setter::U64(|c, v| c.buffer_size = usize::try_from(v).unwrap_or(usize::MAX)),
+    ),
     opt("post-buffering", Setter::U64(|c, v| c.post_buffering = v)),
-    opt("socket-timeout", Setter::Int(|c, v| c.socket_timeout = u64::from(v))),
+    opt(
+        "socket-timeout",
+        Setter::Int(|c, v| c.socket_timeout = u64::from(v)),
+    ),
     // Files and logging.
-    opt("pidfile", Setter::Str(|c, v| c.pidfile = Some(PathBuf::from(v)))),
-    opt("daemonize", Setter::Str(|c, v| c.daemonize = Some(PathBuf::from(v)))),
-    opt("logto", Setter::Str(|c, v| c.logto = Some(PathBuf::from(v)))),
+    opt(
+        "pidfile",
+        Setter::Str(|c, v| c.pidfile = Some(PathBuf::from(v))),
+    ),
+    opt(
+        "daemonize",
+        Setter::Str(|c, v| c.daemonize = Some(PathBuf::from(v))),
+    ),
+    opt(
+        "logto",
+        Setter::Str(|c, v| c.logto = Some(PathBuf::from(v))),
+    ),
     opt("vacuum", Setter::Bool(|c, v| c.vacuum = v)),
     opt("memory-report", Setter::Bool(|c, v| c.memory_report = v)),
-    alias("stats", &["stats-server"], Setter::Str(|c, v| c.stats = Some(v))),
-    list("touch-reload", &[], Setter::Str(|c, v| c.touch_reload.push(PathBuf::from(v)))),
+    alias(
+        "stats",
+        &["stats-server"],
+        Setter::Str(|c, v| c.stats = Some(v)),
+    ),
+    list(
+        "touch-reload",
+        &[],
+        Setter::Str(|c, v| c.touch_reload.push(PathBuf::from(v))),
+    ),
     // Worker life cycle.
     opt("max-requests", Setter::U64(|c, v| c.max_requests = v)),
-    opt("min-worker-lifetime", Setter::U64(|c, v| c.min_worker_lifetime = v)),
+    opt(
+        "min-worker-lifetime",
+        Setter::U64(|c, v| c.min_worker_lifetime = v),
+    ),
     opt("harakiri", Setter::Int(|c, v| c.harakiri = u64::from(v))),
-    opt("harakiri-verbose", Setter::Bool(|c, v| c.harakiri_verbose = v)),
-    opt("harakiri-graceful-timeout", Setter::Int(|c, v| c.harakiri_graceful_timeout = u64::from(v))),
-    opt("harakiri-graceful-signal", Setter::Int(|c, v| c.harakiri_graceful_signal = i32::try_from(v).unwrap_or(i32::MAX))),
-    opt("reload-mercy", Setter::Int(|c, v| c.reload_mercy = Some(u64::from(v)))),
-    opt("worker-reload-mercy", Setter::Int(|c, v| c.worker_reload_mercy = u64::from(v))),
+    opt(
+        "harakiri-verbose",
+        Setter::Bool(|c, v| c.harakiri_verbose = v),
+    ),
+    opt(
+        "harakiri-graceful-timeout",
+        Setter::Int(|c, v| c.harakiri_graceful_timeout = u64::from(v)),
+    ),
+    opt(
+        "harakiri-graceful-signal",
+        Setter::Int(|c, v| c.harakiri_graceful_signal = i32::try_from(v).unwrap_or(i32::MAX)),
+    ),
+    opt(
+        "reload-mercy",
+        Setter::Int(|c, v| c.reload_mercy = Some(u64::from(v))),
+    ),
+    opt(
+        "worker-reload-mercy",
+        Setter::Int(|c, v| c.worker_reload_mercy = u64::from(v)),
+    ),
     opt("reload-on-as", Setter::MiB(|c, v| c.reload_on_as = Some(v))),
-    opt("reload-on-rss", Setter::MiB(|c, v| c.reload_on_rss = Some(v))),
+    opt(
+        "reload-on-rss",
+        Setter::MiB(|c, v| c.reload_on_rss = Some(v)),
+    ),
     opt("limit-as", Setter::MiB(|c, v| c.limit_as = Some(v))),
     opt("die-on-term", Setter::Bool(|c, v| c.die_on_term = v)),
     // Read while loading (see `load.rs`).
@@ -140,13 +218,28 @@ pub static SPECS: &[Spec] = &[
     alias("set-placeholder", &["set-ph"], Setter::Immediate),
     opt("strict", Setter::Immediate),
     // Meaningless for uwsgid: one embedded Python, no plugins to load.
-    list("plugins", &["plugin", "plugins-dir", "plugin-dir", "need-plugin", "need-plugins"], Setter::Noop),
+    list(
+        "plugins",
+        &[
+            "plugin",
+            "plugins-dir",
+            "plugin-dir",
+            "need-plugin",
+            "need-plugins",
+        ],
+        Setter::Noop,
+    ),
     opt("single-interpreter", Setter::Noop),
     opt("thunder-lock", Setter::Noop),
     opt("auto-procname", Setter::Noop),
     alias(
         "procname",
-        &["procname-prefix", "procname-prefix-spaced", "procname-append", "procname-master"],
+        &[
+            "procname-prefix",
+            "procname-prefix-spaced",
+            "procname-append",
+            "procname-master",
+        ],
         Setter::Noop,
     ),
 ];
@@ -185,7 +278,9 @@ pub static SHORTS: &[(char, &str)] = &[
 
 /// The option `name` names, by its name or an alias.
 pub fn find(name: &str) -> Option<&'static Spec> {
-    SPECS.iter().find(|s| s.name == name || s.aliases.contains(&name))
+    SPECS
+        .iter()
+        .find(|s| s.name == name || s.aliases.contains(&name))
 }
 
 /// The long name of a short flag.

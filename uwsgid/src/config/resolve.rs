@@ -60,7 +60,9 @@ pub fn resolve(mut raw: RawConfig, ctx: &Context) -> Resolution {
                 opt.key, opt.origin
             )),
             // `project` names the app (see `finish`), as uWSGI's docs use it.
-            None if super::load::is_logic_key(&opt.key) || placeholders.contains(&opt.key) || opt.key == "project" => {}
+            None if super::load::is_logic_key(&opt.key)
+                || placeholders.contains(&opt.key)
+                || opt.key == "project" => {}
             None => r.unknown(opt, raw.strict),
         }
     }
@@ -78,18 +80,29 @@ impl Resolver {
     }
 
     fn unknown(&mut self, opt: &RawOption, strict: bool) {
-        let hint = suggest::nearest(&opt.key).map_or_else(String::new, |s| format!(" (did you mean '{s}'?)"));
+        let hint = suggest::nearest(&opt.key)
+            .map_or_else(String::new, |s| format!(" (did you mean '{s}'?)"));
         let message = format!("unknown option, not used as a %(placeholder) either{hint}");
         if strict {
-            self.errors.push(ConfigError::Option { origin: opt.origin.clone(), option: opt.key.clone(), message });
+            self.errors.push(ConfigError::Option {
+                origin: opt.origin.clone(),
+                option: opt.key.clone(),
+                message,
+            });
         } else {
-            self.warnings.push(format!("{}: option '{}': {message}; ignored", opt.origin, opt.key));
+            self.warnings.push(format!(
+                "{}: option '{}': {message}; ignored",
+                opt.origin, opt.key
+            ));
         }
     }
 
     fn record(&mut self, spec: &Spec, value: Value) {
         if spec.list {
-            let entry = self.options.entry(spec.name).or_insert_with(|| Value::Array(Vec::new()));
+            let entry = self
+                .options
+                .entry(spec.name)
+                .or_insert_with(|| Value::Array(Vec::new()));
             if let Value::Array(a) = entry {
                 a.push(value);
             }
@@ -98,7 +111,11 @@ impl Resolver {
         }
     }
 
-    fn lenient<T: Copy + std::fmt::Display>(&mut self, opt: &RawOption, r: Result<Lenient<T>, String>) -> Option<T> {
+    fn lenient<T: Copy + std::fmt::Display>(
+        &mut self,
+        opt: &RawOption,
+        r: Result<Lenient<T>, String>,
+    ) -> Option<T> {
         match r {
             Ok(l) => {
                 if l.non_numeric {
@@ -125,20 +142,27 @@ impl Resolver {
                 Value::Bool(b)
             }
             Setter::Int(set) => {
-                let Some(n) = self.lenient(opt, setters::parse_int(v, flag)) else { return };
+                let Some(n) = self.lenient(opt, setters::parse_int(v, flag)) else {
+                    return;
+                };
                 set(&mut self.app, n);
                 Value::from(n)
             }
             Setter::U64(set) => {
-                let Some(n) = self.lenient(opt, setters::parse_u64(v, flag)) else { return };
+                let Some(n) = self.lenient(opt, setters::parse_u64(v, flag)) else {
+                    return;
+                };
                 set(&mut self.app, n);
                 Value::from(n)
             }
             Setter::MiB(set) => {
-                let Some(n) = self.lenient(opt, setters::parse_mib(v, flag).map(|l| Lenient {
-                    value: MiB(l.value),
-                    non_numeric: l.non_numeric,
-                })) else {
+                let Some(n) = self.lenient(
+                    opt,
+                    setters::parse_mib(v, flag).map(|l| Lenient {
+                        value: MiB(l.value),
+                        non_numeric: l.non_numeric,
+                    }),
+                ) else {
                     return;
                 };
                 set(&mut self.app, n.0.1);
@@ -186,11 +210,17 @@ impl Resolver {
                     self.default_protocol = Protocol::Http;
                     Value::from(v)
                 }
-                _ => return self.invalid(opt, "uwsgid speaks the uwsgi and http protocols only".into()),
+                _ => {
+                    return self.invalid(
+                        opt,
+                        "uwsgid speaks the uwsgi and http protocols only".into(),
+                    );
+                }
             },
             Setter::Immediate | Setter::Noop => return,
         };
-        self.last.insert(spec.name, (opt.origin.clone(), v.to_string()));
+        self.last
+            .insert(spec.name, (opt.origin.clone(), v.to_string()));
         self.record(spec, json);
     }
 
@@ -214,21 +244,35 @@ impl Resolver {
                 let stem = raw.first_ini.as_ref()?.file_stem()?;
                 Some(stem.to_string_lossy().into_owned())
             });
-        Resolution { app: self.app, options: self.options, warnings: self.warnings, errors: self.errors }
+        Resolution {
+            app: self.app,
+            options: self.options,
+            warnings: self.warnings,
+            errors: self.errors,
+        }
     }
 
     fn validate(&mut self) {
-        let at_least_one = [("processes", self.app.processes), ("threads", self.app.threads)];
+        let at_least_one = [
+            ("processes", self.app.processes),
+            ("threads", self.app.threads),
+        ];
         for (name, n) in at_least_one {
             if n == 0 {
                 self.fail(name, "must be at least 1".into());
             }
         }
         if !(1..=64).contains(&self.app.harakiri_graceful_signal) {
-            self.fail("harakiri-graceful-signal", "expected a signal number from 1 to 64".into());
+            self.fail(
+                "harakiri-graceful-signal",
+                "expected a signal number from 1 to 64".into(),
+            );
         }
         if self.app.buffer_size > 65535 {
-            let origin = self.last.get("buffer-size").map_or_else(String::new, |(o, _)| format!("{o}: "));
+            let origin = self
+                .last
+                .get("buffer-size")
+                .map_or_else(String::new, |(o, _)| format!("{o}: "));
             self.warnings.push(format!(
                 "{origin}option 'buffer-size': {} is above 65535, the largest request block the uwsgi protocol can carry (uWSGI's effective maximum)",
                 self.app.buffer_size
@@ -243,7 +287,12 @@ impl Resolver {
             .cloned()
             .unwrap_or((Origin::Arg { index: 0 }, String::new()));
         let reason = reason + unexpanded_hint(&value);
-        self.errors.push(ConfigError::InvalidValue { origin, option: name.into(), value, reason });
+        self.errors.push(ConfigError::InvalidValue {
+            origin,
+            option: name.into(),
+            value,
+            reason,
+        });
     }
 }
 

@@ -28,9 +28,9 @@ fn leading_number(value: &str) -> (Option<i128>, bool) {
     if end == 0 {
         return (None, false);
     }
-    let n = digits[..end]
-        .bytes()
-        .fold(0i128, |acc, d| (acc * 10 + i128::from(d - b'0')).min(i128::from(u64::MAX) + 1));
+    let n = digits[..end].bytes().fold(0i128, |acc, d| {
+        (acc * 10 + i128::from(d - b'0')).min(i128::from(u64::MAX) + 1)
+    });
     let whole = end == digits.len() && s.len() == value.len();
     (Some(if neg { -n } else { n }), whole)
 }
@@ -48,7 +48,10 @@ pub struct Lenient<T> {
 /// none (`"true"` → 0), 1 for a bare flag; negative numbers are refused.
 pub fn parse_int(value: &str, flag: bool) -> Result<Lenient<u32>, String> {
     if flag {
-        return Ok(Lenient { value: 1, non_numeric: false });
+        return Ok(Lenient {
+            value: 1,
+            non_numeric: false,
+        });
     }
     let (n, whole) = leading_number(value);
     let n = n.unwrap_or(0);
@@ -57,7 +60,10 @@ pub fn parse_int(value: &str, flag: bool) -> Result<Lenient<u32>, String> {
     }
     // atoi's int: anything larger is clamped to INT_MAX.
     let v = u32::try_from(n.min(i128::from(i32::MAX))).unwrap_or(u32::MAX);
-    Ok(Lenient { value: v, non_numeric: !whole })
+    Ok(Lenient {
+        value: v,
+        non_numeric: !whole,
+    })
 }
 
 /// `uwsgi_opt_set_64bit` (`strtoul`): the leading number, 0 when there is
@@ -65,7 +71,10 @@ pub fn parse_int(value: &str, flag: bool) -> Result<Lenient<u32>, String> {
 /// it to a huge value, which is never what was meant).
 pub fn parse_u64(value: &str, flag: bool) -> Result<Lenient<u64>, String> {
     if flag {
-        return Ok(Lenient { value: 1, non_numeric: false });
+        return Ok(Lenient {
+            value: 1,
+            non_numeric: false,
+        });
     }
     let (n, whole) = leading_number(value);
     let n = n.unwrap_or(0);
@@ -73,7 +82,10 @@ pub fn parse_u64(value: &str, flag: bool) -> Result<Lenient<u64>, String> {
         return Err("must not be negative".to_string());
     }
     let v = u64::try_from(n).unwrap_or(u64::MAX);
-    Ok(Lenient { value: v, non_numeric: !whole })
+    Ok(Lenient {
+        value: v,
+        non_numeric: !whole,
+    })
 }
 
 /// `uwsgi_opt_set_megabytes`: MiB, returned as (MiB, bytes).
@@ -127,12 +139,33 @@ mod tests {
 
     #[test]
     fn ints_follow_atoi() {
-        assert_eq!(parse_int("2", false), Ok(Lenient { value: 2, non_numeric: false }));
-        assert_eq!(parse_int("2 # workers", false), Ok(Lenient { value: 2, non_numeric: true }));
-        assert_eq!(parse_int("true", false), Ok(Lenient { value: 0, non_numeric: true }));
+        assert_eq!(
+            parse_int("2", false),
+            Ok(Lenient {
+                value: 2,
+                non_numeric: false
+            })
+        );
+        assert_eq!(
+            parse_int("2 # workers", false),
+            Ok(Lenient {
+                value: 2,
+                non_numeric: true
+            })
+        );
+        assert_eq!(
+            parse_int("true", false),
+            Ok(Lenient {
+                value: 0,
+                non_numeric: true
+            })
+        );
         assert_eq!(parse_int("  7", false).map(|l| l.value), Ok(7));
         assert_eq!(parse_int("", true).map(|l| l.value), Ok(1));
-        assert_eq!(parse_int("99999999999", false).map(|l| l.value), Ok(i32::MAX as u32));
+        assert_eq!(
+            parse_int("99999999999", false).map(|l| l.value),
+            Ok(i32::MAX as u32)
+        );
         assert_eq!(parse_int("-1", false), Err("must be > 0".to_string()));
     }
 
@@ -141,7 +174,10 @@ mod tests {
         assert_eq!(parse_u64("65536", false).map(|l| l.value), Ok(65536));
         assert_eq!(parse_u64("5000x", false).map(|l| l.value), Ok(5000));
         assert!(parse_u64("-5", false).is_err());
-        assert_eq!(parse_mib("1024", false).map(|l| l.value), Ok((1024, 1024 * 1024 * 1024)));
+        assert_eq!(
+            parse_mib("1024", false).map(|l| l.value),
+            Ok((1024, 1024 * 1024 * 1024))
+        );
         assert!(parse_mib("", true).is_err());
     }
 
@@ -158,7 +194,10 @@ mod tests {
     #[test]
     fn env_needs_key_equals_value() {
         assert_eq!(parse_env("A=b=c"), Ok(("A".into(), "b=c".into())));
-        assert_eq!(parse_env("http_proxy="), Ok(("http_proxy".into(), String::new())));
+        assert_eq!(
+            parse_env("http_proxy="),
+            Ok(("http_proxy".into(), String::new()))
+        );
         assert!(parse_env("NOEQ").is_err());
         assert!(parse_env("=x").is_err());
     }

@@ -191,7 +191,9 @@ tuntap-use-credentials
 
 /// Every uWSGI option name.
 pub fn all() -> impl Iterator<Item = &'static str> {
-    NAMES.split_ascii_whitespace().chain(EXTRA.split_ascii_whitespace())
+    NAMES
+        .split_ascii_whitespace()
+        .chain(EXTRA.split_ascii_whitespace())
 }
 
 /// Whether `name` is an option of uWSGI.
@@ -209,7 +211,16 @@ mod tests {
         assert!(names.len() > 900);
         assert!(!EXTRA.split_ascii_whitespace().any(|e| names.contains(&e)));
         assert!(names.windows(2).all(|w| w[0] < w[1]));
-        for n in ["processes", "workers", "module", "wsgi-file", "http", "stats-server", "cheaper", "route-if"] {
+        for n in [
+            "processes",
+            "workers",
+            "module",
+            "wsgi-file",
+            "http",
+            "stats-server",
+            "cheaper",
+            "route-if",
+        ] {
             assert!(is_uwsgi_option(n), "{n}");
         }
         assert!(!is_uwsgi_option("max_requests"));

@@ -18,7 +18,10 @@ pub struct Dir {
 
 impl Dir {
     pub fn new() -> Dir {
-        Dir { tmp: tempfile::tempdir().expect("tempdir"), env: Vec::new() }
+        Dir {
+            tmp: tempfile::tempdir().expect("tempdir"),
+            env: Vec::new(),
+        }
     }
 
     pub fn write(&self, name: &str, body: impl AsRef<[u8]>) -> &Self {
@@ -67,7 +70,10 @@ pub fn ini(body: &str) -> Resolution {
 }
 
 pub fn errors(r: &Resolution) -> Vec<String> {
-    r.errors.iter().flat_map(super::ConfigError::messages).collect()
+    r.errors
+        .iter()
+        .flat_map(super::ConfigError::messages)
+        .collect()
 }
 
 /// The resolution must have no errors.

@@ -49,7 +49,11 @@ fn seed_resolves_exactly() {
         assert!(!v.to_string().contains('#'), "{v}");
     }
     assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
-    assert!(r.warnings[0].starts_with("uwsgi.ini:49: option 'buffer-size'"), "{:?}", r.warnings);
+    assert!(
+        r.warnings[0].starts_with("uwsgi.ini:49: option 'buffer-size'"),
+        "{:?}",
+        r.warnings
+    );
 }
 
 #[test]
