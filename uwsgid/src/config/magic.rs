@@ -5,7 +5,9 @@
 //!   the character after it disappear (`50%off` → `50` + `%o` + `ff`);
 //! - `%%` is a literal `%`, `%(` is kept for the later `%(name)` pass;
 //! - a `%` at the end of a line eats the newline (joins the next line);
-//! - a `%` at the very end of the file stays.
+//! - a `%` at the very end of the file stays;
+//! - a `%` before a non-ASCII character deletes the whole character (uWSGI
+//!   deletes its first byte, leaving invalid UTF-8).
 //!
 //! Uppercase variants (`%D`, `%N`, …) refer to the first ini file loaded
 //! that was not an `include`/`inherit`.

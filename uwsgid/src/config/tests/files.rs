@@ -476,3 +476,41 @@ fn logic_blocks() {
         ]
     );
 }
+
+#[test]
+fn escaped_percent_before_a_paren_becomes_a_placeholder() {
+    // uWSGI 2.0.31: `%%(a)` → `%(a)` after the magic pass → the value of a.
+    let r = ok(ini("[uwsgi]\na = 2\nprocesses = %%(a)\n"));
+    assert_eq!(r.app.processes, 2);
+}
+
+#[test]
+fn more_logic_blocks() {
+    let d = Dir::new();
+    d.write("paths.txt", "/p1\n/p2\r\n");
+    let r = ok(d.ini(
+        "[uwsgi]\nif-plugin = python3\nprocesses = 3\nendif\nif-not-plugin = python\nthreads = 9\nendif\n\
+         for-readline = paths.txt\ntouch-reload = %(_)\nendfor\nfor-times = 2\npythonpath = /x%(_)\nendfor\n\
+         for-glob = *.py\nlisten = 5\nendfor\n",
+    ));
+    assert_eq!((r.app.processes, r.app.threads, r.app.listen), (3, 1, 100));
+    assert_eq!(
+        r.app.touch_reload,
+        [
+            std::path::PathBuf::from("/p1"),
+            std::path::PathBuf::from("/p2")
+        ]
+    );
+    assert_eq!(
+        r.app.pythonpath,
+        [
+            std::path::PathBuf::from("/x1"),
+            std::path::PathBuf::from("/x2")
+        ]
+    );
+    assert!(
+        r.warnings[0].starts_with("uwsgi.ini:14: option 'for-glob': not supported"),
+        "{:?}",
+        r.warnings
+    );
+}
