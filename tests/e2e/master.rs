@@ -643,7 +643,9 @@ path, binary, app = sys.argv[1:4]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.bind(path)
 s.listen(16)
-os.dup2(s.fileno(), 3)
+if s.fileno() != 3:
+    os.dup2(s.fileno(), 3)
+os.set_inheritable(3, True)
 os.environ["LISTEN_FDS"] = "1"
 os.environ["LISTEN_PID"] = str(os.getpid())
 os.execv(binary, [binary, "--http-socket", path, "--wsgi-file", app])
