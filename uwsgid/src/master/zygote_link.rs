@@ -188,7 +188,7 @@ impl LineReader {
             }
             let mut guard = self.pipe.readable().await?;
             let mut chunk = [0u8; 512];
-            match guard.try_io(|file| (&*file.get_ref()).read(&mut chunk)) {
+            match guard.try_io(|file| file.get_ref().read(&mut chunk)) {
                 Ok(Ok(0)) => self.eof = true,
                 Ok(Ok(n)) => self.buf.extend_from_slice(&chunk[..n]),
                 Ok(Err(e)) => {
@@ -203,7 +203,7 @@ impl LineReader {
     fn drain_now(&mut self) -> Vec<String> {
         let mut chunk = [0u8; 512];
         while !self.eof {
-            match (&*self.pipe.get_ref()).read(&mut chunk) {
+            match self.pipe.get_ref().read(&mut chunk) {
                 Ok(0) => self.eof = true,
                 Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
                 Err(_) => break,
