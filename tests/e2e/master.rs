@@ -694,3 +694,199 @@ os.execv(binary, [binary, "--http-socket", path, "--wsgi-file", app])
         "children do not inherit LISTEN_*"
     );
 }
+
+/// Starts `GET /?mark=…&s=SECONDS` on `port` in a thread and waits until the
+/// app has begun serving it.
+fn request_in_flight(
+    dir: &TestDir,
+    port: u16,
+    seconds: u32,
+) -> std::thread::JoinHandle<Option<String>> {
+    let mark = dir.join("in-flight");
+    let path = format!("/?mark={}&s={seconds}", mark.display());
+    let request = curl(port, &path).timeout(Duration::from_secs(60));
+    let handle = std::thread::spawn(move || request.run().ok().map(|r| r.text()));
+    wait_until("the request to be in flight", DEFAULT_TIMEOUT, || {
+        mark.exists().then_some(())
+    })
+    .expect("the app got the request");
+    handle
+}
+
+#[test]
+fn sigterm_lets_in_flight_requests_finish() {
+    let dir = TestDir::new().expect("temp dir");
+    let (mut server, port) = start_http(&dir, "marked_slow_app.py", &[]);
+    let in_flight = request_in_flight(&dir, port, 2);
+    server.signal(Signal::SIGTERM).expect("SIGTERM");
+    let answer = in_flight.join().expect("client thread");
+    assert!(
+        answer
+            .as_deref()
+            .is_some_and(|a| a.starts_with("done pid=")),
+        "{answer:?}\n{}",
+        server.log()
+    );
+    let status = server.wait_exit(DEFAULT_TIMEOUT).expect("exits");
+    let log = server.log();
+    assert_eq!(status.code(), Some(0), "{log}");
+    assert!(log.contains("worker 1 buried after "), "{log}");
+    assert!(!log.contains("NO MERCY"), "{log}");
+}
+
+#[test]
+fn sigterm_kills_what_outlives_the_mercy() {
+    let dir = TestDir::new().expect("temp dir");
+    let (mut server, port) = start_http(&dir, "marked_slow_app.py", &["--reload-mercy", "1"]);
+    let procs = app_processes(&server);
+    let in_flight = request_in_flight(&dir, port, 60);
+    let started = Instant::now();
+    server.signal(Signal::SIGTERM).expect("SIGTERM");
+    let status = server.wait_exit(DEFAULT_TIMEOUT).expect("exits");
+    let log = server.log();
+    assert_eq!(status.code(), Some(0), "{log}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        log.contains("...gracefully killing workers (mercy: 1 seconds)..."),
+        "{log}"
+    );
+    assert!(
+        log.contains("worker 1 (pid: ")
+            && log.contains("is taking too much time to die...NO MERCY !!!"),
+        "{log}"
+    );
+    assert!(procs.iter().all(|p| !p.is_alive()), "{procs:?}");
+    assert_eq!(
+        in_flight.join().expect("client thread"),
+        None,
+        "the request was cut"
+    );
+}
+
+#[test]
+fn an_ini_file_runs_with_its_warnings_and_sighup_is_ignored_for_now() {
+    let dir = TestDir::new().expect("temp dir");
+    let port = free_port().expect("port");
+    let file = app_path("pid_app.py");
+    let ini = dir
+        .write(
+            "app.ini",
+            format!(
+                "[uwsgi]\nmaster = true\nprocesses = 2\nhttp-socket = 127.0.0.1:{port}\nwsgi-file = {}\n\
+                 no-such-option-for-tests = 1\n",
+                file.display()
+            ),
+        )
+        .expect("ini");
+    let mut server = start(&dir, &["--ini", ini.to_str().expect("utf-8")]);
+    wait_http_ready(&mut server, port, DEFAULT_TIMEOUT).expect("ready");
+    let pids = distinct_pids(2, || curl(port, "/"));
+    let log = server.log();
+    assert!(
+        log.contains("no-such-option-for-tests"),
+        "the config warning is shown: {log}"
+    );
+    server.signal(Signal::SIGHUP).expect("SIGHUP");
+    wait_for_log(&mut server, "SIGHUP received", DEFAULT_TIMEOUT).expect("logged");
+    assert_eq!(distinct_pids(2, || curl(port, "/")), pids, "same workers");
+    stop_cleanly(server, Signal::SIGTERM);
+}
+
+#[test]
+fn vacuum_leaves_a_socket_file_that_replaced_its_own() {
+    let dir = TestDir::new().expect("temp dir");
+    let sock = dir.join("app.sock");
+    let file = app_path("pid_app.py");
+    let args = [
+        "--http-socket",
+        sock.to_str().expect("utf-8"),
+        "--vacuum",
+        "--wsgi-file",
+        file.to_str().expect("utf-8"),
+    ];
+    let server = start(&dir, &args);
+    wait_until("the unix socket to serve", DEFAULT_TIMEOUT, || {
+        served_pid(unix_curl(&sock))
+    })
+    .unwrap_or_else(|err| panic!("{err}\n{}", server.log()));
+    std::fs::remove_file(&sock).expect("rm");
+    let other = std::os::unix::net::UnixListener::bind(&sock).expect("another server's socket");
+    let log = stop_cleanly(server, Signal::SIGTERM);
+    assert!(
+        log.contains(&format!(
+            "VACUUM WARNING: unix socket {} changed inode. Skip removal",
+            sock.display()
+        )),
+        "{log}"
+    );
+    assert!(sock.exists(), "the other server's socket is left alone");
+    drop(other);
+}
+
+#[test]
+fn listen_sets_the_backlog_and_abstract_sockets_serve() {
+    let dir = TestDir::new().expect("temp dir");
+    let port = free_port().expect("port");
+    let name = format!("uwsgid-e2e-{}", std::process::id());
+    let (tcp, abstract_addr) = (format!("127.0.0.1:{port}"), format!("@{name}"));
+    let file = app_path("pid_app.py");
+    let args = [
+        "--http-socket",
+        &tcp,
+        "--http-socket",
+        &abstract_addr,
+        "--listen",
+        "57",
+        "--wsgi-file",
+        file.to_str().expect("utf-8"),
+    ];
+    let mut server = start(&dir, &args);
+    wait_http_ready(&mut server, port, DEFAULT_TIMEOUT).expect("ready");
+    let pid = served_pid(curl(port, "/")).expect("tcp serves");
+    let over_abstract = Curl::new("http://localhost/")
+        .arg("--abstract-unix-socket")
+        .arg(&name);
+    assert_eq!(served_pid(over_abstract), Some(pid));
+    assert!(
+        server.log().contains(&format!(
+            "uwsgi socket 1 bound to UNIX address @{name} fd 4"
+        )),
+        "{}",
+        server.log()
+    );
+    // ss shows a listening socket's backlog as its Send-Q.
+    let ss = std::process::Command::new("ss")
+        .args(["-Hltn", &format!("sport = :{port}")])
+        .output()
+        .expect("ss runs");
+    let line = String::from_utf8_lossy(&ss.stdout).into_owned();
+    assert_eq!(line.split_whitespace().nth(2), Some("57"), "{line}");
+}
+
+#[test]
+fn the_pidfile_is_written_before_binding() {
+    let dir = TestDir::new().expect("temp dir");
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = busy.local_addr().expect("addr").to_string();
+    let pidfile = dir.join("app.pid");
+    let file = app_path("pid_app.py");
+    let mut server = start(
+        &dir,
+        &[
+            "--http-socket",
+            &addr,
+            "--pidfile",
+            pidfile.to_str().expect("utf-8"),
+            "--wsgi-file",
+            file.to_str().expect("utf-8"),
+        ],
+    );
+    let status = server.wait_exit(DEFAULT_TIMEOUT).expect("exits");
+    assert_eq!(status.code(), Some(1), "{}", server.log());
+    let written = std::fs::read_to_string(&pidfile).expect("the pidfile exists (no vacuum)");
+    assert_eq!(written, format!("{}\n", server.pid()));
+}
