@@ -267,3 +267,32 @@ fn an_ini_file_runs_with_its_warnings_and_sighup_is_ignored_for_now() {
     assert_eq!(distinct_pids(2, || curl(port, "/")), pids, "same workers");
     stop_cleanly(server, Signal::SIGTERM);
 }
+
+/// The names in a worker's `os.environ` and the worker's process name.
+fn worker_view(port: u16) -> (String, String) {
+    let response = curl(port, "/os-environ").run().expect("the app answers");
+    let pid = served_pid(curl(port, "/")).expect("a worker pid");
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).expect("comm");
+    (response.text(), comm.trim().to_string())
+}
+
+#[test]
+fn workers_are_named_and_do_not_see_the_master_contract() {
+    for lazy in [false, true] {
+        let dir = TestDir::new().expect("temp dir");
+        let args: &[&str] = if lazy { &["--lazy-apps"] } else { &[] };
+        let (server, port) = start_http(&dir, "pid_app.py", args);
+        let (names, comm) = worker_view(port);
+        assert!(
+            names.lines().any(|n| n == "PATH"),
+            "the environment is there: {names}"
+        );
+        assert!(!names.contains("UWSGID_"), "lazy={lazy}: {names}");
+        assert_eq!(comm, "uwsgid worker 1", "lazy={lazy}");
+        if !lazy {
+            let zygote = zygotes(&server.log())[0];
+            let comm = std::fs::read_to_string(format!("/proc/{zygote}/comm")).expect("comm");
+            assert_eq!(comm.trim(), "uwsgid zygote");
+        }
+    }
+}
