@@ -340,6 +340,7 @@ impl<'a> Loader<'a> {
                 Origin::Ini {
                     file: name.clone(),
                     line: e.line,
+                    last_line: e.last_line,
                 },
             ));
         }
