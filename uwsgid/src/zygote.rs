@@ -74,6 +74,9 @@ pub fn run_lazy_worker() -> i32 {
 fn lazy_worker_main() -> Result<i32, ZygoteError> {
     let env = ChildEnv::from_env()?;
     let id = child_env::worker_id()?;
+    // SAFETY: nothing has started a thread yet.
+    unsafe { child_env::scrub() };
+    child_env::set_process_name(&format!("uwsgid worker {id}"));
     tie_to_master(env.master_pid)?;
     let listeners = env.take_listeners()?;
     let cfg = Arc::new(env.cfg);
@@ -87,6 +90,9 @@ fn lazy_worker_main() -> Result<i32, ZygoteError> {
 fn zygote_main() -> Result<i32, ZygoteError> {
     let env = ChildEnv::from_env()?;
     let (commands, reports) = child_env::take_zygote_pipes()?;
+    // SAFETY: the zygote is single-threaded.
+    unsafe { child_env::scrub() };
+    child_env::set_process_name("uwsgid zygote");
     tie_to_master(env.master_pid)?;
     let master = env.master_pid;
     let listeners = env.take_listeners()?;
@@ -219,6 +225,7 @@ fn run_forked_worker(
     master: i32,
 ) -> i32 {
     worker::fork_child();
+    child_env::set_process_name(&format!("uwsgid worker {id}"));
     if let Err(err) = await_adoption(master) {
         eprintln!("uwsgid worker {id}: {err}");
         return SETUP_FAILED_EXIT;

@@ -118,6 +118,7 @@ impl MagicTable {
         vars.insert('v', ctx.cwd.to_string_lossy().into_owned());
         vars.insert('h', ctx.hostname.clone());
         vars.insert('k', ctx.cpus.to_string());
+        // uwsgid's own version: a config testing `%V` is asking about the server it runs on.
         vars.insert('V', env!("CARGO_PKG_VERSION").to_string());
         vars.insert('t', (ctx.now_us / 1_000_000).to_string());
         vars.insert('T', ctx.now_us.to_string());
