@@ -14,6 +14,8 @@ struct Routes {
     hello: &'static str,
     hello_text: &'static str,
     info: &'static str,
+    /// The key of `info`'s answer naming the framework's `__file__`.
+    framework_file: &'static str,
     form: &'static str,
     json: &'static str,
     upload: &'static str,
@@ -27,6 +29,7 @@ const FLASK: Routes = Routes {
     hello: "/",
     hello_text: "hello from flask\n",
     info: "/info",
+    framework_file: "flask_file",
     form: "/form",
     json: "/json",
     upload: "/upload",
@@ -40,6 +43,7 @@ const DJANGO: Routes = Routes {
     hello: "/hello/",
     hello_text: "hello from django\n",
     info: "/info/",
+    framework_file: "django_file",
     form: "/form/",
     json: "/json/",
     upload: "/upload/",
@@ -240,3 +244,16 @@ macro_rules! framework_tests {
 
 framework_tests!(flask_app, flask, FLASK);
 framework_tests!(django_site, django, DJANGO);
+
+#[test]
+fn the_django_project_runs_django_5_2() {
+    let app = django();
+    let info = app
+        .curl(DJANGO.info)
+        .run()
+        .expect("GET info")
+        .json()
+        .expect("JSON");
+    let version = info["django_version"].as_str().expect("a version");
+    assert!(version.starts_with("5.2"), "Django {version}");
+}
