@@ -101,6 +101,16 @@ fn get(app: &HttpApp, routes: &Routes) {
         venv,
         "{info}"
     );
+    let file = info[routes.framework_file]
+        .as_str()
+        .expect("the framework's file");
+    let file = std::path::Path::new(file)
+        .canonicalize()
+        .expect("the file exists");
+    assert!(
+        file.starts_with(&venv),
+        "the framework comes from the venv: {info}"
+    );
 }
 
 fn post_form(app: &HttpApp, routes: &Routes) {
