@@ -346,3 +346,27 @@ fn header_larger_than_buffer_size_is_a_4xx() {
     assert_eq!(accepted.status, 200, "buffer-size raises the limit");
     assert_clean_log(&bigger);
 }
+
+#[test]
+fn post_buffering_hands_the_app_the_same_body() {
+    let app = HttpApp::start(
+        "validator_app.py",
+        &["--processes", "1", "--post-buffering", "4096"],
+    )
+    .expect("uwsgid serves");
+    let body = app.join("body.bin");
+    let content: Vec<u8> = (0..1_000_000u32).map(|i| (i % 241) as u8).collect();
+    std::fs::write(&body, &content).expect("write the body");
+    for path in ["/read", "/read-eof", "/readline"] {
+        let response = app.curl(path).data_file(&body).run().expect("POST");
+        assert_eq!(response.status, 200, "{path}: {}", response.text());
+        let answer = response.json().expect("JSON");
+        assert_eq!(answer["length"], content.len(), "{path}");
+        assert_eq!(
+            answer["sha256"],
+            sha256_file(&body).expect("digest"),
+            "{path}"
+        );
+    }
+    assert_clean_log(&app);
+}
