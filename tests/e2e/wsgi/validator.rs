@@ -19,7 +19,7 @@ fn client(app: &HttpApp, script: &str) -> Value {
         "import sys, json, rawhttp\nPORT = int(sys.argv[1])\n{script}"
     ))
     .arg(app.port.to_string())
-    .timeout(Duration::from_secs(40))
+    .timeout(Duration::from_secs(25))
     .run_json()
     .expect("the client script succeeds")
 }
@@ -229,7 +229,7 @@ fn twenty_megabytes_each_way() {
         .curl("/read")
         .header("Content-Type", "application/octet-stream")
         .data_file(&upload)
-        .timeout(Duration::from_secs(40))
+        .timeout(Duration::from_secs(15))
         .run()
         .expect("POST 20 MiB");
     assert_eq!(posted.status, 200);
@@ -240,7 +240,7 @@ fn twenty_megabytes_each_way() {
     // 320 chunks of 64 KiB, chunk i filled with i % 251.
     let downloaded = app
         .curl("/generator?n=320&size=65536")
-        .timeout(Duration::from_secs(40))
+        .timeout(Duration::from_secs(15))
         .run()
         .expect("GET 20 MiB");
     assert_eq!(downloaded.status, 200);

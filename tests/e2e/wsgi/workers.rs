@@ -41,7 +41,7 @@ rawhttp.emit({"answers": answers, "idle_reused": reused})
     .arg(count.to_string())
     .arg(seconds.to_string())
     .arg(if idle { "1" } else { "0" })
-    .timeout(Duration::from_secs(45))
+    .timeout(Duration::from_secs(30))
     .run_json()
     .expect("the client runs")
 }
