@@ -370,3 +370,45 @@ fn post_buffering_hands_the_app_the_same_body() {
     }
     assert_clean_log(&app);
 }
+
+/// The uwsgi protocol straight from a client (no nginx): a GET and a POST,
+/// one request per connection, over a unix socket.
+#[test]
+fn uwsgi_protocol_on_a_unix_socket() {
+    let dir = uwsgid_e2e::TestDir::new().expect("temp dir");
+    let socket = dir.join("app.sock");
+    let app = HttpApp::start(
+        "validator_app.py",
+        &[
+            "--processes".as_ref(),
+            "1".as_ref(),
+            "--socket".as_ref(),
+            socket.as_os_str(),
+        ],
+    )
+    .expect("uwsgid serves");
+    let result = Python::script(
+        r#"
+import sys, json, rawhttp
+path = sys.argv[1]
+c = rawhttp.Conn.unix(path)
+c.uwsgi_request(rawhttp.uwsgi_vars("GET", "/over/uwsgi", "a=b"))
+get = c.read_response()
+body = b"x" * 100000
+c = rawhttp.Conn.unix(path)
+c.uwsgi_request(rawhttp.uwsgi_vars("POST", "/read", body=body), body)
+post = c.read_response()
+rawhttp.emit({"get": [get.status, json.loads(get.body)],
+              "post": [post.status, json.loads(post.body)]})
+"#,
+    )
+    .arg(&socket)
+    .run_json()
+    .expect("the client runs");
+    assert_eq!(result["get"][0], 200, "{result}");
+    assert_eq!(result["get"][1]["path"], "/over/uwsgi");
+    assert_eq!(result["get"][1]["query"], "a=b");
+    assert_eq!(result["post"][0], 200, "{result}");
+    assert_eq!(result["post"][1]["length"], 100_000);
+    assert_clean_log(&app);
+}
