@@ -412,3 +412,38 @@ rawhttp.emit({"get": [get.status, json.loads(get.body)],
     assert_eq!(result["post"][1]["length"], 100_000);
     assert_clean_log(&app);
 }
+
+/// PEP 3333: close() is called even when the client goes away mid-body.
+#[test]
+fn close_is_called_when_the_client_disconnects_mid_body() {
+    let app = start();
+    let result = client(
+        &app,
+        r#"
+import time
+def closes():
+    c = rawhttp.Conn(PORT)
+    c.request("GET", "/closes")
+    return json.loads(c.read_response().body)
+before = closes()
+c = rawhttp.Conn(PORT)
+c.request("GET", "/generator?n=100000&size=65536")  # 6 GiB: never sent whole
+c.read_head()
+c._exact(1 << 20)
+c.close()
+deadline = time.monotonic() + 15
+after = closes()
+while after["closes"] == before["closes"] and time.monotonic() < deadline:
+    time.sleep(0.05)
+    after = closes()
+rawhttp.emit({"before": before, "after": after})
+"#,
+    );
+    assert_eq!(result["before"]["pid"], result["after"]["pid"], "{result}");
+    let count = |key: &str| result[key]["closes"].as_u64().expect("count");
+    assert_eq!(
+        count("after"),
+        count("before") + 1,
+        "close() after the abort: {result}"
+    );
+}
