@@ -369,11 +369,12 @@ fn vacuum_leaves_a_socket_file_that_replaced_its_own() {
 }
 
 #[test]
-fn listen_sets_the_backlog_and_abstract_sockets_serve() {
+fn listen_sets_the_backlog_and_any_address_and_abstract_sockets_serve() {
     let dir = TestDir::new().expect("temp dir");
     let port = free_port().expect("port");
     let name = format!("uwsgid-e2e-{}", std::process::id());
-    let (tcp, abstract_addr) = (format!("127.0.0.1:{port}"), format!("@{name}"));
+    // `:PORT` is every IPv4 interface; the test still talks to 127.0.0.1 only.
+    let (tcp, abstract_addr) = (format!(":{port}"), format!("@{name}"));
     let file = app_path("pid_app.py");
     let args = [
         "--http-socket",
@@ -392,12 +393,18 @@ fn listen_sets_the_backlog_and_abstract_sockets_serve() {
         .arg("--abstract-unix-socket")
         .arg(&name);
     assert_eq!(served_pid(over_abstract), Some(pid));
+    let log = server.log();
     assert!(
-        server.log().contains(&format!(
+        log.contains(&format!(
+            "uwsgi socket 0 bound to TCP address 0.0.0.0:{port} fd 3"
+        )),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!(
             "uwsgi socket 1 bound to UNIX address @{name} fd 4"
         )),
-        "{}",
-        server.log()
+        "{log}"
     );
     // ss shows a listening socket's backlog as its Send-Q.
     let ss = std::process::Command::new("ss")
