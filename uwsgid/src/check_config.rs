@@ -54,24 +54,19 @@ pub fn run(args: &[OsString]) -> ExitCode {
     }
 }
 
-/// The arguments as the configuration engine reads them: the file after
-/// `--check-config` becomes `--ini FILE` (so `file.ini:section` works too);
-/// `--json` is dropped.
+/// The arguments as the configuration engine reads them: `--check-config
+/// FILE` becomes `--ini FILE` (so `file.ini:section` works too). Positions
+/// are kept, so messages naming "command line argument N" stay right; the
+/// engine itself skips `--json` and a lone `--check-config`.
 fn config_args(args: &[OsString]) -> Vec<OsString> {
-    let mut out = Vec::with_capacity(args.len() + 1);
-    let mut iter = args.iter().peekable();
-    while let Some(a) = iter.next() {
-        if a == "--json" {
-            continue;
+    let mut out = args.to_vec();
+    for i in 0..out.len() {
+        let has_file = out
+            .get(i + 1)
+            .is_some_and(|f| !f.to_string_lossy().starts_with('-'));
+        if out[i] == "--check-config" && has_file {
+            out[i] = OsString::from("--ini");
         }
-        if a == "--check-config" {
-            if let Some(file) = iter.next_if(|f| !f.to_string_lossy().starts_with('-')) {
-                out.push(OsString::from("--ini"));
-                out.push(file.clone());
-            }
-            continue;
-        }
-        out.push(a.clone());
     }
     out
 }
@@ -115,11 +110,11 @@ mod tests {
                 "--processes",
                 "3"
             ])),
-            os(&["--ini", "a.ini:dev", "--processes", "3"])
+            os(&["--ini", "a.ini:dev", "--json", "--processes", "3"])
         );
         assert_eq!(
             config_args(&os(&["--http", ":8080", "--check-config", "--json"])),
-            os(&["--http", ":8080"])
+            os(&["--http", ":8080", "--check-config", "--json"])
         );
     }
 }

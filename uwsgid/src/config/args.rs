@@ -37,54 +37,14 @@ pub fn push_args(loader: &mut Loader<'_>, args: &[OsString]) -> Result<(), Confi
         if NOT_OPTIONS.contains(&arg) || arg == "--" {
             continue;
         }
-        let (name, inline) = if let Some(long) = arg.strip_prefix("--") {
-            match long.split_once('=') {
-                Some((n, v)) => (n.to_string(), Some(v.to_string())),
-                None => (long.to_string(), None),
-            }
-        } else if let Some(short) = arg.strip_prefix('-').filter(|s| !s.is_empty()) {
-            let mut chars = short.chars();
-            let c = chars.next().unwrap_or('-');
-            let name = options::short(c)
-                .ok_or_else(|| ConfigError::Usage(format!("unknown option '-{c}'")))?;
-            let rest = chars.as_str();
-            (
-                name.to_string(),
-                (!rest.is_empty()).then(|| rest.trim_start_matches('=').to_string()),
-            )
-        } else if is_ini_arg(arg) {
+        let Some((name, inline)) = split_option(arg)? else {
             loader.push(RawOption::new("ini", arg, origin));
             continue;
-        } else {
-            return Err(ConfigError::Usage(format!(
-                "unexpected argument '{arg}' (options start with --, ini files end in .ini)"
-            )));
         };
         let kind = arg_kind(&name).ok_or_else(|| unknown(&name))?;
-        let next = args.get(i).copied();
-        let (value, flag) = match (inline, kind) {
-            (Some(v), _) => (v, false),
-            (None, ArgKind::Flag) => (String::new(), true),
-            (None, ArgKind::Required) => match next {
-                Some(v) => {
-                    i += 1;
-                    (v.to_string(), false)
-                }
-                None => {
-                    return Err(ConfigError::Usage(format!(
-                        "option '--{name}' needs a value"
-                    )));
-                }
-            },
-            (None, ArgKind::Optional) => {
-                match next.filter(|v| !v.starts_with('-') && !is_ini_arg(v)) {
-                    Some(v) => {
-                        i += 1;
-                        (v.to_string(), false)
-                    }
-                    None => (String::new(), true),
-                }
-            }
+        let (value, flag) = match inline {
+            Some(v) => (v, false),
+            None => take_value(&name, kind, args.get(i).copied(), &mut i)?,
         };
         loader.push(RawOption {
             flag,
@@ -92,6 +52,56 @@ pub fn push_args(loader: &mut Loader<'_>, args: &[OsString]) -> Result<(), Confi
         });
     }
     Ok(())
+}
+
+/// `--name[=value]` or `-c[value]` into (long name, inline value); `None`
+/// for a bare ini file.
+fn split_option(arg: &str) -> Result<Option<(String, Option<String>)>, ConfigError> {
+    if let Some(long) = arg.strip_prefix("--") {
+        return Ok(Some(match long.split_once('=') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (long.to_string(), None),
+        }));
+    }
+    if let Some(short) = arg.strip_prefix('-').filter(|s| !s.is_empty()) {
+        let mut chars = short.chars();
+        let c = chars.next().unwrap_or('-');
+        let name = options::short(c)
+            .ok_or_else(|| ConfigError::Usage(format!("unknown option '-{c}'")))?;
+        let rest = chars.as_str();
+        let inline = (!rest.is_empty()).then(|| rest.trim_start_matches('=').to_string());
+        return Ok(Some((name.to_string(), inline)));
+    }
+    if is_ini_arg(arg) {
+        return Ok(None);
+    }
+    Err(ConfigError::Usage(format!(
+        "unexpected argument '{arg}' (options start with --, ini files end in .ini)"
+    )))
+}
+
+/// The value of an option given without `=value`: the next argument when
+/// the option takes one (advancing `i`), else a bare flag.
+fn take_value(
+    name: &str,
+    kind: ArgKind,
+    next: Option<&str>,
+    i: &mut usize,
+) -> Result<(String, bool), ConfigError> {
+    let next = match kind {
+        ArgKind::Flag => None,
+        ArgKind::Required => Some(
+            next.ok_or_else(|| ConfigError::Usage(format!("option '--{name}' needs a value")))?,
+        ),
+        ArgKind::Optional => next.filter(|v| !v.starts_with('-') && !is_ini_arg(v)),
+    };
+    Ok(match next {
+        Some(v) => {
+            *i += 1;
+            (v.to_string(), false)
+        }
+        None => (String::new(), true),
+    })
 }
 
 /// A bare argument uWSGI loads as an ini file (`x.ini`, `x.ini:section`).

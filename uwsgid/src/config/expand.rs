@@ -258,3 +258,71 @@ pub fn referenced_names(opts: &[RawOption]) -> BTreeSet<String> {
     }
     names
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::raw::Origin;
+
+    fn opts(pairs: &[(&str, &str)]) -> Vec<RawOption> {
+        pairs
+            .iter()
+            .enumerate()
+            .map(|(i, (k, v))| RawOption::new(*k, *v, Origin::Arg { index: i + 1 }))
+            .collect()
+    }
+
+    fn expand(pairs: &[(&str, &str)]) -> (Vec<String>, Vec<Warning>) {
+        let mut o = opts(pairs);
+        let mut w = Vec::new();
+        expand_all(&mut o, &Context::default(), &mut w);
+        (o.into_iter().map(|o| o.value).collect(), w)
+    }
+
+    #[test]
+    fn nested_and_chained_placeholders() {
+        let (v, _) = expand(&[
+            ("a", "%(b)-%(c)"),
+            ("b", "%(c)"),
+            ("c", "x"),
+            ("d", "%((a))"),
+            ("e", "%()"),
+        ]);
+        assert_eq!(v, ["x-x", "x", "x", "%((a))", "%()"]);
+    }
+
+    #[test]
+    fn self_reference_stops_with_a_warning() {
+        let (v, w) = expand(&[("a", "%(a)")]);
+        assert_eq!(v, ["%(a)"]);
+        assert_eq!(w.len(), 1);
+        assert!(w[0].0.contains("stopped after 256 replacements"), "{w:?}");
+    }
+
+    #[test]
+    fn immediate_options_are_left_alone() {
+        let mut o = opts(&[("ini", "%(b).ini"), ("b", "x")]);
+        o[0].configured = true;
+        let mut w = Vec::new();
+        expand_all(&mut o, &Context::default(), &mut w);
+        assert_eq!(o[0].value, "%(b).ini");
+    }
+
+    #[test]
+    fn referenced_names_include_pipeline_tokens() {
+        let names = referenced_names(&opts(&[("x", "%(a) %(b + c) %(")]));
+        assert_eq!(names.into_iter().collect::<Vec<_>>(), ["+", "a", "b", "c"]);
+    }
+
+    #[test]
+    fn unclosed_references_stay() {
+        assert_eq!(
+            expand_value("$(HOME", b'$', &mut |_| Some("x".into())).0,
+            "$(HOME"
+        );
+        assert_eq!(
+            expand_value("a$(X)b$(Y)", b'$', &mut |k| (k == "Y").then(|| "y".into())).0,
+            "a$(X)by"
+        );
+    }
+}

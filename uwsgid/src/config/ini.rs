@@ -18,6 +18,7 @@
 //! (`log-format = a#b`) stays.
 
 use super::error::ConfigError;
+use super::magic::Logical;
 use super::raw::{Origin, Warning};
 use std::sync::Arc;
 
@@ -25,6 +26,7 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IniLine {
     pub line: usize,
+    pub last_line: usize,
     pub key: String,
     pub value: String,
 }
@@ -75,19 +77,20 @@ pub fn strip_inline_comment(value: &str) -> &str {
 
 /// The entries of `section` (all of its blocks, in file order), and whether
 /// the section appeared at all.
-pub fn section_entries(lines: &[(usize, String)], section: &str) -> (Vec<IniLine>, bool) {
+pub fn section_entries(lines: &[Logical], section: &str) -> (Vec<IniLine>, bool) {
     let mut current = "";
     let mut found = false;
     let mut out = Vec::new();
-    for (n, raw) in lines {
-        match classify(raw) {
+    for l in lines {
+        match classify(&l.text) {
             Line::Blank => {}
             Line::Section(name) => current = name,
             Line::Entry(k, v) => {
                 if current == section {
                     found = true;
                     out.push(IniLine {
-                        line: *n,
+                        line: l.line,
+                        last_line: l.last_line,
                         key: k.to_string(),
                         value: v.to_string(),
                     });
@@ -108,6 +111,7 @@ pub fn decode(bytes: &[u8], file: &Arc<str>) -> Result<(String, Vec<Warning>), C
             origin: Origin::Ini {
                 file: file.clone(),
                 line: line_of(bytes, pos),
+                last_line: line_of(bytes, pos),
             },
             message: "binary data (a NUL byte): this is not an ini file".into(),
         });
@@ -141,6 +145,7 @@ pub fn check_conflict_markers(text: &str, file: &Arc<str>) -> Result<(), ConfigE
                 origin: Origin::Ini {
                     file: file.clone(),
                     line: i + 1,
+                    last_line: i + 1,
                 },
                 message: format!(
                     "unresolved git conflict marker '{line}': resolve the merge first"
@@ -155,10 +160,14 @@ pub fn check_conflict_markers(text: &str, file: &Arc<str>) -> Result<(), ConfigE
 mod tests {
     use super::*;
 
-    fn lines(t: &str) -> Vec<(usize, String)> {
+    fn lines(t: &str) -> Vec<Logical> {
         t.split('\n')
             .enumerate()
-            .map(|(i, l)| (i + 1, l.to_string()))
+            .map(|(i, l)| Logical {
+                line: i + 1,
+                last_line: i + 1,
+                text: l.to_string(),
+            })
             .collect()
     }
 

@@ -11,8 +11,11 @@
 //! - logic blocks (`if-env`, `if-not-env`, `if-opt`, `if-not-opt`,
 //!   `if-exists`, `if-not-exists`, `if-file`, `if-not-file`, `if-dir`,
 //!   `if-not-dir`, `if-hostname`, `if-not-hostname`, `if-reload`,
-//!   `if-not-reload`, `for`, `for-times` … `end`/`endif`/`endfor`) keep or
-//!   repeat the options up to their end, `%(_)` being the tested value.
+//!   `if-not-reload`, `if-plugin`, `if-not-plugin` (only `python*` is a
+//!   plugin of uwsgid), `for`, `for-times`, `for-readline` …
+//!   `end`/`endif`/`endfor`) keep or repeat the options up to their end,
+//!   `%(_)` being the tested value; `for-glob` is not supported and skips
+//!   its block with a warning.
 //!
 //! Immediate options get magic variables (they come from the file text) but
 //! no `$()`/`@()`/`%()` expansion, exactly as in uWSGI.
@@ -115,6 +118,12 @@ impl<'a> Loader<'a> {
 
     fn push_now(&mut self, mut opt: RawOption) {
         if let Some(kind) = logic_kind(&opt.key) {
+            if kind == "for-glob" {
+                self.warn(format!(
+                    "{}: option '{}': not supported by uwsgid; the options up to its end are skipped",
+                    opt.origin, opt.key
+                ));
+            }
             self.logic = Some(Logic {
                 kind: kind.to_string(),
                 arg: opt.value.clone(),
@@ -218,7 +227,18 @@ impl<'a> Loader<'a> {
             // A configuration is read once per start: never a reload.
             "if-reload" => None,
             "if-not-reload" => Some(String::new()),
+            // The one interpreter uwsgid embeds is Python's.
+            "if-plugin" => arg.starts_with("python").then(|| arg.to_string()),
+            "if-not-plugin" => (!arg.starts_with("python")).then(|| arg.to_string()),
             "for" => return arg.split(' ').filter(|t| !t.is_empty()).map(sub).collect(),
+            "for-readline" => {
+                let text = std::fs::read(self.ctx.path(arg)).unwrap_or_default();
+                let text = String::from_utf8_lossy(&text);
+                return text
+                    .lines()
+                    .map(|l| sub(l.trim_end_matches('\r')))
+                    .collect();
+            }
             "for-times" => {
                 let n = super::setters::parse_int(arg, false).map_or(0, |l| l.value);
                 return (1..=n).map(|i| sub(&i.to_string())).collect();
@@ -320,6 +340,7 @@ impl<'a> Loader<'a> {
                 Origin::Ini {
                     file: name.clone(),
                     line: e.line,
+                    last_line: e.last_line,
                 },
             ));
         }
@@ -358,8 +379,12 @@ fn logic_kind(key: &str) -> Option<&'static str> {
         "if-not-hostname" => "if-not-hostname",
         "if-reload" => "if-reload",
         "if-not-reload" => "if-not-reload",
+        "if-plugin" | "ifplugin" => "if-plugin",
+        "if-not-plugin" => "if-not-plugin",
         "for" => "for",
         "for-times" => "for-times",
+        "for-readline" => "for-readline",
+        "for-glob" => "for-glob",
         _ => return None,
     })
 }

@@ -5,7 +5,9 @@
 //!   the character after it disappear (`50%off` → `50` + `%o` + `ff`);
 //! - `%%` is a literal `%`, `%(` is kept for the later `%(name)` pass;
 //! - a `%` at the end of a line eats the newline (joins the next line);
-//! - a `%` at the very end of the file stays.
+//! - a `%` at the very end of the file stays;
+//! - a `%` before a non-ASCII character deletes the whole character (uWSGI
+//!   deletes its first byte, leaving invalid UTF-8).
 //!
 //! Uppercase variants (`%D`, `%N`, …) refer to the first ini file loaded
 //! that was not an `include`/`inherit`.
@@ -90,6 +92,14 @@ fn djb33x(bytes: &[u8]) -> u32 {
     })
 }
 
+/// One line after substitution: its text and the physical lines it spans.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logical {
+    pub line: usize,
+    pub last_line: usize,
+    pub text: String,
+}
+
 /// The full table for one file: its own variables, the first file's
 /// (uppercase) and the process-wide ones.
 #[derive(Debug, Clone)]
@@ -108,6 +118,7 @@ impl MagicTable {
         vars.insert('v', ctx.cwd.to_string_lossy().into_owned());
         vars.insert('h', ctx.hostname.clone());
         vars.insert('k', ctx.cpus.to_string());
+        // uwsgid's own version: a config testing `%V` is asking about the server it runs on.
         vars.insert('V', env!("CARGO_PKG_VERSION").to_string());
         vars.insert('t', (ctx.now_us / 1_000_000).to_string());
         vars.insert('T', ctx.now_us.to_string());
@@ -120,8 +131,8 @@ impl MagicTable {
     }
 
     /// Substitutes over `text` and splits it into logical lines, each with
-    /// the 1-based number of the physical line it starts on.
-    pub fn substitute_lines(&self, text: &str) -> Vec<(usize, String)> {
+    /// the 1-based numbers of the physical lines it spans.
+    pub fn substitute_lines(&self, text: &str) -> Vec<Logical> {
         let mut lines = Vec::new();
         let mut cur = String::new();
         let mut start = 1;
@@ -130,7 +141,11 @@ impl MagicTable {
         while let Some(c) = chars.next() {
             match c {
                 '\n' => {
-                    lines.push((start, std::mem::take(&mut cur)));
+                    lines.push(Logical {
+                        line: start,
+                        last_line: physical,
+                        text: std::mem::take(&mut cur),
+                    });
                     physical += 1;
                     start = physical;
                 }
@@ -150,7 +165,11 @@ impl MagicTable {
             }
         }
         if !cur.is_empty() {
-            lines.push((start, cur));
+            lines.push(Logical {
+                line: start,
+                last_line: physical,
+                text: cur,
+            });
         }
         lines
     }
@@ -183,7 +202,7 @@ mod tests {
         table()
             .substitute_lines(t)
             .into_iter()
-            .map(|(_, l)| l)
+            .map(|l| l.text)
             .collect()
     }
 
@@ -208,13 +227,11 @@ mod tests {
     #[test]
     fn percent_at_line_end_joins_lines() {
         let lines = table().substitute_lines("# 100%\nprocesses = 4\nx = 1\n");
-        assert_eq!(
-            lines,
-            vec![
-                (1, "# 100processes = 4".to_string()),
-                (3, "x = 1".to_string())
-            ]
-        );
+        let spans: Vec<_> = lines
+            .iter()
+            .map(|l| (l.line, l.last_line, l.text.as_str()))
+            .collect();
+        assert_eq!(spans, [(1, 2, "# 100processes = 4"), (3, 3, "x = 1")]);
         assert_eq!(sub("end%"), ["end%"]);
     }
 }

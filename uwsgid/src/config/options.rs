@@ -59,8 +59,8 @@ impl Spec {
     /// What the option takes on the command line.
     pub fn arg_kind(&self) -> ArgKind {
         match self.setter {
-            Setter::Bool(_) | Setter::Noop => ArgKind::Flag,
-            Setter::Chmod => ArgKind::Optional,
+            Setter::Bool(_) => ArgKind::Flag,
+            Setter::Chmod | Setter::Noop => ArgKind::Optional,
             _ => ArgKind::Required,
         }
     }

@@ -8,9 +8,15 @@ use std::sync::Arc;
 /// Where an option came from, for warnings and errors.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
-    /// A line of an ini file: the file as it was named, and the line (1-based).
-    /// A `%` at the end of a line joins the next one; the first line is kept.
-    Ini { file: Arc<str>, line: usize },
+    /// A line of an ini file: the file as it was named, and the span of
+    /// physical lines (1-based) the option was read from: `last_line` is
+    /// past `line` when a `%` at the end of a line joined the next one.
+    /// Messages name the first line.
+    Ini {
+        file: Arc<str>,
+        line: usize,
+        last_line: usize,
+    },
     /// A `UWSGI_*` environment variable.
     Env { var: String },
     /// The command line: the argument's position (1-based, program name excluded).
@@ -20,7 +26,7 @@ pub enum Origin {
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Origin::Ini { file, line } => write!(f, "{file}:{line}"),
+            Origin::Ini { file, line, .. } => write!(f, "{file}:{line}"),
             Origin::Env { var } => write!(f, "environment variable {var}"),
             Origin::Arg { index } => write!(f, "command line argument {index}"),
         }

@@ -174,3 +174,10 @@ fn environment_option_errors_name_the_variable() {
         ]
     );
 }
+
+#[test]
+fn silent_noops_take_a_value_on_the_command_line() {
+    let r = ok(Dir::new().run(&["--plugins", "python3", "--thunder-lock", "--master"]));
+    assert!(r.app.master);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}

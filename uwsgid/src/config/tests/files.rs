@@ -394,9 +394,16 @@ fn error_messages_name_file_line_option() {
         e[1],
         "uwsgi.ini:2: option 'processes': invalid value '0': must be at least 1"
     );
-    assert_eq!(
-        e[2],
-        "uwsgi.ini:3: option 'threads': invalid value 'true': must be at least 1"
+    assert_eq!(e.len(), 2, "{e:?}");
+    // `threads = true` reads as 0, which uWSGI runs as one thread.
+    assert_eq!(r.app.threads, 1);
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w
+                == "uwsgi.ini:3: option 'threads': 0 means one thread per worker, as in uWSGI"),
+        "{:?}",
+        r.warnings
     );
 }
 
@@ -474,5 +481,43 @@ fn logic_blocks() {
             std::path::PathBuf::from("/a"),
             std::path::PathBuf::from("/b")
         ]
+    );
+}
+
+#[test]
+fn escaped_percent_before_a_paren_becomes_a_placeholder() {
+    // uWSGI 2.0.31: `%%(a)` → `%(a)` after the magic pass → the value of a.
+    let r = ok(ini("[uwsgi]\na = 2\nprocesses = %%(a)\n"));
+    assert_eq!(r.app.processes, 2);
+}
+
+#[test]
+fn more_logic_blocks() {
+    let d = Dir::new();
+    d.write("paths.txt", "/p1\n/p2\r\n");
+    let r = ok(d.ini(
+        "[uwsgi]\nif-plugin = python3\nprocesses = 3\nendif\nif-not-plugin = python\nthreads = 9\nendif\n\
+         for-readline = paths.txt\ntouch-reload = %(_)\nendfor\nfor-times = 2\npythonpath = /x%(_)\nendfor\n\
+         for-glob = *.py\nlisten = 5\nendfor\n",
+    ));
+    assert_eq!((r.app.processes, r.app.threads, r.app.listen), (3, 1, 100));
+    assert_eq!(
+        r.app.touch_reload,
+        [
+            std::path::PathBuf::from("/p1"),
+            std::path::PathBuf::from("/p2")
+        ]
+    );
+    assert_eq!(
+        r.app.pythonpath,
+        [
+            std::path::PathBuf::from("/x1"),
+            std::path::PathBuf::from("/x2")
+        ]
+    );
+    assert!(
+        r.warnings[0].starts_with("uwsgi.ini:14: option 'for-glob': not supported"),
+        "{:?}",
+        r.warnings
     );
 }
