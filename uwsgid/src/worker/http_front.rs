@@ -121,7 +121,8 @@ impl Conn {
             // A buffering upload holds no place in the gate: the worker
             // keeps accepting while the client is slow.
             drop(slot);
-            let buffered = post_buffer::buffer(source, ctx.cfg.post_buffering, head.content_length()).await;
+            let buffered =
+                post_buffer::buffer(source, ctx.cfg.post_buffering, head.content_length()).await;
             slot = ctx.gate.take();
             match buffered {
                 Ok((buffered, len)) => {
