@@ -94,6 +94,7 @@ fn several_sockets_are_served_by_every_worker() {
     let dir = TestDir::new().expect("temp dir");
     let (tcp, v6) = (free_port().expect("port"), free_port().expect("port"));
     let sock = dir.join("app.sock");
+    let uwsgi_sock = dir.join("uwsgi.sock");
     let file = app_path("pid_app.py");
     let (tcp_addr, v6_addr) = (format!("127.0.0.1:{tcp}"), format!("[::1]:{v6}"));
     let args = [
@@ -101,8 +102,10 @@ fn several_sockets_are_served_by_every_worker() {
         &tcp_addr,
         "--http-socket",
         sock.to_str().expect("utf-8"),
-        "--http-socket",
+        "--http",
         &v6_addr,
+        "--socket",
+        uwsgi_sock.to_str().expect("utf-8"),
         "--processes",
         "2",
         "--wsgi-file",
@@ -130,12 +133,62 @@ fn several_sockets_are_served_by_every_worker() {
         )),
         "{log}"
     );
+    assert!(
+        log.contains(&format!(
+            "uwsgi socket 3 bound to UNIX address {} fd 6",
+            uwsgi_sock.display()
+        )),
+        "{log}"
+    );
     let want = distinct_pids(2, || curl(tcp, "/"));
     assert_eq!(distinct_pids(2, || unix_curl(&sock)), want);
     assert_eq!(
         distinct_pids(2, || Curl::new(format!("http://[::1]:{v6}/"))),
         want
     );
+    let mut over_uwsgi = BTreeSet::new();
+    wait_until(
+        "both workers over the uwsgi protocol",
+        DEFAULT_TIMEOUT,
+        || {
+            over_uwsgi.extend(uwsgi_request_pid(&uwsgi_sock));
+            (over_uwsgi.len() >= 2).then_some(())
+        },
+    )
+    .expect("the uwsgi socket is served by every worker");
+    assert_eq!(over_uwsgi, want);
+}
+
+/// One `GET /` in the binary uwsgi protocol (what nginx's `uwsgi_pass`
+/// sends) on a unix socket; the pid `pid_app.py` answered with.
+fn uwsgi_request_pid(path: &Path) -> Option<i32> {
+    use std::io::{Read, Write};
+    let vars = [
+        ("REQUEST_METHOD", "GET"),
+        ("PATH_INFO", "/"),
+        ("QUERY_STRING", ""),
+        ("SERVER_NAME", "localhost"),
+        ("SERVER_PORT", "80"),
+        ("SERVER_PROTOCOL", "HTTP/1.1"),
+    ];
+    let mut block = Vec::new();
+    for (key, value) in vars {
+        for part in [key, value] {
+            block.extend_from_slice(&u16::try_from(part.len()).ok()?.to_le_bytes());
+            block.extend_from_slice(part.as_bytes());
+        }
+    }
+    let mut packet = vec![0u8];
+    packet.extend_from_slice(&u16::try_from(block.len()).ok()?.to_le_bytes());
+    packet.push(0);
+    packet.extend_from_slice(&block);
+    let mut stream = std::os::unix::net::UnixStream::connect(path).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    stream.write_all(&packet).ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    let body = answer.split_once("\r\n\r\n")?.1;
+    body.trim().strip_prefix("pid=")?.parse().ok()
 }
 
 #[test]
@@ -316,11 +369,12 @@ fn vacuum_leaves_a_socket_file_that_replaced_its_own() {
 }
 
 #[test]
-fn listen_sets_the_backlog_and_abstract_sockets_serve() {
+fn listen_sets_the_backlog_and_any_address_and_abstract_sockets_serve() {
     let dir = TestDir::new().expect("temp dir");
     let port = free_port().expect("port");
     let name = format!("uwsgid-e2e-{}", std::process::id());
-    let (tcp, abstract_addr) = (format!("127.0.0.1:{port}"), format!("@{name}"));
+    // `:PORT` is every IPv4 interface; the test still talks to 127.0.0.1 only.
+    let (tcp, abstract_addr) = (format!(":{port}"), format!("@{name}"));
     let file = app_path("pid_app.py");
     let args = [
         "--http-socket",
@@ -339,12 +393,18 @@ fn listen_sets_the_backlog_and_abstract_sockets_serve() {
         .arg("--abstract-unix-socket")
         .arg(&name);
     assert_eq!(served_pid(over_abstract), Some(pid));
+    let log = server.log();
     assert!(
-        server.log().contains(&format!(
+        log.contains(&format!(
+            "uwsgi socket 0 bound to TCP address 0.0.0.0:{port} fd 3"
+        )),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!(
             "uwsgi socket 1 bound to UNIX address @{name} fd 4"
         )),
-        "{}",
-        server.log()
+        "{log}"
     );
     // ss shows a listening socket's backlog as its Send-Q.
     let ss = std::process::Command::new("ss")

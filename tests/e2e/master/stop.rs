@@ -18,13 +18,18 @@ fn sigterm_stops_gracefully_with_exit_0_and_no_process_left() {
 }
 
 #[test]
-fn sigint_stops_at_once_with_exit_0_and_no_process_left() {
-    let dir = TestDir::new().expect("temp dir");
-    let (server, port) = start_http(&dir, "pid_app.py", &["--processes", "2"]);
-    distinct_pids(2, || curl(port, "/"));
-    let log = stop_cleanly(server, Signal::SIGINT);
-    assert!(log.contains("...brutally killing workers..."), "{log}");
-    assert!(log.contains("worker 1 buried after "), "{log}");
+fn sigint_and_sigquit_stop_at_once_with_exit_0_and_no_process_left() {
+    for signal in [Signal::SIGINT, Signal::SIGQUIT] {
+        let dir = TestDir::new().expect("temp dir");
+        let (server, port) = start_http(&dir, "pid_app.py", &["--processes", "2"]);
+        distinct_pids(2, || curl(port, "/"));
+        let log = stop_cleanly(server, signal);
+        assert!(
+            log.contains("...brutally killing workers..."),
+            "{signal}: {log}"
+        );
+        assert!(log.contains("worker 1 buried after "), "{signal}: {log}");
+    }
 }
 
 #[test]
