@@ -1,0 +1,11 @@
+"""A small Flask app (routing, request object, JSON response): a typical framework request."""
+
+from flask import Flask, jsonify, request
+
+app = Flask(__name__)
+application = app
+
+
+@app.route("/")
+def index():
+    return jsonify(message="Hello World", path=request.path, agent=request.headers.get("User-Agent"))
