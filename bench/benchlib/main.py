@@ -29,7 +29,8 @@ def run(args: argparse.Namespace, bench: Path) -> int:
     repo = bench.parent
     apps = _pick(_csv(args.apps), APPS, "app")
     counts = [int(n) for n in _csv(args.processes)]
-    variants = _pick(_csv(args.servers) or list(HTTP_VARIANTS), HTTP_VARIANTS, "server")
+    chosen = set(_pick(_csv(args.servers), HTTP_VARIANTS, "server")) if args.servers else None
+    variants = [v for v in HTTP_VARIANTS.values() if chosen is None or v in chosen]
     names = {v.name for v in variants}
 
     apt = install.Apt()

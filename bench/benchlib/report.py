@@ -12,10 +12,15 @@ class Notes:
 
     def __init__(self) -> None:
         self.items: list[str] = []
+        self.texts: list[str] = []
 
     def add(self, where: str, text: str) -> str:
-        self.items.append(f"{where}: {text.strip()}")
-        return f"failed [{len(self.items)}]"
+        """Returns the cell text; the same failure text in several cells shares one note."""
+        text = text.strip()
+        if text not in self.texts:
+            self.texts.append(text)
+            self.items.append(f"{where}: {text}")
+        return f"failed [{self.texts.index(text) + 1}]"
 
     def render(self) -> list[str]:
         if not self.items:
@@ -63,10 +68,10 @@ def matrix_table(cells: list[tuple[str, int, list[Result]]], notes: Notes,
                  title: str) -> list[str]:
     """One row per app × processes × server; ratios are uwsgid ÷ that row's server."""
     out = [
-        "| app | procs | server | req/s | p99 ms | errors | worker RSS MiB | worker PSS MiB "
+        "| app | procs | server | req/s | p99 ms | active conns | errors | worker RSS MiB | worker PSS MiB "
         "| master PSS MiB | other PSS MiB | total PSS MiB | uwsgid÷ req/s | uwsgid÷ p99 "
         "| uwsgid÷ total PSS |",
-        "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for app, n, results in cells:
         ref = next((r for r in results if r.name == REFERENCE and not r.failure), None)
@@ -78,12 +83,13 @@ def matrix_table(cells: list[tuple[str, int, list[Result]]], notes: Notes,
 def _matrix_row(app: str, n: int, r: Result, ref: Result | None, notes: Notes, title: str) -> str:
     if r.failure and not r.samples:
         cell = notes.add(f"{title}, {app}, {n} proc, {r.label}", r.failure)
-        return f"| {app} | {n} | {r.label} | {cell} |" + f" {DASH} |" * 10
+        return f"| {app} | {n} | {r.label} | {cell} |" + f" {DASH} |" * 11
     mem = r.memory
     failed = f" ({notes.add(f'{title}, {app}, {n} proc, {r.label}', r.failure)})" if r.failure else ""
     is_ref = ref is not None and r is ref
     cols = [
         app, str(n), r.label + failed, _rps(r.rps), _ms(r.p99_ms),
+        DASH if r.active is None else f"{r.active:.0f}",
         _errors(r.errors()),
         _mib(mem.worker_rss_mean if mem else None),
         _mib(mem.worker_pss_mean if mem else None),

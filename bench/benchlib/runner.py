@@ -31,6 +31,10 @@ class Result:
     def p99_ms(self) -> float | None:
         return statistics.median(s.p99_ms for s in self.samples) if self.samples else None
 
+    @property
+    def active(self) -> float | None:
+        return statistics.median(s.active for s in self.samples) if self.samples else None
+
     def errors(self) -> dict[str, int]:
         """Error counts summed over the rounds, by kind."""
         return error_counts(self.samples)

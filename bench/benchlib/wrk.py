@@ -31,11 +31,21 @@ class Sample:
     requests: int
     rps: float
     p99_ms: float
+    mean_ms: float
     non2xx: int          # wrk counts status >= 400 (no 3xx answers here)
     connect: int
     read: int            # includes reconnects after a server closed without `Connection: close`
     write: int
     timeout: int         # requests older than --timeout, counted at each of wrk's 2 s checks
+
+    @property
+    def active(self) -> float:
+        """Connections busy on average (Little's law: req/s × mean latency).
+
+        Far below the connection count means connections were starved: e.g. a single-threaded
+        keep-alive worker serves one connection while the others wait and never complete.
+        """
+        return self.rps * self.mean_ms / 1000.0
 
     @property
     def socket_errors(self) -> int:
@@ -60,6 +70,7 @@ def parse(output: str) -> Sample:
                 requests=data["requests"],
                 rps=data["requests"] / secs if secs > 0 else 0.0,
                 p99_ms=data["p99_us"] / 1000.0,
+                mean_ms=data["mean_us"] / 1000.0,
                 non2xx=data["status"],
                 connect=data["connect"],
                 read=data["read"],
