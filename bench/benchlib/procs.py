@@ -37,7 +37,15 @@ class Server:
     log_path: Path
     port: int
     stop_signal: int = signal.SIGINT
-    known_pids: set[int] = field(default_factory=set)
+    # pid -> start time (clock ticks since boot): a pid is only signalled while it still
+    # names the same process, never a newer one that reused the number.
+    known_pids: dict[int, int] = field(default_factory=dict)
+
+    def remember(self, pids: list[int]) -> None:
+        for pid in pids:
+            started = start_time(pid)
+            if started is not None:
+                self.known_pids.setdefault(pid, started)
 
     @property
     def pid(self) -> int:
@@ -60,7 +68,9 @@ def start(name: str, cmd: list[str], cwd: Path, log_dir: Path, port: int, env: d
         log_file.flush()
         proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log_file,
                                 stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    return Server(name, proc, log_path, port, stop_signal, {proc.pid})
+    server = Server(name, proc, log_path, port, stop_signal)
+    server.remember([proc.pid])
+    return server
 
 
 def http_status(port: int, path: str = "/", timeout: float = 1.0) -> int:
@@ -84,8 +94,8 @@ def wait_ready(server: Server, deadline_s: float, probe_port: int | None = None)
     last = "no answer"
     while time.monotonic() < deadline:
         if server.proc.poll() is not None:
-            raise NotReady(f"{server.name} exited with {server.proc.returncode} before it was "
-                           f"ready:\n{server.log_tail()}")
+            raise NotReady(f"exited with {server.proc.returncode} before it answered 200:\n"
+                           f"{server.log_tail()}")
         try:
             status = http_status(port)
             if status == 200:
@@ -94,8 +104,21 @@ def wait_ready(server: Server, deadline_s: float, probe_port: int | None = None)
         except (OSError, http.client.HTTPException) as err:
             last = f"{type(err).__name__}: {err}"
         time.sleep(0.05)  # poll interval, bounded by the deadline above
-    raise NotReady(f"{server.name} did not become ready in {deadline_s:.0f} s ({last}):\n"
-                   f"{server.log_tail()}")
+    raise NotReady(f"no 200 within {deadline_s:.0f} s (last: {last}):\n{server.log_tail()}")
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """Fields of /proc/PID/stat after the command name (which may contain spaces)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat[stat.rfind(")") + 2:].split()
+
+
+def start_time(pid: int) -> int | None:
+    fields = _stat_fields(pid)
+    return int(fields[19]) if fields else None
 
 
 def children_map() -> dict[int, list[int]]:
@@ -104,12 +127,9 @@ def children_map() -> dict[int, list[int]]:
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
+        fields = _stat_fields(int(entry))
+        if fields is None:
             continue
-        # The command name is in parentheses and may contain spaces: split after the last ')'.
-        fields = stat[stat.rfind(")") + 2:].split()
         tree.setdefault(int(fields[1]), []).append(int(entry))
     return tree
 
@@ -172,7 +192,7 @@ def measure_memory(server: Server) -> Memory | None:
         usage = smaps_rollup(pid)
         if usage is None:
             continue
-        server.known_pids.add(pid)
+        server.remember([pid])
         if any(marker in cmdline(pid) for marker in AUX_MARKERS):
             aux_pss += usage[1]
         else:
@@ -188,20 +208,20 @@ def stop(server: Server, grace_s: float = 5.0) -> None:
     """Sends the server's stop signal to its master, waits up to `grace_s`, then SIGKILLs
     the master and every descendant seen, by pid."""
     if server.proc.poll() is None:
-        server.known_pids.update(descendants(server.pid))
+        server.remember(descendants(server.pid))
         _signal(server.pid, server.stop_signal)
         try:
             server.proc.wait(timeout=grace_s)
         except subprocess.TimeoutExpired:
-            server.known_pids.update(descendants(server.pid))
+            server.remember(descendants(server.pid))
             _signal(server.pid, signal.SIGKILL)
             server.proc.wait(timeout=grace_s)
     # Workers re-parented to init (or to a subreaper that died first) are ended by pid too.
     deadline = time.monotonic() + grace_s
-    leftover = [p for p in server.known_pids if p != server.pid and _alive(p)]
+    leftover = [p for p in server.known_pids if p != server.pid and _same(server, p)]
     while leftover and time.monotonic() < deadline:
         time.sleep(0.05)
-        leftover = [p for p in leftover if _alive(p)]
+        leftover = [p for p in leftover if _same(server, p)]
     for pid in leftover:
         _signal(pid, signal.SIGKILL)
 
@@ -213,10 +233,9 @@ def _signal(pid: int, sig: int) -> None:
         pass
 
 
-def _alive(pid: int) -> bool:
-    """True while `pid` exists and is not a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+def _same(server: Server, pid: int) -> bool:
+    """True while `pid` is still the process we saw (same start time) and not a zombie."""
+    fields = _stat_fields(pid)
+    if fields is None or fields[0] == "Z":
         return False
-    return stat[stat.rfind(")") + 2:].split()[0] != "Z"
+    return int(fields[19]) == server.known_pids.get(pid)

@@ -76,7 +76,7 @@ def _load_with_hups(server: procs.Server, load: wrk.Load, port: int, app: App, d
             except subprocess.TimeoutExpired:
                 pass
             if server.proc.poll() is None:
-                server.known_pids.update(procs.descendants(server.pid))
+                server.remember(procs.descendants(server.pid))
                 os.kill(server.pid, signal.SIGHUP)
                 hups += 1
             next_hup += interval
