@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Helper processes that are neither the master nor a worker (their PSS is reported apart).
-AUX_MARKERS = ("__zygote", "resource_tracker", "semaphore_tracker", "forkserver")
+AUX_MARKERS = ("resource_tracker", "semaphore_tracker", "forkserver")
+#: uwsgid's zygote. Its workers are forked from it and keep its command line, so only the
+#: earliest-started process with this marker is the zygote.
+ZYGOTE_MARKER = "__zygote"
 
 
 class NotReady(RuntimeError):
@@ -186,14 +189,16 @@ def measure_memory(server: Server) -> Memory | None:
     master = smaps_rollup(server.pid)
     if master is None:
         return None
+    kids = descendants(server.pid)
+    server.remember(kids)
+    aux = _aux_pids(kids)
     workers: list[tuple[int, int]] = []
     aux_pss = 0
-    for pid in descendants(server.pid):
+    for pid in kids:
         usage = smaps_rollup(pid)
         if usage is None:
             continue
-        server.remember([pid])
-        if any(marker in cmdline(pid) for marker in AUX_MARKERS):
+        if pid in aux:
             aux_pss += usage[1]
         else:
             workers.append(usage)
@@ -202,6 +207,15 @@ def measure_memory(server: Server) -> Memory | None:
     w_pss = sum(w[1] for w in workers) / count if count else 0.0
     total = master[1] + aux_pss + sum(w[1] for w in workers)
     return Memory(master[0], master[1], w_rss, w_pss, count, aux_pss, total)
+
+
+def _aux_pids(pids: list[int]) -> set[int]:
+    lines = {pid: cmdline(pid) for pid in pids}
+    aux = {pid for pid, line in lines.items() if any(m in line for m in AUX_MARKERS)}
+    zygotes = [(start_time(pid) or 0, pid) for pid, line in lines.items() if ZYGOTE_MARKER in line]
+    if zygotes:
+        aux.add(min(zygotes)[1])
+    return aux
 
 
 def stop(server: Server, grace_s: float = 5.0) -> None:
