@@ -1,1 +1,10 @@
-//! End-to-end tests.
+//! End-to-end tests: the real `uwsgid` and `uwsgictl` binaries (built by
+//! `cargo build --workspace`) against real clients (curl, Python, nginx).
+//! Run them all with `scripts/test`, which also makes the test virtualenv
+//! and Django project the Python tests need. The harness is the
+//! `uwsgid_e2e` library (`tests/src/`).
+
+mod config;
+mod django_flask;
+mod master;
+mod wsgi;

@@ -1,1 +1,47 @@
-//! Harness for end-to-end tests.
+//! Harness for the end-to-end tests of uwsgid: start the real binaries on
+//! free ports in per-test temporary directories, talk to them with real
+//! clients (`curl`, the test virtualenv's Python), poll with deadlines, and
+//! end every spawned process by pid when the test is done.
+//!
+//! - [`paths`]: the built binaries, the repository's apps and fixtures, the
+//!   test virtualenv ([`venv`]) and Django project, `shared/`;
+//! - [`process`]: [`Server`], a guard around one spawned process tree
+//!   (own process group, log captured to a file, SIGTERM → SIGKILL on drop);
+//! - [`wait`]: [`wait_until`], [`wait_for_log`], [`wait_http_ready`];
+//! - [`http`]: a `curl` wrapper ([`Curl`], [`Response`]); [`sha256_file`];
+//! - [`python`]: runs client scripts with the venv's interpreter ([`Python`]);
+//! - [`app`]: [`HttpApp`], "uwsgid serving this WSGI file on a free port",
+//!   the shape most tests need;
+//! - [`nginx`]: nginx in front of uwsgid (`uwsgi_pass` / `proxy_pass`).
+
+pub mod app;
+pub mod digest;
+pub mod dir;
+pub mod http;
+pub mod net;
+pub mod nginx;
+pub mod paths;
+pub mod process;
+pub mod python;
+pub mod wait;
+
+pub use app::HttpApp;
+pub use digest::sha256_file;
+pub use dir::TestDir;
+pub use http::{Curl, Response, curl};
+pub use net::free_port;
+pub use nginx::Nginx;
+pub use paths::{
+    app_path, django_project, fixture_path, repo_root, shared_dir, uwsgictl_bin, uwsgid_bin, venv,
+    venv_python,
+};
+pub use process::{Server, ServerBuilder};
+pub use python::Python;
+pub use wait::{wait_for_log, wait_http_ready, wait_until};
+
+use std::time::Duration;
+
+/// The longest any single wait of the harness lasts unless told otherwise:
+/// long enough for a debug build on a loaded 2-core machine, short enough to
+/// keep every test well under a minute.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);

@@ -1,13 +1,241 @@
 //! The zygote: a single-threaded process that starts CPython, imports the app
 //! once and forks workers on the master's request, so workers share the
 //! imported app copy-on-write. Also the entry of a `lazy-apps` worker.
+//!
+//! Each worker is forked twice (zygote → short-lived intermediate → worker):
+//! the intermediate exits at once, so the worker is reparented to the master
+//! (a `PR_SET_CHILD_SUBREAPER`), which reaps and signals it like any child.
+//! The zygote reads the worker's pid from the intermediate and reports
+//! `born ID PID` to the master (protocol in `crate::master::zygote_link`).
+//! Zygote and workers die with the master (`PR_SET_PDEATHSIG`), and the
+//! zygote exits when the master closes its command pipe.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::fd::AsRawFd;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
+use nix::sys::prctl::set_pdeathsig;
+use nix::sys::signal::Signal;
+use nix::sys::wait::waitpid;
+use nix::unistd::{ForkResult, Pid, fork, getppid};
+
+use crate::config::AppConfig;
+use crate::master::child_env::{self, ChildEnv, ChildEnvError};
+use crate::master::zygote_link::{ZygoteCommand, ZygoteReport};
+use crate::worker::{self, App, FAILED_APP_EXIT, InheritedListener};
+
+/// Exit code when the process cannot even start (bad environment, Python
+/// that does not initialise).
+const SETUP_FAILED_EXIT: i32 = 1;
+/// How long a new worker waits to be adopted by the master.
+const REPARENT_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+enum ZygoteError {
+    #[error("{0}")]
+    Env(#[from] ChildEnvError),
+    #[error("pipe to the master: {0}")]
+    Pipe(#[from] std::io::Error),
+    #[error("fork(): {0}")]
+    Fork(Errno),
+    #[error("the intermediate process ended without reporting the worker's pid")]
+    Intermediate,
+    #[error("the master (pid {0}) is gone")]
+    MasterGone(i32),
+}
 
 /// `uwsgid __zygote`: runs until the master closes its command pipe.
+/// In a forked worker, returns the worker's exit code instead.
 pub fn run_zygote() -> i32 {
-    1
+    match zygote_main() {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("uwsgid zygote: {err}");
+            SETUP_FAILED_EXIT
+        }
+    }
 }
 
 /// `uwsgid __worker`: one `lazy-apps` worker that imports the app itself.
 pub fn run_lazy_worker() -> i32 {
-    1
+    match lazy_worker_main() {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("uwsgid worker: {err}");
+            SETUP_FAILED_EXIT
+        }
+    }
+}
+
+fn lazy_worker_main() -> Result<i32, ZygoteError> {
+    let env = ChildEnv::from_env()?;
+    let id = child_env::worker_id()?;
+    tie_to_master(env.master_pid)?;
+    let listeners = env.take_listeners()?;
+    let cfg = Arc::new(env.cfg);
+    let app = match prepare_app(&cfg) {
+        Ok(app) => app,
+        Err(code) => return Ok(code),
+    };
+    Ok(worker::serve(cfg, app, listeners, id))
+}
+
+fn zygote_main() -> Result<i32, ZygoteError> {
+    let env = ChildEnv::from_env()?;
+    let (commands, reports) = child_env::take_zygote_pipes()?;
+    tie_to_master(env.master_pid)?;
+    let master = env.master_pid;
+    let listeners = env.take_listeners()?;
+    let cfg = Arc::new(env.cfg);
+    let app = match prepare_app(&cfg) {
+        Ok(app) => app,
+        Err(code) => return Ok(code),
+    };
+    let mut reports = File::from(reports);
+    send(&mut reports, &ZygoteReport::Ready)?;
+    let mut commands = BufReader::new(File::from(commands));
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if commands.read_line(&mut line)? == 0 {
+            // The master closed the pipe: it is stopping or gone.
+            return Ok(0);
+        }
+        let Some(ZygoteCommand::Spawn { id, .. }) = ZygoteCommand::parse(&line) else {
+            eprintln!("uwsgid zygote: unknown command {line:?}");
+            continue;
+        };
+        match fork_worker() {
+            Ok(Forked::Parent(pid)) => send(
+                &mut reports,
+                &ZygoteReport::Born {
+                    id,
+                    pid: pid.as_raw(),
+                },
+            )?,
+            Ok(Forked::Child) => {
+                // The worker keeps nothing of the zygote's link to the master.
+                drop((commands, reports));
+                return Ok(run_forked_worker(cfg, app, listeners, id, master));
+            }
+            Err(err) => send(
+                &mut reports,
+                &ZygoteReport::Failed {
+                    id,
+                    reason: err.to_string(),
+                },
+            )?,
+        }
+    }
+}
+
+/// Starts CPython and imports the app; on failure, the exit code to use
+/// (22 when the app does not load, as uWSGI's `need-app`).
+fn prepare_app(cfg: &AppConfig) -> Result<App, i32> {
+    if let Err(err) = worker::initialize(cfg) {
+        eprintln!("{err}");
+        return Err(SETUP_FAILED_EXIT);
+    }
+    worker::load(cfg).map_err(|err| {
+        eprintln!("{err}");
+        FAILED_APP_EXIT
+    })
+}
+
+fn send(pipe: &mut File, report: &ZygoteReport) -> Result<(), ZygoteError> {
+    Ok(pipe.write_all(report.to_line().as_bytes())?)
+}
+
+/// Dies with the master (SIGKILL when it goes), and refuses to start if it
+/// is already gone.
+fn tie_to_master(master: i32) -> Result<(), ZygoteError> {
+    set_pdeathsig(Signal::SIGKILL).map_err(|_| ZygoteError::MasterGone(master))?;
+    if getppid().as_raw() != master {
+        return Err(ZygoteError::MasterGone(master));
+    }
+    Ok(())
+}
+
+enum Forked {
+    Parent(Pid),
+    Child,
+}
+
+/// Double fork: returns the worker's pid in the zygote, `Child` in the worker.
+fn fork_worker() -> Result<Forked, ZygoteError> {
+    let (pid_read, pid_write) = nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(ZygoteError::Fork)?;
+    worker::fork_prepare();
+    // SAFETY: the zygote is single-threaded; the intermediate child only
+    // calls async-signal-safe functions (fork, write, _exit).
+    match unsafe { fork() } {
+        Err(err) => {
+            worker::fork_parent();
+            Err(ZygoteError::Fork(err))
+        }
+        Ok(ForkResult::Child) => {
+            // SAFETY: as above.
+            match unsafe { libc::fork() } {
+                0 => {
+                    drop((pid_read, pid_write));
+                    Ok(Forked::Child)
+                }
+                -1 => unsafe { libc::_exit(1) },
+                worker_pid => {
+                    let bytes = worker_pid.to_ne_bytes();
+                    // SAFETY: write and _exit are async-signal-safe.
+                    unsafe {
+                        libc::write(pid_write.as_raw_fd(), bytes.as_ptr().cast(), bytes.len());
+                        libc::_exit(0)
+                    }
+                }
+            }
+        }
+        Ok(ForkResult::Parent { child }) => {
+            worker::fork_parent();
+            drop(pid_write);
+            let mut bytes = [0u8; 4];
+            let got = File::from(pid_read).read_exact(&mut bytes);
+            reap_intermediate(child);
+            got.map_err(|_| ZygoteError::Intermediate)?;
+            Ok(Forked::Parent(Pid::from_raw(i32::from_ne_bytes(bytes))))
+        }
+    }
+}
+
+fn reap_intermediate(pid: Pid) {
+    while let Err(Errno::EINTR) = waitpid(pid, None) {}
+}
+
+/// The worker side of the double fork.
+fn run_forked_worker(
+    cfg: Arc<AppConfig>,
+    app: App,
+    listeners: Vec<InheritedListener>,
+    id: u32,
+    master: i32,
+) -> i32 {
+    worker::fork_child();
+    if let Err(err) = await_adoption(master) {
+        eprintln!("uwsgid worker {id}: {err}");
+        return SETUP_FAILED_EXIT;
+    }
+    worker::serve(cfg, app, listeners, id)
+}
+
+/// Waits until the intermediate is gone and the master adopted this
+/// process, then ties it to the master. The parent-death signal is set
+/// only now: set earlier, the intermediate's exit would fire it.
+fn await_adoption(master: i32) -> Result<(), ZygoteError> {
+    let deadline = Instant::now() + REPARENT_TIMEOUT;
+    while getppid().as_raw() != master {
+        if Instant::now() > deadline {
+            return Err(ZygoteError::MasterGone(master));
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    tie_to_master(master)
 }

@@ -63,7 +63,9 @@ pub struct AppConfig {
     pub gid: Option<String>,
 
     // Python and the app.
-    /// The virtualenv (`home`, `virtualenv`, `venv`, `pyhome`).
+    /// The virtualenv (`home`, `virtualenv`, `venv`, `pyhome`). Not checked
+    /// while resolving: the worker refuses it at start when it is not a
+    /// directory (uWSGI: `Python Home is not a directory: %s`).
     pub home: Option<PathBuf>,
     pub chdir: Option<PathBuf>,
     /// `module` / `wsgi`: `pkg.mod` or `pkg.mod:callable`.

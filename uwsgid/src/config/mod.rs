@@ -1,12 +1,46 @@
 //! The configuration engine: uWSGI's ini semantics, the environment and the
 //! command line, resolved into one typed [`AppConfig`]. Pure: no tokio, no
-//! pyo3, no global state.
+//! pyo3, no global state; the only files it reads are ini files and
+//! `@(file)` references (and `if-exists`-style tests).
+//!
+//! Two stages, as uWSGI itself works:
+//! 1. [`load`] (with [`ini`], [`magic`], [`args`]): every source in uWSGI's
+//!    order — `UWSGI_*` environment variables, then the arguments left to
+//!    right with `--ini` files spliced in — becomes one ordered list of
+//!    `key = value` options, each with its file and line ([`raw`]);
+//! 2. [`resolve`] (with [`expand`], [`setters`], [`listen`]): `$()`, `@()`
+//!    and `%()` are expanded, and each option is applied through its setter
+//!    from the table in [`options`]. Unknown keys get a suggestion
+//!    ([`suggest`]); uWSGI options uwsgid does not implement a warning.
+//!
+//! One deliberate difference from uWSGI: inline comments (`key = value #
+//! comment`) are stripped, see [`ini`].
 
 mod app;
+mod args;
+mod context;
+mod error;
+mod expand;
+mod ini;
+mod listen;
+mod load;
+mod magic;
+mod options;
+mod raw;
+mod resolve;
+mod setters;
+mod suggest;
+mod uwsgi_names;
+
+#[cfg(test)]
+mod tests;
 
 use std::ffi::OsString;
 
 pub use app::{AppConfig, ListenAddr, ListenSpec, Protocol};
+pub use context::Context;
+pub use error::ConfigError;
+pub use resolve::Resolution;
 
 /// A configuration resolved for running.
 #[derive(Debug, Clone)]
@@ -17,14 +51,35 @@ pub struct Loaded {
     pub warnings: Vec<String>,
 }
 
-/// A configuration that cannot be resolved.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ConfigError(pub String);
-
 /// Resolves the command line (without the program name), uWSGI style:
 /// `UWSGI_*` environment variables, then the arguments in order, `--ini`
 /// files spliced in where they appear.
-pub fn load_from_args(_args: &[OsString]) -> Result<Loaded, ConfigError> {
-    Err(ConfigError("the configuration engine is not implemented yet".into()))
+pub fn load_from_args(args: &[OsString]) -> Result<Loaded, ConfigError> {
+    let r = check_with(args, &Context::from_process());
+    match ConfigError::from_list(r.errors) {
+        Some(e) => Err(e),
+        None => Ok(Loaded {
+            app: r.app,
+            warnings: r.warnings,
+        }),
+    }
+}
+
+/// Resolves like [`load_from_args`] but keeps everything, errors included:
+/// what `uwsgid --check-config` reports.
+pub fn check_from_args(args: &[OsString]) -> Resolution {
+    check_with(args, &Context::from_process())
+}
+
+/// Resolves `args` against the given process facts.
+pub fn check_with(args: &[OsString], ctx: &Context) -> Resolution {
+    let mut loader = load::Loader::new(ctx);
+    loader.push_env();
+    let usage = args::push_args(&mut loader, args).err();
+    let mut errors = std::mem::take(&mut loader.errors);
+    errors.extend(usage);
+    let mut r = resolve::resolve(loader.raw, ctx);
+    errors.append(&mut r.errors);
+    r.errors = errors;
+    r
 }

@@ -10,6 +10,34 @@
 //!    [`fork_child`] or [`fork_parent`];
 //! 4. [`serve`] runs the worker until it is told to stop, and returns its exit
 //!    code.
+//!
+//! Inside: `serve` starts a current-thread tokio runtime that does all socket
+//! I/O (`http_front` with hyper, `uwsgi_front`), both fronts produce one
+//! [`request::RequestHead`] plus a body source, and `pool` runs the WSGI
+//! calls (`call`) on `threads` Python threads that hold the GIL only while
+//! Python runs. `gate` makes a worker accept only while it has a Python
+//! thread free.
+
+mod app;
+mod body;
+mod call;
+pub mod cgi;
+mod context;
+mod environ;
+mod errors_stream;
+mod file_wrapper;
+mod gate;
+mod http_front;
+mod input;
+mod listener;
+mod pool;
+mod post_buffer;
+mod python;
+pub mod request;
+mod request_log;
+pub mod response;
+mod serve;
+mod uwsgi_front;
 
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
@@ -40,36 +68,42 @@ pub enum WorkerError {
 /// `UWSGI_FAILED_APP_CODE`).
 pub const FAILED_APP_EXIT: i32 = 22;
 
-/// The loaded WSGI callable.
+/// The exit code of a worker stopped by SIGTERM/SIGINT (uWSGI's
+/// `UWSGI_END_CODE`); a graceful stop (SIGHUP) exits 0.
+pub const END_EXIT: i32 = serve::END_EXIT;
+
+/// The loaded WSGI callable (Python `None` when `need-app` is off and the
+/// app failed to load: every request is then answered 500).
 pub type App = pyo3::Py<pyo3::PyAny>;
 
 /// Starts CPython for this app. Must run before any thread is spawned.
-pub fn initialize(_cfg: &AppConfig) -> Result<(), WorkerError> {
-    Err(WorkerError::Python("not implemented yet".into()))
+pub fn initialize(cfg: &AppConfig) -> Result<(), WorkerError> {
+    python::initialize(cfg)
 }
 
 /// Imports the app's WSGI callable (`module`/`wsgi-file`, `callable`),
 /// logging the traceback when that fails.
-pub fn load(_cfg: &AppConfig) -> Result<App, WorkerError> {
-    Err(WorkerError::App("not implemented yet".into()))
+pub fn load(cfg: &AppConfig) -> Result<App, WorkerError> {
+    app::load(cfg)
 }
 
 /// Called in the zygote just before `fork(2)` (CPython's `PyOS_BeforeFork`).
-pub fn fork_prepare() {}
+pub fn fork_prepare() {
+    python::fork_prepare();
+}
 
 /// Called in the child just after `fork(2)` (CPython's `PyOS_AfterFork_Child`).
-pub fn fork_child() {}
+pub fn fork_child() {
+    python::fork_child();
+}
 
 /// Called in the parent just after `fork(2)` (CPython's `PyOS_AfterFork_Parent`).
-pub fn fork_parent() {}
+pub fn fork_parent() {
+    python::fork_parent();
+}
 
 /// Serves requests until the worker is told to stop; returns the process
 /// exit code. Starts its own tokio runtime: call it only after the fork.
-pub fn serve(
-    _cfg: Arc<AppConfig>,
-    _app: App,
-    _listeners: Vec<InheritedListener>,
-    _worker_id: u32,
-) -> i32 {
-    1
+pub fn serve(cfg: Arc<AppConfig>, app: App, listeners: Vec<InheritedListener>, worker_id: u32) -> i32 {
+    serve::run(cfg, app, listeners, worker_id)
 }

@@ -1,0 +1,38 @@
+//! The WSGI contract end to end: uwsgid serving the apps of `tests/apps/`
+//! over `http-socket`, checked with curl and raw-socket Python clients.
+//!
+//! - [`validator`]: every kind of request against an app wrapped in
+//!   `wsgiref.validate.validator`, with no warning in the log;
+//! - [`errors`]: app exceptions and apps that do not import;
+//! - [`workers`]: requests spread over processes; idle keep-alive
+//!   connections pin no worker;
+//! - [`venv`]: `home=` runs the app inside the virtualenv;
+//! - [`nginx`]: the same app behind nginx (`uwsgi_pass`, `proxy_pass`).
+
+mod errors;
+mod nginx;
+mod validator;
+mod venv;
+mod workers;
+
+use uwsgid_e2e::HttpApp;
+
+/// Lines that must never appear in the log of a correct exchange with a
+/// correct app: the validator's assertions and warnings, Python's report of
+/// an exception in `__del__` (an iterable collected without `close()`), and
+/// tracebacks in general.
+const LOG_PROBLEMS: &[&str] = &[
+    "Warning",
+    "AssertionError",
+    "Exception ignored",
+    "Traceback",
+    "panicked",
+];
+
+/// Fails with the log when it shows any of [`LOG_PROBLEMS`].
+fn assert_clean_log(app: &HttpApp) {
+    let log = app.log();
+    for problem in LOG_PROBLEMS {
+        assert!(!log.contains(problem), "{problem:?} in the log:\n{log}");
+    }
+}

@@ -1,0 +1,147 @@
+//! How requests spread over worker processes: concurrent requests use every
+//! worker, each worker runs one request at a time with `threads=1`, and an
+//! idle keep-alive connection holds no worker.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use uwsgid_e2e::{HttpApp, Python};
+
+/// Sends `count` concurrent `GET /?s=seconds`, each on its own connection,
+/// optionally while an idle keep-alive connection is open; returns the
+/// answers (`pid`, `start`, `end`) and whether the idle connection still
+/// works afterwards.
+fn concurrent_slow_requests(app: &HttpApp, count: usize, seconds: f64, idle: bool) -> Value {
+    Python::script(
+        r#"
+import sys, json, threading, http.client, rawhttp
+port, count, seconds, idle = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4] == "1"
+keeper = None
+if idle:
+    keeper = rawhttp.Conn(port)
+    keeper.request("GET", "/?s=0")
+    first = keeper.read_response()
+    assert first.status == 200 and first.header("connection") != "close", first.headers
+answers = [None] * count
+def fetch(i):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", f"/?s={seconds}")
+    answers[i] = json.loads(conn.getresponse().read())
+threads = [threading.Thread(target=fetch, args=(i,)) for i in range(count)]
+for t in threads: t.start()
+for t in threads: t.join()
+reused = None
+if idle:
+    keeper.request("GET", "/?s=0")
+    reused = keeper.read_response().status
+rawhttp.emit({"answers": answers, "idle_reused": reused})
+"#,
+    )
+    .arg(app.port.to_string())
+    .arg(count.to_string())
+    .arg(seconds.to_string())
+    .arg(if idle { "1" } else { "0" })
+    .timeout(Duration::from_secs(45))
+    .run_json()
+    .expect("the client runs")
+}
+
+fn answers(result: &Value) -> Vec<(u64, f64, f64)> {
+    result["answers"]
+        .as_array()
+        .expect("answers")
+        .iter()
+        .map(|a| {
+            let num = |k: &str| a[k].as_f64().unwrap_or_else(|| panic!("no {k} in {a}"));
+            (a["pid"].as_u64().expect("pid"), num("start"), num("end"))
+        })
+        .collect()
+}
+
+/// The most requests that ran at the same moment.
+fn max_overlap(intervals: &[(u64, f64, f64)]) -> usize {
+    intervals
+        .iter()
+        .map(|(_, start, _)| {
+            intervals
+                .iter()
+                .filter(|(_, s, e)| s <= start && start < e)
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn four_slow_requests_land_on_both_of_two_workers() {
+    let app = HttpApp::start("slow_app.py", &["--processes", "2"]).expect("uwsgid serves");
+    let result = concurrent_slow_requests(&app, 4, 1.5, false);
+    let got = answers(&result);
+    let mut pids: Vec<u64> = got.iter().map(|a| a.0).collect();
+    pids.sort_unstable();
+    pids.dedup();
+    assert_eq!(pids.len(), 2, "requests did not use both workers: {got:?}");
+    assert_eq!(
+        max_overlap(&got),
+        2,
+        "two workers, one thread each: {got:?}"
+    );
+}
+
+#[test]
+fn an_idle_keep_alive_connection_does_not_pin_the_only_worker() {
+    let app = HttpApp::start(
+        "slow_app.py",
+        &["--processes", "1", "--socket-timeout", "30"],
+    )
+    .expect("uwsgid serves");
+    // While connection A idles, a request on B must be served at once (a
+    // worker blocked reading A would answer it only after socket-timeout),
+    // and A must still work afterwards.
+    let result = Python::script(
+        r#"
+import sys, time, rawhttp
+port = int(sys.argv[1])
+a = rawhttp.Conn(port)
+a.request("GET", "/?s=0")
+first = a.read_response()
+b = rawhttp.Conn(port, timeout=5)
+started = time.monotonic()
+b.request("GET", "/?s=0")
+second = b.read_response()
+elapsed = time.monotonic() - started
+a.request("GET", "/?s=0")
+third = a.read_response()
+rawhttp.emit({"statuses": [first.status, second.status, third.status], "elapsed": elapsed})
+"#,
+    )
+    .arg(app.port.to_string())
+    .run_json()
+    .expect("the client runs");
+    assert_eq!(result["statuses"], serde_json::json!([200, 200, 200]));
+    let elapsed = result["elapsed"].as_f64().expect("elapsed");
+    assert!(
+        elapsed < 2.0,
+        "B waited {elapsed:.2}s behind the idle connection"
+    );
+}
+
+#[test]
+fn an_idle_keep_alive_connection_leaves_both_workers_free() {
+    let app = HttpApp::start(
+        "slow_app.py",
+        &["--processes", "2", "--socket-timeout", "30"],
+    )
+    .expect("uwsgid serves");
+    let result = concurrent_slow_requests(&app, 2, 1.5, true);
+    let got = answers(&result);
+    assert_eq!(
+        max_overlap(&got),
+        2,
+        "the two slow requests did not run in parallel: {got:?}"
+    );
+    assert_eq!(
+        result["idle_reused"], 200,
+        "the idle connection was dropped"
+    );
+}

@@ -1,0 +1,336 @@
+//! The declarative option table: every option uwsgid applies, with its
+//! aliases, command-line short flags, whether it repeats, and how its value
+//! is parsed and stored. Options uWSGI has and uwsgid does not are listed in
+//! [`super::uwsgi_names`]; they are accepted with a warning.
+
+use super::app::{AppConfig, Protocol};
+use std::path::PathBuf;
+
+/// How an option's value is parsed and where it goes (uWSGI's setters, §1.6
+/// of the reference).
+#[derive(Clone, Copy)]
+pub enum Setter {
+    /// `uwsgi_opt_true`: everything but false/off/no/0 is true.
+    Bool(fn(&mut AppConfig, bool)),
+    /// `uwsgi_opt_set_int`: `atoi`, negative rejected.
+    Int(fn(&mut AppConfig, u32)),
+    /// `uwsgi_opt_set_64bit`: `strtoul`.
+    U64(fn(&mut AppConfig, u64)),
+    /// `uwsgi_opt_set_megabytes`: MiB; the setter receives bytes.
+    MiB(fn(&mut AppConfig, u64)),
+    /// `uwsgi_opt_set_str`: the value verbatim (must not be empty).
+    Str(fn(&mut AppConfig, String)),
+    /// `chmod-socket`: three octal digits, or `1`/no value for 666.
+    Chmod,
+    /// A listen socket; `None` = the default protocol (`protocol=`).
+    Socket(Option<Protocol>),
+    /// `env = KEY=VALUE`.
+    Env,
+    /// `protocol`: the default protocol of `socket=`.
+    DefaultProtocol,
+    /// Applied while reading (`ini`, `set`, `strict`, …).
+    Immediate,
+    /// Accepted and ignored on purpose: meaningless for uwsgid (`plugins`,
+    /// `thunder-lock`, `procname-*`, …).
+    Noop,
+}
+
+/// What a command-line option expects after it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ArgKind {
+    /// `--opt value` or `--opt=value`.
+    Required,
+    /// `--flag` (or `--flag=value`).
+    Flag,
+    /// `--opt`, `--opt value` or `--opt=value`.
+    Optional,
+}
+
+/// One option uwsgid knows.
+pub struct Spec {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    /// Repeats accumulate (otherwise the last occurrence wins).
+    pub list: bool,
+    pub setter: Setter,
+}
+
+impl Spec {
+    /// What the option takes on the command line.
+    pub fn arg_kind(&self) -> ArgKind {
+        match self.setter {
+            Setter::Bool(_) => ArgKind::Flag,
+            Setter::Chmod | Setter::Noop => ArgKind::Optional,
+            _ => ArgKind::Required,
+        }
+    }
+}
+
+const fn opt(name: &'static str, setter: Setter) -> Spec {
+    Spec {
+        name,
+        aliases: &[],
+        list: false,
+        setter,
+    }
+}
+
+const fn alias(name: &'static str, aliases: &'static [&'static str], setter: Setter) -> Spec {
+    Spec {
+        name,
+        aliases,
+        list: false,
+        setter,
+    }
+}
+
+const fn list(name: &'static str, aliases: &'static [&'static str], setter: Setter) -> Spec {
+    Spec {
+        name,
+        aliases,
+        list: true,
+        setter,
+    }
+}
+
+/// Every option uwsgid applies.
+pub static SPECS: &[Spec] = &[
+    // Processes.
+    opt("master", Setter::Bool(|c, v| c.master = v)),
+    alias(
+        "processes",
+        &["workers"],
+        Setter::Int(|c, v| c.processes = v),
+    ),
+    opt("threads", Setter::Int(|c, v| c.threads = v)),
+    opt("enable-threads", Setter::Bool(|c, v| c.enable_threads = v)),
+    opt("lazy-apps", Setter::Bool(|c, v| c.lazy_apps = v)),
+    opt("lazy", Setter::Bool(|c, v| c.lazy_apps = v)),
+    opt("uid", Setter::Str(|c, v| c.uid = Some(v))),
+    opt("gid", Setter::Str(|c, v| c.gid = Some(v))),
+    // Python and the app.
+    alias(
+        "home",
+        &["virtualenv", "venv", "pyhome"],
+        Setter::Str(|c, v| c.home = Some(PathBuf::from(v))),
+    ),
+    opt(
+        "chdir",
+        Setter::Str(|c, v| c.chdir = Some(PathBuf::from(v))),
+    ),
+    alias("module", &["wsgi"], Setter::Str(|c, v| c.module = Some(v))),
+    alias(
+        "wsgi-file",
+        &["file"],
+        Setter::Str(|c, v| c.wsgi_file = Some(PathBuf::from(v))),
+    ),
+    opt("callable", Setter::Str(|c, v| c.callable = v)),
+    list(
+        "pythonpath",
+        &["python-path", "pp"],
+        Setter::Str(|c, v| c.pythonpath.push(PathBuf::from(v))),
+    ),
+    list("env", &[], Setter::Env),
+    opt("need-app", Setter::Bool(|c, v| c.need_app = v)),
+    // Sockets.
+    list("socket", &[], Setter::Socket(None)),
+    list("uwsgi-socket", &[], Setter::Socket(Some(Protocol::Uwsgi))),
+    list("http-socket", &[], Setter::Socket(Some(Protocol::Http))),
+    list("http11-socket", &[], Setter::Socket(Some(Protocol::Http))),
+    list("http", &[], Setter::Socket(Some(Protocol::Http))),
+    opt("protocol", Setter::DefaultProtocol),
+    opt("listen", Setter::Int(|c, v| c.listen = v)),
+    opt("chown-socket", Setter::Str(|c, v| c.chown_socket = Some(v))),
+    alias("chmod-socket", &["chmod"], Setter::Chmod),
+    opt(
+        "buffer-size",
+        Setter::U64(|c, v| c.buffer_size = usize::try_from(v).unwrap_or(usize::MAX)),
+    ),
+    opt("post-buffering", Setter::U64(|c, v| c.post_buffering = v)),
+    opt(
+        "socket-timeout",
+        Setter::Int(|c, v| c.socket_timeout = u64::from(v)),
+    ),
+    // Files and logging.
+    opt(
+        "pidfile",
+        Setter::Str(|c, v| c.pidfile = Some(PathBuf::from(v))),
+    ),
+    opt(
+        "daemonize",
+        Setter::Str(|c, v| c.daemonize = Some(PathBuf::from(v))),
+    ),
+    opt(
+        "logto",
+        Setter::Str(|c, v| c.logto = Some(PathBuf::from(v))),
+    ),
+    opt("vacuum", Setter::Bool(|c, v| c.vacuum = v)),
+    opt("memory-report", Setter::Bool(|c, v| c.memory_report = v)),
+    alias(
+        "stats",
+        &["stats-server"],
+        Setter::Str(|c, v| c.stats = Some(v)),
+    ),
+    list(
+        "touch-reload",
+        &[],
+        Setter::Str(|c, v| c.touch_reload.push(PathBuf::from(v))),
+    ),
+    // Worker life cycle.
+    opt("max-requests", Setter::U64(|c, v| c.max_requests = v)),
+    opt(
+        "min-worker-lifetime",
+        Setter::U64(|c, v| c.min_worker_lifetime = v),
+    ),
+    opt("harakiri", Setter::Int(|c, v| c.harakiri = u64::from(v))),
+    opt(
+        "harakiri-verbose",
+        Setter::Bool(|c, v| c.harakiri_verbose = v),
+    ),
+    opt(
+        "harakiri-graceful-timeout",
+        Setter::Int(|c, v| c.harakiri_graceful_timeout = u64::from(v)),
+    ),
+    opt(
+        "harakiri-graceful-signal",
+        Setter::Int(|c, v| c.harakiri_graceful_signal = i32::try_from(v).unwrap_or(i32::MAX)),
+    ),
+    opt(
+        "reload-mercy",
+        Setter::Int(|c, v| c.reload_mercy = Some(u64::from(v))),
+    ),
+    opt(
+        "worker-reload-mercy",
+        Setter::Int(|c, v| c.worker_reload_mercy = u64::from(v)),
+    ),
+    opt("reload-on-as", Setter::MiB(|c, v| c.reload_on_as = Some(v))),
+    opt(
+        "reload-on-rss",
+        Setter::MiB(|c, v| c.reload_on_rss = Some(v)),
+    ),
+    opt("limit-as", Setter::MiB(|c, v| c.limit_as = Some(v))),
+    opt("die-on-term", Setter::Bool(|c, v| c.die_on_term = v)),
+    // Read while loading (see `load.rs`).
+    opt("ini", Setter::Immediate),
+    opt("include", Setter::Immediate),
+    opt("inherit", Setter::Immediate),
+    opt("set", Setter::Immediate),
+    alias("set-placeholder", &["set-ph"], Setter::Immediate),
+    opt("strict", Setter::Immediate),
+    // Meaningless for uwsgid: one embedded Python, no plugins to load.
+    list(
+        "plugins",
+        &[
+            "plugin",
+            "plugins-dir",
+            "plugin-dir",
+            "need-plugin",
+            "need-plugins",
+        ],
+        Setter::Noop,
+    ),
+    opt("single-interpreter", Setter::Noop),
+    opt("thunder-lock", Setter::Noop),
+    opt("auto-procname", Setter::Noop),
+    alias(
+        "procname",
+        &[
+            "procname-prefix",
+            "procname-prefix-spaced",
+            "procname-append",
+            "procname-master",
+        ],
+        Setter::Noop,
+    ),
+];
+
+/// uWSGI's short command-line flags (`uwsgi --help`), including those of
+/// options uwsgid does not implement, so `-x` is recognised either way.
+pub static SHORTS: &[(char, &str)] = &[
+    ('s', "socket"),
+    ('p', "processes"),
+    ('t', "harakiri"),
+    ('x', "xmlconfig"),
+    ('S', "set"),
+    ('d', "daemonize"),
+    ('l', "listen"),
+    ('v', "max-vars"),
+    ('b', "buffer-size"),
+    ('m', "memory-report"),
+    ('c', "cgi-mode"),
+    ('a', "abstract-socket"),
+    ('C', "chmod-socket"),
+    ('T', "enable-threads"),
+    ('i', "single-interpreter"),
+    ('M', "master"),
+    ('r', "reaper"),
+    ('R', "max-requests"),
+    ('z', "socket-timeout"),
+    ('A', "sharedarea"),
+    ('Q', "spooler"),
+    ('L', "disable-logging"),
+    ('y', "yaml"),
+    ('w', "module"),
+    ('J', "test"),
+    ('H', "home"),
+    ('O', "optimize"),
+];
+
+/// The option `name` names, by its name or an alias.
+pub fn find(name: &str) -> Option<&'static Spec> {
+    SPECS
+        .iter()
+        .find(|s| s.name == name || s.aliases.contains(&name))
+}
+
+/// The long name of a short flag.
+pub fn short(c: char) -> Option<&'static str> {
+    SHORTS.iter().find(|(s, _)| *s == c).map(|(_, n)| *n)
+}
+
+/// Whether `name` is an option at all (uwsgid's or uWSGI's).
+pub fn is_option(name: &str) -> bool {
+    find(name).is_some() || super::uwsgi_names::is_uwsgi_option(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_resolve_to_one_spec() {
+        for (a, b) in [
+            ("workers", "processes"),
+            ("venv", "home"),
+            ("virtualenv", "home"),
+            ("pyhome", "home"),
+            ("wsgi", "module"),
+            ("file", "wsgi-file"),
+            ("chmod", "chmod-socket"),
+            ("stats-server", "stats"),
+            ("set-ph", "set-placeholder"),
+        ] {
+            assert_eq!(find(a).map(|s| s.name), Some(b), "{a}");
+        }
+    }
+
+    #[test]
+    fn every_spec_is_a_uwsgi_option() {
+        for s in SPECS {
+            for n in std::iter::once(&s.name).chain(s.aliases) {
+                assert!(super::super::uwsgi_names::is_uwsgi_option(n), "{n}");
+            }
+        }
+        for (_, n) in SHORTS {
+            assert!(super::super::uwsgi_names::is_uwsgi_option(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn shorts() {
+        assert_eq!(short('p'), Some("processes"));
+        assert_eq!(short('w'), Some("module"));
+        assert_eq!(short('H'), Some("home"));
+        assert_eq!(short('j'), None);
+    }
+}

@@ -1,0 +1,69 @@
+//! The seed configuration (`tests/fixtures/ini/seed.ini`, a copy of
+//! /work/shared/examples/uwsgi.ini) resolves to exactly what it means.
+
+use super::{Dir, ok};
+use crate::config::{AppConfig, ListenAddr, ListenSpec, Protocol};
+use std::path::PathBuf;
+
+const SEED: &str = include_str!("../../../../tests/fixtures/ini/seed.ini");
+
+#[test]
+fn seed_resolves_exactly() {
+    let d = Dir::new();
+    let r = ok(d.ini(SEED));
+    let expected = AppConfig {
+        ini: Some(std::fs::canonicalize(d.path("uwsgi.ini")).expect("canonical")),
+        name: Some("mysite1".into()),
+        uid: Some("www-data".into()),
+        gid: Some("www-data".into()),
+        home: Some(PathBuf::from("/home/user1/Env/mysite1")),
+        chdir: Some(PathBuf::from("/home/user1/mysite1")),
+        module: Some("mysite1.wsgi:application".into()),
+        master: true,
+        processes: 2,
+        sockets: vec![ListenSpec {
+            protocol: Protocol::Uwsgi,
+            address: ListenAddr::Unix(PathBuf::from("/run/uwsgi/mysite1.sock")),
+            option: "socket".into(),
+            raw: "/run/uwsgi/mysite1.sock".into(),
+        }],
+        chown_socket: Some("www-data:www-data".into()),
+        chmod_socket: Some(0o664),
+        pidfile: Some(PathBuf::from("/tmp/mysite1-master.pid")),
+        daemonize: Some(PathBuf::from("/var/log/uwsgi/mysite1.log")),
+        vacuum: true,
+        max_requests: 5000,
+        harakiri: 60,
+        harakiri_verbose: true,
+        buffer_size: 65536,
+        post_buffering: 65536,
+        memory_report: true,
+        reload_mercy: Some(10),
+        reload_on_as: Some(1024 * 1024 * 1024),
+        ..AppConfig::default()
+    };
+    assert_eq!(r.app, expected);
+    assert_eq!(r.app.worker_reload_mercy, 60);
+    // No value keeps a comment, and the only warning is about buffer-size.
+    for v in r.options.values() {
+        assert!(!v.to_string().contains('#'), "{v}");
+    }
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    assert!(
+        r.warnings[0].starts_with("uwsgi.ini:49: option 'buffer-size'"),
+        "{:?}",
+        r.warnings
+    );
+}
+
+#[test]
+fn seed_options_as_check_config_reports_them() {
+    let r = ok(Dir::new().ini(SEED));
+    let o = serde_json::Value::Object(r.options);
+    assert_eq!(o["socket"], serde_json::json!(["/run/uwsgi/mysite1.sock"]));
+    assert_eq!(o["chmod-socket"], "664");
+    assert_eq!(o["reload-on-as"], 1024);
+    assert_eq!(o["processes"], 2);
+    assert_eq!(o["master"], true);
+    assert!(o.get("project").is_none(), "placeholders are not options");
+}

@@ -1,0 +1,59 @@
+//! The startup lines, in uWSGI's words where it has them, so operators find
+//! what they grep for.
+
+use std::time::Duration;
+
+use crate::config::AppConfig;
+
+/// The first line: `*** Starting uWSGI-compatible uwsgid X.Y.Z (64bit) on [date] ***`.
+pub fn starting() {
+    eprintln!(
+        "*** Starting uWSGI-compatible uwsgid {} ({}bit) on [{}] ***",
+        env!("CARGO_PKG_VERSION"),
+        usize::BITS,
+        local_time()
+    );
+}
+
+/// What uWSGI prints after the banner about how the app will run.
+pub fn details(cfg: &AppConfig, mercy: Duration) {
+    if let Ok(cwd) = std::env::current_dir() {
+        eprintln!("current working directory: {}", cwd.display());
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        eprintln!("detected binary path: {}", exe.display());
+    }
+    eprintln!(
+        "your mercy for graceful operations on workers is {} seconds",
+        mercy.as_secs()
+    );
+    let mode = if cfg.threads > 1 {
+        "preforking+threaded"
+    } else {
+        "preforking"
+    };
+    eprintln!("*** Operational MODE: {mode} ***");
+    if cfg.lazy_apps {
+        eprintln!("lazy-apps: every worker imports the app itself");
+    }
+}
+
+/// The local time as `ctime(3)` writes it (`Wed Nov 25 10:36:56 2026`).
+fn local_time() -> String {
+    // SAFETY: time/localtime_r/strftime write only into the buffers given.
+    unsafe {
+        let now = libc::time(std::ptr::null_mut());
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&now, &mut tm).is_null() {
+            return String::from("?");
+        }
+        let mut buf = [0u8; 64];
+        let len = libc::strftime(
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            c"%a %b %e %H:%M:%S %Y".as_ptr(),
+            &tm,
+        );
+        String::from_utf8_lossy(&buf[..len]).into_owned()
+    }
+}

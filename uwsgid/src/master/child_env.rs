@@ -1,0 +1,140 @@
+//! The environment contract between the master and the processes it execs
+//! (the zygote and `lazy-apps` workers): variable names, and the child's
+//! side of reading them back.
+//!
+//! Layout of a child: listen sockets at fds 3 .. 3+n-1 (`UWSGID_LISTEN_FDS`
+//! = n, fd 3+i bound for `sockets[i]`), the resolved `AppConfig` as JSON in
+//! `UWSGID_CONFIG`, the master's pid in `UWSGID_MASTER_PID`. The zygote also
+//! gets its command pipe (read end) at 3+n and its report pipe (write end)
+//! at 3+n+1, named by `UWSGID_ZYGOTE_FDS` = `"CMD REPORT"`. A lazy worker
+//! gets its id in `UWSGID_WORKER_ID`.
+
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+
+use crate::config::AppConfig;
+use crate::worker::InheritedListener;
+
+pub const CONFIG_VAR: &str = "UWSGID_CONFIG";
+pub const LISTEN_FDS_VAR: &str = "UWSGID_LISTEN_FDS";
+pub const MASTER_PID_VAR: &str = "UWSGID_MASTER_PID";
+pub const ZYGOTE_FDS_VAR: &str = "UWSGID_ZYGOTE_FDS";
+pub const WORKER_ID_VAR: &str = "UWSGID_WORKER_ID";
+
+/// The first inherited listen socket.
+pub const FIRST_LISTEN_FD: RawFd = 3;
+
+/// A child's environment is not what the master sets up.
+#[derive(Debug, thiserror::Error)]
+pub enum ChildEnvError {
+    #[error("{0} is not set: this mode is started by the uwsgid master, not by hand")]
+    Missing(&'static str),
+    #[error("{0} is invalid: {1}")]
+    Invalid(&'static str, String),
+    #[error("inherited descriptor {0} is not open")]
+    NotOpen(RawFd),
+}
+
+/// What every child of the master reads at startup.
+#[derive(Debug)]
+pub struct ChildEnv {
+    pub cfg: AppConfig,
+    pub listen_fds: usize,
+    pub master_pid: i32,
+}
+
+impl ChildEnv {
+    pub fn from_env() -> Result<ChildEnv, ChildEnvError> {
+        let json = var(CONFIG_VAR)?;
+        let cfg: AppConfig = serde_json::from_str(&json)
+            .map_err(|e| ChildEnvError::Invalid(CONFIG_VAR, e.to_string()))?;
+        let listen_fds: usize = parse_var(LISTEN_FDS_VAR)?;
+        if listen_fds != cfg.sockets.len() {
+            let msg = format!(
+                "{listen_fds} descriptors for {} configured sockets",
+                cfg.sockets.len()
+            );
+            return Err(ChildEnvError::Invalid(LISTEN_FDS_VAR, msg));
+        }
+        let master_pid = parse_var(MASTER_PID_VAR)?;
+        Ok(ChildEnv {
+            cfg,
+            listen_fds,
+            master_pid,
+        })
+    }
+
+    /// Takes ownership of the inherited listen sockets, paired with their specs.
+    pub fn take_listeners(&self) -> Result<Vec<InheritedListener>, ChildEnvError> {
+        let mut out = Vec::with_capacity(self.listen_fds);
+        for (index, spec) in self.cfg.sockets.iter().enumerate() {
+            let fd = take_fd(FIRST_LISTEN_FD + index as RawFd)?;
+            out.push(InheritedListener {
+                spec: spec.clone(),
+                fd,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The zygote's pipes: (command read end, report write end).
+pub fn take_zygote_pipes() -> Result<(OwnedFd, OwnedFd), ChildEnvError> {
+    let value = var(ZYGOTE_FDS_VAR)?;
+    let (cmd, report) = parse_fd_pair(&value)
+        .ok_or_else(|| ChildEnvError::Invalid(ZYGOTE_FDS_VAR, value.clone()))?;
+    Ok((take_fd(cmd)?, take_fd(report)?))
+}
+
+/// The value of `UWSGID_ZYGOTE_FDS` for the given descriptors.
+pub fn format_fd_pair(cmd: RawFd, report: RawFd) -> String {
+    format!("{cmd} {report}")
+}
+
+fn parse_fd_pair(value: &str) -> Option<(RawFd, RawFd)> {
+    let (a, b) = value.trim().split_once(' ')?;
+    let (a, b) = (a.parse().ok()?, b.parse().ok()?);
+    (a > 2 && b > 2 && a != b).then_some((a, b))
+}
+
+/// The worker id of a lazy worker.
+pub fn worker_id() -> Result<u32, ChildEnvError> {
+    parse_var(WORKER_ID_VAR)
+}
+
+fn var(name: &'static str) -> Result<String, ChildEnvError> {
+    std::env::var(name).map_err(|_| ChildEnvError::Missing(name))
+}
+
+fn parse_var<T: std::str::FromStr>(name: &'static str) -> Result<T, ChildEnvError> {
+    let value = var(name)?;
+    value
+        .trim()
+        .parse()
+        .map_err(|_| ChildEnvError::Invalid(name, value))
+}
+
+/// Wraps an inherited descriptor after checking it is open, so that the
+/// `OwnedFd` invariant holds.
+fn take_fd(fd: RawFd) -> Result<OwnedFd, ChildEnvError> {
+    // SAFETY: F_GETFD only queries the descriptor table.
+    if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+        return Err(ChildEnvError::NotOpen(fd));
+    }
+    // SAFETY: the master placed this descriptor here for this process, it is
+    // open, and it is taken exactly once.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fd_pair_round_trip() {
+        assert_eq!(parse_fd_pair(&format_fd_pair(5, 6)), Some((5, 6)));
+        assert_eq!(parse_fd_pair("5"), None);
+        assert_eq!(parse_fd_pair("1 6"), None);
+        assert_eq!(parse_fd_pair("7 7"), None);
+        assert_eq!(parse_fd_pair("a b"), None);
+    }
+}

@@ -1,0 +1,158 @@
+//! Worker life: starting one (from the zygote, or exec'd with
+//! `lazy-apps`), recording its birth, and deciding on its death: bury it
+//! when the app stops, else respawn it, later and later if it keeps dying
+//! young. Log lines are uWSGI's.
+
+use std::time::Instant;
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+use super::reap::ExitCause;
+use super::supervisor::Supervisor;
+use super::workers::SlotState;
+use super::zygote_link::ZygoteCommand;
+use crate::worker::FAILED_APP_EXIT;
+
+impl Supervisor {
+    /// Starts every worker: directly with `lazy-apps`, else through a
+    /// zygote (the workers are asked for once it is ready).
+    pub(super) fn start(&mut self) {
+        if self.cfg.lazy_apps {
+            let ids: Vec<u32> = self.table.iter().map(|s| s.id).collect();
+            for id in ids {
+                self.spawn_worker(id);
+            }
+        } else {
+            self.start_zygote();
+        }
+    }
+
+    /// Starts a process in slot `id`, unless the app is stopping.
+    pub(super) fn spawn_worker(&mut self, id: u32) {
+        if self.stopping.is_some() {
+            return;
+        }
+        if self.cfg.lazy_apps {
+            self.spawn_lazy(id);
+        } else {
+            self.request_from_zygote(id);
+        }
+    }
+
+    fn spawn_lazy(&mut self, id: u32) {
+        match self.spawner().lazy_worker(id) {
+            Ok(pid) => self.on_born(id, pid),
+            Err(err) => {
+                eprintln!("unable to spawn worker {id}: {err}");
+                self.schedule_respawn(id, Instant::now(), std::time::Duration::ZERO);
+            }
+        }
+    }
+
+    fn request_from_zygote(&mut self, id: u32) {
+        let generation = self.generation;
+        let now = Instant::now();
+        let sent = match self.zygote.as_mut() {
+            Some(link) if link.ready => link.send(ZygoteCommand::Spawn { id, generation }).is_ok(),
+            _ => false,
+        };
+        if let Some(slot) = self.table.get_mut(id) {
+            // Unsent: the zygote is (re)starting; its `ready` asks again.
+            slot.state = if sent {
+                SlotState::Requested { since: now }
+            } else {
+                SlotState::Down { respawn_at: None }
+            };
+        }
+    }
+
+    /// A worker process exists for slot `id`: record and announce it.
+    pub(super) fn on_born(&mut self, id: u32, pid: Pid) {
+        let generation = self.generation;
+        let threads = self.cfg.threads;
+        let Some(slot) = self.table.get_mut(id).filter(|s| s.pid().is_none()) else {
+            eprintln!("unexpected worker {id} (pid: {pid}): killing it");
+            let _ = kill(pid, Signal::SIGKILL);
+            return;
+        };
+        if slot.ever_started {
+            slot.respawns += 1;
+            eprintln!("Respawned uWSGI worker {id} (new pid: {pid})");
+        } else {
+            eprintln!("spawned uWSGI worker {id} (pid: {pid}, cores: {threads})");
+        }
+        slot.ever_started = true;
+        slot.generation = generation;
+        slot.state = SlotState::Running {
+            pid,
+            since: Instant::now(),
+        };
+        self.children_left = true;
+        if let Some(at) = self.early_deaths.iter().position(|(p, _)| *p == pid) {
+            if let Some((_, cause)) = self.early_deaths.remove(at) {
+                self.on_worker_exit(pid, cause);
+            }
+        }
+    }
+
+    /// The worker `pid` ended.
+    pub(super) fn on_worker_exit(&mut self, pid: Pid, cause: ExitCause) {
+        let now = Instant::now();
+        let stopping_since = self.stopping.as_ref().map(|s| s.started);
+        let Some(slot) = self.table.by_pid(pid) else {
+            return;
+        };
+        let SlotState::Running { since, .. } = slot.state else {
+            return;
+        };
+        let id = slot.id;
+        slot.last_exit = Some(cause);
+        slot.state = SlotState::Down { respawn_at: None };
+        if let Some(started) = stopping_since {
+            eprintln!(
+                "worker {id} buried after {} seconds",
+                now.duration_since(started).as_secs()
+            );
+            return;
+        }
+        log_death(id, pid, cause);
+        let delay = slot.backoff.on_death(now.duration_since(since));
+        self.schedule_respawn(id, now, delay);
+    }
+
+    /// Respawns slot `id` after `delay` (now when zero).
+    fn schedule_respawn(&mut self, id: u32, now: Instant, delay: std::time::Duration) {
+        if delay.is_zero() {
+            self.spawn_worker(id);
+            return;
+        }
+        eprintln!(
+            "worker respawning too fast !!! i have to sleep a bit ({} seconds)...",
+            delay.as_secs()
+        );
+        if let Some(slot) = self.table.get_mut(id) {
+            slot.state = SlotState::Down {
+                respawn_at: Some(now + delay),
+            };
+        }
+    }
+}
+
+fn log_death(id: u32, pid: Pid, cause: ExitCause) {
+    match cause {
+        ExitCause::Signaled(sig) => {
+            eprintln!(
+                "DAMN ! worker {id} (pid: {pid}) died, killed by signal {sig} :( trying respawn ..."
+            )
+        }
+        ExitCause::Exited(0) => eprintln!("worker {id} killed successfully (pid: {pid})"),
+        ExitCause::Exited(FAILED_APP_EXIT) => {
+            eprintln!("OOPS ! failed loading app in worker {id} (pid {pid}) :( trying again...")
+        }
+        ExitCause::Exited(_) => {
+            eprintln!("DAMN ! worker {id} (pid: {pid}) died :( trying respawn ...");
+            eprintln!("worker {id} (pid: {pid}) {cause}");
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Stopping the app: SIGTERM is graceful (workers get SIGHUP, finish what
+//! they serve and exit), SIGINT/SIGQUIT immediate (workers get SIGTERM).
+//! Either way, whatever is still alive at the deadline is SIGKILLed, and
+//! the master exits only once every child, orphans adopted as subreaper
+//! included, has been reaped.
+//!
+//! The graceful deadline is `reload-mercy` when set, else
+//! `worker-reload-mercy` (60 s): uWSGI applies only the latter to workers,
+//! but `reload-mercy` is what people set to bound a stop, so it wins.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+use super::reap;
+use super::supervisor::Supervisor;
+use super::workers::SlotState;
+use crate::config::AppConfig;
+
+/// How long workers told to stop at once get before SIGKILL.
+pub const IMMEDIATE_GRACE: Duration = Duration::from_secs(3);
+/// How often the stopping master looks for children it has not signalled
+/// (a worker forked just before the zygote was stopped) and checks the deadline.
+const TICK: Duration = Duration::from_millis(200);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopMode {
+    /// Finish in-flight requests within the mercy.
+    Graceful,
+    /// Stop now.
+    Immediate,
+}
+
+impl StopMode {
+    /// The signal a worker gets (the worker contract: SIGHUP graceful,
+    /// SIGTERM at once).
+    fn worker_signal(self) -> Signal {
+        match self {
+            StopMode::Graceful => Signal::SIGHUP,
+            StopMode::Immediate => Signal::SIGTERM,
+        }
+    }
+}
+
+/// The graceful stop deadline: `reload-mercy` if set, else `worker-reload-mercy`.
+pub fn mercy(cfg: &AppConfig) -> Duration {
+    Duration::from_secs(cfg.reload_mercy.unwrap_or(cfg.worker_reload_mercy))
+}
+
+/// A stop in progress.
+#[derive(Debug)]
+pub struct Stopping {
+    pub mode: StopMode,
+    pub started: Instant,
+    pub deadline: Instant,
+    pub exit_code: i32,
+    /// Children already sent the mode's signal.
+    signalled: HashSet<Pid>,
+    /// Set once the deadline passed: everything left gets SIGKILL.
+    no_mercy: bool,
+}
+
+impl Stopping {
+    /// When to look again: every tick, and at the deadline if it comes first.
+    pub fn next_tick(&self) -> Instant {
+        let now = Instant::now();
+        if self.no_mercy || self.deadline <= now {
+            now + TICK
+        } else {
+            (now + TICK).min(self.deadline)
+        }
+    }
+}
+
+impl Supervisor {
+    /// Starts stopping the app (or hurries a graceful stop up).
+    pub(super) fn begin_stop(&mut self, mode: StopMode, exit_code: i32) {
+        let now = Instant::now();
+        if let Some(stop) = self.stopping.as_mut() {
+            if mode == StopMode::Immediate && stop.mode == StopMode::Graceful {
+                eprintln!("...brutally killing workers...");
+                stop.mode = mode;
+                stop.deadline = stop.deadline.min(now + IMMEDIATE_GRACE);
+                stop.signalled.clear();
+                self.signal_children();
+            }
+            return;
+        }
+        if exit_code == 0 {
+            eprintln!("SIGINT/SIGTERM received...killing workers...");
+        }
+        let grace = match mode {
+            StopMode::Graceful => {
+                let mercy = mercy(&self.cfg);
+                eprintln!(
+                    "...gracefully killing workers (mercy: {} seconds)...",
+                    mercy.as_secs()
+                );
+                mercy
+            }
+            StopMode::Immediate => {
+                eprintln!("...brutally killing workers...");
+                IMMEDIATE_GRACE
+            }
+        };
+        self.stopping = Some(Stopping {
+            mode,
+            started: now,
+            deadline: now + grace,
+            exit_code,
+            signalled: HashSet::new(),
+            no_mercy: false,
+        });
+        self.zygote_restart_at = None;
+        for slot in self.table.iter_mut() {
+            if let SlotState::Down { .. } | SlotState::Requested { .. } = slot.state {
+                slot.state = SlotState::Down { respawn_at: None };
+            }
+        }
+        // The zygote serves no request: close its pipe; it is killed with
+        // the others below.
+        if let Some(link) = self.zygote.as_mut() {
+            link.close_commands();
+        }
+        self.signal_children();
+        self.reap();
+    }
+
+    /// Runs every tick while stopping: signal newcomers, enforce the deadline.
+    pub(super) fn stop_tick(&mut self, now: Instant) {
+        let Some(stop) = self.stopping.as_mut() else {
+            return;
+        };
+        if now >= stop.deadline && !stop.no_mercy {
+            stop.no_mercy = true;
+            stop.signalled.clear();
+            for (id, pid) in self.table.running() {
+                eprintln!("worker {id} (pid: {pid}) is taking too much time to die...NO MERCY !!!");
+            }
+        }
+        self.signal_children();
+        self.reap();
+    }
+
+    /// Sends each child not yet signalled the signal it needs now: the
+    /// zygote SIGKILL (it serves nothing), workers the mode's signal, all
+    /// SIGKILL past the deadline.
+    fn signal_children(&mut self) {
+        let zygote = self.zygote.as_ref().map(|z| z.pid);
+        let mut children = reap::list_children();
+        // Also the pids the table knows, in case /proc lacks `children`.
+        children.extend(self.table.running().into_iter().map(|(_, pid)| pid));
+        children.extend(zygote);
+        let Some(stop) = self.stopping.as_mut() else {
+            return;
+        };
+        for pid in children {
+            if !stop.signalled.insert(pid) {
+                continue;
+            }
+            let sig = if stop.no_mercy || Some(pid) == zygote {
+                Signal::SIGKILL
+            } else {
+                stop.mode.worker_signal()
+            };
+            // ESRCH: it ended meanwhile; it is reaped with the others.
+            let _ = kill(pid, sig);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reload_mercy_wins_over_worker_reload_mercy() {
+        let mut cfg = AppConfig::default();
+        assert_eq!(mercy(&cfg), Duration::from_secs(60));
+        cfg.worker_reload_mercy = 5;
+        assert_eq!(mercy(&cfg), Duration::from_secs(5));
+        cfg.reload_mercy = Some(2);
+        assert_eq!(mercy(&cfg), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn signals_follow_the_worker_contract() {
+        assert_eq!(StopMode::Graceful.worker_signal(), Signal::SIGHUP);
+        assert_eq!(StopMode::Immediate.worker_signal(), Signal::SIGTERM);
+    }
+}

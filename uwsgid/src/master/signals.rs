@@ -1,0 +1,53 @@
+//! The signals the app master acts on (uWSGI 2.1's table):
+//! SIGTERM = graceful stop, SIGINT/SIGQUIT = immediate stop, SIGHUP =
+//! reload (not implemented yet: logged and ignored), SIGCHLD = reap.
+
+use tokio::signal::unix::{Signal, SignalKind, signal};
+
+/// A signal delivered to the master.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MasterSignal {
+    Child,
+    Term,
+    Int,
+    Quit,
+    Hup,
+}
+
+/// The master's signal streams. Installing them replaces the default
+/// actions, so create this before any child exists.
+#[derive(Debug)]
+pub struct Signals {
+    child: Signal,
+    term: Signal,
+    int: Signal,
+    quit: Signal,
+    hup: Signal,
+}
+
+impl Signals {
+    /// Must run inside the tokio runtime.
+    pub fn install() -> std::io::Result<Signals> {
+        Ok(Signals {
+            child: signal(SignalKind::child())?,
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+            quit: signal(SignalKind::quit())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// The next signal. Stop requests come first when several are pending,
+    /// so a dying worker is not respawned just before the stop. Cancel-safe.
+    pub async fn next(&mut self) -> MasterSignal {
+        tokio::select! {
+            biased;
+            Some(()) = self.term.recv() => MasterSignal::Term,
+            Some(()) = self.int.recv() => MasterSignal::Int,
+            Some(()) = self.quit.recv() => MasterSignal::Quit,
+            Some(()) = self.hup.recv() => MasterSignal::Hup,
+            Some(()) = self.child.recv() => MasterSignal::Child,
+            else => std::future::pending().await,
+        }
+    }
+}

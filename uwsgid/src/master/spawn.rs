@@ -1,0 +1,157 @@
+//! Starting children: the master execs its own binary in a hidden mode
+//! (`__zygote`, or `__worker` with `lazy-apps`) with the listen sockets
+//! (and the zygote's pipes) at fds 3, 4, … and the configuration in the
+//! environment (layout in `super::child_env`).
+//!
+//! The master never forks to run Python itself: it may run threads, so the
+//! only thing a child does between fork and exec is the `pre_exec` below
+//! (async-signal-safe calls only).
+
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use nix::unistd::Pid;
+
+use super::child_env::{
+    CONFIG_VAR, FIRST_LISTEN_FD, LISTEN_FDS_VAR, MASTER_PID_VAR, WORKER_ID_VAR, ZYGOTE_FDS_VAR,
+    format_fd_pair,
+};
+use super::sockets::{ACTIVATION_VARS, ListenSocket, SocketError, move_high};
+use crate::cli::{WORKER_MODE, ZYGOTE_MODE};
+
+/// What every child gets: the binary, the JSON config, the sockets.
+#[derive(Debug)]
+pub struct Spawner<'a> {
+    pub exe: &'a Path,
+    pub config_json: &'a str,
+    pub sockets: &'a [ListenSocket],
+}
+
+/// The master's ends of a new zygote's pipes.
+#[derive(Debug)]
+pub struct ZygoteChild {
+    pub pid: Pid,
+    /// Write end of the command pipe.
+    pub commands: OwnedFd,
+    /// Read end of the report pipe.
+    pub reports: OwnedFd,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpawnError {
+    #[error("cannot create a pipe: {0}")]
+    Pipe(nix::Error),
+    #[error("{0}")]
+    Fd(#[from] SocketError),
+    #[error("cannot start {0}: {1}")]
+    Exec(&'static str, std::io::Error),
+}
+
+impl Spawner<'_> {
+    /// Starts a zygote (`uwsgid __zygote`) with its two pipes.
+    pub fn zygote(&self) -> Result<ZygoteChild, SpawnError> {
+        let (cmd_read, cmd_write) = cloexec_pipe()?;
+        let (report_read, report_write) = cloexec_pipe()?;
+        let cmd_read = move_high(cmd_read)?;
+        let report_write = move_high(report_write)?;
+        let n = self.sockets.len() as RawFd;
+        let pair = format_fd_pair(FIRST_LISTEN_FD + n, FIRST_LISTEN_FD + n + 1);
+        let mut command = self.command(
+            ZYGOTE_MODE,
+            &[cmd_read.as_raw_fd(), report_write.as_raw_fd()],
+        );
+        command.env(ZYGOTE_FDS_VAR, pair);
+        let child = command
+            .spawn()
+            .map_err(|e| SpawnError::Exec("the zygote", e))?;
+        // The child's ends close here, so EOF tells each side the other is gone.
+        drop((cmd_read, report_write));
+        Ok(ZygoteChild {
+            pid: pid_of(&child),
+            commands: cmd_write,
+            reports: report_read,
+        })
+    }
+
+    /// Starts one `lazy-apps` worker (`uwsgid __worker`).
+    pub fn lazy_worker(&self, id: u32) -> Result<Pid, SpawnError> {
+        let mut command = self.command(WORKER_MODE, &[]);
+        command.env(WORKER_ID_VAR, id.to_string());
+        let child = command
+            .spawn()
+            .map_err(|e| SpawnError::Exec("a worker", e))?;
+        Ok(pid_of(&child))
+    }
+
+    fn command(&self, mode: &str, extra_fds: &[RawFd]) -> Command {
+        let mut command = Command::new(self.exe);
+        command.arg(mode);
+        for var in ACTIVATION_VARS {
+            command.env_remove(var);
+        }
+        command
+            .env(CONFIG_VAR, self.config_json)
+            .env(LISTEN_FDS_VAR, self.sockets.len().to_string())
+            .env(MASTER_PID_VAR, std::process::id().to_string())
+            .stdin(Stdio::null())
+            // Its own process group: a ^C on the terminal reaches the master
+            // alone, which then stops its children in order.
+            .process_group(0);
+        let sources = self
+            .sockets
+            .iter()
+            .map(|s| s.fd.as_raw_fd())
+            .chain(extra_fds.iter().copied());
+        let moves: Vec<(RawFd, RawFd)> = sources.zip(FIRST_LISTEN_FD..).collect();
+        let master = nix::unistd::getpid().as_raw();
+        // SAFETY: the closure only calls async-signal-safe functions (dup2,
+        // prctl, getppid) and does not allocate.
+        unsafe {
+            command.pre_exec(move || place_fds_and_tie_to(&moves, master));
+        }
+        command
+    }
+}
+
+/// In the child between fork and exec: put every inherited descriptor in
+/// place (the sources are all at or above `HIGH_FD` and close on exec, the
+/// copies do not), and make the child die with the master.
+fn place_fds_and_tie_to(moves: &[(RawFd, RawFd)], master: libc::pid_t) -> std::io::Result<()> {
+    for &(source, target) in moves {
+        // SAFETY: plain syscall; source is open, target is below HIGH_FD.
+        if unsafe { libc::dup2(source, target) } < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    // SAFETY: plain syscalls.
+    unsafe {
+        if libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGKILL as libc::c_ulong,
+            0,
+            0,
+            0,
+        ) < 0
+        {
+            return Err(std::io::Error::last_os_error());
+        }
+        // The master may have died before the line above: then nothing
+        // would ever kill this child.
+        if libc::getppid() != master {
+            return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+        }
+    }
+    Ok(())
+}
+
+fn cloexec_pipe() -> Result<(OwnedFd, OwnedFd), SpawnError> {
+    nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(SpawnError::Pipe)
+}
+
+fn pid_of(child: &std::process::Child) -> Pid {
+    // The `Child` is dropped without waiting: every child is reaped by
+    // `waitpid(-1)` in `super::reap`.
+    Pid::from_raw(child.id() as i32)
+}

@@ -1,0 +1,136 @@
+//! The zygote's life as the master sees it: start it, read its reports,
+//! and on its death either give up (the app never loaded: uWSGI's
+//! `*** no app loaded. GAME OVER ***`, exit 22) or restart it with backoff
+//! while the workers it forked keep serving.
+
+use std::time::Instant;
+
+use nix::unistd::Pid;
+
+use super::reap::ExitCause;
+use super::shutdown::StopMode;
+use super::supervisor::Supervisor;
+use super::workers::SlotState;
+use super::zygote_link::{ZygoteLink, ZygoteReport};
+use crate::worker::FAILED_APP_EXIT;
+
+impl Supervisor {
+    /// Execs a new zygote; workers are requested when it reports `ready`.
+    pub(super) fn start_zygote(&mut self) {
+        self.zygote_restart_at = None;
+        let link = self
+            .spawner()
+            .zygote()
+            .map_err(|e| e.to_string())
+            .and_then(|child| {
+                ZygoteLink::new(child.pid, self.generation, child.commands, child.reports)
+                    .map_err(|e| e.to_string())
+            });
+        match link {
+            Ok(link) => {
+                eprintln!(
+                    "spawned uWSGI zygote (pid: {}), importing the app",
+                    link.pid
+                );
+                self.children_left = true;
+                self.zygote = Some(link);
+            }
+            Err(err) if !self.zygote_ever_ready => {
+                eprintln!("unable to start the zygote: {err}");
+                self.begin_stop(StopMode::Immediate, 1);
+            }
+            Err(err) => {
+                eprintln!("unable to start the zygote: {err}");
+                let delay = self.zygote_backoff.on_death(std::time::Duration::ZERO);
+                self.schedule_zygote_restart(Instant::now(), delay);
+            }
+        }
+    }
+
+    /// One line from the zygote's report pipe.
+    pub(super) fn on_report_line(&mut self, line: &str) {
+        match ZygoteReport::parse(line) {
+            Some(ZygoteReport::Ready) => self.on_zygote_ready(),
+            Some(ZygoteReport::Born { id, pid }) => self.on_born(id, Pid::from_raw(pid)),
+            Some(ZygoteReport::Failed { id, reason }) => {
+                eprintln!("the zygote could not fork worker {id}: {reason}");
+                let now = Instant::now();
+                if let Some(slot) = self.table.get_mut(id) {
+                    let delay = slot.backoff.on_death(std::time::Duration::ZERO);
+                    slot.state = SlotState::Down {
+                        respawn_at: Some(now + delay),
+                    };
+                }
+            }
+            None => eprintln!("unexpected line from the zygote: {line:?}"),
+        }
+    }
+
+    fn on_zygote_ready(&mut self) {
+        let Some(link) = self.zygote.as_mut() else {
+            return;
+        };
+        link.ready = true;
+        self.zygote_ever_ready = true;
+        eprintln!(
+            "zygote (pid: {}, generation: {}) ready: app imported, forking workers",
+            link.pid, link.generation
+        );
+        for id in self.table.due(Instant::now(), true) {
+            self.spawn_worker(id);
+        }
+    }
+
+    /// The zygote ended: read the births it reported before dying, then
+    /// give up or restart it.
+    pub(super) fn on_zygote_exit(&mut self, cause: ExitCause) {
+        let Some(mut link) = self.zygote.take() else {
+            return;
+        };
+        for line in link.drain_now() {
+            self.on_report_line(&line);
+        }
+        for slot in self.table.iter_mut() {
+            if matches!(slot.state, SlotState::Requested { .. }) {
+                slot.state = SlotState::Down { respawn_at: None };
+            }
+        }
+        if self.stopping.is_some() {
+            return;
+        }
+        let now = Instant::now();
+        if !self.zygote_ever_ready {
+            if cause.exit_code() == Some(FAILED_APP_EXIT) {
+                eprintln!("*** no app loaded. GAME OVER ***");
+                self.begin_stop(StopMode::Immediate, FAILED_APP_EXIT);
+            } else {
+                eprintln!(
+                    "the zygote (pid: {}) {cause} before loading the app. GAME OVER",
+                    link.pid
+                );
+                self.begin_stop(StopMode::Immediate, 1);
+            }
+            return;
+        }
+        eprintln!(
+            "DAMN ! zygote (pid: {}) {cause} :( restarting it ...",
+            link.pid
+        );
+        let delay = self
+            .zygote_backoff
+            .on_death(now.duration_since(link.started));
+        self.schedule_zygote_restart(now, delay);
+    }
+
+    fn schedule_zygote_restart(&mut self, now: Instant, delay: std::time::Duration) {
+        if delay.is_zero() {
+            self.start_zygote();
+        } else {
+            eprintln!(
+                "zygote respawning too fast !!! i have to sleep a bit ({} seconds)...",
+                delay.as_secs()
+            );
+            self.zygote_restart_at = Some(now + delay);
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! Importing the WSGI callable: `module = pkg.mod[:callable]` or
+//! `wsgi-file = path`, the callable named by `callable` (default
+//! `application`), a name ending in `()` called as a factory. A failure
+//! logs the traceback and uWSGI's lines, and is fatal unless `need-app` is
+//! off (then requests are answered 500, uWSGI's "full dynamic mode").
+
+use std::path::Path;
+use std::time::Instant;
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use super::{App, WorkerError};
+use crate::config::AppConfig;
+
+/// Why the app could not be loaded.
+enum Failure {
+    /// A Python exception (its traceback is logged).
+    Python(PyErr),
+    /// A uWSGI-style message.
+    Message(String),
+}
+
+impl From<PyErr> for Failure {
+    fn from(e: PyErr) -> Self {
+        Failure::Python(e)
+    }
+}
+
+/// Imports the app's callable.
+pub fn load(cfg: &AppConfig) -> Result<App, WorkerError> {
+    Python::attach(|py| {
+        let started = Instant::now();
+        match import(py, cfg) {
+            Ok(app) => {
+                eprintln!(
+                    "WSGI app 0 (mountpoint='') ready in {} seconds on interpreter {:p} pid: {} (default app)",
+                    started.elapsed().as_secs(),
+                    app.as_ptr(),
+                    std::process::id()
+                );
+                Ok(app.unbind())
+            }
+            Err(failure) => {
+                let message = match failure {
+                    Failure::Python(err) => {
+                        err.display(py);
+                        err.to_string()
+                    }
+                    Failure::Message(m) => {
+                        eprintln!("{m}");
+                        m
+                    }
+                };
+                eprintln!("unable to load app 0 (mountpoint='') (callable not found or import error)");
+                if cfg.need_app {
+                    eprintln!("*** no app loaded. GAME OVER ***");
+                    Err(WorkerError::App(message))
+                } else {
+                    eprintln!("*** no app loaded. going in full dynamic mode ***");
+                    Ok(py.None())
+                }
+            }
+        }
+    })
+}
+
+fn import<'py>(py: Python<'py>, cfg: &AppConfig) -> Result<Bound<'py, PyAny>, Failure> {
+    if let Some(module) = cfg.module.as_deref().filter(|m| !m.is_empty()) {
+        let (name, callable) = match module.split_once(':') {
+            Some((name, callable)) => (name, callable),
+            None => (module, cfg.callable.as_str()),
+        };
+        let module = py.import(name)?;
+        return find_callable(&module, callable, &format!("module {name}"));
+    }
+    if let Some(file) = cfg.wsgi_file.as_deref() {
+        let module = import_file(py, file)?;
+        return find_callable(&module, &cfg.callable, &format!("file {}", file.display()));
+    }
+    Err(Failure::Message("no module or wsgi-file given".to_owned()))
+}
+
+/// Looks up `callable` in `module`, calling it first if it ends in `()`.
+fn find_callable<'py>(module: &Bound<'py, PyAny>, callable: &str, place: &str) -> Result<Bound<'py, PyAny>, Failure> {
+    let (name, factory) = match callable.strip_suffix("()") {
+        Some(name) => (name, true),
+        None => (callable, false),
+    };
+    let Some(found) = module.getattr_opt(name)? else {
+        return Err(Failure::Message(format!("unable to find \"{name}\" callable in {place}")));
+    };
+    let app = if factory { found.call0()? } else { found };
+    if !app.is_callable() {
+        return Err(Failure::Message(format!("\"{callable}\" must be a callable object in {place}")));
+    }
+    Ok(app)
+}
+
+/// The module name uWSGI gives a wsgi-file: `uwsgi_file_` + the path with
+/// every non-alphanumeric byte replaced.
+pub fn file_module_name(path: &Path) -> String {
+    let mangled: String = path
+        .to_string_lossy()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("uwsgi_file_{mangled}")
+}
+
+/// Executes a Python file (any extension) as a module.
+fn import_file<'py>(py: Python<'py>, path: &Path) -> Result<Bound<'py, PyAny>, Failure> {
+    if !path.is_file() {
+        return Err(Failure::Message(format!("failed to open python file {}", path.display())));
+    }
+    let name = file_module_name(path);
+    let globals = PyDict::new(py);
+    globals.set_item("name", &name)?;
+    globals.set_item("path", path.to_string_lossy().as_ref())?;
+    py.run(
+        c"import importlib.machinery, importlib.util, sys
+loader = importlib.machinery.SourceFileLoader(name, path)
+spec = importlib.util.spec_from_loader(name, loader)
+module = importlib.util.module_from_spec(spec)
+sys.modules[name] = module
+try:
+    loader.exec_module(module)
+except BaseException:
+    del sys.modules[name]
+    raise
+",
+        Some(&globals),
+        None,
+    )?;
+    Ok(globals.get_item("module")?.ok_or_else(|| Failure::Message("import failed".to_owned()))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wsgi_file_module_names() {
+        assert_eq!(file_module_name(Path::new("/srv/app/wsgi.py")), "uwsgi_file__srv_app_wsgi_py");
+    }
+}

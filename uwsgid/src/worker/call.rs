@@ -1,0 +1,134 @@
+//! One WSGI call on a Python thread: environ, `app(environ,
+//! start_response)`, the response iterable sent to the front, `close()`
+//! always called, an exception answered with 500 and its traceback logged,
+//! then the request log line.
+
+use bytes::Bytes;
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::intern;
+use pyo3::types::{PyBytes, PyList, PyTuple};
+
+use super::context::WorkerCtx;
+use super::environ::{self, Statics};
+use super::file_wrapper::{FileWrapper, send_real_file};
+use super::input::Input;
+use super::request::Job;
+use super::request_log::Entry;
+use super::response::Responder;
+
+/// Runs one request to its end. Never fails: errors become a 500 (or an
+/// aborted response) and a log entry.
+pub fn run(py: Python<'_>, ctx: &WorkerCtx, statics: &Statics, app: &Bound<'_, PyAny>, job: Job, core: usize) {
+    let Job {
+        head,
+        body,
+        reply,
+        slot,
+        started,
+    } = job;
+    let responder = match Bound::new(py, Responder::new(reply)) {
+        Ok(r) => r,
+        Err(err) => {
+            err.display(py);
+            return;
+        }
+    };
+    let outcome = if app.is_none() {
+        eprintln!("--- no python application found, check your startup logs for errors ---");
+        responder.borrow_mut().fail(py);
+        Ok(())
+    } else {
+        Bound::new(py, Input::new(body, ctx.rt.clone()))
+            .and_then(|input| call(py, statics, app, &head, input, &responder))
+    };
+    if let Err(err) = outcome {
+        err.display(py);
+        responder.borrow_mut().fail(py);
+    }
+    // The Python thread is free again: let the gate accept.
+    drop(slot);
+    let served = ctx.count_request();
+    {
+        let r = responder.borrow();
+        ctx.log.write(&Entry {
+            head: &head,
+            response: r.head(),
+            body_bytes: r.body_bytes,
+            elapsed: started.elapsed(),
+            request_number: served,
+            core,
+        });
+    }
+    ctx.check_recycle(served);
+}
+
+fn call(
+    py: Python<'_>,
+    statics: &Statics,
+    app: &Bound<'_, PyAny>,
+    head: &super::request::RequestHead,
+    input: Bound<'_, Input>,
+    responder: &Bound<'_, Responder>,
+) -> PyResult<()> {
+    let environ = environ::build(py, statics, head, input)?;
+    let start_response = responder.getattr(intern!(py, "start_response"))?;
+    let result = app.call1((environ, start_response))?;
+    let sent = respond(py, responder, &result);
+    let closed = close(py, &result);
+    sent.and(closed)
+}
+
+/// Calls the iterable's `close()` if it has one.
+fn close(py: Python<'_>, result: &Bound<'_, PyAny>) -> PyResult<()> {
+    if let Some(close) = result.getattr_opt(intern!(py, "close"))? {
+        close.call0()?;
+    }
+    Ok(())
+}
+
+fn to_bytes(item: &Bound<'_, PyAny>) -> PyResult<Bytes> {
+    let b = item.cast::<PyBytes>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "the response iterable must yield bytes, not {}",
+            item.get_type().name().map_or_else(|_| "?".to_owned(), |n| n.to_string())
+        ))
+    })?;
+    Ok(Bytes::copy_from_slice(b.as_bytes()))
+}
+
+/// Sends the response iterable to the front.
+fn respond(py: Python<'_>, responder: &Bound<'_, Responder>, result: &Bound<'_, PyAny>) -> PyResult<()> {
+    // A list or tuple is complete already: one message to the front.
+    if let Ok(list) = result.cast_exact::<PyList>() {
+        let body = list.iter().map(|i| to_bytes(&i)).collect::<PyResult<Vec<_>>>()?;
+        responder.borrow_mut().finish(py, body)?;
+        return Ok(());
+    }
+    if let Ok(tuple) = result.cast_exact::<PyTuple>() {
+        let body = tuple.iter().map(|i| to_bytes(&i)).collect::<PyResult<Vec<_>>>()?;
+        responder.borrow_mut().finish(py, body)?;
+        return Ok(());
+    }
+    if let Ok(wrapper) = result.cast::<FileWrapper>()
+        && responder.borrow().head().is_some()
+        && let Some(alive) = send_real_file(py, wrapper, responder)?
+    {
+        if alive {
+            responder.borrow_mut().finish(py, Vec::new())?;
+        }
+        return Ok(());
+    }
+    for item in result.try_iter()? {
+        let item = item?;
+        let b = item.cast::<PyBytes>().map_err(|_| {
+            PyTypeError::new_err("the response iterable must yield bytes")
+        })?;
+        if !responder.borrow_mut().send_chunk(py, b.as_bytes())? {
+            // The client went away: stop producing (close() still runs).
+            return Ok(());
+        }
+    }
+    responder.borrow_mut().finish(py, Vec::new())?;
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! What every part of a running worker shares: configuration, the accept
+//! gate, the runtime handle, the Python threads' queue, the request log.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use tokio::runtime::Handle;
+use tokio::sync::Notify;
+
+use super::gate::Gate;
+use super::request::Job;
+use super::request_log::RequestLog;
+use crate::config::AppConfig;
+
+/// One worker's shared state.
+pub struct WorkerCtx {
+    pub cfg: Arc<AppConfig>,
+    pub worker_id: u32,
+    pub gate: Arc<Gate>,
+    pub rt: Handle,
+    /// The queue of the Python threads.
+    pub jobs: mpsc::Sender<Job>,
+    pub log: RequestLog,
+    /// Requests this worker has served.
+    pub requests: AtomicU64,
+    pub socket_timeout: Duration,
+    pub started: Instant,
+    /// Set once the worker decided to retire itself (`max-requests`,
+    /// `reload-on-rss`/`reload-on-as`); `retire` wakes the serve loop.
+    retiring: AtomicBool,
+    pub retire: Notify,
+}
+
+impl WorkerCtx {
+    pub fn new(
+        cfg: Arc<AppConfig>,
+        worker_id: u32,
+        rt: Handle,
+        jobs: mpsc::Sender<Job>,
+    ) -> WorkerCtx {
+        let mut log = RequestLog::new(
+            worker_id,
+            cfg.memory_report || cfg.reload_on_rss.is_some() || cfg.reload_on_as.is_some(),
+        );
+        log.memory_report = cfg.memory_report;
+        let threads = usize::try_from(cfg.threads).unwrap_or(1);
+        WorkerCtx {
+            worker_id,
+            gate: Gate::new(threads),
+            rt,
+            jobs,
+            log,
+            requests: AtomicU64::new(0),
+            socket_timeout: Duration::from_secs(cfg.socket_timeout.max(1)),
+            started: Instant::now(),
+            retiring: AtomicBool::new(false),
+            retire: Notify::new(),
+            cfg,
+        }
+    }
+
+    /// Counts a finished request; returns its number.
+    pub fn count_request(&self) -> u64 {
+        self.requests.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// After a request: retires the worker once it has served
+    /// `max-requests` or grown past `reload-on-rss`/`reload-on-as` (uWSGI
+    /// checks both in the worker, after `min-worker-lifetime`).
+    pub fn check_recycle(&self, served: u64) {
+        let cfg = &self.cfg;
+        if self.started.elapsed() < Duration::from_secs(cfg.min_worker_lifetime) {
+            return;
+        }
+        let reason = if cfg.max_requests > 0 && served >= cfg.max_requests {
+            Some(format!("max requests reached ({served} >= {})", cfg.max_requests))
+        } else if let (Some((vsz, rss)), true) = (
+            self.log.memory(),
+            cfg.reload_on_rss.is_some() || cfg.reload_on_as.is_some(),
+        ) {
+            match (cfg.reload_on_rss, cfg.reload_on_as) {
+                (Some(limit), _) if rss >= limit => Some(format!("reload-on-rss limit reached ({rss} >= {limit})")),
+                (_, Some(limit)) if vsz >= limit => Some(format!("reload-on-as limit reached ({vsz} >= {limit})")),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        if let Some(reason) = reason
+            && !self.retiring.swap(true, Ordering::AcqRel)
+        {
+            eprintln!(
+                "...The work of process {} is done ({reason}). Seeya!",
+                std::process::id()
+            );
+            self.retire.notify_one();
+        }
+    }
+}

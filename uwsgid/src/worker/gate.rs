@@ -1,0 +1,119 @@
+//! The accept gate: a worker accepts a connection only while it has a
+//! Python thread free for it, so load spreads over idle workers (the
+//! kernel hands the connection to another worker's pending `accept`).
+//!
+//! A [`Slot`] counts one request in flight, from accept (the new
+//! connection's first request) or from the head of a later keep-alive
+//! request, until its WSGI call is over. Requests on connections already
+//! held never wait for the gate: only `accept` does, so an idle keep-alive
+//! connection pins nothing.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::sync::Notify;
+
+/// Requests in flight against the number of Python threads.
+#[derive(Debug)]
+pub struct Gate {
+    limit: usize,
+    in_flight: AtomicUsize,
+    /// Woken when the count drops below the limit.
+    freed: Notify,
+    /// Woken when the count reaches the limit.
+    filled: Notify,
+}
+
+/// One request in flight; dropping it frees its place.
+#[derive(Debug)]
+pub struct Slot(Arc<Gate>);
+
+impl Gate {
+    pub fn new(limit: usize) -> Arc<Gate> {
+        Arc::new(Gate {
+            limit: limit.max(1),
+            in_flight: AtomicUsize::new(0),
+            freed: Notify::new(),
+            filled: Notify::new(),
+        })
+    }
+
+    /// Counts one more request in flight (never waits).
+    pub fn take(self: &Arc<Self>) -> Slot {
+        let before = self.in_flight.fetch_add(1, Ordering::AcqRel);
+        if before + 1 == self.limit {
+            self.filled.notify_waiters();
+        }
+        Slot(Arc::clone(self))
+    }
+
+    fn is_full(&self) -> bool {
+        self.in_flight.load(Ordering::Acquire) >= self.limit
+    }
+
+    /// Waits until a Python thread is free.
+    pub async fn wait_free(&self) {
+        loop {
+            let freed = self.freed.notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
+            if !self.is_full() {
+                return;
+            }
+            freed.await;
+        }
+    }
+
+    /// Waits until every Python thread is taken.
+    pub async fn wait_full(&self) {
+        loop {
+            let filled = self.filled.notified();
+            tokio::pin!(filled);
+            filled.as_mut().enable();
+            if self.is_full() {
+                return;
+            }
+            filled.await;
+        }
+    }
+
+    #[cfg(test)]
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let before = self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+        if before == self.0.limit {
+            self.0.freed.notify_waiters();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn slots_fill_and_free_the_gate() {
+        let gate = Gate::new(2);
+        gate.wait_free().await;
+        let a = gate.take();
+        assert!(!gate.is_full());
+        let b = gate.take();
+        assert!(gate.is_full());
+        gate.wait_full().await;
+        let waiter = {
+            let gate = Arc::clone(&gate);
+            tokio::spawn(async move { gate.wait_free().await })
+        };
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished());
+        drop(a);
+        assert!(waiter.await.is_ok());
+        drop(b);
+        assert_eq!(gate.in_flight(), 0);
+    }
+}

@@ -1,0 +1,232 @@
+//! The HTTP/1.1 front (`http-socket=`, `http=`): hyper's server connection
+//! (keep-alive, pipelining in order, chunked bodies, `Expect:
+//! 100-continue`, HEAD) turning each request into a [`Job`] and streaming
+//! the response back.
+
+use std::convert::Infallible;
+use std::collections::VecDeque;
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use bytes::Bytes;
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::{mpsc, watch};
+
+use super::body::BodySource;
+use super::cgi::{self, ConnInfo};
+use super::context::WorkerCtx;
+use super::gate::Slot;
+use super::post_buffer;
+use super::request::Job;
+use super::response::{Event, ResponseHead, latin1_bytes};
+
+/// How many response events may wait between a Python thread and hyper.
+const EVENTS: usize = 8;
+
+/// One HTTP connection's state shared by its requests.
+struct Conn {
+    ctx: Arc<WorkerCtx>,
+    info: ConnInfo,
+    /// The gate place taken at accept, used by the first request.
+    reserved: Mutex<Option<Slot>>,
+}
+
+/// Serves one HTTP connection until it closes; on `stop`, finishes the
+/// request in flight (answered with `Connection: close`) and closes.
+pub async fn serve<S>(ctx: Arc<WorkerCtx>, io: S, info: ConnInfo, first: Slot, mut stop: watch::Receiver<bool>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let buffer_size = ctx.cfg.buffer_size;
+    let conn = Arc::new(Conn {
+        ctx: Arc::clone(&ctx),
+        info,
+        reserved: Mutex::new(Some(first)),
+    });
+    let service = service_fn(move |req| {
+        let conn = Arc::clone(&conn);
+        async move { Ok::<_, Infallible>(conn.handle(req).await) }
+    });
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(ctx.socket_timeout)
+        // hyper answers 431 itself past this (start line included); its
+        // read buffer cannot be smaller than 8 KiB.
+        .max_header_size(buffer_size)
+        .max_buf_size((buffer_size + 1024).max(8192));
+    let connection = builder.serve_connection(TokioIo::new(io), service);
+    tokio::pin!(connection);
+    let result = tokio::select! {
+        r = connection.as_mut() => r,
+        _ = super::serve::stopped(&mut stop) => {
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    };
+    if let Err(err) = result {
+        log_error(&err, buffer_size);
+    }
+}
+
+/// Logs what a client did wrong; resets and timeouts are not news.
+fn log_error(err: &hyper::Error, buffer_size: usize) {
+    if err.is_parse_too_large() {
+        eprintln!("invalid HTTP request size (max {buffer_size})...skip");
+    } else if err.is_parse() || err.is_parse_status() {
+        eprintln!("invalid HTTP request: {err}");
+    }
+}
+
+impl Conn {
+    fn take_slot(&self) -> Slot {
+        let reserved = self.reserved.lock().unwrap_or_else(|p| p.into_inner()).take();
+        reserved.unwrap_or_else(|| self.ctx.gate.take())
+    }
+
+    async fn handle(&self, req: Request<Incoming>) -> Response<ResponseBody> {
+        let started = Instant::now();
+        let slot = self.take_slot();
+        let ctx = &self.ctx;
+        let (parts, body) = req.into_parts();
+        let mut head = cgi::from_http(&parts, &self.info);
+        let mut source = if body.is_end_stream() {
+            BodySource::Empty
+        } else {
+            BodySource::Http {
+                body,
+                timeout: ctx.socket_timeout,
+            }
+        };
+        if ctx.cfg.post_buffering > 0 && !matches!(source, BodySource::Empty) {
+            match post_buffer::buffer(source, ctx.cfg.post_buffering, head.content_length()).await {
+                Ok((buffered, len)) => {
+                    source = buffered;
+                    head.set("CONTENT_LENGTH", len.to_string());
+                }
+                Err(err) => {
+                    eprintln!("error reading the request body: {err}");
+                    return simple(StatusCode::BAD_REQUEST);
+                }
+            }
+        }
+        let (reply, mut events) = mpsc::channel(EVENTS);
+        let job = Job {
+            head,
+            body: source,
+            reply,
+            slot,
+            started,
+        };
+        if ctx.jobs.send(job).is_err() {
+            return simple(StatusCode::SERVICE_UNAVAILABLE);
+        }
+        match events.recv().await {
+            Some(Event::Head { head, body, done }) => to_response(head, body, (!done).then_some(events)),
+            _ => simple(StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    }
+}
+
+/// A short plain-text answer that closes the connection.
+fn simple(status: StatusCode) -> Response<ResponseBody> {
+    let text = status.canonical_reason().unwrap_or("Error");
+    let mut resp = Response::new(ResponseBody::new(vec![Bytes::from(text)], None));
+    *resp.status_mut() = status;
+    let headers = resp.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(text.len()));
+    headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    resp
+}
+
+/// The app's status and headers as a hyper response (its reason phrase
+/// kept when it is not the canonical one).
+fn to_response(head: ResponseHead, body: Vec<Bytes>, rest: Option<mpsc::Receiver<Event>>) -> Response<ResponseBody> {
+    let mut resp = Response::new(ResponseBody::new(body, rest));
+    let status = StatusCode::from_u16(head.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *resp.status_mut() = status;
+    let reason = head.reason();
+    if !reason.is_empty()
+        && status.canonical_reason() != Some(reason)
+        && let Ok(phrase) = hyper::ext::ReasonPhrase::try_from(latin1_bytes(reason).as_ref())
+    {
+        resp.extensions_mut().insert(phrase);
+    }
+    let headers = resp.headers_mut();
+    headers.reserve(head.headers.len());
+    for (name, value) in &head.headers {
+        match (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_bytes(&latin1_bytes(value)),
+        ) {
+            (Ok(n), Ok(v)) => {
+                headers.append(n, v);
+            }
+            _ => eprintln!("dropping an invalid response header: {name:?}"),
+        }
+    }
+    resp
+}
+
+/// A response body: the chunks that came with the head, then the rest as
+/// the Python thread produces it.
+pub struct ResponseBody {
+    ready: VecDeque<Bytes>,
+    rest: Option<mpsc::Receiver<Event>>,
+}
+
+impl ResponseBody {
+    fn new(ready: Vec<Bytes>, rest: Option<mpsc::Receiver<Event>>) -> Self {
+        ResponseBody {
+            ready: ready.into_iter().filter(|b| !b.is_empty()).collect(),
+            rest,
+        }
+    }
+}
+
+impl Body for ResponseBody {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        let this = self.get_mut();
+        if let Some(chunk) = this.ready.pop_front() {
+            return Poll::Ready(Some(Ok(Frame::data(chunk))));
+        }
+        let Some(rest) = this.rest.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match rest.poll_recv(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Some(Event::Chunk(chunk))) => Poll::Ready(Some(Ok(Frame::data(chunk)))),
+            Poll::Ready(Some(Event::End)) => {
+                this.rest = None;
+                Poll::Ready(None)
+            }
+            Poll::Ready(_) => {
+                this.rest = None;
+                Poll::Ready(Some(Err(io::Error::other("the response was aborted"))))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.ready.is_empty() && self.rest.is_none()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        // Never exact: without the app's Content-Length the body goes out
+        // chunked (HTTP/1.1) as the app produced it.
+        SizeHint::default()
+    }
+}

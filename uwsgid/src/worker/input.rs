@@ -1,0 +1,170 @@
+//! `wsgi.input`: the request body as a file-like object that streams
+//! (`read`, `readline`, `readlines`, iteration). Every wait for the client
+//! happens without the GIL; reading past the end returns `b""`.
+
+use std::io;
+use std::sync::{Mutex, MutexGuard};
+
+use bytes::{Bytes, BytesMut};
+use pyo3::exceptions::{PyOSError, PyTimeoutError};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use tokio::runtime::Handle;
+
+use super::body::BodySource;
+
+/// The body and what has been read of it but not consumed.
+struct Reader {
+    src: BodySource,
+    rt: Handle,
+    buf: Bytes,
+    eof: bool,
+}
+
+impl Reader {
+    /// Makes `buf` non-empty unless the body is over. Blocks: no GIL.
+    fn fill(&mut self) -> io::Result<bool> {
+        if !self.buf.is_empty() {
+            return Ok(true);
+        }
+        if self.eof {
+            return Ok(false);
+        }
+        match self.src.next_blocking(&self.rt)? {
+            Some(chunk) => self.buf = chunk,
+            None => self.eof = true,
+        }
+        Ok(!self.eof)
+    }
+}
+
+fn io_err(e: io::Error) -> PyErr {
+    match e.kind() {
+        io::ErrorKind::TimedOut => PyTimeoutError::new_err(e.to_string()),
+        _ => PyOSError::new_err(e.to_string()),
+    }
+}
+
+/// `wsgi.input`.
+#[pyclass(module = "uwsgid")]
+pub struct Input {
+    // A mutex, not `&mut self`, so a read can wait without the GIL while
+    // the object stays usable (and `Sync`, as pyclasses must be).
+    inner: Mutex<Reader>,
+}
+
+impl Input {
+    pub fn new(src: BodySource, rt: Handle) -> Self {
+        Input {
+            inner: Mutex::new(Reader {
+                src,
+                rt,
+                buf: Bytes::new(),
+                eof: false,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Reader> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Fills the buffer without the GIL.
+    fn fill(py: Python<'_>, r: &mut Reader) -> PyResult<bool> {
+        if !r.buf.is_empty() {
+            return Ok(true);
+        }
+        py.detach(|| r.fill()).map_err(io_err)
+    }
+
+    /// Reads up to `limit` bytes (all of the body if `None`).
+    fn read_bytes(&self, py: Python<'_>, limit: Option<usize>) -> PyResult<Vec<u8>> {
+        let mut guard = self.lock();
+        let r = &mut *guard;
+        let mut out = Vec::new();
+        loop {
+            let want = limit.map_or(usize::MAX, |l| l - out.len());
+            if want == 0 || !Self::fill(py, r)? {
+                return Ok(out);
+            }
+            let n = want.min(r.buf.len());
+            out.extend_from_slice(&r.buf.split_to(n));
+        }
+    }
+
+    /// Reads through the next newline, at most `limit` bytes.
+    fn read_line(&self, py: Python<'_>, limit: Option<usize>) -> PyResult<Vec<u8>> {
+        let mut guard = self.lock();
+        let r = &mut *guard;
+        let mut out = BytesMut::new();
+        loop {
+            let want = limit.map_or(usize::MAX, |l| l - out.len());
+            if want == 0 || !Self::fill(py, r)? {
+                return Ok(out.to_vec());
+            }
+            let avail = want.min(r.buf.len());
+            match r.buf[..avail].iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    out.extend_from_slice(&r.buf.split_to(i + 1));
+                    return Ok(out.to_vec());
+                }
+                None => out.extend_from_slice(&r.buf.split_to(avail)),
+            }
+        }
+    }
+}
+
+/// A negative or absent size means "no limit".
+fn limit(size: Option<isize>) -> Option<usize> {
+    size.and_then(|s| usize::try_from(s).ok())
+}
+
+#[pymethods]
+impl Input {
+    #[pyo3(signature = (size = None))]
+    fn read<'py>(&self, py: Python<'py>, size: Option<isize>) -> PyResult<Bound<'py, PyBytes>> {
+        // A single buffered chunk that satisfies the read is copied once.
+        if let Some(n) = limit(size) {
+            let mut r = self.lock();
+            if r.buf.len() >= n {
+                let chunk = r.buf.split_to(n);
+                return Ok(PyBytes::new(py, &chunk));
+            }
+        }
+        let data = self.read_bytes(py, limit(size))?;
+        Ok(PyBytes::new(py, &data))
+    }
+
+    #[pyo3(signature = (size = None))]
+    fn readline<'py>(&self, py: Python<'py>, size: Option<isize>) -> PyResult<Bound<'py, PyBytes>> {
+        let line = self.read_line(py, limit(size))?;
+        Ok(PyBytes::new(py, &line))
+    }
+
+    #[pyo3(signature = (hint = None))]
+    fn readlines<'py>(&self, py: Python<'py>, hint: Option<isize>) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        let hint = limit(hint).filter(|&h| h > 0);
+        let mut lines = Vec::new();
+        let mut total = 0;
+        loop {
+            let line = self.read_line(py, None)?;
+            if line.is_empty() {
+                return Ok(lines);
+            }
+            total += line.len();
+            lines.push(PyBytes::new(py, &line));
+            if hint.is_some_and(|h| total >= h) {
+                return Ok(lines);
+            }
+        }
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let line = self.read_line(py, None)?;
+        Ok((!line.is_empty()).then(|| PyBytes::new(py, &line)))
+    }
+}

@@ -1,0 +1,59 @@
+//! The worker's Python threads (`threads=N`). Each blocks on the job queue
+//! without the GIL, attaches it for one WSGI call, and detaches again
+//! around every wait inside the call (body reads, a slow client). Measured
+//! as the fastest shape (docs/architecture.md): the tokio thread never
+//! touches the GIL.
+
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use pyo3::prelude::*;
+
+use super::App;
+use super::call;
+use super::context::WorkerCtx;
+use super::environ::Statics;
+use super::request::Job;
+
+fn lock(rx: &Mutex<Receiver<Job>>) -> MutexGuard<'_, Receiver<Job>> {
+    rx.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Starts `ctx.cfg.threads` Python threads serving `rx`.
+pub fn start(ctx: &Arc<WorkerCtx>, app: App, rx: Receiver<Job>) -> std::io::Result<()> {
+    let app = Arc::new(app);
+    let rx = Arc::new(Mutex::new(rx));
+    for core in 0..ctx.cfg.threads.max(1) as usize {
+        let (ctx, app, rx) = (Arc::clone(ctx), Arc::clone(&app), Arc::clone(&rx));
+        std::thread::Builder::new()
+            .name(format!("uwsgid-py-{core}"))
+            .spawn(move || python_thread(&ctx, &app, &rx, core))?;
+    }
+    Ok(())
+}
+
+fn python_thread(ctx: &WorkerCtx, app: &App, rx: &Mutex<Receiver<Job>>, core: usize) {
+    Python::attach(|py| {
+        let statics = match Statics::new(py, ctx.cfg.threads, ctx.cfg.processes) {
+            Ok(s) => s,
+            Err(err) => {
+                err.display(py);
+                return;
+            }
+        };
+        let app = app.bind(py);
+        loop {
+            // Drain what is queued before giving up the GIL.
+            let next = lock(rx).try_recv();
+            let job = match next {
+                Ok(job) => job,
+                Err(TryRecvError::Empty) => match py.detach(|| lock(rx).recv()) {
+                    Ok(job) => job,
+                    Err(_) => return,
+                },
+                Err(TryRecvError::Disconnected) => return,
+            };
+            call::run(py, ctx, &statics, app, job, core);
+        }
+    });
+}

@@ -1,0 +1,324 @@
+//! The response side of one WSGI call: `start_response` (with PEP 3333's
+//! `exc_info` rules) and the `write()` callable it returns, both methods of
+//! one [`Responder`] per request, and the events a front receives.
+
+use bytes::Bytes;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyString};
+use pyo3::intern;
+use tokio::sync::mpsc::{self, error::TrySendError};
+
+/// The status and headers the app gave to `start_response`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseHead {
+    pub code: u16,
+    /// The status line as given (`200 OK`).
+    pub status: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl ResponseHead {
+    /// The reason phrase (`OK`).
+    pub fn reason(&self) -> &str {
+        self.status.get(4..).unwrap_or("")
+    }
+
+    /// The size of the head on the wire, for the request log.
+    pub fn wire_size(&self) -> usize {
+        // "HTTP/1.1 " + status + CRLF, each "name: value\r\n", final CRLF.
+        11 + self.status.len()
+            + self
+                .headers
+                .iter()
+                .map(|(n, v)| n.len() + v.len() + 4)
+                .sum::<usize>()
+            + 2
+    }
+
+    /// The 500 answered when the app fails before sending its headers.
+    pub fn internal_error() -> (ResponseHead, Bytes) {
+        let body = Bytes::from_static(b"Internal Server Error");
+        let head = ResponseHead {
+            code: 500,
+            status: "500 Internal Server Error".to_owned(),
+            headers: vec![
+                ("Content-Type".to_owned(), "text/plain".to_owned()),
+                ("Content-Length".to_owned(), body.len().to_string()),
+            ],
+        };
+        (head, body)
+    }
+}
+
+/// What a Python thread tells the front, in order: one `Head`, then
+/// `Chunk`s, then `End` (or `Abort` if the body cannot be completed).
+#[derive(Debug)]
+pub enum Event {
+    /// Status and headers with the first body chunks; `done` when the body
+    /// is complete (a list response: one message per request).
+    Head {
+        head: ResponseHead,
+        body: Vec<Bytes>,
+        done: bool,
+    },
+    Chunk(Bytes),
+    End,
+    /// The body failed after the headers went out: close the connection.
+    Abort,
+}
+
+/// A latin-1 native string back to its bytes (every char is below U+0100,
+/// as [`check_header`] and [`parse_status`] ensure).
+pub fn latin1_bytes(s: &str) -> std::borrow::Cow<'_, [u8]> {
+    if s.is_ascii() {
+        return std::borrow::Cow::Borrowed(s.as_bytes());
+    }
+    std::borrow::Cow::Owned(s.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect())
+}
+
+/// Parses a WSGI status line: three digits, then a space and a reason.
+pub fn parse_status(status: &str) -> Result<u16, String> {
+    let digits = status.get(..3).filter(|d| d.bytes().all(|b| b.is_ascii_digit()));
+    let code = digits
+        .and_then(|d| d.parse::<u16>().ok())
+        .filter(|c| (100..=999).contains(c))
+        .ok_or_else(|| format!("invalid status {status:?}: it must start with a three-digit code"))?;
+    match status.as_bytes().get(3) {
+        None | Some(b' ') => {}
+        Some(_) => return Err(format!("invalid status {status:?}: the code must be followed by a space")),
+    }
+    if status.bytes().any(|b| b == b'\r' || b == b'\n') || status.chars().any(|c| c > '\u{ff}') {
+        return Err(format!("invalid status {status:?}"));
+    }
+    Ok(code)
+}
+
+/// Checks a header as HTTP needs it: a token name, a latin-1 value without
+/// control line breaks.
+pub fn check_header(name: &str, value: &str) -> Result<(), String> {
+    let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if name.is_empty() || !name.bytes().all(token) {
+        return Err(format!("invalid header name {name:?}"));
+    }
+    if value.chars().any(|c| c > '\u{ff}' || c == '\r' || c == '\n' || c == '\0') {
+        return Err(format!("invalid value for header {name:?}: {value:?}"));
+    }
+    Ok(())
+}
+
+/// `start_response` and `write` of one request.
+#[pyclass(module = "uwsgid")]
+pub struct Responder {
+    tx: mpsc::Sender<Event>,
+    head: Option<ResponseHead>,
+    sent: bool,
+    /// The client went away: stop producing the body.
+    pub gone: bool,
+    /// Body bytes produced, for the request log.
+    pub body_bytes: u64,
+}
+
+impl Responder {
+    pub fn new(tx: mpsc::Sender<Event>) -> Self {
+        Responder {
+            tx,
+            head: None,
+            sent: false,
+            gone: false,
+            body_bytes: 0,
+        }
+    }
+
+    /// The head, once `start_response` has been called.
+    pub fn head(&self) -> Option<&ResponseHead> {
+        self.head.as_ref()
+    }
+
+    pub fn headers_sent(&self) -> bool {
+        self.sent
+    }
+
+    /// Sends an event, waiting without the GIL when the front is behind.
+    fn send(&mut self, py: Python<'_>, event: Event) -> bool {
+        if self.gone {
+            return false;
+        }
+        let ok = match self.tx.try_send(event) {
+            Ok(()) => true,
+            Err(TrySendError::Closed(_)) => false,
+            Err(TrySendError::Full(event)) => {
+                let tx = &self.tx;
+                py.detach(|| tx.blocking_send(event)).is_ok()
+            }
+        };
+        self.gone = !ok;
+        ok
+    }
+
+    /// Sends body bytes (with the head first if it has not gone yet).
+    pub fn send_chunk(&mut self, py: Python<'_>, data: &[u8]) -> PyResult<bool> {
+        if data.is_empty() {
+            return Ok(!self.gone);
+        }
+        self.body_bytes += data.len() as u64;
+        let chunk = Bytes::copy_from_slice(data);
+        if self.sent {
+            return Ok(self.send(py, Event::Chunk(chunk)));
+        }
+        self.send_head(py, vec![chunk], false)
+    }
+
+    /// Ends the body: the head with `body` if nothing went out yet.
+    pub fn finish(&mut self, py: Python<'_>, body: Vec<Bytes>) -> PyResult<bool> {
+        self.body_bytes += body.iter().map(|b| b.len() as u64).sum::<u64>();
+        if self.sent {
+            for chunk in body {
+                if !self.send(py, Event::Chunk(chunk)) {
+                    return Ok(false);
+                }
+            }
+            return Ok(self.send(py, Event::End));
+        }
+        self.send_head(py, body, true)
+    }
+
+    fn send_head(&mut self, py: Python<'_>, body: Vec<Bytes>, done: bool) -> PyResult<bool> {
+        let head = self
+            .head
+            .clone()
+            .ok_or_else(|| PyRuntimeError::new_err("the app sent a body before calling start_response()"))?;
+        self.sent = true;
+        Ok(self.send(py, Event::Head { head, body, done }))
+    }
+
+    /// Answers 500 if nothing went out yet, else aborts the response.
+    pub fn fail(&mut self, py: Python<'_>) {
+        if self.sent {
+            self.send(py, Event::Abort);
+            return;
+        }
+        let (head, body) = ResponseHead::internal_error();
+        self.head = Some(head.clone());
+        self.sent = true;
+        self.body_bytes = body.len() as u64;
+        self.send(
+            py,
+            Event::Head {
+                head,
+                body: vec![body],
+                done: true,
+            },
+        );
+    }
+}
+
+/// Reads the `headers` argument: a list of `(str, str)` tuples.
+fn read_headers(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+    let mut out = Vec::with_capacity(headers.len().unwrap_or(4));
+    for item in headers.try_iter()? {
+        let (name, value): (String, String) = item?
+            .extract()
+            .map_err(|_| PyTypeError::new_err("response headers must be (str, str) tuples"))?;
+        check_header(&name, &value).map_err(PyValueError::new_err)?;
+        out.push((name, value));
+    }
+    Ok(out)
+}
+
+#[pymethods]
+impl Responder {
+    /// PEP 3333 `start_response(status, response_headers, exc_info=None)`.
+    #[pyo3(signature = (status, headers, exc_info = None))]
+    fn start_response<'py>(
+        slf: &Bound<'py, Self>,
+        status: &Bound<'py, PyAny>,
+        headers: &Bound<'py, PyAny>,
+        exc_info: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let exc_info = exc_info.filter(|e| !e.is_none());
+        {
+            let this = slf.borrow();
+            match exc_info {
+                Some(info) if this.sent => {
+                    // Headers already went out: re-raise the app's error.
+                    return Err(PyErr::from_value(info.get_item(1)?));
+                }
+                None if this.head.is_some() => {
+                    return Err(PyRuntimeError::new_err(
+                        "start_response() called a second time without exc_info",
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let status = status
+            .cast::<PyString>()
+            .map_err(|_| PyTypeError::new_err("the status must be a str"))?
+            .to_str()?
+            .to_owned();
+        let code = parse_status(&status).map_err(PyValueError::new_err)?;
+        let headers = read_headers(headers)?;
+        slf.borrow_mut().head = Some(ResponseHead {
+            code,
+            status,
+            headers,
+        });
+        slf.getattr(intern!(py, "write"))
+    }
+
+    /// The `write(data)` callable `start_response` returns.
+    fn write(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        let data = data
+            .cast::<PyBytes>()
+            .map_err(|_| PyTypeError::new_err("write() takes bytes"))?;
+        if self.head.is_none() {
+            return Err(PyRuntimeError::new_err("write() called before start_response()"));
+        }
+        if !self.send_chunk(py, data.as_bytes())? {
+            return Err(pyo3::exceptions::PyOSError::new_err("the client closed the connection"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_lines() {
+        assert_eq!(parse_status("200 OK"), Ok(200));
+        assert_eq!(parse_status("404 Not Found"), Ok(404));
+        assert_eq!(parse_status("599"), Ok(599));
+        assert!(parse_status("20 OK").is_err());
+        assert!(parse_status("2000 OK").is_err());
+        assert!(parse_status("abc OK").is_err());
+        assert!(parse_status("099 Low").is_err());
+        assert!(parse_status("200 OK\r\nX: y").is_err());
+        assert!(parse_status("").is_err());
+    }
+
+    #[test]
+    fn header_checks() {
+        assert!(check_header("Content-Type", "text/plain").is_ok());
+        assert!(check_header("X-Latin", "caf\u{e9}").is_ok());
+        assert!(check_header("Bad Name", "x").is_err());
+        assert!(check_header("X", "a\r\nb").is_err());
+        assert!(check_header("X", "\u{263a}").is_err());
+        assert!(check_header("", "x").is_err());
+    }
+
+    #[test]
+    fn head_sizes() {
+        let head = ResponseHead {
+            code: 200,
+            status: "200 OK".into(),
+            headers: vec![("A".into(), "b".into())],
+        };
+        assert_eq!(head.reason(), "OK");
+        // "HTTP/1.1 200 OK\r\n" + "A: b\r\n" + "\r\n"
+        assert_eq!(head.wire_size(), 17 + 6 + 2);
+    }
+}

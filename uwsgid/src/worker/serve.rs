@@ -1,0 +1,123 @@
+//! A running worker: the tokio runtime (started after the fork), one accept
+//! loop per listen socket gated on a free Python thread, and the signals:
+//! SIGHUP stops gracefully (stop accepting, finish in-flight requests,
+//! close keep-alive connections, exit 0), SIGTERM/SIGINT exit at once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{mpsc, watch};
+
+use super::context::WorkerCtx;
+use super::listener::{Listener, Stream};
+use super::{App, InheritedListener, http_front, pool, uwsgi_front};
+use crate::config::{AppConfig, Protocol};
+
+/// The exit code after SIGTERM/SIGINT (uWSGI's `UWSGI_END_CODE`).
+pub const END_EXIT: i32 = 30;
+
+/// Runs the worker; returns its exit code.
+pub fn run(cfg: Arc<AppConfig>, app: App, listeners: Vec<InheritedListener>, worker_id: u32) -> i32 {
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("worker {worker_id}: cannot start the runtime: {err}");
+            return 1;
+        }
+    };
+    let (jobs, queue) = std::sync::mpsc::channel();
+    let ctx = Arc::new(WorkerCtx::new(cfg, worker_id, rt.handle().clone(), jobs));
+    if let Err(err) = pool::start(&ctx, app, queue) {
+        eprintln!("worker {worker_id}: cannot start the Python threads: {err}");
+        return 1;
+    }
+    let code = rt.block_on(serve(Arc::clone(&ctx), listeners));
+    // Python threads may be inside the app: do not wait for them.
+    rt.shutdown_background();
+    code
+}
+
+async fn serve(ctx: Arc<WorkerCtx>, inherited: Vec<InheritedListener>) -> i32 {
+    let (Ok(mut hup), Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::hangup()),
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        eprintln!("worker {}: cannot install signal handlers", ctx.worker_id);
+        return 1;
+    };
+    let (stop_tx, stop) = watch::channel(false);
+    // Every connection task holds a clone; recv() ends when all are gone.
+    let (alive, mut all_done) = mpsc::channel::<()>(1);
+    for inherited in inherited {
+        let raw = inherited.spec.raw.clone();
+        match Listener::adopt(inherited) {
+            Ok(listener) => {
+                tokio::spawn(accept_loop(Arc::clone(&ctx), listener, stop.clone(), alive.clone()));
+            }
+            Err(err) => {
+                eprintln!("worker {}: cannot use the listen socket {raw}: {err}", ctx.worker_id);
+                return 1;
+            }
+        }
+    }
+    drop(alive);
+    tokio::select! {
+        _ = hup.recv() => {
+            eprintln!("Gracefully killing worker {} (pid: {})...", ctx.worker_id, std::process::id());
+        }
+        _ = ctx.retire.notified() => {}
+        _ = term.recv() => return END_EXIT,
+        _ = int.recv() => return END_EXIT,
+    }
+    let _ = stop_tx.send(true);
+    tokio::select! {
+        _ = all_done.recv() => 0,
+        _ = term.recv() => END_EXIT,
+        _ = int.recv() => END_EXIT,
+    }
+}
+
+/// Accepts while a Python thread is free, so a busy worker leaves new
+/// connections to its idle siblings.
+async fn accept_loop(ctx: Arc<WorkerCtx>, listener: Listener, mut stop: watch::Receiver<bool>, alive: mpsc::Sender<()>) {
+    loop {
+        tokio::select! {
+            _ = ctx.gate.wait_free() => {}
+            _ = stopped(&mut stop) => return,
+        }
+        let accepted = tokio::select! {
+            r = listener.accept() => r,
+            _ = ctx.gate.wait_full() => continue,
+            _ = stopped(&mut stop) => return,
+        };
+        match accepted {
+            Ok((stream, info)) => {
+                let slot = ctx.gate.take();
+                let (ctx, stop, alive) = (Arc::clone(&ctx), stop.clone(), alive.clone());
+                let protocol = listener.protocol;
+                tokio::spawn(async move {
+                    match (protocol, stream) {
+                        (Protocol::Http, Stream::Tcp(s)) => http_front::serve(ctx, s, info, slot, stop).await,
+                        (Protocol::Http, Stream::Unix(s)) => http_front::serve(ctx, s, info, slot, stop).await,
+                        (Protocol::Uwsgi, Stream::Tcp(s)) => uwsgi_front::serve(ctx, s, slot, stop).await,
+                        (Protocol::Uwsgi, Stream::Unix(s)) => uwsgi_front::serve(ctx, s, slot, stop).await,
+                    }
+                    drop(alive);
+                });
+            }
+            Err(err) => {
+                // EMFILE and friends: back off instead of spinning.
+                eprintln!("accept(): {err}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// Resolves once the worker is stopping (the guard `wait_for` returns is
+/// not `Send`, so it must not live across an await).
+pub async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}

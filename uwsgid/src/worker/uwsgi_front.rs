@@ -1,0 +1,215 @@
+//! The uwsgi-protocol front (`socket=`, what nginx's `uwsgi_pass` speaks):
+//! a 4-byte header, a vars block of at most `buffer-size` bytes, the body
+//! (`CONTENT_LENGTH` raw bytes), answered with a raw HTTP response; one
+//! request per connection.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::BytesMut;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, watch};
+
+use super::body::BodySource;
+use super::cgi;
+use super::context::WorkerCtx;
+use super::gate::Slot;
+use super::post_buffer;
+use super::request::{Job, RequestHead};
+use super::response::{Event, ResponseHead, latin1_bytes};
+use crate::protocol::uwsgi::{HEADER_LEN, PacketHeader, parse_vars};
+
+/// Why a request head was not read.
+enum HeadError {
+    /// The peer closed (or the worker is stopping) before sending anything.
+    Nothing,
+    /// Logged with this line, then the connection is closed unanswered.
+    Log(String),
+}
+
+impl From<io::Error> for HeadError {
+    fn from(e: io::Error) -> Self {
+        HeadError::Log(format!("uwsgi request read error: {e}"))
+    }
+}
+
+/// Serves one uwsgi-protocol connection.
+pub async fn serve<S>(ctx: Arc<WorkerCtx>, stream: S, slot: Slot, stop: watch::Receiver<bool>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut rd, mut wr) = tokio::io::split(stream);
+    let mut buf = BytesMut::with_capacity(HEADER_LEN + ctx.cfg.buffer_size.min(65535) + 1024);
+    let head = match tokio::time::timeout(ctx.socket_timeout, read_head(&ctx, &mut rd, &mut buf, stop)).await {
+        Err(_) => Err(HeadError::Log("uwsgi request head read timed out".to_owned())),
+        Ok(r) => r,
+    };
+    let (head, datasize) = match head {
+        Ok(h) => h,
+        Err(HeadError::Nothing) => return,
+        Err(HeadError::Log(line)) => {
+            eprintln!("{line}");
+            return;
+        }
+    };
+    let started = Instant::now();
+    let prefix = buf.split_off(HEADER_LEN + datasize).freeze();
+    let length = head.content_length().unwrap_or(0);
+    let mut source = if length == 0 {
+        BodySource::Empty
+    } else {
+        BodySource::Raw {
+            prefix,
+            reader: Box::new(rd),
+            remaining: length,
+            timeout: ctx.socket_timeout,
+        }
+    };
+    let mut head = head;
+    if ctx.cfg.post_buffering > 0 && length > 0 {
+        match post_buffer::buffer(source, ctx.cfg.post_buffering, Some(length)).await {
+            Ok((buffered, _)) => source = buffered,
+            Err(err) => {
+                eprintln!("error reading the request body: {err}");
+                return;
+            }
+        }
+    }
+    let protocol = head
+        .get("SERVER_PROTOCOL")
+        .filter(|p| !p.is_empty())
+        .unwrap_or("HTTP/1.0")
+        .to_owned();
+    head.vars.shrink_to_fit();
+    let (reply, events) = mpsc::channel(8);
+    let job = Job {
+        head,
+        body: source,
+        reply,
+        slot,
+        started,
+    };
+    if ctx.jobs.send(job).is_err() {
+        return;
+    }
+    if let Err(err) = write_response(&ctx, &mut wr, &protocol, events).await {
+        if err.kind() != io::ErrorKind::BrokenPipe && err.kind() != io::ErrorKind::ConnectionReset {
+            eprintln!("uwsgi response write error: {err}");
+        }
+        return;
+    }
+    let _ = wr.shutdown().await;
+}
+
+/// Reads the packet header and vars block into `buf`.
+async fn read_head<R: AsyncRead + Unpin>(
+    ctx: &WorkerCtx,
+    rd: &mut R,
+    buf: &mut BytesMut,
+    mut stop: watch::Receiver<bool>,
+) -> Result<(RequestHead, usize), HeadError> {
+    // A stop before the first byte closes the connection unserved.
+    let first = tokio::select! {
+        r = rd.read_buf(buf) => r?,
+        _ = super::serve::stopped(&mut stop) => return Err(HeadError::Nothing),
+    };
+    if first == 0 {
+        return Err(HeadError::Nothing);
+    }
+    fill(rd, buf, HEADER_LEN).await?;
+    let mut raw = [0u8; HEADER_LEN];
+    raw.copy_from_slice(&buf[..HEADER_LEN]);
+    let header = PacketHeader::parse(raw);
+    let datasize = usize::from(header.datasize);
+    let max = ctx.cfg.buffer_size;
+    if datasize > max {
+        return Err(HeadError::Log(format!(
+            "invalid request block size: {datasize} (max {max})...skip"
+        )));
+    }
+    fill(rd, buf, HEADER_LEN + datasize).await?;
+    let vars = parse_vars(&buf[HEADER_LEN..HEADER_LEN + datasize]).map_err(|e| HeadError::Log(e.to_string()))?;
+    Ok((cgi::from_uwsgi(vars), datasize))
+}
+
+/// Reads until `buf` holds at least `n` bytes.
+async fn fill<R: AsyncRead + Unpin>(rd: &mut R, buf: &mut BytesMut, n: usize) -> Result<(), HeadError> {
+    while buf.len() < n {
+        buf.reserve(n - buf.len());
+        if rd.read_buf(buf).await? == 0 {
+            return Err(HeadError::Log(format!(
+                "uwsgi request truncated: the client closed after {} of {n} bytes",
+                buf.len()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `<protocol> <status>\r\n` + headers + `\r\n`.
+pub fn encode_head(protocol: &str, head: &ResponseHead, out: &mut Vec<u8>) {
+    out.extend_from_slice(protocol.as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(&latin1_bytes(&head.status));
+    out.extend_from_slice(b"\r\n");
+    for (name, value) in &head.headers {
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(&latin1_bytes(value));
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Writes the response as the Python thread produces it; the head and the
+/// chunks that came with it go out in one write.
+async fn write_response<W: AsyncWrite + Unpin>(
+    ctx: &WorkerCtx,
+    wr: &mut W,
+    protocol: &str,
+    mut events: mpsc::Receiver<Event>,
+) -> io::Result<()> {
+    let timeout = ctx.socket_timeout;
+    while let Some(event) = events.recv().await {
+        let (data, last) = match event {
+            Event::Head { head, body, done } => {
+                let size = body.iter().map(|b| b.len()).sum::<usize>();
+                let mut out = Vec::with_capacity(head.wire_size() + size);
+                encode_head(protocol, &head, &mut out);
+                for chunk in &body {
+                    out.extend_from_slice(chunk);
+                }
+                (bytes::Bytes::from(out), done)
+            }
+            Event::Chunk(chunk) => (chunk, false),
+            Event::End => return Ok(()),
+            Event::Abort => return Err(io::Error::other("the response was aborted")),
+        };
+        match tokio::time::timeout(timeout, wr.write_all(&data)).await {
+            Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out")),
+            Ok(r) => r?,
+        }
+        if last {
+            return Ok(());
+        }
+    }
+    Err(io::Error::other("the response was aborted"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_http_response_head() {
+        let head = ResponseHead {
+            code: 200,
+            status: "200 OK".into(),
+            headers: vec![("Content-Type".into(), "text/plain".into()), ("X".into(), "caf\u{e9}".into())],
+        };
+        let mut out = Vec::new();
+        encode_head("HTTP/1.1", &head, &mut out);
+        assert_eq!(out, b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX: caf\xe9\r\n\r\n".to_vec());
+    }
+}
