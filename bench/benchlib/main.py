@@ -62,7 +62,7 @@ def run(args: argparse.Namespace, bench: Path) -> int:
     reload_rows = _reload(ctx, counts, settings, args, names) if args.reload else []
 
     header = _header(args, ctx, wrk_bin, nginx_bin, load_before, started, build_note)
-    text = _render(header, http_cells, nginx_cells, reload_rows)
+    text = _render(header, http_cells, nginx_cells, reload_rows, args.connections)
     print(text)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text)
@@ -151,14 +151,15 @@ def _header(args, ctx, wrk_bin, nginx_bin, load_before, started, build_note) -> 
     return lines
 
 
-def _render(header, http_cells, nginx_cells, reload_rows) -> str:
+def _render(header, http_cells, nginx_cells, reload_rows, connections) -> str:
     notes = report.Notes()
     out = list(header)
     if http_cells:
-        out += ["", "## Direct HTTP", ""] + report.matrix_table(http_cells, notes, "HTTP")
+        out += ["", "## Direct HTTP", ""]
+        out += report.matrix_table(http_cells, notes, "HTTP", connections)
     if nginx_cells:
         out += ["", "## Behind nginx (uwsgi_pass over a unix socket)", ""]
-        out += report.matrix_table(nginx_cells, notes, "nginx")
+        out += report.matrix_table(nginx_cells, notes, "nginx", connections)
     if reload_rows:
         out += ["", "## Reload under load (SIGHUP to the master)", ""]
         out += report.reload_table(reload_rows, notes)

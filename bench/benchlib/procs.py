@@ -238,6 +238,27 @@ def stop(server: Server, grace_s: float = 5.0) -> None:
         leftover = [p for p in leftover if _same(server, p)]
     for pid in leftover:
         _signal(pid, signal.SIGKILL)
+    trim_log(server.log_path)
+
+
+#: Logs above this size are cut to their head and tail once the server is stopped (a server
+#: that logs every request writes hundreds of MB in a full run).
+LOG_KEEP_BYTES = 1 << 20
+
+
+def trim_log(path: Path, head_lines: int = 40, tail_lines: int = 200) -> None:
+    try:
+        size = path.stat().st_size
+        if size <= LOG_KEEP_BYTES:
+            return
+        with open(path, "rb") as f:
+            head = b"".join(f.readline() for _ in range(head_lines))
+            f.seek(max(0, size - LOG_KEEP_BYTES // 4))
+            tail = f.read().splitlines(keepends=True)[1:][-tail_lines:]
+        marker = f"... [{size} bytes in all; the middle was cut by bench/run] ...\n".encode()
+        path.write_bytes(head + marker + b"".join(tail))
+    except OSError:
+        pass  # the log is a convenience; the measurements do not depend on it
 
 
 def _signal(pid: int, sig: int) -> None:

@@ -52,6 +52,13 @@ def _ratio(ours: float | None, theirs: float | None) -> str:
     return f"{ours / theirs:.2f}×"
 
 
+def _active(value: float | None, connections: int) -> str:
+    """Capped at the connection count: wrk's latency correction can push the estimate above."""
+    if value is None:
+        return DASH
+    return f"{min(value, connections):.0f}"
+
+
 def _errors(counts: dict[str, int]) -> str:
     total = sum(counts.values())
     if total == 0:
@@ -64,11 +71,11 @@ def _total_pss(result: Result) -> float | None:
     return result.memory.total_pss if result.memory else None
 
 
-def matrix_table(cells: list[tuple[str, int, list[Result]]], notes: Notes,
-                 title: str) -> list[str]:
+def matrix_table(cells: list[tuple[str, int, list[Result]]], notes: Notes, title: str,
+                 connections: int) -> list[str]:
     """One row per app × processes × server; ratios are uwsgid ÷ that row's server."""
     out = [
-        "| app | procs | server | req/s | p99 ms | active conns | errors | worker RSS MiB | worker PSS MiB "
+        "| app | procs | server | req/s | p99 ms | busy conns | errors | worker RSS MiB | worker PSS MiB "
         "| master PSS MiB | other PSS MiB | total PSS MiB | uwsgid÷ req/s | uwsgid÷ p99 "
         "| uwsgid÷ total PSS |",
         "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
@@ -76,11 +83,12 @@ def matrix_table(cells: list[tuple[str, int, list[Result]]], notes: Notes,
     for app, n, results in cells:
         ref = next((r for r in results if r.name == REFERENCE and not r.failure), None)
         for r in results:
-            out.append(_matrix_row(app, n, r, ref, notes, title))
+            out.append(_matrix_row(app, n, r, ref, notes, title, connections))
     return out
 
 
-def _matrix_row(app: str, n: int, r: Result, ref: Result | None, notes: Notes, title: str) -> str:
+def _matrix_row(app: str, n: int, r: Result, ref: Result | None, notes: Notes, title: str,
+                connections: int) -> str:
     if r.failure and not r.samples:
         cell = notes.add(f"{title}, {app}, {n} proc, {r.label}", r.failure)
         return f"| {app} | {n} | {r.label} | {cell} |" + f" {DASH} |" * 11
@@ -89,7 +97,7 @@ def _matrix_row(app: str, n: int, r: Result, ref: Result | None, notes: Notes, t
     is_ref = ref is not None and r is ref
     cols = [
         app, str(n), r.label + failed, _rps(r.rps), _ms(r.p99_ms),
-        DASH if r.active is None else f"{r.active:.0f}",
+        _active(r.active, connections),
         _errors(r.errors()),
         _mib(mem.worker_rss_mean if mem else None),
         _mib(mem.worker_pss_mean if mem else None),

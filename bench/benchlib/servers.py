@@ -1,8 +1,9 @@
 """The apps and the server command lines, one place for every flag the comparison depends on.
 
 Fairness choices (also in bench/README.md): every server runs the same app file from bench/apps
-with its defaults except for per-request access logging, which is off everywhere (uWSGI logs
-every request by default; Gunicorn and Granian do not), and readiness is "GET / answered 200".
+with its defaults except for per-request access logging, which is off everywhere (uWSGI and
+uwsgid log every request by default; Gunicorn and Granian do not), and readiness is
+"GET / answered 200".
 """
 
 import signal
@@ -64,7 +65,7 @@ def uwsgid(ctx: Context, app: App, procs: int, listen: Listen) -> list[str]:
     bind = ["--socket", listen.unix] if listen.unix else ["--http-socket", listen.tcp]
     home = ["--home", str(ctx.venv)] if app.needs_venv else []
     return [str(ctx.uwsgid), *bind, "--wsgi-file", ctx.app_file(app), "--processes", str(procs),
-            "--master", *home, *ctx.uwsgid_extra]
+            "--master", "--disable-logging", *home, *ctx.uwsgid_extra]
 
 
 def _uwsgi(ctx: Context, app: App, procs: int, bind: list[str]) -> list[str]:
