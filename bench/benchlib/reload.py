@@ -29,6 +29,8 @@ def run_one(ctx: Context, app: App, n: int, variant: Variant, settings: runner.S
             duration: float, interval: float) -> ReloadResult:
     out = ReloadResult(variant.name, variant.label)
     listen = Listen(port=procs.free_port())
+    if variant.command is None:
+        raise ValueError(f"{variant.name} has no command line")
     try:
         server = procs.start(f"reload-{app.name}-p{n}-{variant.name}",
                              variant.command(ctx, app, n, listen), ctx.apps_dir, settings.log_dir,

@@ -69,6 +69,8 @@ def start_servers(ctx: Context, app: App, n: int, variants: list[Variant], setti
     """Starts every variant into `started`, which the caller stops even when this raises midway."""
     for variant in variants:
         listen = listens[variant.name]
+        if variant.command is None:
+            raise ValueError(f"{variant.name} has no command line")
         cmd = variant.command(ctx, app, n, listen)
         result = Result(variant.name, variant.label)
         try:

@@ -7,6 +7,7 @@ uwsgid log every request by default; Gunicorn and Granian do not), and readiness
 """
 
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,7 +113,8 @@ class Variant:
 
     name: str
     label: str
-    command: object      # (Context, App, procs, Listen) -> argv
+    # (Context, App, processes, Listen) -> argv; None for nginx's own ceiling row.
+    command: Callable[[Context, App, int, Listen], list[str]] | None
     stop_signal: int = signal.SIGINT
 
 
