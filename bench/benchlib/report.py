@@ -1,5 +1,6 @@
 """Markdown tables of the results, with the ratios of uwsgid to every other server."""
 
+from .nginx import CEILING
 from .reload import ReloadResult
 from .runner import Result, error_counts
 
@@ -105,8 +106,10 @@ def _matrix_row(app: str, n: int, r: Result, ref: Result | None, notes: Notes, t
         _mib(mem.aux_pss if mem else None),
         _mib(mem.total_pss if mem else None),
         DASH if is_ref else _ratio(ref.rps if ref else None, r.rps),
-        DASH if is_ref else _ratio(ref.p99_ms if ref else None, r.p99_ms),
-        DASH if is_ref else _ratio(_total_pss(ref) if ref else None, _total_pss(r)),
+        # Against nginx alone only the req/s share means something (how near the ceiling).
+        DASH if is_ref or r.name == CEILING else _ratio(ref.p99_ms if ref else None, r.p99_ms),
+        DASH if is_ref or r.name == CEILING else _ratio(_total_pss(ref) if ref else None,
+                                                        _total_pss(r)),
     ]
     return "| " + " | ".join(cols) + " |"
 
