@@ -162,6 +162,6 @@ def _render(header, http_cells, nginx_cells, reload_rows, connections) -> str:
         out += report.matrix_table(nginx_cells, notes, "nginx", connections)
     if reload_rows:
         out += ["", "## Reload under load (SIGHUP to the master)", ""]
-        out += report.reload_table(reload_rows, notes)
+        out += report.reload_table(reload_rows, notes, connections)
     out += notes.render()
     return "\n".join(out) + "\n"

@@ -53,11 +53,17 @@ def _ratio(ours: float | None, theirs: float | None) -> str:
     return f"{ours / theirs:.2f}×"
 
 
+#: Below this share of the connections busy, the row's req/s and p99 describe a few
+#: connections only (the others waited), and the cell says so.
+STARVED_SHARE = 0.25
+
+
 def _active(value: float | None, connections: int) -> str:
     """Capped at the connection count: wrk's latency correction can push the estimate above."""
     if value is None:
         return DASH
-    return f"{min(value, connections):.0f}"
+    text = f"{min(value, connections):.0f}"
+    return f"{text} (starved)" if value < STARVED_SHARE * connections else text
 
 
 def _errors(counts: dict[str, int]) -> str:
@@ -114,11 +120,12 @@ def _matrix_row(app: str, n: int, r: Result, ref: Result | None, notes: Notes, t
     return "| " + " | ".join(cols) + " |"
 
 
-def reload_table(rows: list[tuple[str, int, list[ReloadResult]]], notes: Notes) -> list[str]:
+def reload_table(rows: list[tuple[str, int, list[ReloadResult]]], notes: Notes,
+                 connections: int) -> list[str]:
     out = [
-        "| app | procs | server | req/s | p99 ms | errors | SIGHUPs | serving after "
+        "| app | procs | server | req/s | p99 ms | busy conns | errors | SIGHUPs | serving after "
         "| uwsgid÷ req/s | uwsgid÷ p99 |",
-        "|---|--:|---|--:|--:|--:|--:|---|--:|--:|",
+        "|---|--:|---|--:|--:|--:|--:|--:|---|--:|--:|",
     ]
     for app, n, results in rows:
         ref = next((r for r in results if r.name == REFERENCE and r.sample), None)
@@ -131,6 +138,7 @@ def reload_table(rows: list[tuple[str, int, list[ReloadResult]]], notes: Notes) 
             cols = [
                 app, str(n), r.label + failed, _rps(s.rps if s else None),
                 _ms(s.p99_ms if s else None),
+                _active(s.active if s else None, connections),
                 _errors(error_counts([s])) if s else DASH, str(r.hups),
                 "yes" if r.alive_after else "no",
                 DASH if is_ref else _ratio(ref_s.rps if ref_s else None, s.rps if s else None),
