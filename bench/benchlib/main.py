@@ -45,8 +45,8 @@ def run(args: argparse.Namespace, bench: Path) -> int:
             build_note = str(err)
             log(f"{err}; the uwsgid rows will say so")
 
-    ctx = Context(repo, bench / "apps", venv, (args.uwsgid or repo / "target/release/uwsgid").resolve(),
-                  list(args.uwsgid_arg))
+    uwsgid = (args.uwsgid or repo / "target" / "release" / "uwsgid").resolve()
+    ctx = Context(repo, bench / "apps", venv, uwsgid, list(args.uwsgid_arg))
     log_dir = bench / "results" / "logs"
     shutil.rmtree(log_dir, ignore_errors=True)
     log_dir.mkdir(parents=True)
@@ -144,7 +144,8 @@ def _header(args, ctx, wrk_bin, nginx_bin, load_before, started, build_note) -> 
         f"- Load: wrk -t{args.threads} -c{args.connections}, {args.rounds} interleaved round(s) of "
         f"{args.duration:g} s per server (median), {args.warmup:g} s warm-up, loopback only; "
         f"POST app: 64 KiB bodies",
-        "- Ratios are uwsgid ÷ that row's server: req/s above 1 and p99 / PSS below 1 favour uwsgid.",
+        "- Ratios are uwsgid ÷ that row's server: req/s above 1 and p99 / PSS below 1 favour "
+        "uwsgid.",
     ]
     if build_note:
         lines.append(f"- uwsgid build failed: {build_note}")

@@ -26,7 +26,7 @@ class ReloadResult:
 
 
 def run_one(ctx: Context, app: App, n: int, variant: Variant, settings: runner.Settings,
-            duration: float, interval: float) -> ReloadResult:
+            duration: int, interval: float) -> ReloadResult:
     out = ReloadResult(variant.name, variant.label)
     listen = Listen(port=procs.free_port())
     if variant.command is None:
@@ -64,7 +64,7 @@ def _serving_after(server: procs.Server, settings: runner.Settings, out: ReloadR
     return True
 
 
-def _load_with_hups(server: procs.Server, load: wrk.Load, port: int, app: App, duration: float,
+def _load_with_hups(server: procs.Server, load: wrk.Load, port: int, app: App, duration: int,
                     interval: float) -> tuple[wrk.Sample, int]:
     hups = 0
     client = wrk.start(load, port, app.wrk_args, duration)

@@ -82,7 +82,8 @@ def matrix_table(cells: list[tuple[str, int, list[Result]]], notes: Notes, title
                  connections: int) -> list[str]:
     """One row per app × processes × server; ratios are uwsgid ÷ that row's server."""
     out = [
-        "| app | procs | server | req/s | p99 ms | busy conns | errors | worker RSS MiB | worker PSS MiB "
+        "| app | procs | server | req/s | p99 ms | busy conns | errors | worker RSS MiB "
+        "| worker PSS MiB "
         "| master PSS MiB | other PSS MiB | total PSS MiB | uwsgid÷ req/s | uwsgid÷ p99 "
         "| uwsgid÷ total PSS |",
         "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
@@ -100,7 +101,8 @@ def _matrix_row(app: str, n: int, r: Result, ref: Result | None, notes: Notes, t
         cell = notes.add(f"{title}, {app}, {n} proc, {r.label}", r.failure)
         return f"| {app} | {n} | {r.label} | {cell} |" + f" {DASH} |" * 11
     mem = r.memory
-    failed = f" ({notes.add(f'{title}, {app}, {n} proc, {r.label}', r.failure)})" if r.failure else ""
+    where = f"{title}, {app}, {n} proc, {r.label}"
+    failed = f" ({notes.add(where, r.failure)})" if r.failure else ""
     is_ref = ref is not None and r is ref
     cols = [
         app, str(n), r.label + failed, _rps(r.rps), _ms(r.p99_ms),

@@ -49,7 +49,7 @@ def error_counts(samples: list[wrk.Sample]) -> dict[str, int]:
 class Settings:
     load: wrk.Load
     rounds: int
-    warmup: float
+    warmup: int
     ready_timeout: float
     log_dir: Path
 
@@ -105,7 +105,7 @@ def run_rounds(running: list[Running], app: App, settings: Settings) -> None:
             item.result.memory = procs.measure_memory(item.server)
 
 
-def _measure(item: Running, app: App, settings: Settings, duration: float, keep: bool) -> None:
+def _measure(item: Running, app: App, settings: Settings, duration: int, keep: bool) -> None:
     assert item.server is not None  # only healthy servers are measured
     if item.server.proc.poll() is not None:
         item.result.failure = (f"{item.variant.name} exited with {item.server.proc.returncode} "

@@ -18,7 +18,7 @@ class Load:
 
     wrk: str
     script: Path
-    duration: float
+    duration: int        # whole seconds: wrk's -d takes no fractions
     connections: int
     threads: int
     timeout_s: int = 2
@@ -52,8 +52,9 @@ class Sample:
         return self.connect + self.read + self.write + self.timeout
 
 
-def command(load: Load, port: int, wrk_args: tuple[str, ...], duration: float | None = None) -> list[str]:
-    secs = max(1, round(duration if duration is not None else load.duration))
+def command(load: Load, port: int, wrk_args: tuple[str, ...],
+            duration: int | None = None) -> list[str]:
+    secs = max(1, duration if duration is not None else load.duration)
     # wrk needs at least one connection per thread.
     threads = max(1, min(load.threads, load.connections))
     return [load.wrk, f"-t{threads}", f"-c{load.connections}", f"-d{secs}s",
@@ -80,7 +81,7 @@ def parse(output: str) -> Sample:
     raise WrkError(f"wrk printed no statistics:\n{output[-2000:]}")
 
 
-def run(load: Load, port: int, wrk_args: tuple[str, ...], duration: float | None = None) -> Sample:
+def run(load: Load, port: int, wrk_args: tuple[str, ...], duration: int | None = None) -> Sample:
     cmd = command(load, port, wrk_args, duration)
     secs = duration if duration is not None else load.duration
     try:
@@ -92,7 +93,7 @@ def run(load: Load, port: int, wrk_args: tuple[str, ...], duration: float | None
     return parse(proc.stdout)
 
 
-def start(load: Load, port: int, wrk_args: tuple[str, ...], duration: float) -> subprocess.Popen:
+def start(load: Load, port: int, wrk_args: tuple[str, ...], duration: int) -> subprocess.Popen:
     """Starts wrk in the background (the reload benchmark signals the server meanwhile)."""
     return subprocess.Popen(command(load, port, wrk_args, duration), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
