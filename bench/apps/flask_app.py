@@ -8,4 +8,5 @@ application = app
 
 @app.route("/")
 def index():
-    return jsonify(message="Hello World", path=request.path, agent=request.headers.get("User-Agent"))
+    agent = request.headers.get("User-Agent")
+    return jsonify(message="Hello World", path=request.path, agent=agent)

@@ -28,7 +28,7 @@ def log(msg: str) -> None:
 def run_checked(cmd: list[str], what: str, cwd: Path | None = None) -> None:
     """Runs a setup command with its output on stderr; raises SetupError on failure."""
     log(f"{what}: {' '.join(cmd)}")
-    proc = subprocess.run(cmd, cwd=cwd, stdout=sys.stderr, stderr=sys.stderr)
+    proc = subprocess.run(cmd, cwd=cwd, stdout=sys.stderr, stderr=sys.stderr, check=False)
     if proc.returncode != 0:
         raise SetupError(f"{what} failed (exit {proc.returncode}): {' '.join(cmd)}")
 
@@ -92,6 +92,7 @@ def _venv_complete(venv: Path) -> bool:
         return False
     probe = subprocess.run(
         [str(bin_dir / "python"), "-c", "import flask"],
+        check=False,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

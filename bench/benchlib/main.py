@@ -50,15 +50,19 @@ def run(args: argparse.Namespace, bench: Path) -> int:
     log_dir = bench / "results" / "logs"
     shutil.rmtree(log_dir, ignore_errors=True)
     log_dir.mkdir(parents=True)
-    load = wrk.Load(wrk_bin, bench / "apps" / "wrk.lua", args.duration, args.connections,
-                    args.threads)
+    load = wrk.Load(
+        wrk_bin, bench / "apps" / "wrk.lua", args.duration, args.connections, args.threads
+    )
     settings = runner.Settings(load, args.rounds, args.warmup, args.ready_timeout, log_dir)
     load_before = os.getloadavg()
     started = time.time()
 
     http_cells = [] if args.no_http else _http_matrix(ctx, apps, counts, variants, settings)
-    nginx_cells = [] if args.no_nginx else _nginx_path(ctx, counts, settings, nginx_bin,
-                                                      args.nginx_workers, names)
+    nginx_cells = (
+        []
+        if args.no_nginx
+        else _nginx_path(ctx, counts, settings, nginx_bin, args.nginx_workers, names)
+    )
     reload_rows = _reload(ctx, counts, settings, args, names) if args.reload else []
 
     header = _header(args, ctx, wrk_bin, nginx_bin, load_before, started, build_note)
@@ -81,8 +85,11 @@ def _http_matrix(ctx, apps, counts, variants, settings):
 
 def _nginx_path(ctx, counts, settings, nginx_bin, workers, names):
     # The uwsgi-protocol backends follow --servers: uwsgid and uWSGI are kept when selected.
-    wanted = [v for v in NGINX_VARIANTS.values()
-              if v.name in names or (v.name == "uwsgi" and names & {"uwsgi-http11", "uwsgi-http"})]
+    wanted = [
+        v
+        for v in NGINX_VARIANTS.values()
+        if v.name in names or (v.name == "uwsgi" and names & {"uwsgi-http11", "uwsgi-http"})
+    ]
     prefix = Path(tempfile.mkdtemp(prefix="uwsgid-bench-nginx-"))
     cells = []
     server = None
@@ -91,8 +98,9 @@ def _nginx_path(ctx, counts, settings, nginx_bin, workers, names):
         server = nginx.start_nginx(nginx_bin, lay, workers, settings.log_dir)
         for n in counts:
             log(f"nginx: hello, {n} process(es): {', '.join(v.name for v in wanted)}, ceiling")
-            cells.append(("hello", n, nginx.run_cell(ctx, APPS["hello"], n, wanted, settings,
-                                                     server, lay)))
+            cells.append(
+                ("hello", n, nginx.run_cell(ctx, APPS["hello"], n, wanted, settings, server, lay))
+            )
     finally:
         if server is not None:
             procs.stop(server)
@@ -107,15 +115,18 @@ def _reload(ctx, counts, settings, args, names):
         results = []
         for v in variants:
             log(f"reload: hello, {n} process(es), {v.name}, SIGHUP every {args.reload_interval} s")
-            results.append(reload.run_one(ctx, APPS["hello"], n, v, settings,
-                                          args.reload_duration, args.reload_interval))
+            results.append(
+                reload.run_one(
+                    ctx, APPS["hello"], n, v, settings, args.reload_duration, args.reload_interval
+                )
+            )
         rows.append(("hello", n, results))
     return rows
 
 
 def _version(cmd: list[str]) -> str:
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return "?"
     text = (proc.stdout + proc.stderr).strip().splitlines()
@@ -124,13 +135,17 @@ def _version(cmd: list[str]) -> str:
 
 def _header(args, ctx, wrk_bin, nginx_bin, load_before, started, build_note) -> list[str]:
     py = str(ctx.venv / "bin" / "python")
-    meta = "import importlib.metadata as m; print(' '.join(m.version(p) for p in " \
-           "('gunicorn', 'granian', 'flask')))"
+    meta = (
+        "import importlib.metadata as m; print(' '.join(m.version(p) for p in "
+        "('gunicorn', 'granian', 'flask')))"
+    )
     gunicorn_v, granian_v, flask_v = (_version([py, "-c", meta]).split() + ["?"] * 3)[:3]
     rev = _version(["git", "-C", str(ctx.repo), "describe", "--always", "--dirty"])
-    peers = (f"uWSGI {_version([str(ctx.venv / 'bin' / 'uwsgi'), '--version'])} · "
-             f"Granian {granian_v} · Gunicorn {gunicorn_v} · Flask {flask_v} · "
-             f"{_version([wrk_bin, '-v']).split(' [')[0]}")
+    peers = (
+        f"uWSGI {_version([str(ctx.venv / 'bin' / 'uwsgi'), '--version'])} · "
+        f"Granian {granian_v} · Gunicorn {gunicorn_v} · Flask {flask_v} · "
+        f"{_version([wrk_bin, '-v']).split(' [')[0]}"
+    )
     if nginx_bin:
         peers += f" · {_version([nginx_bin, '-v']).replace('nginx version: ', '')}"
     la = " ".join(f"{x:.2f}" for x in load_before)

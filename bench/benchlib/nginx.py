@@ -51,10 +51,12 @@ def write_config(lay: Layout, workers: int) -> Path:
     (lay.prefix / "uwsgi_params").write_text(UWSGI_PARAMS)
     # As root, nginx's workers would run as nobody and could not connect to root's sockets.
     user = "user root;\n" if os.geteuid() == 0 else ""
-    servers = [f"""    server {{
+    servers = [
+        f"""    server {{
         listen 127.0.0.1:{lay.ceiling_port};
         location / {{ return 200 "Hello World"; }}
-    }}"""]
+    }}"""
+    ]
     for name, port in lay.backend_ports.items():
         servers.append(f"""    server {{
         listen 127.0.0.1:{port};
@@ -90,21 +92,33 @@ def start_nginx(nginx: str, lay: Layout, workers: int, log_dir: Path) -> procs.S
     return procs.start("nginx", cmd, lay.prefix, log_dir, lay.ceiling_port)
 
 
-def run_cell(ctx: Context, app: App, n: int, variants: list[Variant], settings: runner.Settings,
-             nginx_server: procs.Server, lay: Layout) -> list[runner.Result]:
+def run_cell(
+    ctx: Context,
+    app: App,
+    n: int,
+    variants: list[Variant],
+    settings: runner.Settings,
+    nginx_server: procs.Server,
+    lay: Layout,
+) -> list[runner.Result]:
     """Backends on unix sockets, loaded through nginx; the nginx ceiling is measured alongside."""
-    listens = {v.name: Listen(port=lay.backend_ports[v.name], unix=lay.sockets[v.name])
-               for v in variants}
+    listens = {
+        v.name: Listen(port=lay.backend_ports[v.name], unix=lay.sockets[v.name]) for v in variants
+    }
     for sock in lay.sockets.values():
         Path(sock).unlink(missing_ok=True)
     running: list[runner.Running] = []
     try:
-        runner.start_servers(ctx, app, n, variants, settings, listens, f"nginx-{app.name}-p{n}",
-                             running)
+        runner.start_servers(
+            ctx, app, n, variants, settings, listens, f"nginx-{app.name}-p{n}", running
+        )
         ceiling = runner.Result(CEILING, "nginx `return 200` (ceiling)")
         # The ceiling row is nginx itself; it is stopped by the caller, not here.
-        running.append(runner.Running(Variant(CEILING, ceiling.label, None), nginx_server,
-                                      lay.ceiling_port, ceiling))
+        running.append(
+            runner.Running(
+                Variant(CEILING, ceiling.label, None), nginx_server, lay.ceiling_port, ceiling
+            )
+        )
         runner.run_rounds(running, app, settings)
     finally:
         runner.stop_all([r for r in running if r.server is not nginx_server])

@@ -4,6 +4,7 @@ Every process is started in its own session (so a Ctrl-C in the terminal reaches
 benchmark, which then stops the servers itself) and is ended by pid, with its descendants.
 """
 
+import contextlib
 import http.client
 import os
 import signal
@@ -62,15 +63,29 @@ class Server:
         return "\n".join(text.strip().splitlines()[-lines:]) or "(empty log)"
 
 
-def start(name: str, cmd: list[str], cwd: Path, log_dir: Path, port: int, env: dict | None = None,
-          stop_signal: int = signal.SIGINT) -> Server:
+def start(
+    name: str,
+    cmd: list[str],
+    cwd: Path,
+    log_dir: Path,
+    port: int,
+    env: dict | None = None,
+    stop_signal: int = signal.SIGINT,
+) -> Server:
     """Starts `cmd` with stdout+stderr in log_dir/<name>.log."""
     log_path = log_dir / f"{name}.log"
     with open(log_path, "wb") as log_file:
         log_file.write(("$ " + " ".join(cmd) + "\n").encode())
         log_file.flush()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log_file,
-                                stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
     server = Server(name, proc, log_path, port, stop_signal)
     server.remember([proc.pid])
     return server
@@ -97,8 +112,9 @@ def wait_ready(server: Server, deadline_s: float, probe_port: int | None = None)
     last = "no answer"
     while time.monotonic() < deadline:
         if server.proc.poll() is not None:
-            raise NotReady(f"exited with {server.proc.returncode} before it answered 200:\n"
-                           f"{server.log_tail()}")
+            raise NotReady(
+                f"exited with {server.proc.returncode} before it answered 200:\n{server.log_tail()}"
+            )
         try:
             status = http_status(port)
             if status == 200:
@@ -116,7 +132,7 @@ def _stat_fields(pid: int) -> list[str] | None:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return stat[stat.rfind(")") + 2:].split()
+    return stat[stat.rfind(")") + 2 :].split()
 
 
 def start_time(pid: int) -> int | None:
@@ -263,10 +279,8 @@ def trim_log(path: Path, head_lines: int = 40, tail_lines: int = 200) -> None:
 
 
 def _signal(pid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):  # it already exited: nothing to end
         os.kill(pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def _same(server: Server, pid: int) -> bool:

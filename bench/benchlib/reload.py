@@ -25,16 +25,28 @@ class ReloadResult:
     failure: str = ""
 
 
-def run_one(ctx: Context, app: App, n: int, variant: Variant, settings: runner.Settings,
-            duration: int, interval: float) -> ReloadResult:
+def run_one(
+    ctx: Context,
+    app: App,
+    n: int,
+    variant: Variant,
+    settings: runner.Settings,
+    duration: int,
+    interval: float,
+) -> ReloadResult:
     out = ReloadResult(variant.name, variant.label)
     listen = Listen(port=procs.free_port())
     if variant.command is None:
         raise ValueError(f"{variant.name} has no command line")
     try:
-        server = procs.start(f"reload-{app.name}-p{n}-{variant.name}",
-                             variant.command(ctx, app, n, listen), ctx.apps_dir, settings.log_dir,
-                             listen.port, stop_signal=variant.stop_signal)
+        server = procs.start(
+            f"reload-{app.name}-p{n}-{variant.name}",
+            variant.command(ctx, app, n, listen),
+            ctx.apps_dir,
+            settings.log_dir,
+            listen.port,
+            stop_signal=variant.stop_signal,
+        )
     except OSError as err:
         out.failure = f"{variant.name} could not be started: {err}"
         return out
@@ -42,8 +54,9 @@ def run_one(ctx: Context, app: App, n: int, variant: Variant, settings: runner.S
         procs.wait_ready(server, settings.ready_timeout)
         if settings.warmup > 0:
             wrk.run(settings.load, listen.port, app.wrk_args, settings.warmup)
-        out.sample, out.hups = _load_with_hups(server, settings.load, listen.port, app, duration,
-                                               interval)
+        out.sample, out.hups = _load_with_hups(
+            server, settings.load, listen.port, app, duration, interval
+        )
         out.alive_after = _serving_after(server, settings, out)
     except procs.NotReady as err:
         out.failure = f"{variant.name} did not become ready: {err}"
@@ -64,8 +77,9 @@ def _serving_after(server: procs.Server, settings: runner.Settings, out: ReloadR
     return True
 
 
-def _load_with_hups(server: procs.Server, load: wrk.Load, port: int, app: App, duration: int,
-                    interval: float) -> tuple[wrk.Sample, int]:
+def _load_with_hups(
+    server: procs.Server, load: wrk.Load, port: int, app: App, duration: int, interval: float
+) -> tuple[wrk.Sample, int]:
     hups = 0
     client = wrk.start(load, port, app.wrk_args, duration)
     try:

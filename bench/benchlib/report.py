@@ -78,8 +78,9 @@ def _total_pss(result: Result) -> float | None:
     return result.memory.total_pss if result.memory else None
 
 
-def matrix_table(cells: list[tuple[str, int, list[Result]]], notes: Notes, title: str,
-                 connections: int) -> list[str]:
+def matrix_table(
+    cells: list[tuple[str, int, list[Result]]], notes: Notes, title: str, connections: int
+) -> list[str]:
     """One row per app × processes × server; ratios are uwsgid ÷ that row's server."""
     out = [
         "| app | procs | server | req/s | p99 ms | busy conns | errors | worker RSS MiB "
@@ -95,8 +96,9 @@ def matrix_table(cells: list[tuple[str, int, list[Result]]], notes: Notes, title
     return out
 
 
-def _matrix_row(app: str, n: int, r: Result, ref: Result | None, notes: Notes, title: str,
-                connections: int) -> str:
+def _matrix_row(
+    app: str, n: int, r: Result, ref: Result | None, notes: Notes, title: str, connections: int
+) -> str:
     if r.failure and not r.samples:
         cell = notes.add(f"{title}, {app}, {n} proc, {r.label}", r.failure)
         return f"| {app} | {n} | {r.label} | {cell} |" + f" {DASH} |" * 11
@@ -105,7 +107,11 @@ def _matrix_row(app: str, n: int, r: Result, ref: Result | None, notes: Notes, t
     failed = f" ({notes.add(where, r.failure)})" if r.failure else ""
     is_ref = ref is not None and r is ref
     cols = [
-        app, str(n), r.label + failed, _rps(r.rps), _ms(r.p99_ms),
+        app,
+        str(n),
+        r.label + failed,
+        _rps(r.rps),
+        _ms(r.p99_ms),
         _active(r.active, connections),
         _errors(r.errors()),
         _mib(mem.worker_rss_mean if mem else None),
@@ -116,14 +122,16 @@ def _matrix_row(app: str, n: int, r: Result, ref: Result | None, notes: Notes, t
         DASH if is_ref else _ratio(ref.rps if ref else None, r.rps),
         # Against nginx alone only the req/s share means something (how near the ceiling).
         DASH if is_ref or r.name == CEILING else _ratio(ref.p99_ms if ref else None, r.p99_ms),
-        DASH if is_ref or r.name == CEILING else _ratio(_total_pss(ref) if ref else None,
-                                                        _total_pss(r)),
+        DASH
+        if is_ref or r.name == CEILING
+        else _ratio(_total_pss(ref) if ref else None, _total_pss(r)),
     ]
     return "| " + " | ".join(cols) + " |"
 
 
-def reload_table(rows: list[tuple[str, int, list[ReloadResult]]], notes: Notes,
-                 connections: int) -> list[str]:
+def reload_table(
+    rows: list[tuple[str, int, list[ReloadResult]]], notes: Notes, connections: int
+) -> list[str]:
     out = [
         "| app | procs | server | req/s | p99 ms | busy conns | errors | SIGHUPs | serving after "
         "| uwsgid÷ req/s | uwsgid÷ p99 |",
@@ -133,19 +141,27 @@ def reload_table(rows: list[tuple[str, int, list[ReloadResult]]], notes: Notes,
         ref = next((r for r in results if r.name == REFERENCE and r.sample), None)
         for r in results:
             s = r.sample
-            failed = f" ({notes.add(f'reload, {app}, {n} proc, {r.label}', r.failure)})" \
-                if r.failure else ""
+            failed = (
+                f" ({notes.add(f'reload, {app}, {n} proc, {r.label}', r.failure)})"
+                if r.failure
+                else ""
+            )
             is_ref = ref is not None and r is ref
             ref_s = ref.sample if ref else None
             cols = [
-                app, str(n), r.label + failed, _rps(s.rps if s else None),
+                app,
+                str(n),
+                r.label + failed,
+                _rps(s.rps if s else None),
                 _ms(s.p99_ms if s else None),
                 _active(s.active if s else None, connections),
-                _errors(error_counts([s])) if s else DASH, str(r.hups),
+                _errors(error_counts([s])) if s else DASH,
+                str(r.hups),
                 "yes" if r.alive_after else "no",
                 DASH if is_ref else _ratio(ref_s.rps if ref_s else None, s.rps if s else None),
-                DASH if is_ref else _ratio(ref_s.p99_ms if ref_s else None,
-                                           s.p99_ms if s else None),
+                DASH
+                if is_ref
+                else _ratio(ref_s.p99_ms if ref_s else None, s.p99_ms if s else None),
             ]
             out.append("| " + " | ".join(cols) + " |")
     return out

@@ -64,8 +64,16 @@ class Running:
     result: Result
 
 
-def start_servers(ctx: Context, app: App, n: int, variants: list[Variant], settings: Settings,
-                  listens: dict[str, Listen], tag: str, started: list[Running]) -> None:
+def start_servers(
+    ctx: Context,
+    app: App,
+    n: int,
+    variants: list[Variant],
+    settings: Settings,
+    listens: dict[str, Listen],
+    tag: str,
+    started: list[Running],
+) -> None:
     """Starts every variant into `started`, which the caller stops even when this raises midway."""
     for variant in variants:
         listen = listens[variant.name]
@@ -74,8 +82,14 @@ def start_servers(ctx: Context, app: App, n: int, variants: list[Variant], setti
         cmd = variant.command(ctx, app, n, listen)
         result = Result(variant.name, variant.label)
         try:
-            server = procs.start(f"{tag}-{variant.name}", cmd, ctx.apps_dir, settings.log_dir,
-                                 listen.port, stop_signal=variant.stop_signal)
+            server = procs.start(
+                f"{tag}-{variant.name}",
+                cmd,
+                ctx.apps_dir,
+                settings.log_dir,
+                listen.port,
+                stop_signal=variant.stop_signal,
+            )
         except OSError as err:
             result.failure = f"{variant.name} could not be started: {cmd[0]}: {err}"
             server = None
@@ -108,8 +122,10 @@ def run_rounds(running: list[Running], app: App, settings: Settings) -> None:
 def _measure(item: Running, app: App, settings: Settings, duration: int, keep: bool) -> None:
     assert item.server is not None  # only healthy servers are measured
     if item.server.proc.poll() is not None:
-        item.result.failure = (f"{item.variant.name} exited with {item.server.proc.returncode} "
-                               f"during the load:\n{item.server.log_tail()}")
+        item.result.failure = (
+            f"{item.variant.name} exited with {item.server.proc.returncode} "
+            f"during the load:\n{item.server.log_tail()}"
+        )
         return
     try:
         sample = wrk.run(settings.load, item.load_port, app.wrk_args, duration)
@@ -126,8 +142,9 @@ def stop_all(running: list[Running]) -> None:
             procs.stop(item.server)
 
 
-def run_cell(ctx: Context, app: App, n: int, variants: list[Variant],
-             settings: Settings) -> list[Result]:
+def run_cell(
+    ctx: Context, app: App, n: int, variants: list[Variant], settings: Settings
+) -> list[Result]:
     """The HTTP comparison for one app at `n` processes."""
     listens = {v.name: Listen(port=procs.free_port()) for v in variants}
     running: list[Running] = []

@@ -20,9 +20,9 @@ POST_BYTES = 65536
 @dataclass(frozen=True)
 class App:
     name: str
-    file: str            # file in bench/apps, for --wsgi-file
-    callable: str        # module:callable, for Gunicorn and Granian
-    needs_venv: bool     # imports packages from the venv (Flask)
+    file: str  # file in bench/apps, for --wsgi-file
+    callable: str  # module:callable, for Gunicorn and Granian
+    needs_venv: bool  # imports packages from the venv (Flask)
     wrk_args: tuple[str, ...] = ("get",)
 
 
@@ -65,14 +65,34 @@ class Listen:
 def uwsgid(ctx: Context, app: App, procs: int, listen: Listen) -> list[str]:
     bind = ["--socket", listen.unix] if listen.unix else ["--http-socket", listen.tcp]
     home = ["--home", str(ctx.venv)] if app.needs_venv else []
-    return [str(ctx.uwsgid), *bind, "--wsgi-file", ctx.app_file(app), "--processes", str(procs),
-            "--master", "--disable-logging", *home, *ctx.uwsgid_extra]
+    return [
+        str(ctx.uwsgid),
+        *bind,
+        "--wsgi-file",
+        ctx.app_file(app),
+        "--processes",
+        str(procs),
+        "--master",
+        "--disable-logging",
+        *home,
+        *ctx.uwsgid_extra,
+    ]
 
 
 def _uwsgi(ctx: Context, app: App, procs: int, bind: list[str]) -> list[str]:
     home = ["--home", str(ctx.venv)] if app.needs_venv else []
-    return [ctx.venv_bin("uwsgi"), *bind, "--wsgi-file", ctx.app_file(app), "--processes",
-            str(procs), "--master", "--need-app", "--disable-logging", *home]
+    return [
+        ctx.venv_bin("uwsgi"),
+        *bind,
+        "--wsgi-file",
+        ctx.app_file(app),
+        "--processes",
+        str(procs),
+        "--master",
+        "--need-app",
+        "--disable-logging",
+        *home,
+    ]
 
 
 def uwsgi_http11(ctx: Context, app: App, procs: int, listen: Listen) -> list[str]:
@@ -88,14 +108,39 @@ def uwsgi_socket(ctx: Context, app: App, procs: int, listen: Listen) -> list[str
 
 
 def granian(ctx: Context, app: App, procs: int, listen: Listen) -> list[str]:
-    return [ctx.venv_bin("granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port",
-            str(listen.port), "--workers", str(procs), "--working-dir", str(ctx.apps_dir),
-            "--no-ws", "--log-level", "warning", app.callable]
+    return [
+        ctx.venv_bin("granian"),
+        "--interface",
+        "wsgi",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(listen.port),
+        "--workers",
+        str(procs),
+        "--working-dir",
+        str(ctx.apps_dir),
+        "--no-ws",
+        "--log-level",
+        "warning",
+        app.callable,
+    ]
 
 
 def _gunicorn(ctx: Context, app: App, procs: int, listen: Listen, klass: list[str]) -> list[str]:
-    return [ctx.venv_bin("gunicorn"), "--workers", str(procs), *klass, "--bind", listen.tcp,
-            "--chdir", str(ctx.apps_dir), "--log-level", "warning", app.callable]
+    return [
+        ctx.venv_bin("gunicorn"),
+        "--workers",
+        str(procs),
+        *klass,
+        "--bind",
+        listen.tcp,
+        "--chdir",
+        str(ctx.apps_dir),
+        "--log-level",
+        "warning",
+        app.callable,
+    ]
 
 
 def gunicorn_sync(ctx: Context, app: App, procs: int, listen: Listen) -> list[str]:
@@ -103,8 +148,9 @@ def gunicorn_sync(ctx: Context, app: App, procs: int, listen: Listen) -> list[st
 
 
 def gunicorn_gthread(ctx: Context, app: App, procs: int, listen: Listen) -> list[str]:
-    return _gunicorn(ctx, app, procs, listen,
-                     ["--worker-class", "gthread", "--threads", str(GTHREAD_THREADS)])
+    return _gunicorn(
+        ctx, app, procs, listen, ["--worker-class", "gthread", "--threads", str(GTHREAD_THREADS)]
+    )
 
 
 @dataclass(frozen=True)
@@ -127,8 +173,9 @@ HTTP_VARIANTS = {
         Variant("uwsgi-http", "uWSGI --http-socket", uwsgi_http),
         Variant("granian", "Granian --interface wsgi", granian),
         Variant("gunicorn-sync", "Gunicorn sync", gunicorn_sync),
-        Variant("gunicorn-gthread", f"Gunicorn gthread ({GTHREAD_THREADS} threads)",
-                gunicorn_gthread),
+        Variant(
+            "gunicorn-gthread", f"Gunicorn gthread ({GTHREAD_THREADS} threads)", gunicorn_gthread
+        ),
     )
 }
 

@@ -18,7 +18,7 @@ class Load:
 
     wrk: str
     script: Path
-    duration: int        # whole seconds: wrk's -d takes no fractions
+    duration: int  # whole seconds: wrk's -d takes no fractions
     connections: int
     threads: int
     timeout_s: int = 2
@@ -32,11 +32,11 @@ class Sample:
     rps: float
     p99_ms: float
     mean_ms: float
-    non2xx: int          # wrk counts status >= 400 (no 3xx answers here)
+    non2xx: int  # wrk counts status >= 400 (no 3xx answers here)
     connect: int
-    read: int            # includes reconnects after a server closed without `Connection: close`
+    read: int  # includes reconnects after a server closed without `Connection: close`
     write: int
-    timeout: int         # requests older than --timeout, counted at each of wrk's 2 s checks
+    timeout: int  # requests older than --timeout, counted at each of wrk's 2 s checks
 
     @property
     def active(self) -> float:
@@ -52,20 +52,30 @@ class Sample:
         return self.connect + self.read + self.write + self.timeout
 
 
-def command(load: Load, port: int, wrk_args: tuple[str, ...],
-            duration: int | None = None) -> list[str]:
+def command(
+    load: Load, port: int, wrk_args: tuple[str, ...], duration: int | None = None
+) -> list[str]:
     secs = max(1, duration if duration is not None else load.duration)
     # wrk needs at least one connection per thread.
     threads = max(1, min(load.threads, load.connections))
-    return [load.wrk, f"-t{threads}", f"-c{load.connections}", f"-d{secs}s",
-            f"--timeout={load.timeout_s}s", "-s", str(load.script),
-            f"http://127.0.0.1:{port}/", "--", *wrk_args]
+    return [
+        load.wrk,
+        f"-t{threads}",
+        f"-c{load.connections}",
+        f"-d{secs}s",
+        f"--timeout={load.timeout_s}s",
+        "-s",
+        str(load.script),
+        f"http://127.0.0.1:{port}/",
+        "--",
+        *wrk_args,
+    ]
 
 
 def parse(output: str) -> Sample:
     for line in output.splitlines():
         if line.startswith(MARKER):
-            data = json.loads(line[len(MARKER):])
+            data = json.loads(line[len(MARKER) :])
             secs = data["duration_us"] / 1e6
             return Sample(
                 requests=data["requests"],
@@ -85,7 +95,7 @@ def run(load: Load, port: int, wrk_args: tuple[str, ...], duration: int | None =
     cmd = command(load, port, wrk_args, duration)
     secs = duration if duration is not None else load.duration
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=secs + 60)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=secs + 60, check=False)
     except subprocess.TimeoutExpired as err:
         raise WrkError(f"wrk did not finish: {' '.join(cmd)}") from err
     if proc.returncode != 0:
@@ -95,5 +105,10 @@ def run(load: Load, port: int, wrk_args: tuple[str, ...], duration: int | None =
 
 def start(load: Load, port: int, wrk_args: tuple[str, ...], duration: int) -> subprocess.Popen:
     """Starts wrk in the background (the reload benchmark signals the server meanwhile)."""
-    return subprocess.Popen(command(load, port, wrk_args, duration), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return subprocess.Popen(
+        command(load, port, wrk_args, duration),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
