@@ -18,7 +18,7 @@ Paths (all answer 200 unless noted):
   /exc_info       start_response(200), then again with exc_info: 500
   /errors         writes a line to wsgi.errors
   /file_wrapper   this file through wsgi.file_wrapper
-  anything else   a short JSON echo of the request
+  anything else   a short JSON echo of the request (body read when it has one)
 """
 
 import hashlib
@@ -137,7 +137,9 @@ def app(environ, start_response):
     if path == "/file_wrapper":
         start_response("200 OK", [("Content-Type", "text/x-python")])
         return environ["wsgi.file_wrapper"](open(__file__, "rb"), 8192)
-    body = read_all(stream)
+    # A request without a length has no body unless it is chunked.
+    has_body = environ.get("CONTENT_LENGTH") or "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "")
+    body = read_all(stream) if has_body else []
     return json_response(start_response, {
         "method": environ["REQUEST_METHOD"],
         "path": path,

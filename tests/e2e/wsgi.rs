@@ -3,12 +3,14 @@
 //!
 //! - [`validator`]: every kind of request against an app wrapped in
 //!   `wsgiref.validate.validator`, with no warning in the log;
+//! - [`environ`]: the CGI and `wsgi.*` variables of the environ;
 //! - [`errors`]: app exceptions and apps that do not import;
 //! - [`workers`]: requests spread over processes; idle keep-alive
 //!   connections pin no worker;
 //! - [`venv`]: `home=` runs the app inside the virtualenv;
 //! - [`nginx`]: the same app behind nginx (`uwsgi_pass`, `proxy_pass`).
 
+mod environ;
 mod errors;
 mod nginx;
 mod validator;

@@ -10,11 +10,13 @@
 //! - [`wait`]: [`wait_until`], [`wait_for_log`], [`wait_http_ready`];
 //! - [`http`]: a `curl` wrapper ([`Curl`], [`Response`]); [`sha256_file`];
 //! - [`python`]: runs client scripts with the venv's interpreter ([`Python`]);
+//! - [`command`]: one-shot commands with a time limit ([`uwsgictl`]);
 //! - [`app`]: [`HttpApp`], "uwsgid serving this WSGI file on a free port",
 //!   the shape most tests need;
 //! - [`nginx`]: nginx in front of uwsgid (`uwsgi_pass` / `proxy_pass`).
 
 pub mod app;
+pub mod command;
 pub mod digest;
 pub mod dir;
 pub mod http;
@@ -26,6 +28,7 @@ pub mod python;
 pub mod wait;
 
 pub use app::HttpApp;
+pub use command::{run_with_timeout, uwsgictl};
 pub use digest::sha256_file;
 pub use dir::TestDir;
 pub use http::{Curl, Response, curl};

@@ -133,7 +133,8 @@ mod tests {
         dir.write("www/hello.txt", "hello through nginx\n")
             .expect("write");
         let port = free_port().expect("port");
-        let _upstream = ServerBuilder::new("python3", dir.join("upstream.log"))
+        let python = crate::paths::venv_python().expect("the test venv");
+        let _upstream = ServerBuilder::new(python, dir.join("upstream.log"))
             .args([
                 "-m",
                 "http.server",

@@ -5,13 +5,13 @@
 //! JSON, for the test to assert on.
 
 use std::ffi::{OsStr, OsString};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
+use crate::command::run_with_timeout;
 use crate::paths::{fixture_path, venv_python};
-use crate::wait::wait_until;
 
 /// A Python script to run, with its arguments.
 #[derive(Debug, Clone)]
@@ -46,38 +46,21 @@ impl Python {
     /// Runs the script; fails with its stderr when it exits non-zero or runs
     /// out of time. Returns its stdout.
     pub fn run(self) -> Result<String> {
-        let dir = tempfile::tempdir().context("cannot make a temporary directory")?;
-        let out_path = dir.path().join("stdout");
-        let err_path = dir.path().join("stderr");
-        let out = std::fs::File::create(&out_path).context("cannot create stdout file")?;
-        let err = std::fs::File::create(&err_path).context("cannot create stderr file")?;
-        let mut child = Command::new(venv_python()?)
-            .arg("-c")
+        let mut cmd = Command::new(venv_python()?);
+        cmd.arg("-c")
             .arg(&self.source)
             .args(&self.args)
             .env("PYTHONPATH", fixture_path("clients"))
-            .env("PYTHONDONTWRITEBYTECODE", "1")
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .context("cannot start the venv's python")?;
-        let status = wait_until("the Python client", self.timeout, || {
-            child.try_wait().ok().flatten()
-        });
-        let stderr = || std::fs::read_to_string(&err_path).unwrap_or_default();
-        let status = match status {
-            Ok(status) => status,
-            Err(err) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                bail!("{err}; its stderr:\n{}", stderr());
-            }
-        };
-        if !status.success() {
-            bail!("the Python client failed ({status}):\n{}", stderr());
+            .env("PYTHONDONTWRITEBYTECODE", "1");
+        let output = run_with_timeout(cmd, self.timeout).context("the Python client")?;
+        if !output.status.success() {
+            bail!(
+                "the Python client failed ({}):\n{}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            );
         }
-        std::fs::read_to_string(&out_path).context("cannot read the client's output")
+        String::from_utf8(output.stdout).context("the client printed invalid UTF-8")
     }
 
     /// Runs the script and parses its stdout as JSON.

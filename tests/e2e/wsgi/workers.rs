@@ -1,6 +1,6 @@
 //! How requests spread over worker processes: concurrent requests use every
-//! worker, each worker runs one request at a time with `threads=1`, and an
-//! idle keep-alive connection holds no worker.
+//! worker, each worker runs one request at a time with `threads=1` (and N
+//! with `threads=N`), and an idle keep-alive connection holds no worker.
 
 use std::time::Duration;
 
@@ -143,5 +143,19 @@ fn an_idle_keep_alive_connection_leaves_both_workers_free() {
     assert_eq!(
         result["idle_reused"], 200,
         "the idle connection was dropped"
+    );
+}
+
+#[test]
+fn four_threads_serve_four_slow_requests_at_once() {
+    let app = HttpApp::start("slow_app.py", &["--processes", "1", "--threads", "4"])
+        .expect("uwsgid serves");
+    let result = concurrent_slow_requests(&app, 4, 1.5, false);
+    let got = answers(&result);
+    assert!(got.iter().all(|a| a.0 == got[0].0), "one worker: {got:?}");
+    assert_eq!(
+        max_overlap(&got),
+        4,
+        "threads=4 runs four requests at once: {got:?}"
     );
 }

@@ -253,14 +253,15 @@ impl Resolver {
     }
 
     fn validate(&mut self) {
-        let at_least_one = [
-            ("processes", self.app.processes),
-            ("threads", self.app.threads),
-        ];
-        for (name, n) in at_least_one {
-            if n == 0 {
-                self.fail(name, "must be at least 1".into());
-            }
+        // uWSGI's no-workers mode (`processes = 0`) serves nothing: refuse it.
+        if self.app.processes == 0 {
+            self.fail("processes", "must be at least 1".into());
+        }
+        // uWSGI runs `threads = 0` (and `threads = true`, which its integer
+        // setter reads as 0) with one thread; real configs rely on that.
+        if self.app.threads == 0 {
+            self.app.threads = 1;
+            self.note("threads", "0 means one thread per worker, as in uWSGI");
         }
         if !(1..=64).contains(&self.app.harakiri_graceful_signal) {
             self.fail(
@@ -268,16 +269,24 @@ impl Resolver {
                 "expected a signal number from 1 to 64".into(),
             );
         }
-        if self.app.buffer_size > 65535 {
-            let origin = self
-                .last
-                .get("buffer-size")
-                .map_or_else(String::new, |(o, _)| format!("{o}: "));
-            self.warnings.push(format!(
-                "{origin}option 'buffer-size': {} is above 65535, the largest request block the uwsgi protocol can carry (uWSGI's effective maximum)",
-                self.app.buffer_size
-            ));
+        // nginx refuses vars blocks over 65535 bytes itself, so the common
+        // `buffer-size = 65536` means "as large as the protocol allows".
+        if self.app.buffer_size > 65536 {
+            self.note(
+                "buffer-size",
+                "a request block cannot exceed 65535 bytes (the uwsgi protocol's limit); larger values change nothing",
+            );
         }
+    }
+
+    /// Records a warning about the last occurrence of option `name`.
+    fn note(&mut self, name: &str, what: &str) {
+        let origin = self
+            .last
+            .get(name)
+            .map_or_else(String::new, |(o, _)| format!("{o}: "));
+        self.warnings
+            .push(format!("{origin}option '{name}': {what}"));
     }
 
     fn fail(&mut self, name: &'static str, reason: String) {

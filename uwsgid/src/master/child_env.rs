@@ -77,6 +77,33 @@ impl ChildEnv {
     }
 }
 
+/// Removes the variables of this contract from the environment, so the app
+/// (and whatever it runs) does not see them.
+///
+/// # Safety
+/// Must be called while the process is single-threaded (before CPython
+/// or any runtime starts), as `std::env::remove_var` requires.
+pub unsafe fn scrub() {
+    for name in [
+        CONFIG_VAR,
+        LISTEN_FDS_VAR,
+        MASTER_PID_VAR,
+        ZYGOTE_FDS_VAR,
+        WORKER_ID_VAR,
+    ] {
+        // SAFETY: the caller guarantees no other thread exists.
+        unsafe { std::env::remove_var(name) };
+    }
+}
+
+/// Names the calling process in `ps -o comm`, `top`, `pgrep` (the kernel
+/// keeps 15 bytes).
+pub fn set_process_name(name: &str) {
+    if let Ok(name) = std::ffi::CString::new(name) {
+        let _ = nix::sys::prctl::set_name(&name);
+    }
+}
+
 /// The zygote's pipes: (command read end, report write end).
 pub fn take_zygote_pipes() -> Result<(OwnedFd, OwnedFd), ChildEnvError> {
     let value = var(ZYGOTE_FDS_VAR)?;

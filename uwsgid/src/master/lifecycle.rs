@@ -89,10 +89,11 @@ impl Supervisor {
             since: Instant::now(),
         };
         self.children_left = true;
-        if let Some(at) = self.early_deaths.iter().position(|(p, _)| *p == pid) {
-            if let Some((_, cause)) = self.early_deaths.remove(at) {
-                self.on_worker_exit(pid, cause);
-            }
+        // It may have died before its birth was read.
+        if let Some(at) = self.early_deaths.iter().position(|(p, _)| *p == pid)
+            && let Some((_, cause)) = self.early_deaths.remove(at)
+        {
+            self.on_worker_exit(pid, cause);
         }
     }
 

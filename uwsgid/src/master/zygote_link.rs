@@ -188,7 +188,7 @@ impl LineReader {
             }
             let mut guard = self.pipe.readable().await?;
             let mut chunk = [0u8; 512];
-            match guard.try_io(|file| (&*file.get_ref()).read(&mut chunk)) {
+            match guard.try_io(|file| file.get_ref().read(&mut chunk)) {
                 Ok(Ok(0)) => self.eof = true,
                 Ok(Ok(n)) => self.buf.extend_from_slice(&chunk[..n]),
                 Ok(Err(e)) => {
@@ -203,7 +203,7 @@ impl LineReader {
     fn drain_now(&mut self) -> Vec<String> {
         let mut chunk = [0u8; 512];
         while !self.eof {
-            match (&*self.pipe.get_ref()).read(&mut chunk) {
+            match self.pipe.get_ref().read(&mut chunk) {
                 Ok(0) => self.eof = true,
                 Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
                 Err(_) => break,
@@ -257,5 +257,29 @@ mod tests {
             reason: "a\nb".into(),
         };
         assert_eq!(multi.to_line(), "failed 1 a b\n");
+    }
+
+    #[test]
+    fn reads_lines_as_they_come_and_drains_what_a_dead_writer_left() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            let (read, write) = nix::unistd::pipe().expect("pipe");
+            let mut reader = LineReader::new(read).expect("reader");
+            let mut writer = File::from(write);
+            writer.write_all(b"ready\nborn 1 ").expect("write");
+            assert_eq!(
+                reader.next_line().await.expect("read").as_deref(),
+                Some("ready")
+            );
+            writer.write_all(b"42\nborn 2 43\nfailed 3").expect("write");
+            drop(writer);
+            // A partial last line is not a report.
+            assert_eq!(reader.drain_now(), ["born 1 42", "born 2 43"]);
+            assert!(reader.eof);
+            assert_eq!(reader.next_line().await.expect("read"), None);
+        });
     }
 }

@@ -52,7 +52,9 @@ pub fn load(cfg: &AppConfig) -> Result<App, WorkerError> {
                         m
                     }
                 };
-                eprintln!("unable to load app 0 (mountpoint='') (callable not found or import error)");
+                eprintln!(
+                    "unable to load app 0 (mountpoint='') (callable not found or import error)"
+                );
                 if cfg.need_app {
                     eprintln!("*** no app loaded. GAME OVER ***");
                     Err(WorkerError::App(message))
@@ -82,17 +84,25 @@ fn import<'py>(py: Python<'py>, cfg: &AppConfig) -> Result<Bound<'py, PyAny>, Fa
 }
 
 /// Looks up `callable` in `module`, calling it first if it ends in `()`.
-fn find_callable<'py>(module: &Bound<'py, PyAny>, callable: &str, place: &str) -> Result<Bound<'py, PyAny>, Failure> {
+fn find_callable<'py>(
+    module: &Bound<'py, PyAny>,
+    callable: &str,
+    place: &str,
+) -> Result<Bound<'py, PyAny>, Failure> {
     let (name, factory) = match callable.strip_suffix("()") {
         Some(name) => (name, true),
         None => (callable, false),
     };
     let Some(found) = module.getattr_opt(name)? else {
-        return Err(Failure::Message(format!("unable to find \"{name}\" callable in {place}")));
+        return Err(Failure::Message(format!(
+            "unable to find \"{name}\" callable in {place}"
+        )));
     };
     let app = if factory { found.call0()? } else { found };
     if !app.is_callable() {
-        return Err(Failure::Message(format!("\"{callable}\" must be a callable object in {place}")));
+        return Err(Failure::Message(format!(
+            "\"{callable}\" must be a callable object in {place}"
+        )));
     }
     Ok(app)
 }
@@ -111,7 +121,10 @@ pub fn file_module_name(path: &Path) -> String {
 /// Executes a Python file (any extension) as a module.
 fn import_file<'py>(py: Python<'py>, path: &Path) -> Result<Bound<'py, PyAny>, Failure> {
     if !path.is_file() {
-        return Err(Failure::Message(format!("failed to open python file {}", path.display())));
+        return Err(Failure::Message(format!(
+            "failed to open python file {}",
+            path.display()
+        )));
     }
     let name = file_module_name(path);
     let globals = PyDict::new(py);
@@ -132,7 +145,9 @@ except BaseException:
         Some(&globals),
         None,
     )?;
-    Ok(globals.get_item("module")?.ok_or_else(|| Failure::Message("import failed".to_owned()))?)
+    globals
+        .get_item("module")?
+        .ok_or_else(|| Failure::Message("import failed".to_owned()))
 }
 
 #[cfg(test)]
@@ -141,6 +156,9 @@ mod tests {
 
     #[test]
     fn wsgi_file_module_names() {
-        assert_eq!(file_module_name(Path::new("/srv/app/wsgi.py")), "uwsgi_file__srv_app_wsgi_py");
+        assert_eq!(
+            file_module_name(Path::new("/srv/app/wsgi.py")),
+            "uwsgi_file__srv_app_wsgi_py"
+        );
     }
 }

@@ -104,7 +104,9 @@ impl BodySource {
                     return Ok(None);
                 }
                 if !prefix.is_empty() {
-                    let n = prefix.len().min(usize::try_from(*remaining).unwrap_or(usize::MAX));
+                    let n = prefix
+                        .len()
+                        .min(usize::try_from(*remaining).unwrap_or(usize::MAX));
                     let chunk = prefix.split_to(n);
                     *prefix = Bytes::new();
                     *remaining -= n as u64;

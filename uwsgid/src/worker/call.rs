@@ -5,8 +5,8 @@
 
 use bytes::Bytes;
 use pyo3::exceptions::PyTypeError;
-use pyo3::prelude::*;
 use pyo3::intern;
+use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
 use super::context::WorkerCtx;
@@ -19,7 +19,14 @@ use super::response::Responder;
 
 /// Runs one request to its end. Never fails: errors become a 500 (or an
 /// aborted response) and a log entry.
-pub fn run(py: Python<'_>, ctx: &WorkerCtx, statics: &Statics, app: &Bound<'_, PyAny>, job: Job, core: usize) {
+pub fn run(
+    py: Python<'_>,
+    ctx: &WorkerCtx,
+    statics: &Statics,
+    app: &Bound<'_, PyAny>,
+    job: Job,
+    core: usize,
+) {
     let Job {
         head,
         body,
@@ -91,22 +98,34 @@ fn to_bytes(item: &Bound<'_, PyAny>) -> PyResult<Bytes> {
     let b = item.cast::<PyBytes>().map_err(|_| {
         PyTypeError::new_err(format!(
             "the response iterable must yield bytes, not {}",
-            item.get_type().name().map_or_else(|_| "?".to_owned(), |n| n.to_string())
+            item.get_type()
+                .name()
+                .map_or_else(|_| "?".to_owned(), |n| n.to_string())
         ))
     })?;
     Ok(Bytes::copy_from_slice(b.as_bytes()))
 }
 
 /// Sends the response iterable to the front.
-fn respond(py: Python<'_>, responder: &Bound<'_, Responder>, result: &Bound<'_, PyAny>) -> PyResult<()> {
+fn respond(
+    py: Python<'_>,
+    responder: &Bound<'_, Responder>,
+    result: &Bound<'_, PyAny>,
+) -> PyResult<()> {
     // A list or tuple is complete already: one message to the front.
     if let Ok(list) = result.cast_exact::<PyList>() {
-        let body = list.iter().map(|i| to_bytes(&i)).collect::<PyResult<Vec<_>>>()?;
+        let body = list
+            .iter()
+            .map(|i| to_bytes(&i))
+            .collect::<PyResult<Vec<_>>>()?;
         responder.borrow_mut().finish(py, body)?;
         return Ok(());
     }
     if let Ok(tuple) = result.cast_exact::<PyTuple>() {
-        let body = tuple.iter().map(|i| to_bytes(&i)).collect::<PyResult<Vec<_>>>()?;
+        let body = tuple
+            .iter()
+            .map(|i| to_bytes(&i))
+            .collect::<PyResult<Vec<_>>>()?;
         responder.borrow_mut().finish(py, body)?;
         return Ok(());
     }
@@ -121,9 +140,9 @@ fn respond(py: Python<'_>, responder: &Bound<'_, Responder>, result: &Bound<'_, 
     }
     for item in result.try_iter()? {
         let item = item?;
-        let b = item.cast::<PyBytes>().map_err(|_| {
-            PyTypeError::new_err("the response iterable must yield bytes")
-        })?;
+        let b = item
+            .cast::<PyBytes>()
+            .map_err(|_| PyTypeError::new_err("the response iterable must yield bytes"))?;
         if !responder.borrow_mut().send_chunk(py, b.as_bytes())? {
             // The client went away: stop producing (close() still runs).
             return Ok(());

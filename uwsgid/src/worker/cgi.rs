@@ -36,7 +36,10 @@ pub fn from_http(parts: &Parts, conn: &ConnInfo) -> RequestHead {
     vars.push(("REQUEST_URI".into(), target.to_owned()));
     vars.push(("PATH_INFO".into(), decode_path(path)));
     vars.push(("QUERY_STRING".into(), query.to_owned()));
-    vars.push(("SERVER_PROTOCOL".into(), version_str(parts.version).to_owned()));
+    vars.push((
+        "SERVER_PROTOCOL".into(),
+        version_str(parts.version).to_owned(),
+    ));
     vars.push(("SCRIPT_NAME".into(), String::new()));
     let server_name = parts
         .headers
@@ -66,7 +69,11 @@ fn push_headers(vars: &mut Vec<(VarName, String)>, headers: &HeaderMap) {
             "accept" => "HTTP_ACCEPT".into(),
             other => Cow::Owned(http_var_name(other)),
         };
-        let separator = if name == hyper::header::COOKIE { "; " } else { "," };
+        let separator = if name == hyper::header::COOKIE {
+            "; "
+        } else {
+            ","
+        };
         let mut value = String::new();
         for (i, v) in headers.get_all(name).iter().enumerate() {
             if i > 0 {

@@ -75,14 +75,21 @@ impl WorkerCtx {
             return;
         }
         let reason = if cfg.max_requests > 0 && served >= cfg.max_requests {
-            Some(format!("max requests reached ({served} >= {})", cfg.max_requests))
+            Some(format!(
+                "max requests reached ({served} >= {})",
+                cfg.max_requests
+            ))
         } else if let (Some((vsz, rss)), true) = (
             self.log.memory(),
             cfg.reload_on_rss.is_some() || cfg.reload_on_as.is_some(),
         ) {
             match (cfg.reload_on_rss, cfg.reload_on_as) {
-                (Some(limit), _) if rss >= limit => Some(format!("reload-on-rss limit reached ({rss} >= {limit})")),
-                (_, Some(limit)) if vsz >= limit => Some(format!("reload-on-as limit reached ({vsz} >= {limit})")),
+                (Some(limit), _) if rss >= limit => {
+                    Some(format!("reload-on-rss limit reached ({rss} >= {limit})"))
+                }
+                (_, Some(limit)) if vsz >= limit => {
+                    Some(format!("reload-on-as limit reached ({vsz} >= {limit})"))
+                }
                 _ => None,
             }
         } else {

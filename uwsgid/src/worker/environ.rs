@@ -96,6 +96,9 @@ pub fn build<'py>(
     env.set_item(intern!(py, "wsgi.multiprocess"), statics.multiprocess)?;
     env.set_item(intern!(py, "wsgi.run_once"), false)?;
     env.set_item(intern!(py, "wsgi.input_terminated"), true)?;
-    env.set_item(intern!(py, "wsgi.file_wrapper"), statics.file_wrapper.bind(py))?;
+    env.set_item(
+        intern!(py, "wsgi.file_wrapper"),
+        statics.file_wrapper.bind(py),
+    )?;
     Ok(env)
 }

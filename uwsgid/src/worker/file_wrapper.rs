@@ -8,8 +8,8 @@ use std::mem::ManuallyDrop;
 use std::os::fd::FromRawFd;
 use std::os::unix::fs::FileExt;
 
-use pyo3::prelude::*;
 use pyo3::intern;
+use pyo3::prelude::*;
 
 use super::body::CHUNK;
 use super::response::Responder;
@@ -61,7 +61,11 @@ fn real_file(py: Python<'_>, wrapper: &FileWrapper) -> Option<(i32, u64)> {
         .ok()?
         .extract()
         .ok()?;
-    let pos: u64 = filelike.call_method0(intern!(py, "tell")).ok()?.extract().ok()?;
+    let pos: u64 = filelike
+        .call_method0(intern!(py, "tell"))
+        .ok()?
+        .extract()
+        .ok()?;
     // SAFETY: the fd belongs to the Python file object, which outlives this
     // borrow; ManuallyDrop keeps it from being closed here.
     let file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });

@@ -3,8 +3,8 @@
 //! 100-continue`, HEAD) turning each request into a [`Job`] and streaming
 //! the response back.
 
-use std::convert::Infallible;
 use std::collections::VecDeque;
+use std::convert::Infallible;
 use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -42,8 +42,13 @@ struct Conn {
 
 /// Serves one HTTP connection until it closes; on `stop`, finishes the
 /// request in flight (answered with `Connection: close`) and closes.
-pub async fn serve<S>(ctx: Arc<WorkerCtx>, io: S, info: ConnInfo, first: Slot, mut stop: watch::Receiver<bool>)
-where
+pub async fn serve<S>(
+    ctx: Arc<WorkerCtx>,
+    io: S,
+    info: ConnInfo,
+    first: Slot,
+    mut stop: watch::Receiver<bool>,
+) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let buffer_size = ctx.cfg.buffer_size;
@@ -89,7 +94,11 @@ fn log_error(err: &hyper::Error, buffer_size: usize) {
 
 impl Conn {
     fn take_slot(&self) -> Slot {
-        let reserved = self.reserved.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let reserved = self
+            .reserved
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         reserved.unwrap_or_else(|| self.ctx.gate.take())
     }
 
@@ -107,8 +116,15 @@ impl Conn {
                 timeout: ctx.socket_timeout,
             }
         };
+        let mut slot = slot;
         if ctx.cfg.post_buffering > 0 && !matches!(source, BodySource::Empty) {
-            match post_buffer::buffer(source, ctx.cfg.post_buffering, head.content_length()).await {
+            // A buffering upload holds no place in the gate: the worker
+            // keeps accepting while the client is slow.
+            drop(slot);
+            let buffered =
+                post_buffer::buffer(source, ctx.cfg.post_buffering, head.content_length()).await;
+            slot = ctx.gate.take();
+            match buffered {
                 Ok((buffered, len)) => {
                     source = buffered;
                     head.set("CONTENT_LENGTH", len.to_string());
@@ -131,7 +147,9 @@ impl Conn {
             return simple(StatusCode::SERVICE_UNAVAILABLE);
         }
         match events.recv().await {
-            Some(Event::Head { head, body, done }) => to_response(head, body, (!done).then_some(events)),
+            Some(Event::Head { head, body, done }) => {
+                to_response(head, body, (!done).then_some(events))
+            }
             _ => simple(StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
@@ -151,7 +169,11 @@ fn simple(status: StatusCode) -> Response<ResponseBody> {
 
 /// The app's status and headers as a hyper response (its reason phrase
 /// kept when it is not the canonical one).
-fn to_response(head: ResponseHead, body: Vec<Bytes>, rest: Option<mpsc::Receiver<Event>>) -> Response<ResponseBody> {
+fn to_response(
+    head: ResponseHead,
+    body: Vec<Bytes>,
+    rest: Option<mpsc::Receiver<Event>>,
+) -> Response<ResponseBody> {
     let mut resp = Response::new(ResponseBody::new(body, rest));
     let status = StatusCode::from_u16(head.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     *resp.status_mut() = status;
@@ -198,7 +220,10 @@ impl Body for ResponseBody {
     type Data = Bytes;
     type Error = io::Error;
 
-    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         let this = self.get_mut();
         if let Some(chunk) = this.ready.pop_front() {
             return Poll::Ready(Some(Ok(Frame::data(chunk))));

@@ -142,7 +142,11 @@ impl Input {
     }
 
     #[pyo3(signature = (hint = None))]
-    fn readlines<'py>(&self, py: Python<'py>, hint: Option<isize>) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+    fn readlines<'py>(
+        &self,
+        py: Python<'py>,
+        hint: Option<isize>,
+    ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
         let hint = limit(hint).filter(|&h| h > 0);
         let mut lines = Vec::new();
         let mut total = 0;

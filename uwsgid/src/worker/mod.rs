@@ -104,6 +104,11 @@ pub fn fork_parent() {
 
 /// Serves requests until the worker is told to stop; returns the process
 /// exit code. Starts its own tokio runtime: call it only after the fork.
-pub fn serve(cfg: Arc<AppConfig>, app: App, listeners: Vec<InheritedListener>, worker_id: u32) -> i32 {
+pub fn serve(
+    cfg: Arc<AppConfig>,
+    app: App,
+    listeners: Vec<InheritedListener>,
+    worker_id: u32,
+) -> i32 {
     serve::run(cfg, app, listeners, worker_id)
 }

@@ -110,14 +110,22 @@ fn embedded_version() -> String {
     // SAFETY: Py_GetVersion returns a static NUL-terminated string and may
     // be called before Py_Initialize.
     let raw = unsafe { CStr::from_ptr(ffi::Py_GetVersion()) };
-    raw.to_string_lossy().split_whitespace().next().unwrap_or("").to_owned()
+    raw.to_string_lossy()
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_owned()
 }
 
 /// Sets one string field of a `PyConfig`.
 ///
 /// # Safety
 /// `config` must be initialised and `field` one of its `wchar_t*` fields.
-unsafe fn set_field(config: *mut ffi::PyConfig, field: *mut *mut libc::wchar_t, value: &Path) -> Result<(), WorkerError> {
+unsafe fn set_field(
+    config: *mut ffi::PyConfig,
+    field: *mut *mut libc::wchar_t,
+    value: &Path,
+) -> Result<(), WorkerError> {
     let value = CString::new(value.as_os_str().as_bytes())
         .map_err(|_| WorkerError::Python(format!("invalid path {}", value.display())))?;
     // SAFETY: per the contract above; the string is copied.
@@ -134,7 +142,9 @@ fn check(status: ffi::PyStatus) -> Result<(), WorkerError> {
         "unknown error".to_owned()
     } else {
         // SAFETY: err_msg is a static C string when set.
-        unsafe { CStr::from_ptr(status.err_msg) }.to_string_lossy().into_owned()
+        unsafe { CStr::from_ptr(status.err_msg) }
+            .to_string_lossy()
+            .into_owned()
     };
     Err(WorkerError::Python(msg))
 }
@@ -153,7 +163,8 @@ fn start_interpreter(home: &Home) -> Result<(), WorkerError> {
         (*config).parse_argv = 0;
         // App prints reach the log at once, as uWSGI's do.
         (*config).buffered_stdio = 0;
-        let result = configure(config, home).and_then(|()| check(ffi::Py_InitializeFromConfig(config)));
+        let result =
+            configure(config, home).and_then(|()| check(ffi::Py_InitializeFromConfig(config)));
         ffi::PyConfig_Clear(config);
         result
     }
@@ -190,7 +201,12 @@ fn setup_paths(py: Python<'_>, cfg: &AppConfig) -> PyResult<()> {
     if let Ok(cwd) = std::env::current_dir() {
         front.push(cwd);
     }
-    if let Some(dir) = cfg.wsgi_file.as_deref().and_then(Path::parent).filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(dir) = cfg
+        .wsgi_file
+        .as_deref()
+        .and_then(Path::parent)
+        .filter(|d| !d.as_os_str().is_empty())
+    {
         front.push(std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()));
     }
     for (i, dir) in front.iter().enumerate() {
@@ -256,7 +272,9 @@ mod tests {
     #[test]
     fn venv_versions() {
         assert_eq!(
-            venv_version("home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.7\n"),
+            venv_version(
+                "home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.7\n"
+            ),
             Some("3.11.7".to_owned())
         );
         assert_eq!(
@@ -270,10 +288,14 @@ mod tests {
 
     #[test]
     fn home_must_be_a_directory() {
-        let err = resolve_home(Some(Path::new("/nonexistent/venv"))).err().map(|e| e.to_string());
+        let err = resolve_home(Some(Path::new("/nonexistent/venv")))
+            .err()
+            .map(|e| e.to_string());
         assert_eq!(
             err.as_deref(),
-            Some("cannot start the Python interpreter: Python Home is not a directory: /nonexistent/venv")
+            Some(
+                "cannot start the Python interpreter: Python Home is not a directory: /nonexistent/venv"
+            )
         );
     }
 }

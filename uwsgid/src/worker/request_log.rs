@@ -48,7 +48,9 @@ impl RequestLog {
         RequestLog {
             pid: std::process::id(),
             worker_id,
-            statm: read_memory.then(|| File::open("/proc/self/statm").ok()).flatten(),
+            statm: read_memory
+                .then(|| File::open("/proc/self/statm").ok())
+                .flatten(),
             memory_report: false,
             page_size: u64::try_from(page_size).unwrap_or(4096),
         }
@@ -98,7 +100,10 @@ pub fn format_line(out: &mut String, pid: u32, worker_id: u32, e: &Entry<'_>, da
         vars = head.vars.len(),
         vbytes = head.vars_bytes(),
         method = head.get("REQUEST_METHOD").unwrap_or(""),
-        uri = head.get("REQUEST_URI").or(head.get("PATH_INFO")).unwrap_or(""),
+        uri = head
+            .get("REQUEST_URI")
+            .or(head.get("PATH_INFO"))
+            .unwrap_or(""),
         body = e.body_bytes,
         ms = e.elapsed.as_millis(),
         proto = head.get("SERVER_PROTOCOL").unwrap_or("HTTP/1.0"),
@@ -123,8 +128,12 @@ fn ctime_now() -> String {
     if !ok {
         return String::new();
     }
-    let day = DAYS.get(usize::try_from(tm.tm_wday).unwrap_or(0)).unwrap_or(&"Sun");
-    let month = MONTHS.get(usize::try_from(tm.tm_mon).unwrap_or(0)).unwrap_or(&"Jan");
+    let day = DAYS
+        .get(usize::try_from(tm.tm_wday).unwrap_or(0))
+        .unwrap_or(&"Sun");
+    let month = MONTHS
+        .get(usize::try_from(tm.tm_mon).unwrap_or(0))
+        .unwrap_or(&"Jan");
     format!(
         "{day} {month} {:>2} {:02}:{:02}:{:02} {}",
         tm.tm_mday,

@@ -4,9 +4,9 @@
 
 use bytes::Bytes;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
-use pyo3::intern;
 use tokio::sync::mpsc::{self, error::TrySendError};
 
 /// The status and headers the app gave to `start_response`.
@@ -74,19 +74,31 @@ pub fn latin1_bytes(s: &str) -> std::borrow::Cow<'_, [u8]> {
     if s.is_ascii() {
         return std::borrow::Cow::Borrowed(s.as_bytes());
     }
-    std::borrow::Cow::Owned(s.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect())
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+            .collect(),
+    )
 }
 
 /// Parses a WSGI status line: three digits, then a space and a reason.
 pub fn parse_status(status: &str) -> Result<u16, String> {
-    let digits = status.get(..3).filter(|d| d.bytes().all(|b| b.is_ascii_digit()));
+    let digits = status
+        .get(..3)
+        .filter(|d| d.bytes().all(|b| b.is_ascii_digit()));
     let code = digits
         .and_then(|d| d.parse::<u16>().ok())
         .filter(|c| (100..=999).contains(c))
-        .ok_or_else(|| format!("invalid status {status:?}: it must start with a three-digit code"))?;
+        .ok_or_else(|| {
+            format!("invalid status {status:?}: it must start with a three-digit code")
+        })?;
     match status.as_bytes().get(3) {
         None | Some(b' ') => {}
-        Some(_) => return Err(format!("invalid status {status:?}: the code must be followed by a space")),
+        Some(_) => {
+            return Err(format!(
+                "invalid status {status:?}: the code must be followed by a space"
+            ));
+        }
     }
     if status.bytes().any(|b| b == b'\r' || b == b'\n') || status.chars().any(|c| c > '\u{ff}') {
         return Err(format!("invalid status {status:?}"));
@@ -101,7 +113,10 @@ pub fn check_header(name: &str, value: &str) -> Result<(), String> {
     if name.is_empty() || !name.bytes().all(token) {
         return Err(format!("invalid header name {name:?}"));
     }
-    if value.chars().any(|c| c > '\u{ff}' || c == '\r' || c == '\n' || c == '\0') {
+    if value
+        .chars()
+        .any(|c| c > '\u{ff}' || c == '\r' || c == '\n' || c == '\0')
+    {
         return Err(format!("invalid value for header {name:?}: {value:?}"));
     }
     Ok(())
@@ -184,10 +199,9 @@ impl Responder {
     }
 
     fn send_head(&mut self, py: Python<'_>, body: Vec<Bytes>, done: bool) -> PyResult<bool> {
-        let head = self
-            .head
-            .clone()
-            .ok_or_else(|| PyRuntimeError::new_err("the app sent a body before calling start_response()"))?;
+        let head = self.head.clone().ok_or_else(|| {
+            PyRuntimeError::new_err("the app sent a body before calling start_response()")
+        })?;
         self.sent = true;
         Ok(self.send(py, Event::Head { head, body, done }))
     }
@@ -274,10 +288,14 @@ impl Responder {
             .cast::<PyBytes>()
             .map_err(|_| PyTypeError::new_err("write() takes bytes"))?;
         if self.head.is_none() {
-            return Err(PyRuntimeError::new_err("write() called before start_response()"));
+            return Err(PyRuntimeError::new_err(
+                "write() called before start_response()",
+            ));
         }
         if !self.send_chunk(py, data.as_bytes())? {
-            return Err(pyo3::exceptions::PyOSError::new_err("the client closed the connection"));
+            return Err(pyo3::exceptions::PyOSError::new_err(
+                "the client closed the connection",
+            ));
         }
         Ok(())
     }

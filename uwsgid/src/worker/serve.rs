@@ -18,8 +18,16 @@ use crate::config::{AppConfig, Protocol};
 pub const END_EXIT: i32 = 30;
 
 /// Runs the worker; returns its exit code.
-pub fn run(cfg: Arc<AppConfig>, app: App, listeners: Vec<InheritedListener>, worker_id: u32) -> i32 {
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+pub fn run(
+    cfg: Arc<AppConfig>,
+    app: App,
+    listeners: Vec<InheritedListener>,
+    worker_id: u32,
+) -> i32 {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("worker {worker_id}: cannot start the runtime: {err}");
@@ -54,10 +62,18 @@ async fn serve(ctx: Arc<WorkerCtx>, inherited: Vec<InheritedListener>) -> i32 {
         let raw = inherited.spec.raw.clone();
         match Listener::adopt(inherited) {
             Ok(listener) => {
-                tokio::spawn(accept_loop(Arc::clone(&ctx), listener, stop.clone(), alive.clone()));
+                tokio::spawn(accept_loop(
+                    Arc::clone(&ctx),
+                    listener,
+                    stop.clone(),
+                    alive.clone(),
+                ));
             }
             Err(err) => {
-                eprintln!("worker {}: cannot use the listen socket {raw}: {err}", ctx.worker_id);
+                eprintln!(
+                    "worker {}: cannot use the listen socket {raw}: {err}",
+                    ctx.worker_id
+                );
                 return 1;
             }
         }
@@ -81,7 +97,12 @@ async fn serve(ctx: Arc<WorkerCtx>, inherited: Vec<InheritedListener>) -> i32 {
 
 /// Accepts while a Python thread is free, so a busy worker leaves new
 /// connections to its idle siblings.
-async fn accept_loop(ctx: Arc<WorkerCtx>, listener: Listener, mut stop: watch::Receiver<bool>, alive: mpsc::Sender<()>) {
+async fn accept_loop(
+    ctx: Arc<WorkerCtx>,
+    listener: Listener,
+    mut stop: watch::Receiver<bool>,
+    alive: mpsc::Sender<()>,
+) {
     loop {
         tokio::select! {
             _ = ctx.gate.wait_free() => {}
@@ -99,10 +120,18 @@ async fn accept_loop(ctx: Arc<WorkerCtx>, listener: Listener, mut stop: watch::R
                 let protocol = listener.protocol;
                 tokio::spawn(async move {
                     match (protocol, stream) {
-                        (Protocol::Http, Stream::Tcp(s)) => http_front::serve(ctx, s, info, slot, stop).await,
-                        (Protocol::Http, Stream::Unix(s)) => http_front::serve(ctx, s, info, slot, stop).await,
-                        (Protocol::Uwsgi, Stream::Tcp(s)) => uwsgi_front::serve(ctx, s, slot, stop).await,
-                        (Protocol::Uwsgi, Stream::Unix(s)) => uwsgi_front::serve(ctx, s, slot, stop).await,
+                        (Protocol::Http, Stream::Tcp(s)) => {
+                            http_front::serve(ctx, s, info, slot, stop).await
+                        }
+                        (Protocol::Http, Stream::Unix(s)) => {
+                            http_front::serve(ctx, s, info, slot, stop).await
+                        }
+                        (Protocol::Uwsgi, Stream::Tcp(s)) => {
+                            uwsgi_front::serve(ctx, s, slot, stop).await
+                        }
+                        (Protocol::Uwsgi, Stream::Unix(s)) => {
+                            uwsgi_front::serve(ctx, s, slot, stop).await
+                        }
                     }
                     drop(alive);
                 });

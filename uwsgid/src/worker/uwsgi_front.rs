@@ -41,10 +41,15 @@ where
 {
     let (mut rd, mut wr) = tokio::io::split(stream);
     let mut buf = BytesMut::with_capacity(HEADER_LEN + ctx.cfg.buffer_size.min(65535) + 1024);
-    let head = match tokio::time::timeout(ctx.socket_timeout, read_head(&ctx, &mut rd, &mut buf, stop)).await {
-        Err(_) => Err(HeadError::Log("uwsgi request head read timed out".to_owned())),
-        Ok(r) => r,
-    };
+    let head =
+        match tokio::time::timeout(ctx.socket_timeout, read_head(&ctx, &mut rd, &mut buf, stop))
+            .await
+        {
+            Err(_) => Err(HeadError::Log(
+                "uwsgi request head read timed out".to_owned(),
+            )),
+            Ok(r) => r,
+        };
     let (head, datasize) = match head {
         Ok(h) => h,
         Err(HeadError::Nothing) => return,
@@ -67,8 +72,13 @@ where
         }
     };
     let mut head = head;
+    let mut slot = slot;
     if ctx.cfg.post_buffering > 0 && length > 0 {
-        match post_buffer::buffer(source, ctx.cfg.post_buffering, Some(length)).await {
+        // A buffering upload holds no place in the gate (see http_front).
+        drop(slot);
+        let buffered = post_buffer::buffer(source, ctx.cfg.post_buffering, Some(length)).await;
+        slot = ctx.gate.take();
+        match buffered {
             Ok((buffered, _)) => source = buffered,
             Err(err) => {
                 eprintln!("error reading the request body: {err}");
@@ -129,12 +139,17 @@ async fn read_head<R: AsyncRead + Unpin>(
         )));
     }
     fill(rd, buf, HEADER_LEN + datasize).await?;
-    let vars = parse_vars(&buf[HEADER_LEN..HEADER_LEN + datasize]).map_err(|e| HeadError::Log(e.to_string()))?;
+    let vars = parse_vars(&buf[HEADER_LEN..HEADER_LEN + datasize])
+        .map_err(|e| HeadError::Log(e.to_string()))?;
     Ok((cgi::from_uwsgi(vars), datasize))
 }
 
 /// Reads until `buf` holds at least `n` bytes.
-async fn fill<R: AsyncRead + Unpin>(rd: &mut R, buf: &mut BytesMut, n: usize) -> Result<(), HeadError> {
+async fn fill<R: AsyncRead + Unpin>(
+    rd: &mut R,
+    buf: &mut BytesMut,
+    n: usize,
+) -> Result<(), HeadError> {
     while buf.len() < n {
         buf.reserve(n - buf.len());
         if rd.read_buf(buf).await? == 0 {
@@ -206,10 +221,16 @@ mod tests {
         let head = ResponseHead {
             code: 200,
             status: "200 OK".into(),
-            headers: vec![("Content-Type".into(), "text/plain".into()), ("X".into(), "caf\u{e9}".into())],
+            headers: vec![
+                ("Content-Type".into(), "text/plain".into()),
+                ("X".into(), "caf\u{e9}".into()),
+            ],
         };
         let mut out = Vec::new();
         encode_head("HTTP/1.1", &head, &mut out);
-        assert_eq!(out, b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX: caf\xe9\r\n\r\n".to_vec());
+        assert_eq!(
+            out,
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX: caf\xe9\r\n\r\n".to_vec()
+        );
     }
 }

@@ -34,6 +34,11 @@ impl Activated {
         let mut sockets = Vec::with_capacity(count);
         for raw in 3..3 + count {
             let Ok(raw) = i32::try_from(raw) else { break };
+            // SAFETY: F_GETFD only queries the descriptor table.
+            if unsafe { libc::fcntl(raw, libc::F_GETFD) } < 0 {
+                eprintln!("*** WARNING: LISTEN_FDS names fd {raw}, which is not open ***");
+                continue;
+            }
             // SAFETY: systemd passed these descriptors to this process
             // (LISTEN_PID is ours) and nothing else in it owns them.
             let fd = unsafe { OwnedFd::from_raw_fd(raw) };
