@@ -85,7 +85,7 @@ def matrix_table(
     out = [
         "| app | procs | server | req/s | p99 ms | busy conns | errors | worker RSS MiB "
         "| worker PSS MiB "
-        "| master PSS MiB | other PSS MiB | total PSS MiB | uwsgid÷ req/s | uwsgid÷ p99 "
+        "| master RSS / PSS MiB | other PSS MiB | total PSS MiB | uwsgid÷ req/s | uwsgid÷ p99 "
         "| uwsgid÷ total PSS |",
         "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
@@ -116,7 +116,7 @@ def _matrix_row(
         _errors(r.errors()),
         _mib(mem.worker_rss_mean if mem else None),
         _mib(mem.worker_pss_mean if mem else None),
-        _mib(mem.master_pss if mem else None),
+        f"{_mib(mem.master_rss)} / {_mib(mem.master_pss)}" if mem else DASH,
         _mib(mem.aux_pss if mem else None),
         _mib(mem.total_pss if mem else None),
         DASH if is_ref else _ratio(ref.rps if ref else None, r.rps),
