@@ -9,6 +9,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use super::reap::ExitCause;
+use super::respawn;
 use super::supervisor::Supervisor;
 use super::workers::SlotState;
 use super::zygote_link::ZygoteCommand;
@@ -45,7 +46,11 @@ impl Supervisor {
             Ok(pid) => self.on_born(id, pid),
             Err(err) => {
                 eprintln!("unable to spawn worker {id}: {err}");
-                self.schedule_respawn(id, Instant::now(), std::time::Duration::ZERO);
+                // Counts as a quick death, so a failing exec backs off too.
+                let delay = self.table.get_mut(id).map_or(respawn::MAX_DELAY, |slot| {
+                    slot.backoff.on_death(std::time::Duration::ZERO)
+                });
+                self.schedule_respawn(id, Instant::now(), delay);
             }
         }
     }
