@@ -88,23 +88,26 @@ impl Supervisor {
             }
             return;
         }
-        if exit_code == 0 {
+        // A non-zero code is a failure already logged (GAME OVER).
+        let by_signal = exit_code == 0;
+        if by_signal {
             eprintln!("SIGINT/SIGTERM received...killing workers...");
         }
         let grace = match mode {
-            StopMode::Graceful => {
-                let mercy = mercy(&self.cfg);
-                eprintln!(
-                    "...gracefully killing workers (mercy: {} seconds)...",
-                    mercy.as_secs()
-                );
-                mercy
-            }
-            StopMode::Immediate => {
-                eprintln!("...brutally killing workers...");
-                IMMEDIATE_GRACE
-            }
+            StopMode::Graceful => mercy(&self.cfg),
+            StopMode::Immediate => IMMEDIATE_GRACE,
         };
+        if by_signal {
+            match mode {
+                StopMode::Graceful => {
+                    eprintln!(
+                        "...gracefully killing workers (mercy: {} seconds)...",
+                        grace.as_secs()
+                    )
+                }
+                StopMode::Immediate => eprintln!("...brutally killing workers..."),
+            }
+        }
         self.stopping = Some(Stopping {
             mode,
             started: now,
