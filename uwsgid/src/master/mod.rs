@@ -53,7 +53,7 @@ fn run_app(loaded: Loaded) -> anyhow::Result<i32> {
             .with_context(|| format!("cannot write the pidfile {}", path.display()))?;
     }
     let mut files = Vec::new();
-    let code = serve(&cfg, &mut activated, &mut files);
+    let code = serve(cfg.clone(), &mut activated, &mut files);
     if cfg.vacuum {
         vacuum::run(&files, cfg.pidfile.as_deref());
     }
@@ -63,18 +63,18 @@ fn run_app(loaded: Loaded) -> anyhow::Result<i32> {
 /// Everything between the pidfile and vacuum; `files` collects the socket
 /// files created, for vacuum.
 fn serve(
-    cfg: &AppConfig,
+    mut cfg: AppConfig,
     activated: &mut Activated,
     files: &mut Vec<SocketFile>,
 ) -> anyhow::Result<i32> {
     if let Some(dir) = &cfg.chdir {
         std::env::set_current_dir(dir).with_context(|| format!("chdir() to {}", dir.display()))?;
     }
-    banner::details(cfg, shutdown::mercy(cfg));
-    let sockets = sockets::open_all(cfg, activated)?;
+    banner::details(&cfg, shutdown::mercy(&cfg));
+    let sockets = sockets::open_all(&mut cfg, activated)?;
     files.extend(sockets.iter().filter_map(|s| s.file.clone()));
     nix::sys::prctl::set_child_subreaper(true).context("prctl(PR_SET_CHILD_SUBREAPER)")?;
-    let config_json = serde_json::to_string(cfg).context("while serialising the configuration")?;
+    let config_json = serde_json::to_string(&cfg).context("while serialising the configuration")?;
     let exe = std::env::current_exe().context("cannot find the uwsgid binary to exec")?;
     eprintln!("spawned uWSGI master process (pid: {})", std::process::id());
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -82,7 +82,7 @@ fn serve(
         .build()
         .context("cannot start the event loop")?;
     let code = runtime
-        .block_on(Supervisor::new(cfg.clone(), config_json, exe, sockets).run())
+        .block_on(Supervisor::new(cfg, config_json, exe, sockets).run())
         .context("in the master's event loop")?;
     if code == 0 {
         eprintln!("goodbye to uWSGI.");

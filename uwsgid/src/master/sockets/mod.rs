@@ -11,6 +11,7 @@ mod activation;
 mod address;
 mod bind;
 mod perms;
+mod stdin;
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::PathBuf;
@@ -90,12 +91,21 @@ pub enum SocketError {
 /// Binds every socket of `cfg` in order (or takes it from `activated`),
 /// applies `chown-socket`/`chmod-socket`, and logs uWSGI's
 /// `uwsgi socket N bound to … fd N` lines.
+///
+/// With no socket configured, a listening socket on stdin is used as
+/// socket 0 (uWSGI's fallback) and added to `cfg.sockets`, so children see it.
 pub fn open_all(
-    cfg: &AppConfig,
+    cfg: &mut AppConfig,
     activated: &mut Activated,
 ) -> Result<Vec<ListenSocket>, SocketError> {
     if cfg.sockets.is_empty() {
-        return Err(SocketError::NoSockets);
+        let Some((spec, socket)) = stdin::take()? else {
+            return Err(SocketError::NoSockets);
+        };
+        eprintln!("uwsgi socket 0 inherited {} from stdin fd 3", socket.bound);
+        cfg.sockets.push(spec);
+        activated.close_unmatched();
+        return Ok(vec![socket]);
     }
     bind::check_backlog(cfg.listen, bind::system_somaxconn())?;
     let owner = cfg
