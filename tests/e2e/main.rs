@@ -7,4 +7,5 @@
 mod config;
 mod django_flask;
 mod master;
+mod worker_protocol;
 mod wsgi;

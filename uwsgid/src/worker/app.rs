@@ -145,9 +145,9 @@ except BaseException:
         Some(&globals),
         None,
     )?;
-    Ok(globals
+    globals
         .get_item("module")?
-        .ok_or_else(|| Failure::Message("import failed".to_owned()))?)
+        .ok_or_else(|| Failure::Message("import failed".to_owned()))
 }
 
 #[cfg(test)]

@@ -116,8 +116,15 @@ impl Conn {
                 timeout: ctx.socket_timeout,
             }
         };
+        let mut slot = slot;
         if ctx.cfg.post_buffering > 0 && !matches!(source, BodySource::Empty) {
-            match post_buffer::buffer(source, ctx.cfg.post_buffering, head.content_length()).await {
+            // A buffering upload holds no place in the gate: the worker
+            // keeps accepting while the client is slow.
+            drop(slot);
+            let buffered =
+                post_buffer::buffer(source, ctx.cfg.post_buffering, head.content_length()).await;
+            slot = ctx.gate.take();
+            match buffered {
                 Ok((buffered, len)) => {
                     source = buffered;
                     head.set("CONTENT_LENGTH", len.to_string());

@@ -43,8 +43,13 @@ fn python_thread(ctx: &WorkerCtx, app: &App, rx: &Mutex<Receiver<Job>>, core: us
         };
         let app = app.bind(py);
         loop {
-            // Drain what is queued before giving up the GIL.
-            let next = lock(rx).try_recv();
+            // Take what is queued before giving up the GIL; but never wait
+            // for the queue's lock with the GIL held: its holder may be
+            // about to need the GIL.
+            let next = match rx.try_lock() {
+                Ok(queue) => queue.try_recv(),
+                Err(_) => Err(TryRecvError::Empty),
+            };
             let job = match next {
                 Ok(job) => job,
                 Err(TryRecvError::Empty) => match py.detach(|| lock(rx).recv()) {

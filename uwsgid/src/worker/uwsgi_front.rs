@@ -72,8 +72,13 @@ where
         }
     };
     let mut head = head;
+    let mut slot = slot;
     if ctx.cfg.post_buffering > 0 && length > 0 {
-        match post_buffer::buffer(source, ctx.cfg.post_buffering, Some(length)).await {
+        // A buffering upload holds no place in the gate (see http_front).
+        drop(slot);
+        let buffered = post_buffer::buffer(source, ctx.cfg.post_buffering, Some(length)).await;
+        slot = ctx.gate.take();
+        match buffered {
             Ok((buffered, _)) => source = buffered,
             Err(err) => {
                 eprintln!("error reading the request body: {err}");
