@@ -13,6 +13,7 @@ use super::respawn;
 use super::supervisor::Supervisor;
 use super::workers::SlotState;
 use super::zygote_link::ZygoteCommand;
+use crate::master::log::log_line;
 use crate::worker::FAILED_APP_EXIT;
 
 impl Supervisor {
@@ -45,7 +46,7 @@ impl Supervisor {
         match self.spawner().lazy_worker(id) {
             Ok(pid) => self.on_born(id, pid),
             Err(err) => {
-                eprintln!("unable to spawn worker {id}: {err}");
+                log_line!("unable to spawn worker {id}: {err}");
                 // Counts as a quick death, so a failing exec backs off too.
                 let delay = self.table.get_mut(id).map_or(respawn::MAX_DELAY, |slot| {
                     slot.backoff.on_death(std::time::Duration::ZERO)
@@ -77,15 +78,15 @@ impl Supervisor {
         let generation = self.generation;
         let threads = self.cfg.threads;
         let Some(slot) = self.table.get_mut(id).filter(|s| s.pid().is_none()) else {
-            eprintln!("unexpected worker {id} (pid: {pid}): killing it");
+            log_line!("unexpected worker {id} (pid: {pid}): killing it");
             let _ = kill(pid, Signal::SIGKILL);
             return;
         };
         if slot.ever_started {
             slot.respawns += 1;
-            eprintln!("Respawned uWSGI worker {id} (new pid: {pid})");
+            log_line!("Respawned uWSGI worker {id} (new pid: {pid})");
         } else {
-            eprintln!("spawned uWSGI worker {id} (pid: {pid}, cores: {threads})");
+            log_line!("spawned uWSGI worker {id} (pid: {pid}, cores: {threads})");
         }
         slot.ever_started = true;
         slot.generation = generation;
@@ -116,7 +117,7 @@ impl Supervisor {
         slot.last_exit = Some(cause);
         slot.state = SlotState::Down { respawn_at: None };
         if let Some(started) = stopping_since {
-            eprintln!(
+            log_line!(
                 "worker {id} buried after {} seconds",
                 now.duration_since(started).as_secs()
             );
@@ -133,7 +134,7 @@ impl Supervisor {
             self.spawn_worker(id);
             return;
         }
-        eprintln!(
+        log_line!(
             "worker respawning too fast !!! i have to sleep a bit ({} seconds)...",
             delay.as_secs()
         );
@@ -148,17 +149,17 @@ impl Supervisor {
 fn log_death(id: u32, pid: Pid, cause: ExitCause) {
     match cause {
         ExitCause::Signaled(sig) => {
-            eprintln!(
+            log_line!(
                 "DAMN ! worker {id} (pid: {pid}) died, killed by signal {sig} :( trying respawn ..."
             )
         }
-        ExitCause::Exited(0) => eprintln!("worker {id} killed successfully (pid: {pid})"),
+        ExitCause::Exited(0) => log_line!("worker {id} killed successfully (pid: {pid})"),
         ExitCause::Exited(FAILED_APP_EXIT) => {
-            eprintln!("OOPS ! failed loading app in worker {id} (pid {pid}) :( trying again...")
+            log_line!("OOPS ! failed loading app in worker {id} (pid {pid}) :( trying again...")
         }
         ExitCause::Exited(_) => {
-            eprintln!("DAMN ! worker {id} (pid: {pid}) died :( trying respawn ...");
-            eprintln!("worker {id} (pid: {pid}) {cause}");
+            log_line!("DAMN ! worker {id} (pid: {pid}) died :( trying respawn ...");
+            log_line!("worker {id} (pid: {pid}) {cause}");
         }
     }
 }

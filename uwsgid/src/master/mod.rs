@@ -10,6 +10,7 @@
 mod banner;
 pub(crate) mod child_env;
 mod lifecycle;
+pub(crate) mod log;
 mod pidfile;
 mod reap;
 mod respawn;
@@ -26,6 +27,7 @@ pub(crate) mod zygote_link;
 use anyhow::Context;
 
 use crate::config::{AppConfig, Loaded};
+use crate::master::log::log_line;
 use sockets::{Activated, SocketFile};
 use supervisor::Supervisor;
 
@@ -34,7 +36,7 @@ pub fn run(loaded: Loaded) -> i32 {
     match run_app(loaded) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("{err:#}");
+            log_line!("{err:#}");
             1
         }
     }
@@ -44,7 +46,7 @@ fn run_app(loaded: Loaded) -> anyhow::Result<i32> {
     // First: systemd's sockets sit at fds 3.. until moved out of the way.
     let mut activated = Activated::from_env().context("while taking over the systemd sockets")?;
     for warning in &loaded.warnings {
-        eprintln!("{warning}");
+        log_line!("{warning}");
     }
     let cfg = loaded.app;
     banner::starting();
@@ -76,7 +78,7 @@ fn serve(
     nix::sys::prctl::set_child_subreaper(true).context("prctl(PR_SET_CHILD_SUBREAPER)")?;
     let config_json = serde_json::to_string(&cfg).context("while serialising the configuration")?;
     let exe = std::env::current_exe().context("cannot find the uwsgid binary to exec")?;
-    eprintln!("spawned uWSGI master process (pid: {})", std::process::id());
+    log_line!("spawned uWSGI master process (pid: {})", std::process::id());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -85,7 +87,7 @@ fn serve(
         .block_on(Supervisor::new(cfg, config_json, exe, sockets).run())
         .context("in the master's event loop")?;
     if code == 0 {
-        eprintln!("goodbye to uWSGI.");
+        log_line!("goodbye to uWSGI.");
     }
     Ok(code)
 }

@@ -18,6 +18,7 @@ use super::reap;
 use super::supervisor::Supervisor;
 use super::workers::SlotState;
 use crate::config::AppConfig;
+use crate::master::log::log_line;
 
 /// How long workers told to stop at once get before SIGKILL.
 pub const IMMEDIATE_GRACE: Duration = Duration::from_secs(3);
@@ -80,7 +81,7 @@ impl Supervisor {
         let now = Instant::now();
         if let Some(stop) = self.stopping.as_mut() {
             if mode == StopMode::Immediate && stop.mode == StopMode::Graceful {
-                eprintln!("...brutally killing workers...");
+                log_line!("...brutally killing workers...");
                 stop.mode = mode;
                 stop.deadline = stop.deadline.min(now + IMMEDIATE_GRACE);
                 stop.signalled.clear();
@@ -91,7 +92,7 @@ impl Supervisor {
         // A non-zero code is a failure already logged (GAME OVER).
         let by_signal = exit_code == 0;
         if by_signal {
-            eprintln!("SIGINT/SIGTERM received...killing workers...");
+            log_line!("SIGINT/SIGTERM received...killing workers...");
         }
         let grace = match mode {
             StopMode::Graceful => mercy(&self.cfg),
@@ -100,12 +101,12 @@ impl Supervisor {
         if by_signal {
             match mode {
                 StopMode::Graceful => {
-                    eprintln!(
+                    log_line!(
                         "...gracefully killing workers (mercy: {} seconds)...",
                         grace.as_secs()
                     )
                 }
-                StopMode::Immediate => eprintln!("...brutally killing workers..."),
+                StopMode::Immediate => log_line!("...brutally killing workers..."),
             }
         }
         self.stopping = Some(Stopping {
@@ -140,7 +141,7 @@ impl Supervisor {
             stop.no_mercy = true;
             stop.signalled.clear();
             for (id, pid) in self.table.running() {
-                eprintln!("worker {id} (pid: {pid}) is taking too much time to die...NO MERCY !!!");
+                log_line!("worker {id} (pid: {pid}) is taking too much time to die...NO MERCY !!!");
             }
         }
         self.signal_children();

@@ -17,6 +17,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::PathBuf;
 
 use crate::config::{AppConfig, ListenAddr, ListenSpec};
+use crate::master::log::log_line;
 
 pub use activation::{ACTIVATION_VARS, Activated};
 pub use address::BoundAddr;
@@ -102,7 +103,7 @@ pub fn open_all(
         let Some((spec, socket)) = stdin::take()? else {
             return Err(SocketError::NoSockets);
         };
-        eprintln!("uwsgi socket 0 inherited {} from stdin fd 3", socket.bound);
+        log_line!("uwsgi socket 0 inherited {} from stdin fd 3", socket.bound);
         cfg.sockets.push(spec);
         activated.close_unmatched();
         return Ok(vec![socket]);
@@ -139,7 +140,7 @@ fn open_one(
 ) -> Result<ListenSocket, SocketError> {
     let child_fd = 3 + index;
     if let Some((fd, bound)) = activated.take_matching(&spec.address) {
-        eprintln!("uwsgi socket {index} inherited {bound} fd {child_fd}");
+        log_line!("uwsgi socket {index} inherited {bound} fd {child_fd}");
         return Ok(ListenSocket {
             fd,
             bound,
@@ -153,7 +154,7 @@ fn open_one(
         let _ = std::fs::remove_file(path);
         return Err(err);
     }
-    eprintln!(
+    log_line!(
         "uwsgi socket {index} bound to {} fd {child_fd}",
         socket.bound
     );
