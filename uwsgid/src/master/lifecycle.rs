@@ -163,3 +163,75 @@ fn log_death(id: u32, pid: Pid, cause: ExitCause) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::config::AppConfig;
+
+    /// A supervisor in zygote mode with no zygote: nothing is ever spawned
+    /// or signalled, only the table changes.
+    fn supervisor(processes: u32) -> Supervisor {
+        let cfg = AppConfig {
+            processes,
+            ..AppConfig::default()
+        };
+        Supervisor::new(
+            cfg,
+            String::new(),
+            PathBuf::from("/nonexistent"),
+            Vec::new(),
+        )
+    }
+
+    fn state(sup: &mut Supervisor, id: u32) -> SlotState {
+        sup.table.get_mut(id).map(|s| s.state).expect("slot")
+    }
+
+    #[test]
+    fn a_death_read_before_the_birth_is_not_lost() {
+        let mut sup = supervisor(2);
+        let pid = Pid::from_raw(999_999);
+        sup.on_child_exit(pid, ExitCause::Exited(3));
+        assert_eq!(sup.early_deaths.len(), 1);
+        sup.on_born(2, pid);
+        assert!(sup.early_deaths.is_empty());
+        let slot = sup.table.get_mut(2).expect("slot 2");
+        assert_eq!(slot.last_exit, Some(ExitCause::Exited(3)));
+        assert!(slot.ever_started);
+        // No zygote: waits for the next one's `ready`.
+        assert_eq!(slot.state, SlotState::Down { respawn_at: None });
+    }
+
+    #[test]
+    fn quick_deaths_are_respawned_later_and_later() {
+        let mut sup = supervisor(1);
+        let mut delays = Vec::new();
+        for n in 0..4 {
+            let pid = Pid::from_raw(900_000 + n);
+            sup.on_born(1, pid);
+            let before = Instant::now();
+            sup.on_worker_exit(pid, ExitCause::Signaled(9));
+            delays.push(match state(&mut sup, 1) {
+                SlotState::Down {
+                    respawn_at: Some(at),
+                } => at.duration_since(before).as_secs_f64().round() as u64,
+                SlotState::Down { respawn_at: None } => 0,
+                other => panic!("unexpected {other:?}"),
+            });
+        }
+        assert_eq!(delays, [0, 1, 2, 4]);
+        let slot = sup.table.get_mut(1).expect("slot 1");
+        assert_eq!(slot.respawns, 3);
+        assert_eq!(slot.last_exit, Some(ExitCause::Signaled(9)));
+        assert_eq!(
+            sup.table
+                .next_respawn()
+                .map(|at| at > Instant::now() + Duration::from_secs(3)),
+            Some(true)
+        );
+    }
+}

@@ -132,7 +132,7 @@ impl Supervisor {
         }
     }
 
-    fn on_child_exit(&mut self, pid: Pid, cause: ExitCause) {
+    pub(super) fn on_child_exit(&mut self, pid: Pid, cause: ExitCause) {
         if self.zygote.as_ref().is_some_and(|z| z.pid == pid) {
             self.on_zygote_exit(cause);
         } else if self.table.by_pid(pid).is_some() {
