@@ -46,8 +46,11 @@ pub fn run(
         responder.borrow_mut().fail(py);
         Ok(())
     } else {
-        Bound::new(py, Input::new(body, ctx.rt.clone()))
-            .and_then(|input| call(py, statics, app, &head, input, &responder))
+        Bound::new(py, Input::new(body, ctx.rt.clone())).and_then(|input| {
+            let result = call(py, statics, app, &head, input.clone(), &responder);
+            input.get().release();
+            result
+        })
     };
     if let Err(err) = outcome {
         err.display(py);

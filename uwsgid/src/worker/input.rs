@@ -46,7 +46,7 @@ fn io_err(e: io::Error) -> PyErr {
 }
 
 /// `wsgi.input`.
-#[pyclass(module = "uwsgid")]
+#[pyclass(module = "uwsgid", frozen)]
 pub struct Input {
     // A mutex, not `&mut self`, so a read can wait without the GIL while
     // the object stays usable (and `Sync`, as pyclasses must be).
@@ -63,6 +63,16 @@ impl Input {
                 eof: false,
             }),
         }
+    }
+
+    /// Ends the body for good once the call is over, so the connection
+    /// (hyper's body, or the socket's read half) is let go even if the app
+    /// keeps a reference to `wsgi.input`.
+    pub fn release(&self) {
+        let mut r = self.lock();
+        r.src = BodySource::Empty;
+        r.buf = Bytes::new();
+        r.eof = true;
     }
 
     fn lock(&self) -> MutexGuard<'_, Reader> {
