@@ -43,7 +43,9 @@ pub fn run(
     };
     let outcome = if app.is_none() {
         eprintln!("--- no python application found, check your startup logs for errors ---");
-        responder.borrow_mut().fail(py);
+        if let Ok(mut r) = responder.try_borrow_mut() {
+            r.fail(py);
+        }
         Ok(())
     } else {
         Bound::new(py, Input::new(body, ctx.rt.clone())).and_then(|input| {
@@ -54,13 +56,17 @@ pub fn run(
     };
     if let Err(err) = outcome {
         err.display(py);
-        responder.borrow_mut().fail(py);
+        if let Ok(mut r) = responder.try_borrow_mut() {
+            r.fail(py);
+        }
     }
     // The Python thread is free again: let the gate accept.
     drop(slot);
     let served = ctx.count_request();
     {
-        let r = responder.borrow();
+        let Ok(r) = responder.try_borrow() else {
+            return;
+        };
         ctx.log.write(&Entry {
             head: &head,
             response: r.head(),
@@ -121,7 +127,7 @@ fn respond(
             .iter()
             .map(|i| to_bytes(&i))
             .collect::<PyResult<Vec<_>>>()?;
-        responder.borrow_mut().finish(py, body)?;
+        responder.try_borrow_mut()?.finish(py, body)?;
         return Ok(());
     }
     if let Ok(tuple) = result.cast_exact::<PyTuple>() {
@@ -129,15 +135,15 @@ fn respond(
             .iter()
             .map(|i| to_bytes(&i))
             .collect::<PyResult<Vec<_>>>()?;
-        responder.borrow_mut().finish(py, body)?;
+        responder.try_borrow_mut()?.finish(py, body)?;
         return Ok(());
     }
     if let Ok(wrapper) = result.cast::<FileWrapper>()
-        && responder.borrow().head().is_some()
+        && responder.try_borrow()?.head().is_some()
         && let Some(alive) = send_real_file(py, wrapper, responder)?
     {
         if alive {
-            responder.borrow_mut().finish(py, Vec::new())?;
+            responder.try_borrow_mut()?.finish(py, Vec::new())?;
         }
         return Ok(());
     }
@@ -146,11 +152,11 @@ fn respond(
         let b = item
             .cast::<PyBytes>()
             .map_err(|_| PyTypeError::new_err("the response iterable must yield bytes"))?;
-        if !responder.borrow_mut().send_chunk(py, b.as_bytes())? {
+        if !responder.try_borrow_mut()?.send_chunk(py, b.as_bytes())? {
             // The client went away: stop producing (close() still runs).
             return Ok(());
         }
     }
-    responder.borrow_mut().finish(py, Vec::new())?;
+    responder.try_borrow_mut()?.finish(py, Vec::new())?;
     Ok(())
 }

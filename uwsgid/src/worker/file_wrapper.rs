@@ -80,7 +80,7 @@ pub fn send_real_file(
     wrapper: &Bound<'_, FileWrapper>,
     responder: &Bound<'_, Responder>,
 ) -> PyResult<Option<bool>> {
-    let Some((fd, mut pos)) = real_file(py, &wrapper.borrow()) else {
+    let Some((fd, mut pos)) = real_file(py, &*wrapper.try_borrow()?) else {
         return Ok(None);
     };
     // SAFETY: as above; the wrapper (and so the file object) is alive for
@@ -93,7 +93,7 @@ pub fn send_real_file(
             return Ok(Some(true));
         }
         pos += n as u64;
-        if !responder.borrow_mut().send_chunk(py, &buf[..n])? {
+        if !responder.try_borrow_mut()?.send_chunk(py, &buf[..n])? {
             return Ok(Some(false));
         }
     }
