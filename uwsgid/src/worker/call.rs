@@ -14,7 +14,7 @@ use super::environ::{self, Statics};
 use super::file_wrapper::{FileWrapper, send_real_file};
 use super::input::Input;
 use super::request::Job;
-use super::request_log::Entry;
+use super::request_log::{Entry, RequestLog};
 use super::response::Responder;
 
 /// Runs one request to its end. Never fails: errors become a 500 (or an
@@ -63,20 +63,22 @@ pub fn run(
     // The Python thread is free again: let the gate accept.
     drop(slot);
     let served = ctx.count_request();
-    {
-        let Ok(r) = responder.try_borrow() else {
-            return;
-        };
-        ctx.log.write(&Entry {
+    let line = responder.try_borrow().ok().map(|r| {
+        ctx.log.line(&Entry {
             head: &head,
             response: r.head(),
             body_bytes: r.body_bytes,
             elapsed: started.elapsed(),
             request_number: served,
             core,
-        });
-    }
-    ctx.check_recycle(served);
+        })
+    });
+    py.detach(|| {
+        if let Some(line) = line {
+            RequestLog::emit(&line);
+        }
+        ctx.check_recycle(served);
+    });
 }
 
 fn call(
