@@ -28,6 +28,7 @@ use super::gate::Slot;
 use super::post_buffer;
 use super::request::Job;
 use super::response::{Event, ResponseHead, latin1_bytes};
+use super::write_timeout::WriteTimeout;
 
 /// How many response events may wait between a Python thread and hyper.
 const EVENTS: usize = 8;
@@ -69,6 +70,7 @@ pub async fn serve<S>(
         // read buffer cannot be smaller than 8 KiB.
         .max_header_size(buffer_size)
         .max_buf_size((buffer_size + 1024).max(8192));
+    let io = WriteTimeout::new(io, ctx.socket_timeout);
     let connection = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(connection);
     let result = tokio::select! {
@@ -89,6 +91,11 @@ fn log_error(err: &hyper::Error, buffer_size: usize) {
         eprintln!("invalid HTTP request size (max {buffer_size})...skip");
     } else if err.is_parse() || err.is_parse_status() {
         eprintln!("invalid HTTP request: {err}");
+    } else if let Some(io) =
+        std::error::Error::source(err).and_then(|e| e.downcast_ref::<io::Error>())
+        && io.kind() == io::ErrorKind::TimedOut
+    {
+        eprintln!("HTTP connection closed: {io} (socket-timeout)");
     }
 }
 
