@@ -66,6 +66,9 @@ pub async fn serve<S>(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(ctx.socket_timeout)
+        // `Content-Type`, as apps write them and uWSGI sends them, not
+        // hyper's lower case.
+        .title_case_headers(true)
         // hyper answers 431 itself past this (start line included); its
         // read buffer cannot be smaller than 8 KiB.
         .max_header_size(buffer_size)
