@@ -2,9 +2,12 @@
 environ and body, raises, streams slowly with a logged close(), streams
 mebibytes (/big?N)."""
 
+import atexit
 import json
 import sys
 import time
+
+atexit.register(lambda: print("protocol_app: atexit ran", file=sys.stderr, flush=True))
 
 
 class SlowStream:

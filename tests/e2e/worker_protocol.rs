@@ -274,6 +274,12 @@ rawhttp.emit({{"status": r.status, "connection": r.header("connection"),
         Duration::from_secs(5),
     )
     .expect("the worker logs its graceful stop");
+    wait_for_log(
+        &mut app.server,
+        "protocol_app: atexit ran",
+        Duration::from_secs(5),
+    )
+    .expect("a graceful stop runs the app's atexit handlers");
 }
 
 #[test]
