@@ -2,7 +2,7 @@
 //! (`tests/apps/flask_app.py`) and a Django 5.2 project (made by
 //! `scripts/test` with the views of `tests/fixtures/django/`), each answering
 //! GET, a POST form, JSON, a file upload, a redirect, cookies and a streamed
-//! response through uwsgid.
+//! response through uwsgid; and the README's Flask example serves.
 
 use std::ffi::OsString;
 
@@ -14,6 +14,8 @@ struct Routes {
     hello: &'static str,
     hello_text: &'static str,
     info: &'static str,
+    /// The key of `info`'s answer naming the framework's `__file__`.
+    framework_file: &'static str,
     form: &'static str,
     json: &'static str,
     upload: &'static str,
@@ -27,6 +29,7 @@ const FLASK: Routes = Routes {
     hello: "/",
     hello_text: "hello from flask\n",
     info: "/info",
+    framework_file: "flask_file",
     form: "/form",
     json: "/json",
     upload: "/upload",
@@ -40,6 +43,7 @@ const DJANGO: Routes = Routes {
     hello: "/hello/",
     hello_text: "hello from django\n",
     info: "/info/",
+    framework_file: "django_file",
     form: "/form/",
     json: "/json/",
     upload: "/upload/",
@@ -96,6 +100,16 @@ fn get(app: &HttpApp, routes: &Routes) {
         prefix.canonicalize().expect("prefix exists"),
         venv,
         "{info}"
+    );
+    let file = info[routes.framework_file]
+        .as_str()
+        .expect("the framework's file");
+    let file = std::path::Path::new(file)
+        .canonicalize()
+        .expect("the file exists");
+    assert!(
+        file.starts_with(&venv),
+        "the framework comes from the venv: {info}"
     );
 }
 
@@ -240,3 +254,60 @@ macro_rules! framework_tests {
 
 framework_tests!(flask_app, flask, FLASK);
 framework_tests!(django_site, django, DJANGO);
+
+#[test]
+fn the_django_project_runs_django_5_2() {
+    let app = django();
+    let info = app
+        .curl(DJANGO.info)
+        .run()
+        .expect("GET info")
+        .json()
+        .expect("JSON");
+    let version = info["django_version"].as_str().expect("a version");
+    assert!(version.starts_with("5.2"), "Django {version}");
+}
+
+/// The README's example (`examples/flask`, run by `scripts/example`) serves:
+/// its ini, with the port and virtualenv swapped for the test's, next to a
+/// copy of its app.
+#[test]
+fn the_flask_example_serves() {
+    let dir = uwsgid_e2e::TestDir::new().expect("temp dir");
+    let example = uwsgid_e2e::repo_root().join("examples/flask");
+    let ini = std::fs::read_to_string(example.join("uwsgi.ini")).expect("read the ini");
+    let port = uwsgid_e2e::free_port().expect("port");
+    let venv = venv().expect("the test venv");
+    let ini: String = ini
+        .lines()
+        .map(|line| match line.split('=').next().map(str::trim) {
+            Some("http-socket") => format!("http-socket = 127.0.0.1:{port}"),
+            Some("home") => format!("home = {}", venv.display()),
+            _ => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        ini.contains(&format!("127.0.0.1:{port}")),
+        "the ini has an http-socket line"
+    );
+    let ini_path = dir.write("example/uwsgi.ini", ini).expect("write the ini");
+    std::fs::copy(example.join("app.py"), dir.join("example/app.py")).expect("copy the app");
+    let mut server = uwsgid_e2e::ServerBuilder::uwsgid(dir.join("uwsgid.log"))
+        .expect("uwsgid is built")
+        .arg("--ini")
+        .arg(&ini_path)
+        .start()
+        .expect("uwsgid starts");
+    uwsgid_e2e::wait_http_ready(&mut server, port, uwsgid_e2e::DEFAULT_TIMEOUT)
+        .expect("the example serves");
+    let hello = uwsgid_e2e::curl(port, "/hello/world").run().expect("GET");
+    assert_eq!(hello.status, 200);
+    assert_eq!(hello.text(), "Hello, world!\n");
+    let index = uwsgid_e2e::curl(port, "/")
+        .run()
+        .expect("GET /")
+        .json()
+        .expect("JSON");
+    assert_eq!(index["message"], "Hello from Flask on uwsgid");
+}

@@ -7,5 +7,6 @@
 mod config;
 mod django_flask;
 mod master;
+mod nginx;
 mod worker_protocol;
 mod wsgi;

@@ -14,6 +14,19 @@
 //! - [`app`]: [`HttpApp`], "uwsgid serving this WSGI file on a free port",
 //!   the shape most tests need;
 //! - [`nginx`]: nginx in front of uwsgid (`uwsgi_pass` / `proxy_pass`).
+//!
+//! A typical test (the e2e suites under `tests/e2e/` have many more):
+//!
+//! ```text
+//! let app = HttpApp::start("error_app.py", &["--processes", "1"])?;  // ready to serve
+//! assert_eq!(app.curl("/raise").run()?.status, 500);
+//! wait_for_log(&mut app.server, "Traceback", DEFAULT_TIMEOUT)?;
+//! // dropping `app` stops uwsgid and every process it started
+//! ```
+//!
+//! Environment: `UWSGID_TEST_VENV` (the virtualenv) and `UWSGID_TEST_DJANGO`
+//! (the Django project), both made and exported by `scripts/test`; the
+//! binaries come from `cargo build --workspace` (`target/debug/`).
 
 pub mod app;
 pub mod command;

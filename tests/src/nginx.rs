@@ -112,6 +112,7 @@ fn config(root: &Path, port: u16, location: &str) -> String {
          client_body_temp_path {root}/body;\n  proxy_temp_path {root}/proxy;\n\
          uwsgi_temp_path {root}/uwsgi;\n  fastcgi_temp_path {root}/fastcgi;\n\
          scgi_temp_path {root}/scgi;\n  client_max_body_size 64m;\n\
+         large_client_header_buffers 4 32k;\n\
          server {{\n    listen 127.0.0.1:{port};\n    server_name localhost;\n\
          location / {{\n{location}\n    }}\n  }}\n}}\n"
     )

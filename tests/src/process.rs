@@ -119,6 +119,7 @@ impl ServerBuilder {
             log: self.log,
             stop_timeout: self.stop_timeout,
             command: format!("{} {:?}", self.program.display(), self.args),
+            stopped: None,
         })
     }
 }
@@ -131,6 +132,8 @@ pub struct Server {
     log: PathBuf,
     stop_timeout: Duration,
     command: String,
+    /// Set by [`Server::stop`]: the tree is gone, and its pids may be reused.
+    stopped: Option<ExitStatus>,
 }
 
 impl Server {
@@ -185,6 +188,9 @@ impl Server {
     /// Ends the whole tree now (what drop does) and returns the main
     /// process's exit status.
     pub fn stop(&mut self) -> Result<ExitStatus> {
+        if let Some(status) = self.stopped {
+            return Ok(status);
+        }
         let mut tree = self.descendants();
         tree.extend(process_group(self.pid.as_raw()));
         let status = self.stop_main();
@@ -197,7 +203,9 @@ impl Server {
             tree.iter().all(|p| !p.is_alive()).then_some(())
         });
         gone.with_context(|| format!("processes left over: {tree:?}"))?;
-        status
+        let status = status?;
+        self.stopped = Some(status);
+        Ok(status)
     }
 
     fn stop_main(&mut self) -> Result<ExitStatus> {

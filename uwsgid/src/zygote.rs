@@ -104,38 +104,55 @@ fn zygote_main() -> Result<i32, ZygoteError> {
     let mut reports = File::from(reports);
     send(&mut reports, &ZygoteReport::Ready)?;
     let mut commands = BufReader::new(File::from(commands));
+    match command_loop(&mut commands, &mut reports, fork_worker)? {
+        // The master closed the pipe: it is stopping or gone.
+        LoopEnd::MasterClosed => Ok(0),
+        LoopEnd::InWorker(id) => {
+            // The worker keeps nothing of the zygote's link to the master.
+            drop((commands, reports));
+            Ok(run_forked_worker(cfg, app, listeners, id, master))
+        }
+    }
+}
+
+/// How the zygote's command loop ended.
+#[derive(Debug, PartialEq, Eq)]
+enum LoopEnd {
+    /// EOF on the command pipe: the zygote exits.
+    MasterClosed,
+    /// This process is a newly forked worker for slot `id`.
+    InWorker(u32),
+}
+
+/// Reads commands until EOF, forking a worker for each `spawn` and
+/// reporting its birth (or the failure) to the master.
+fn command_loop(
+    commands: &mut impl BufRead,
+    reports: &mut impl Write,
+    mut fork: impl FnMut() -> Result<Forked, ZygoteError>,
+) -> Result<LoopEnd, ZygoteError> {
     let mut line = String::new();
     loop {
         line.clear();
         if commands.read_line(&mut line)? == 0 {
-            // The master closed the pipe: it is stopping or gone.
-            return Ok(0);
+            return Ok(LoopEnd::MasterClosed);
         }
         let Some(ZygoteCommand::Spawn { id, .. }) = ZygoteCommand::parse(&line) else {
             eprintln!("uwsgid zygote: unknown command {line:?}");
             continue;
         };
-        match fork_worker() {
-            Ok(Forked::Parent(pid)) => send(
-                &mut reports,
-                &ZygoteReport::Born {
-                    id,
-                    pid: pid.as_raw(),
-                },
-            )?,
-            Ok(Forked::Child) => {
-                // The worker keeps nothing of the zygote's link to the master.
-                drop((commands, reports));
-                return Ok(run_forked_worker(cfg, app, listeners, id, master));
-            }
-            Err(err) => send(
-                &mut reports,
-                &ZygoteReport::Failed {
-                    id,
-                    reason: err.to_string(),
-                },
-            )?,
-        }
+        let report = match fork() {
+            Ok(Forked::Parent(pid)) => ZygoteReport::Born {
+                id,
+                pid: pid.as_raw(),
+            },
+            Ok(Forked::Child) => return Ok(LoopEnd::InWorker(id)),
+            Err(err) => ZygoteReport::Failed {
+                id,
+                reason: err.to_string(),
+            },
+        };
+        send(reports, &report)?;
     }
 }
 
@@ -152,7 +169,7 @@ fn prepare_app(cfg: &AppConfig) -> Result<App, i32> {
     })
 }
 
-fn send(pipe: &mut File, report: &ZygoteReport) -> Result<(), ZygoteError> {
+fn send(pipe: &mut impl Write, report: &ZygoteReport) -> Result<(), ZygoteError> {
     Ok(pipe.write_all(report.to_line().as_bytes())?)
 }
 
@@ -245,4 +262,40 @@ fn await_adoption(master: i32) -> Result<(), ZygoteError> {
         std::thread::sleep(Duration::from_millis(1));
     }
     tie_to_master(master)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+
+    #[test]
+    fn reports_each_birth_and_exits_at_eof() {
+        let mut commands = Cursor::new("spawn 1 1\nnonsense\nspawn 2 1\nspawn 3 1\n");
+        let mut reports = Vec::new();
+        let mut results = vec![
+            Ok(Forked::Parent(Pid::from_raw(101))),
+            Err(ZygoteError::Fork(Errno::EAGAIN)),
+            Ok(Forked::Parent(Pid::from_raw(103))),
+        ]
+        .into_iter();
+        let end = command_loop(&mut commands, &mut reports, || {
+            results.next().unwrap_or(Err(ZygoteError::Intermediate))
+        });
+        assert_eq!(end.ok(), Some(LoopEnd::MasterClosed));
+        assert_eq!(
+            String::from_utf8_lossy(&reports),
+            "born 1 101\nfailed 2 fork(): EAGAIN: Try again\nborn 3 103\n"
+        );
+    }
+
+    #[test]
+    fn the_forked_worker_leaves_the_loop_with_its_id() {
+        let mut commands = Cursor::new("spawn 7 2\nspawn 8 2\n");
+        let mut reports = Vec::new();
+        let end = command_loop(&mut commands, &mut reports, || Ok(Forked::Child));
+        assert_eq!(end.ok(), Some(LoopEnd::InWorker(7)));
+        assert!(reports.is_empty(), "a worker reports nothing");
+    }
 }

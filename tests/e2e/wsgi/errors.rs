@@ -106,3 +106,41 @@ fn app_that_does_not_import_stops_the_server_with_the_traceback() {
         "log:\n{log}"
     );
 }
+
+/// Requests that are not HTTP: an error answer or a closed connection, never
+/// a crash; the same worker serves the next request.
+#[test]
+fn malformed_requests_are_refused_and_the_worker_serves_on() {
+    let app = start();
+    let before = pid(&app);
+    let result = Python::script(
+        r#"
+import sys, rawhttp
+port = int(sys.argv[1])
+out = []
+for raw in [b"GARBAGE\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n", b"GET / HTTP/1.1\r\nBad Header\r\n\r\n",
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n"]:
+    c = rawhttp.Conn(port, timeout=10)
+    c.send(raw)
+    try:
+        out.append(c.read_response().status)
+    except (EOFError, ConnectionResetError):
+        out.append(None)
+rawhttp.emit(out)
+"#,
+    )
+    .arg(app.port.to_string())
+    .run_json()
+    .expect("the client runs");
+    for status in result.as_array().expect("statuses") {
+        assert!(
+            status.is_null() || (400..=505).contains(&status.as_u64().unwrap_or(0)),
+            "a malformed request got {status}: {result}"
+        );
+    }
+    assert_eq!(
+        pid(&app),
+        before,
+        "the same worker answers after malformed requests"
+    );
+}

@@ -1,10 +1,10 @@
 //! The validator app behind nginx, as deployed: `uwsgi_pass` over a unix
-//! socket (the uwsgi protocol, Debian's `uwsgi_params`) and `proxy_pass`
+//! socket or TCP (the uwsgi protocol, Debian's `uwsgi_params`) and `proxy_pass`
 //! over HTTP/1.1 with upstream keep-alive.
 
 use std::time::Duration;
 
-use uwsgid_e2e::{HttpApp, Nginx, TestDir, sha256_file};
+use uwsgid_e2e::{HttpApp, Nginx, TestDir, free_port, sha256_file};
 
 use super::assert_clean_log;
 
@@ -49,6 +49,21 @@ fn uwsgi_pass_over_a_unix_socket() {
     )
     .expect("uwsgid serves");
     let nginx = Nginx::uwsgi_pass(&dir, &format!("unix:{}", socket.display())).expect("nginx");
+    get_and_post(&nginx, &dir);
+    assert_clean_log(&app);
+}
+
+#[test]
+fn uwsgi_pass_over_tcp() {
+    let dir = TestDir::new().expect("temp dir");
+    let port = free_port().expect("port");
+    let socket = format!("127.0.0.1:{port}");
+    let app = HttpApp::start(
+        "validator_app.py",
+        &["--processes", "1", "--socket", &socket],
+    )
+    .expect("uwsgid serves");
+    let nginx = Nginx::uwsgi_pass(&dir, &socket).expect("nginx");
     get_and_post(&nginx, &dir);
     assert_clean_log(&app);
 }

@@ -19,7 +19,7 @@ fn client(app: &HttpApp, script: &str) -> Value {
         "import sys, json, rawhttp\nPORT = int(sys.argv[1])\n{script}"
     ))
     .arg(app.port.to_string())
-    .timeout(Duration::from_secs(40))
+    .timeout(Duration::from_secs(25))
     .run_json()
     .expect("the client script succeeds")
 }
@@ -229,7 +229,7 @@ fn twenty_megabytes_each_way() {
         .curl("/read")
         .header("Content-Type", "application/octet-stream")
         .data_file(&upload)
-        .timeout(Duration::from_secs(40))
+        .timeout(Duration::from_secs(15))
         .run()
         .expect("POST 20 MiB");
     assert_eq!(posted.status, 200);
@@ -240,7 +240,7 @@ fn twenty_megabytes_each_way() {
     // 320 chunks of 64 KiB, chunk i filled with i % 251.
     let downloaded = app
         .curl("/generator?n=320&size=65536")
-        .timeout(Duration::from_secs(40))
+        .timeout(Duration::from_secs(15))
         .run()
         .expect("GET 20 MiB");
     assert_eq!(downloaded.status, 200);
@@ -345,4 +345,105 @@ fn header_larger_than_buffer_size_is_a_4xx() {
         .expect("GET");
     assert_eq!(accepted.status, 200, "buffer-size raises the limit");
     assert_clean_log(&bigger);
+}
+
+#[test]
+fn post_buffering_hands_the_app_the_same_body() {
+    let app = HttpApp::start(
+        "validator_app.py",
+        &["--processes", "1", "--post-buffering", "4096"],
+    )
+    .expect("uwsgid serves");
+    let body = app.join("body.bin");
+    let content: Vec<u8> = (0..1_000_000u32).map(|i| (i % 241) as u8).collect();
+    std::fs::write(&body, &content).expect("write the body");
+    for path in ["/read", "/read-eof", "/readline"] {
+        let response = app.curl(path).data_file(&body).run().expect("POST");
+        assert_eq!(response.status, 200, "{path}: {}", response.text());
+        let answer = response.json().expect("JSON");
+        assert_eq!(answer["length"], content.len(), "{path}");
+        assert_eq!(
+            answer["sha256"],
+            sha256_file(&body).expect("digest"),
+            "{path}"
+        );
+    }
+    assert_clean_log(&app);
+}
+
+/// The uwsgi protocol straight from a client (no nginx): a GET and a POST,
+/// one request per connection, over a unix socket.
+#[test]
+fn uwsgi_protocol_on_a_unix_socket() {
+    let dir = uwsgid_e2e::TestDir::new().expect("temp dir");
+    let socket = dir.join("app.sock");
+    let app = HttpApp::start(
+        "validator_app.py",
+        &[
+            "--processes".as_ref(),
+            "1".as_ref(),
+            "--socket".as_ref(),
+            socket.as_os_str(),
+        ],
+    )
+    .expect("uwsgid serves");
+    let result = Python::script(
+        r#"
+import sys, json, rawhttp
+path = sys.argv[1]
+c = rawhttp.Conn.unix(path)
+c.uwsgi_request(rawhttp.uwsgi_vars("GET", "/over/uwsgi", "a=b"))
+get = c.read_response()
+body = b"x" * 100000
+c = rawhttp.Conn.unix(path)
+c.uwsgi_request(rawhttp.uwsgi_vars("POST", "/read", body=body), body)
+post = c.read_response()
+rawhttp.emit({"get": [get.status, json.loads(get.body)],
+              "post": [post.status, json.loads(post.body)]})
+"#,
+    )
+    .arg(&socket)
+    .run_json()
+    .expect("the client runs");
+    assert_eq!(result["get"][0], 200, "{result}");
+    assert_eq!(result["get"][1]["path"], "/over/uwsgi");
+    assert_eq!(result["get"][1]["query"], "a=b");
+    assert_eq!(result["post"][0], 200, "{result}");
+    assert_eq!(result["post"][1]["length"], 100_000);
+    assert_clean_log(&app);
+}
+
+/// PEP 3333: close() is called even when the client goes away mid-body.
+#[test]
+fn close_is_called_when_the_client_disconnects_mid_body() {
+    let app = start();
+    let result = client(
+        &app,
+        r#"
+import time
+def closes():
+    c = rawhttp.Conn(PORT)
+    c.request("GET", "/closes")
+    return json.loads(c.read_response().body)
+before = closes()
+c = rawhttp.Conn(PORT)
+c.request("GET", "/generator?n=100000&size=65536")  # 6 GiB: never sent whole
+c.read_head()
+c._exact(1 << 20)
+c.close()
+deadline = time.monotonic() + 15
+after = closes()
+while after["closes"] == before["closes"] and time.monotonic() < deadline:
+    time.sleep(0.05)
+    after = closes()
+rawhttp.emit({"before": before, "after": after})
+"#,
+    );
+    assert_eq!(result["before"]["pid"], result["after"]["pid"], "{result}");
+    let count = |key: &str| result[key]["closes"].as_u64().expect("count");
+    assert_eq!(
+        count("after"),
+        count("before") + 1,
+        "close() after the abort: {result}"
+    );
 }

@@ -1,6 +1,7 @@
 //! How requests spread over worker processes: concurrent requests use every
 //! worker, each worker runs one request at a time with `threads=1` (and N
-//! with `threads=N`), and an idle keep-alive connection holds no worker.
+//! with `threads=N`), an idle keep-alive connection holds no worker, and
+//! `socket-timeout` bounds a stalled client.
 
 use std::time::Duration;
 
@@ -41,7 +42,7 @@ rawhttp.emit({"answers": answers, "idle_reused": reused})
     .arg(count.to_string())
     .arg(seconds.to_string())
     .arg(if idle { "1" } else { "0" })
-    .timeout(Duration::from_secs(45))
+    .timeout(Duration::from_secs(30))
     .run_json()
     .expect("the client runs")
 }
@@ -157,5 +158,54 @@ fn four_threads_serve_four_slow_requests_at_once() {
         max_overlap(&got),
         4,
         "threads=4 runs four requests at once: {got:?}"
+    );
+}
+
+/// A client that stalls is bounded by `socket-timeout`, as in uWSGI: a
+/// half-sent head holds the only worker at most that long and is then
+/// dropped; a half-sent body the app never reads holds nothing.
+#[test]
+fn socket_timeout_bounds_a_stalled_client() {
+    let app = HttpApp::start(
+        "slow_app.py",
+        &["--processes", "1", "--socket-timeout", "2"],
+    )
+    .expect("uwsgid serves");
+    let result = Python::script(
+        r#"
+import sys, time, rawhttp
+port = int(sys.argv[1])
+def timed_get():
+    b = rawhttp.Conn(port, timeout=10)
+    started = time.monotonic()
+    b.request("GET", "/?s=0")
+    return [b.read_response().status, time.monotonic() - started]
+body = rawhttp.Conn(port)
+body.send("POST /?s=0 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nonly part")
+after_body = timed_get()
+head = rawhttp.Conn(port)
+head.send("GET /?s=0 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+after_head = timed_get()
+rawhttp.emit({"after_body": after_body, "after_head": after_head,
+              "head_dropped": head.closed_by_server(timeout=6)})
+"#,
+    )
+    .arg(app.port.to_string())
+    .run_json()
+    .expect("the client runs");
+    let (body, head) = (&result["after_body"], &result["after_head"]);
+    assert_eq!((&body[0], &head[0]), (&200.into(), &200.into()), "{result}");
+    let seconds = |v: &Value| v[1].as_f64().expect("elapsed");
+    assert!(
+        seconds(body) < 1.5,
+        "an unread half body held the worker: {result}"
+    );
+    assert!(
+        seconds(head) < 4.5,
+        "a half head held the worker past socket-timeout: {result}"
+    );
+    assert_eq!(
+        result["head_dropped"], true,
+        "the stalled client was not dropped: {result}"
     );
 }

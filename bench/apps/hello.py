@@ -1,0 +1,9 @@
+"""Hello world: the smallest WSGI app, so the server's own overhead dominates."""
+
+BODY = b"Hello World"
+HEADERS = [("Content-Type", "text/plain"), ("Content-Length", str(len(BODY)))]
+
+
+def application(environ, start_response):
+    start_response("200 OK", HEADERS)
+    return [BODY]

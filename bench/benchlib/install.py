@@ -1,0 +1,104 @@
+"""Installs what the benchmark needs (wrk, nginx, the peer servers' venv) and builds uwsgid.
+
+Everything is reused when present, so a second run starts at once.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+#: The interpreter uwsgid embeds; the venv must match it (same major.minor and build).
+EMBEDDED_PYTHON = Path("/root/.pyenv/versions/3.11.7/bin/python3.11")
+#: PyPI packages the venv holds: the peer servers and the Flask app's framework.
+VENV_PACKAGES = ["uwsgi", "gunicorn", "granian", "flask"]
+#: Executables the venv must provide for a run to reuse it.
+VENV_BINARIES = ["uwsgi", "gunicorn", "granian"]
+
+
+class SetupError(RuntimeError):
+    """A dependency could not be installed or built."""
+
+
+def log(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def run_checked(cmd: list[str], what: str, cwd: Path | None = None) -> None:
+    """Runs a setup command with its output on stderr; raises SetupError on failure."""
+    log(f"{what}: {' '.join(cmd)}")
+    proc = subprocess.run(cmd, cwd=cwd, stdout=sys.stderr, stderr=sys.stderr, check=False)
+    if proc.returncode != 0:
+        raise SetupError(f"{what} failed (exit {proc.returncode}): {' '.join(cmd)}")
+
+
+class Apt:
+    """apt-get, with one `apt-get update` per run at most (the first install needs it)."""
+
+    def __init__(self) -> None:
+        self.updated = False
+
+    def ensure(self, binary: str, package: str) -> str:
+        """Returns the path of `binary`, installing `package` when it is missing."""
+        found = shutil.which(binary) or _sbin(binary)
+        if found:
+            return found
+        if shutil.which("apt-get") is None:
+            raise SetupError(f"{binary} is missing and apt-get is not available; install {package}")
+        env_cmd = ["env", "DEBIAN_FRONTEND=noninteractive"]
+        if not self.updated:
+            run_checked(env_cmd + ["apt-get", "update"], "apt-get update")
+            self.updated = True
+        run_checked(
+            env_cmd + ["apt-get", "install", "-y", "--no-install-recommends", package],
+            f"installing {package}",
+        )
+        found = shutil.which(binary) or _sbin(binary)
+        if not found:
+            raise SetupError(f"{package} installed but {binary} is still not found")
+        return found
+
+
+def _sbin(binary: str) -> str | None:
+    """nginx lives in /usr/sbin, which is not on every PATH."""
+    for folder in ("/usr/sbin", "/sbin", "/usr/local/sbin"):
+        candidate = Path(folder) / binary
+        if os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
+
+
+def ensure_venv(venv: Path) -> Path:
+    """Creates `venv` with the embedded interpreter and installs VENV_PACKAGES; returns venv/bin."""
+    bin_dir = venv / "bin"
+    if _venv_complete(venv):
+        return bin_dir
+    if not EMBEDDED_PYTHON.exists():
+        raise SetupError(f"{EMBEDDED_PYTHON} (the interpreter uwsgid embeds) is missing")
+    if not (bin_dir / "python").exists():
+        run_checked([str(EMBEDDED_PYTHON), "-m", "venv", str(venv)], "creating the venv")
+    pip = [str(bin_dir / "python"), "-m", "pip", "--disable-pip-version-check"]
+    # uwsgi has no wheel: pip compiles it with gcc against this interpreter (about a minute).
+    run_checked(pip + ["install", *VENV_PACKAGES], "installing the peer servers into the venv")
+    if not _venv_complete(venv):
+        raise SetupError(f"{venv} still lacks one of {VENV_BINARIES} or flask after pip install")
+    return bin_dir
+
+
+def _venv_complete(venv: Path) -> bool:
+    bin_dir = venv / "bin"
+    if not all((bin_dir / name).exists() for name in VENV_BINARIES):
+        return False
+    probe = subprocess.run(
+        [str(bin_dir / "python"), "-c", "import flask"],
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return probe.returncode == 0
+
+
+def build_uwsgid(repo: Path) -> None:
+    """`cargo build --release -p uwsgid`; a failure is reported, not fatal (uwsgid rows say why)."""
+    run_checked(["cargo", "build", "--release", "-p", "uwsgid"], "building uwsgid", cwd=repo)

@@ -1,0 +1,106 @@
+"""The reload benchmark: the same load while the master gets SIGHUP every `interval` seconds.
+
+A server that reloads gracefully keeps serving with no errors; one that drops connections or
+queues them behind a restart shows socket errors and a high p99. One server at a time, so a
+reload's CPU burst does not disturb the others.
+"""
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+
+from . import procs, runner, wrk
+from .servers import App, Context, Listen, Variant
+
+
+@dataclass
+class ReloadResult:
+    name: str
+    label: str
+    sample: wrk.Sample | None = None
+    hups: int = 0
+    alive_after: bool = False
+    failure: str = ""
+
+
+def run_one(
+    ctx: Context,
+    app: App,
+    n: int,
+    variant: Variant,
+    settings: runner.Settings,
+    duration: int,
+    interval: float,
+) -> ReloadResult:
+    out = ReloadResult(variant.name, variant.label)
+    listen = Listen(port=procs.free_port())
+    if variant.command is None:
+        raise ValueError(f"{variant.name} has no command line")
+    try:
+        server = procs.start(
+            f"reload-{app.name}-p{n}-{variant.name}",
+            variant.command(ctx, app, n, listen),
+            ctx.apps_dir,
+            settings.log_dir,
+            listen.port,
+            stop_signal=variant.stop_signal,
+        )
+    except OSError as err:
+        out.failure = f"{variant.name} could not be started: {err}"
+        return out
+    try:
+        procs.wait_ready(server, settings.ready_timeout)
+        if settings.warmup > 0:
+            wrk.run(settings.load, listen.port, app.wrk_args, settings.warmup)
+        out.sample, out.hups = _load_with_hups(
+            server, settings.load, listen.port, app, duration, interval
+        )
+        out.alive_after = _serving_after(server, settings, out)
+    except procs.NotReady as err:
+        out.failure = f"{variant.name} did not become ready: {err}"
+    except wrk.WrkError as err:
+        out.failure = f"{variant.name}: {err}"
+    finally:
+        procs.stop(server)
+    return out
+
+
+def _serving_after(server: procs.Server, settings: runner.Settings, out: ReloadResult) -> bool:
+    """Still serving after the last reload? (the readiness probe, with the same deadline)"""
+    try:
+        procs.wait_ready(server, settings.ready_timeout)
+    except procs.NotReady as err:
+        out.failure = f"{out.name} was not serving after the reloads: {err}"
+        return False
+    return True
+
+
+def _load_with_hups(
+    server: procs.Server, load: wrk.Load, port: int, app: App, duration: int, interval: float
+) -> tuple[wrk.Sample, int]:
+    hups = 0
+    client = wrk.start(load, port, app.wrk_args, duration)
+    try:
+        next_hup = time.monotonic() + interval
+        while True:
+            try:
+                # Waiting on wrk is the clock: it returns early when wrk ends.
+                client.wait(timeout=max(0.0, next_hup - time.monotonic()))
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            if server.proc.poll() is None:
+                server.remember(procs.descendants(server.pid))
+                os.kill(server.pid, signal.SIGHUP)
+                hups += 1
+            next_hup += interval
+        stdout, stderr = client.communicate(timeout=30)
+    finally:
+        if client.poll() is None:
+            client.kill()
+            client.wait()
+    if client.returncode != 0:
+        raise wrk.WrkError(f"wrk exited {client.returncode}: {stderr.strip()[-1000:]}")
+    return wrk.parse(stdout), hups

@@ -1,0 +1,156 @@
+"""Runs one cell of the matrix (an app at a process count) over all servers, interleaved.
+
+All servers of a cell are started together on their own ports, then every round runs wrk once
+against each server in turn (A B C A B C ...), so slow drifts of a shared machine hit every
+server alike. Memory is read after the last round, before the servers are stopped.
+"""
+
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import procs, wrk
+from .servers import App, Context, Listen, Variant
+
+
+@dataclass
+class Result:
+    """One row of the table."""
+
+    name: str
+    label: str
+    samples: list[wrk.Sample] = field(default_factory=list)
+    memory: procs.Memory | None = None
+    failure: str = ""
+
+    @property
+    def rps(self) -> float | None:
+        return statistics.median(s.rps for s in self.samples) if self.samples else None
+
+    @property
+    def p99_ms(self) -> float | None:
+        return statistics.median(s.p99_ms for s in self.samples) if self.samples else None
+
+    @property
+    def active(self) -> float | None:
+        return statistics.median(s.active for s in self.samples) if self.samples else None
+
+    def errors(self) -> dict[str, int]:
+        """Error counts summed over the rounds, by kind."""
+        return error_counts(self.samples)
+
+
+def error_counts(samples: list[wrk.Sample]) -> dict[str, int]:
+    kinds = ("non2xx", "connect", "read", "write", "timeout")
+    return {k: sum(getattr(s, k) for s in samples) for k in kinds}
+
+
+@dataclass
+class Settings:
+    load: wrk.Load
+    rounds: int
+    warmup: int
+    ready_timeout: float
+    log_dir: Path
+
+
+@dataclass
+class Running:
+    """A started server and the port its load goes to (nginx's port on the nginx path)."""
+
+    variant: Variant
+    server: procs.Server | None  # None when the command could not be started
+    load_port: int
+    result: Result
+
+
+def start_servers(
+    ctx: Context,
+    app: App,
+    n: int,
+    variants: list[Variant],
+    settings: Settings,
+    listens: dict[str, Listen],
+    tag: str,
+    started: list[Running],
+) -> None:
+    """Starts every variant into `started`, which the caller stops even when this raises midway."""
+    for variant in variants:
+        listen = listens[variant.name]
+        if variant.command is None:
+            raise ValueError(f"{variant.name} has no command line")
+        cmd = variant.command(ctx, app, n, listen)
+        result = Result(variant.name, variant.label)
+        try:
+            server = procs.start(
+                f"{tag}-{variant.name}",
+                cmd,
+                ctx.apps_dir,
+                settings.log_dir,
+                listen.port,
+                stop_signal=variant.stop_signal,
+            )
+        except OSError as err:
+            result.failure = f"{variant.name} could not be started: {cmd[0]}: {err}"
+            server = None
+        started.append(Running(variant, server, listen.port, result))
+
+
+def run_rounds(running: list[Running], app: App, settings: Settings) -> None:
+    """Readiness, warm-up, interleaved rounds and memory, for every server still healthy."""
+    for item in running:
+        if item.server is None:
+            continue
+        try:
+            procs.wait_ready(item.server, settings.ready_timeout)
+        except procs.NotReady as err:
+            item.result.failure = f"{item.variant.name} did not become ready: {err}"
+            procs.stop(item.server)
+    healthy = [r for r in running if r.server is not None and not r.result.failure]
+    for item in healthy:
+        if settings.warmup > 0:
+            _measure(item, app, settings, settings.warmup, keep=False)
+    for _ in range(settings.rounds):
+        for item in healthy:
+            if not item.result.failure:
+                _measure(item, app, settings, settings.load.duration, keep=True)
+    for item in healthy:
+        if not item.result.failure:
+            item.result.memory = procs.measure_memory(item.server)
+
+
+def _measure(item: Running, app: App, settings: Settings, duration: int, keep: bool) -> None:
+    assert item.server is not None  # only healthy servers are measured
+    if item.server.proc.poll() is not None:
+        item.result.failure = (
+            f"{item.variant.name} exited with {item.server.proc.returncode} "
+            f"during the load:\n{item.server.log_tail()}"
+        )
+        return
+    try:
+        sample = wrk.run(settings.load, item.load_port, app.wrk_args, duration)
+    except wrk.WrkError as err:
+        item.result.failure = f"{item.variant.name}: {err}"
+        return
+    if keep:
+        item.result.samples.append(sample)
+
+
+def stop_all(running: list[Running]) -> None:
+    for item in running:
+        if item.server is not None:
+            procs.stop(item.server)
+
+
+def run_cell(
+    ctx: Context, app: App, n: int, variants: list[Variant], settings: Settings
+) -> list[Result]:
+    """The HTTP comparison for one app at `n` processes."""
+    listens = {v.name: Listen(port=procs.free_port()) for v in variants}
+    running: list[Running] = []
+    try:
+        start_servers(ctx, app, n, variants, settings, listens, f"{app.name}-p{n}", running)
+        run_rounds(running, app, settings)
+    finally:
+        stop_all(running)
+    return [r.result for r in running]
