@@ -21,9 +21,15 @@ use super::child_env::{
 use super::sockets::{ACTIVATION_VARS, ListenSocket, SocketError, move_high};
 use crate::cli::{WORKER_MODE, ZYGOTE_MODE};
 
+/// The running binary, even after a package upgrade replaced (or deleted)
+/// the file: children always run the master's own version, so both ends of
+/// the zygote protocol match.
+const SELF_EXE: &str = "/proc/self/exe";
+
 /// What every child gets: the binary, the JSON config, the sockets.
 #[derive(Debug)]
 pub struct Spawner<'a> {
+    /// The binary's path, shown as the child's `argv[0]`.
     pub exe: &'a Path,
     pub config_json: &'a str,
     pub sockets: &'a [ListenSocket],
@@ -86,8 +92,8 @@ impl Spawner<'_> {
     }
 
     fn command(&self, mode: &str, extra_fds: &[RawFd]) -> Command {
-        let mut command = Command::new(self.exe);
-        command.arg(mode);
+        let mut command = Command::new(SELF_EXE);
+        command.arg0(self.exe).arg(mode);
         for var in ACTIVATION_VARS {
             command.env_remove(var);
         }
