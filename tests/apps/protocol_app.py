@@ -1,9 +1,13 @@
 """The worker's protocol tests (tests/e2e/worker_protocol.rs): echoes the
-environ and body, raises, streams slowly with a logged close()."""
+environ and body, raises, streams slowly with a logged close(), streams
+mebibytes (/big?N)."""
 
+import atexit
 import json
 import sys
 import time
+
+atexit.register(lambda: print("protocol_app: atexit ran", file=sys.stderr, flush=True))
 
 
 class SlowStream:
@@ -28,6 +32,10 @@ def application(environ, start_response):
     if path == "/stream":
         start_response("200 OK", [("Content-Type", "text/plain")])
         return SlowStream(int(environ.get("QUERY_STRING") or "100"))
+    if path == "/big":
+        mebibytes = int(environ.get("QUERY_STRING") or "1")
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        return (b"x" * (1 << 20) for _ in range(mebibytes))
     if path == "/sleep":
         time.sleep(float(environ.get("QUERY_STRING") or "1"))
     body = environ["wsgi.input"].read()

@@ -274,4 +274,38 @@ rawhttp.emit({{"status": r.status, "connection": r.header("connection"),
         Duration::from_secs(5),
     )
     .expect("the worker logs its graceful stop");
+    wait_for_log(
+        &mut app.server,
+        "protocol_app: atexit ran",
+        Duration::from_secs(5),
+    )
+    .expect("a graceful stop runs the app's atexit handlers");
+}
+
+#[test]
+fn a_client_that_stops_reading_frees_the_worker_after_socket_timeout() {
+    let mut app = start(&["--processes", "1", "--socket-timeout", "1"]);
+    let out = client(
+        app.port,
+        r#"
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", PORT))
+s.sendall(b"GET /big?10000 HTTP/1.1\r\nHost: x\r\n\r\n")
+time.sleep(0.2)
+start = time.time()
+c = rawhttp.Conn(PORT)
+c.request("GET", "/next")
+status = c.read_response().status
+rawhttp.emit({"status": status, "seconds": time.time() - start})
+"#,
+    );
+    assert_eq!(out["status"], 200, "{out}");
+    assert!(out["seconds"].as_f64().unwrap_or(99.0) < 10.0, "{out}");
+    wait_for_log(
+        &mut app.server,
+        "the client stopped reading the response",
+        DEFAULT_TIMEOUT,
+    )
+    .expect("the stalled connection is logged");
 }
