@@ -8,4 +8,5 @@ mod config;
 mod django_flask;
 mod master;
 mod nginx;
+mod worker_protocol;
 mod wsgi;

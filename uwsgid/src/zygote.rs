@@ -25,6 +25,7 @@ use nix::unistd::{ForkResult, Pid, fork, getppid};
 
 use crate::config::AppConfig;
 use crate::master::child_env::{self, ChildEnv, ChildEnvError};
+use crate::master::log::log_line;
 use crate::master::zygote_link::{ZygoteCommand, ZygoteReport};
 use crate::worker::{self, App, FAILED_APP_EXIT, InheritedListener};
 
@@ -54,7 +55,7 @@ pub fn run_zygote() -> i32 {
     match zygote_main() {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("uwsgid zygote: {err}");
+            log_line!("uwsgid zygote: {err}");
             SETUP_FAILED_EXIT
         }
     }
@@ -65,7 +66,7 @@ pub fn run_lazy_worker() -> i32 {
     match lazy_worker_main() {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("uwsgid worker: {err}");
+            log_line!("uwsgid worker: {err}");
             SETUP_FAILED_EXIT
         }
     }
@@ -138,7 +139,7 @@ fn command_loop(
             return Ok(LoopEnd::MasterClosed);
         }
         let Some(ZygoteCommand::Spawn { id, .. }) = ZygoteCommand::parse(&line) else {
-            eprintln!("uwsgid zygote: unknown command {line:?}");
+            log_line!("uwsgid zygote: unknown command {line:?}");
             continue;
         };
         let report = match fork() {
@@ -160,11 +161,11 @@ fn command_loop(
 /// (22 when the app does not load, as uWSGI's `need-app`).
 fn prepare_app(cfg: &AppConfig) -> Result<App, i32> {
     if let Err(err) = worker::initialize(cfg) {
-        eprintln!("{err}");
+        log_line!("{err}");
         return Err(SETUP_FAILED_EXIT);
     }
     worker::load(cfg).map_err(|err| {
-        eprintln!("{err}");
+        log_line!("{err}");
         FAILED_APP_EXIT
     })
 }
@@ -244,7 +245,7 @@ fn run_forked_worker(
     worker::fork_child();
     child_env::set_process_name(&format!("uwsgid worker {id}"));
     if let Err(err) = await_adoption(master) {
-        eprintln!("uwsgid worker {id}: {err}");
+        log_line!("uwsgid worker {id}: {err}");
         return SETUP_FAILED_EXIT;
     }
     worker::serve(cfg, app, listeners, id)

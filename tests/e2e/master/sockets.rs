@@ -438,3 +438,47 @@ fn the_pidfile_is_written_before_binding() {
     let written = std::fs::read_to_string(&pidfile).expect("the pidfile exists (no vacuum)");
     assert_eq!(written, format!("{}\n", server.pid()));
 }
+
+#[test]
+fn without_a_configured_socket_a_listening_stdin_is_used() {
+    let dir = TestDir::new().expect("temp dir");
+    let sock = dir.join("stdin.sock");
+    let file = app_path("pid_app.py");
+    let uwsgid = uwsgid_e2e::uwsgid_bin().expect("uwsgid is built");
+    // inetd style: the listening socket is stdin.
+    let launcher = r#"
+import os, socket, sys
+path, binary, app = sys.argv[1:4]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path)
+s.listen(16)
+os.dup2(s.fileno(), 0)
+os.execv(binary, [binary, "--wsgi-file", app])
+"#;
+    let server = ServerBuilder::new("python3", dir.join("uwsgid.log"))
+        .args([
+            "-c",
+            launcher,
+            sock.to_str().expect("utf-8"),
+            uwsgid.to_str().expect("utf-8"),
+            file.to_str().expect("utf-8"),
+        ])
+        .current_dir(dir.path())
+        .start()
+        .expect("launcher starts");
+    wait_until(
+        "stdin's socket to serve the uwsgi protocol",
+        DEFAULT_TIMEOUT,
+        || uwsgi_request_pid(&sock),
+    )
+    .unwrap_or_else(|err| panic!("{err}\n{}", server.log()));
+    let log = server.log();
+    assert!(
+        log.contains(&format!(
+            "uwsgi socket 0 inherited UNIX address {} from stdin fd 3",
+            sock.display()
+        )),
+        "{log}"
+    );
+    stop_cleanly(server, Signal::SIGTERM);
+}

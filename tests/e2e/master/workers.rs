@@ -307,3 +307,50 @@ fn workers_are_named_and_do_not_see_the_master_contract() {
         }
     }
 }
+
+/// The descriptor numbers `pid` has open.
+fn open_fds(pid: i32) -> BTreeSet<i32> {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("fd dir")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn children_inherit_their_sockets_and_nothing_the_master_was_given() {
+    let dir = TestDir::new().expect("temp dir");
+    let port = free_port().expect("port");
+    let file = app_path("pid_app.py");
+    let uwsgid = uwsgid_e2e::uwsgid_bin().expect("uwsgid is built");
+    // The master's parent leaks descriptor 50 to it.
+    let launcher = r#"
+import os, sys
+binary, port, app = sys.argv[1:4]
+fd = os.open("/dev/null", os.O_RDONLY)
+os.dup2(fd, 50)
+os.execv(binary, [binary, "--http-socket", "127.0.0.1:" + port, "--wsgi-file", app])
+"#;
+    let mut server = ServerBuilder::new("python3", dir.join("uwsgid.log"))
+        .args([
+            "-c",
+            launcher,
+            uwsgid.to_str().expect("utf-8"),
+            &port.to_string(),
+            file.to_str().expect("utf-8"),
+        ])
+        .current_dir(dir.path())
+        .start()
+        .expect("launcher starts");
+    wait_http_ready(&mut server, port, DEFAULT_TIMEOUT).expect("ready");
+    assert!(open_fds(server.pid()).contains(&50), "the master got fd 50");
+    let log = server.log();
+    let zygote = zygotes(&log)[0];
+    // stdio, the listen socket, the two pipes to the master.
+    assert_eq!(
+        open_fds(zygote),
+        BTreeSet::from([0, 1, 2, 3, 4, 5]),
+        "zygote"
+    );
+    let worker = births(&log)[0].1;
+    assert!(!open_fds(worker).contains(&50), "worker");
+}

@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use crate::config::AppConfig;
+use crate::master::log::log_line;
 
 /// The first line: `*** Starting uWSGI-compatible uwsgid X.Y.Z (64bit) on [date] ***`.
 pub fn starting() {
-    eprintln!(
+    log_line!(
         "*** Starting uWSGI-compatible uwsgid {} ({}bit) on [{}] ***",
         env!("CARGO_PKG_VERSION"),
         usize::BITS,
@@ -18,12 +19,12 @@ pub fn starting() {
 /// What uWSGI prints after the banner about how the app will run.
 pub fn details(cfg: &AppConfig, mercy: Duration) {
     if let Ok(cwd) = std::env::current_dir() {
-        eprintln!("current working directory: {}", cwd.display());
+        log_line!("current working directory: {}", cwd.display());
     }
     if let Ok(exe) = std::env::current_exe() {
-        eprintln!("detected binary path: {}", exe.display());
+        log_line!("detected binary path: {}", exe.display());
     }
-    eprintln!(
+    log_line!(
         "your mercy for graceful operations on workers is {} seconds",
         mercy.as_secs()
     );
@@ -32,9 +33,9 @@ pub fn details(cfg: &AppConfig, mercy: Duration) {
     } else {
         "preforking"
     };
-    eprintln!("*** Operational MODE: {mode} ***");
+    log_line!("*** Operational MODE: {mode} ***");
     if cfg.lazy_apps {
-        eprintln!("lazy-apps: every worker imports the app itself");
+        log_line!("lazy-apps: every worker imports the app itself");
     }
 }
 

@@ -9,9 +9,11 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use super::reap::ExitCause;
+use super::respawn;
 use super::supervisor::Supervisor;
 use super::workers::SlotState;
 use super::zygote_link::ZygoteCommand;
+use crate::master::log::log_line;
 use crate::worker::FAILED_APP_EXIT;
 
 impl Supervisor {
@@ -44,8 +46,12 @@ impl Supervisor {
         match self.spawner().lazy_worker(id) {
             Ok(pid) => self.on_born(id, pid),
             Err(err) => {
-                eprintln!("unable to spawn worker {id}: {err}");
-                self.schedule_respawn(id, Instant::now(), std::time::Duration::ZERO);
+                log_line!("unable to spawn worker {id}: {err}");
+                // Counts as a quick death, so a failing exec backs off too.
+                let delay = self.table.get_mut(id).map_or(respawn::MAX_DELAY, |slot| {
+                    slot.backoff.on_death(std::time::Duration::ZERO)
+                });
+                self.schedule_respawn(id, Instant::now(), delay);
             }
         }
     }
@@ -72,15 +78,15 @@ impl Supervisor {
         let generation = self.generation;
         let threads = self.cfg.threads;
         let Some(slot) = self.table.get_mut(id).filter(|s| s.pid().is_none()) else {
-            eprintln!("unexpected worker {id} (pid: {pid}): killing it");
+            log_line!("unexpected worker {id} (pid: {pid}): killing it");
             let _ = kill(pid, Signal::SIGKILL);
             return;
         };
         if slot.ever_started {
             slot.respawns += 1;
-            eprintln!("Respawned uWSGI worker {id} (new pid: {pid})");
+            log_line!("Respawned uWSGI worker {id} (new pid: {pid})");
         } else {
-            eprintln!("spawned uWSGI worker {id} (pid: {pid}, cores: {threads})");
+            log_line!("spawned uWSGI worker {id} (pid: {pid}, cores: {threads})");
         }
         slot.ever_started = true;
         slot.generation = generation;
@@ -111,7 +117,7 @@ impl Supervisor {
         slot.last_exit = Some(cause);
         slot.state = SlotState::Down { respawn_at: None };
         if let Some(started) = stopping_since {
-            eprintln!(
+            log_line!(
                 "worker {id} buried after {} seconds",
                 now.duration_since(started).as_secs()
             );
@@ -128,7 +134,7 @@ impl Supervisor {
             self.spawn_worker(id);
             return;
         }
-        eprintln!(
+        log_line!(
             "worker respawning too fast !!! i have to sleep a bit ({} seconds)...",
             delay.as_secs()
         );
@@ -143,17 +149,89 @@ impl Supervisor {
 fn log_death(id: u32, pid: Pid, cause: ExitCause) {
     match cause {
         ExitCause::Signaled(sig) => {
-            eprintln!(
+            log_line!(
                 "DAMN ! worker {id} (pid: {pid}) died, killed by signal {sig} :( trying respawn ..."
             )
         }
-        ExitCause::Exited(0) => eprintln!("worker {id} killed successfully (pid: {pid})"),
+        ExitCause::Exited(0) => log_line!("worker {id} killed successfully (pid: {pid})"),
         ExitCause::Exited(FAILED_APP_EXIT) => {
-            eprintln!("OOPS ! failed loading app in worker {id} (pid {pid}) :( trying again...")
+            log_line!("OOPS ! failed loading app in worker {id} (pid {pid}) :( trying again...")
         }
         ExitCause::Exited(_) => {
-            eprintln!("DAMN ! worker {id} (pid: {pid}) died :( trying respawn ...");
-            eprintln!("worker {id} (pid: {pid}) {cause}");
+            log_line!("DAMN ! worker {id} (pid: {pid}) died :( trying respawn ...");
+            log_line!("worker {id} (pid: {pid}) {cause}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::config::AppConfig;
+
+    /// A supervisor in zygote mode with no zygote: nothing is ever spawned
+    /// or signalled, only the table changes.
+    fn supervisor(processes: u32) -> Supervisor {
+        let cfg = AppConfig {
+            processes,
+            ..AppConfig::default()
+        };
+        Supervisor::new(
+            cfg,
+            String::new(),
+            PathBuf::from("/nonexistent"),
+            Vec::new(),
+        )
+    }
+
+    fn state(sup: &mut Supervisor, id: u32) -> SlotState {
+        sup.table.get_mut(id).map(|s| s.state).expect("slot")
+    }
+
+    #[test]
+    fn a_death_read_before_the_birth_is_not_lost() {
+        let mut sup = supervisor(2);
+        let pid = Pid::from_raw(999_999);
+        sup.on_child_exit(pid, ExitCause::Exited(3));
+        assert_eq!(sup.early_deaths.len(), 1);
+        sup.on_born(2, pid);
+        assert!(sup.early_deaths.is_empty());
+        let slot = sup.table.get_mut(2).expect("slot 2");
+        assert_eq!(slot.last_exit, Some(ExitCause::Exited(3)));
+        assert!(slot.ever_started);
+        // No zygote: waits for the next one's `ready`.
+        assert_eq!(slot.state, SlotState::Down { respawn_at: None });
+    }
+
+    #[test]
+    fn quick_deaths_are_respawned_later_and_later() {
+        let mut sup = supervisor(1);
+        let mut delays = Vec::new();
+        for n in 0..4 {
+            let pid = Pid::from_raw(900_000 + n);
+            sup.on_born(1, pid);
+            let before = Instant::now();
+            sup.on_worker_exit(pid, ExitCause::Signaled(9));
+            delays.push(match state(&mut sup, 1) {
+                SlotState::Down {
+                    respawn_at: Some(at),
+                } => at.duration_since(before).as_secs_f64().round() as u64,
+                SlotState::Down { respawn_at: None } => 0,
+                other => panic!("unexpected {other:?}"),
+            });
+        }
+        assert_eq!(delays, [0, 1, 2, 4]);
+        let slot = sup.table.get_mut(1).expect("slot 1");
+        assert_eq!(slot.respawns, 3);
+        assert_eq!(slot.last_exit, Some(ExitCause::Signaled(9)));
+        assert_eq!(
+            sup.table
+                .next_respawn()
+                .map(|at| at > Instant::now() + Duration::from_secs(3)),
+            Some(true)
+        );
     }
 }

@@ -10,6 +10,7 @@
 mod banner;
 pub(crate) mod child_env;
 mod lifecycle;
+pub(crate) mod log;
 mod pidfile;
 mod reap;
 mod respawn;
@@ -26,6 +27,7 @@ pub(crate) mod zygote_link;
 use anyhow::Context;
 
 use crate::config::{AppConfig, Loaded};
+use crate::master::log::log_line;
 use sockets::{Activated, SocketFile};
 use supervisor::Supervisor;
 
@@ -34,7 +36,7 @@ pub fn run(loaded: Loaded) -> i32 {
     match run_app(loaded) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("{err:#}");
+            log_line!("{err:#}");
             1
         }
     }
@@ -44,7 +46,7 @@ fn run_app(loaded: Loaded) -> anyhow::Result<i32> {
     // First: systemd's sockets sit at fds 3.. until moved out of the way.
     let mut activated = Activated::from_env().context("while taking over the systemd sockets")?;
     for warning in &loaded.warnings {
-        eprintln!("{warning}");
+        log_line!("{warning}");
     }
     let cfg = loaded.app;
     banner::starting();
@@ -53,7 +55,7 @@ fn run_app(loaded: Loaded) -> anyhow::Result<i32> {
             .with_context(|| format!("cannot write the pidfile {}", path.display()))?;
     }
     let mut files = Vec::new();
-    let code = serve(&cfg, &mut activated, &mut files);
+    let code = serve(cfg.clone(), &mut activated, &mut files);
     if cfg.vacuum {
         vacuum::run(&files, cfg.pidfile.as_deref());
     }
@@ -63,29 +65,29 @@ fn run_app(loaded: Loaded) -> anyhow::Result<i32> {
 /// Everything between the pidfile and vacuum; `files` collects the socket
 /// files created, for vacuum.
 fn serve(
-    cfg: &AppConfig,
+    mut cfg: AppConfig,
     activated: &mut Activated,
     files: &mut Vec<SocketFile>,
 ) -> anyhow::Result<i32> {
     if let Some(dir) = &cfg.chdir {
         std::env::set_current_dir(dir).with_context(|| format!("chdir() to {}", dir.display()))?;
     }
-    banner::details(cfg, shutdown::mercy(cfg));
-    let sockets = sockets::open_all(cfg, activated)?;
+    banner::details(&cfg, shutdown::mercy(&cfg));
+    let sockets = sockets::open_all(&mut cfg, activated)?;
     files.extend(sockets.iter().filter_map(|s| s.file.clone()));
     nix::sys::prctl::set_child_subreaper(true).context("prctl(PR_SET_CHILD_SUBREAPER)")?;
-    let config_json = serde_json::to_string(cfg).context("while serialising the configuration")?;
+    let config_json = serde_json::to_string(&cfg).context("while serialising the configuration")?;
     let exe = std::env::current_exe().context("cannot find the uwsgid binary to exec")?;
-    eprintln!("spawned uWSGI master process (pid: {})", std::process::id());
+    log_line!("spawned uWSGI master process (pid: {})", std::process::id());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the event loop")?;
     let code = runtime
-        .block_on(Supervisor::new(cfg.clone(), config_json, exe, sockets).run())
+        .block_on(Supervisor::new(cfg, config_json, exe, sockets).run())
         .context("in the master's event loop")?;
     if code == 0 {
-        eprintln!("goodbye to uWSGI.");
+        log_line!("goodbye to uWSGI.");
     }
     Ok(code)
 }

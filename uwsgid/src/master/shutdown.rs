@@ -18,6 +18,7 @@ use super::reap;
 use super::supervisor::Supervisor;
 use super::workers::SlotState;
 use crate::config::AppConfig;
+use crate::master::log::log_line;
 
 /// How long workers told to stop at once get before SIGKILL.
 pub const IMMEDIATE_GRACE: Duration = Duration::from_secs(3);
@@ -80,7 +81,7 @@ impl Supervisor {
         let now = Instant::now();
         if let Some(stop) = self.stopping.as_mut() {
             if mode == StopMode::Immediate && stop.mode == StopMode::Graceful {
-                eprintln!("...brutally killing workers...");
+                log_line!("...brutally killing workers...");
                 stop.mode = mode;
                 stop.deadline = stop.deadline.min(now + IMMEDIATE_GRACE);
                 stop.signalled.clear();
@@ -88,23 +89,26 @@ impl Supervisor {
             }
             return;
         }
-        if exit_code == 0 {
-            eprintln!("SIGINT/SIGTERM received...killing workers...");
+        // A non-zero code is a failure already logged (GAME OVER).
+        let by_signal = exit_code == 0;
+        if by_signal {
+            log_line!("SIGINT/SIGTERM received...killing workers...");
         }
         let grace = match mode {
-            StopMode::Graceful => {
-                let mercy = mercy(&self.cfg);
-                eprintln!(
-                    "...gracefully killing workers (mercy: {} seconds)...",
-                    mercy.as_secs()
-                );
-                mercy
-            }
-            StopMode::Immediate => {
-                eprintln!("...brutally killing workers...");
-                IMMEDIATE_GRACE
-            }
+            StopMode::Graceful => mercy(&self.cfg),
+            StopMode::Immediate => IMMEDIATE_GRACE,
         };
+        if by_signal {
+            match mode {
+                StopMode::Graceful => {
+                    log_line!(
+                        "...gracefully killing workers (mercy: {} seconds)...",
+                        grace.as_secs()
+                    )
+                }
+                StopMode::Immediate => log_line!("...brutally killing workers..."),
+            }
+        }
         self.stopping = Some(Stopping {
             mode,
             started: now,
@@ -137,7 +141,7 @@ impl Supervisor {
             stop.no_mercy = true;
             stop.signalled.clear();
             for (id, pid) in self.table.running() {
-                eprintln!("worker {id} (pid: {pid}) is taking too much time to die...NO MERCY !!!");
+                log_line!("worker {id} (pid: {pid}) is taking too much time to die...NO MERCY !!!");
             }
         }
         self.signal_children();

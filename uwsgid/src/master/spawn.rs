@@ -21,9 +21,15 @@ use super::child_env::{
 use super::sockets::{ACTIVATION_VARS, ListenSocket, SocketError, move_high};
 use crate::cli::{WORKER_MODE, ZYGOTE_MODE};
 
+/// The running binary, even after a package upgrade replaced (or deleted)
+/// the file: children always run the master's own version, so both ends of
+/// the zygote protocol match.
+const SELF_EXE: &str = "/proc/self/exe";
+
 /// What every child gets: the binary, the JSON config, the sockets.
 #[derive(Debug)]
 pub struct Spawner<'a> {
+    /// The binary's path, shown as the child's `argv[0]`.
     pub exe: &'a Path,
     pub config_json: &'a str,
     pub sockets: &'a [ListenSocket],
@@ -86,8 +92,8 @@ impl Spawner<'_> {
     }
 
     fn command(&self, mode: &str, extra_fds: &[RawFd]) -> Command {
-        let mut command = Command::new(self.exe);
-        command.arg(mode);
+        let mut command = Command::new(SELF_EXE);
+        command.arg0(self.exe).arg(mode);
         for var in ACTIVATION_VARS {
             command.env_remove(var);
         }
@@ -117,7 +123,8 @@ impl Spawner<'_> {
 
 /// In the child between fork and exec: put every inherited descriptor in
 /// place (the sources are all at or above `HIGH_FD` and close on exec, the
-/// copies do not), and make the child die with the master.
+/// copies do not), close whatever else the master inherited from its own
+/// parent, and make the child die with the master.
 fn place_fds_and_tie_to(moves: &[(RawFd, RawFd)], master: libc::pid_t) -> std::io::Result<()> {
     for &(source, target) in moves {
         // SAFETY: plain syscall; source is open, target is below HIGH_FD.
@@ -125,8 +132,18 @@ fn place_fds_and_tie_to(moves: &[(RawFd, RawFd)], master: libc::pid_t) -> std::i
             return Err(std::io::Error::last_os_error());
         }
     }
-    // SAFETY: plain syscalls.
+    let first_free = FIRST_LISTEN_FD + moves.len() as RawFd;
+    // SAFETY: plain syscalls. Descriptors the master inherited from its own
+    // parent are marked close-on-exec rather than closed, so std's exec-error
+    // pipe keeps working. Needs Linux 5.11; on an older kernel this fails
+    // and they are merely inherited.
     unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            first_free as libc::c_uint,
+            libc::c_uint::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        );
         if libc::prctl(
             libc::PR_SET_PDEATHSIG,
             libc::SIGKILL as libc::c_ulong,

@@ -18,6 +18,7 @@ use super::spawn::Spawner;
 use super::workers::WorkerTable;
 use super::zygote_link::ZygoteLink;
 use crate::config::AppConfig;
+use crate::master::log::log_line;
 
 /// How many deaths of not-yet-reported pids are remembered (a worker can
 /// die before the zygote's `born` line for it is read).
@@ -95,7 +96,7 @@ impl Supervisor {
                 Event::Signal(sig) => self.on_signal(sig),
                 Event::Report(Ok(Some(line))) => self.on_report_line(&line),
                 Event::Report(Ok(None)) => {}
-                Event::Report(Err(err)) => eprintln!("cannot read the zygote's reports: {err}"),
+                Event::Report(Err(err)) => log_line!("cannot read the zygote's reports: {err}"),
                 Event::Timer => self.on_timer(),
             }
         }
@@ -115,7 +116,7 @@ impl Supervisor {
             MasterSignal::Term => self.begin_stop(StopMode::Graceful, 0),
             MasterSignal::Int | MasterSignal::Quit => self.begin_stop(StopMode::Immediate, 0),
             MasterSignal::Hup => {
-                eprintln!(
+                log_line!(
                     "...SIGHUP received: graceful reload is not implemented yet, ignoring it..."
                 )
             }
@@ -131,7 +132,7 @@ impl Supervisor {
         }
     }
 
-    fn on_child_exit(&mut self, pid: Pid, cause: ExitCause) {
+    pub(super) fn on_child_exit(&mut self, pid: Pid, cause: ExitCause) {
         if self.zygote.as_ref().is_some_and(|z| z.pid == pid) {
             self.on_zygote_exit(cause);
         } else if self.table.by_pid(pid).is_some() {

@@ -6,6 +6,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use super::sockets::SocketFile;
+use crate::master::log::log_line;
 
 /// What happened to one socket file.
 #[derive(Debug, PartialEq, Eq)]
@@ -21,15 +22,15 @@ pub enum Outcome {
 pub fn run(files: &[SocketFile], pidfile: Option<&Path>) {
     for file in files {
         match remove_socket(file) {
-            Outcome::Removed => eprintln!("VACUUM: unix socket {} removed.", file.path.display()),
+            Outcome::Removed => log_line!("VACUUM: unix socket {} removed.", file.path.display()),
             Outcome::InodeChanged => {
-                eprintln!(
+                log_line!(
                     "VACUUM WARNING: unix socket {} changed inode. Skip removal",
                     file.path.display()
                 )
             }
             Outcome::Gone => {}
-            Outcome::Failed(err) => eprintln!(
+            Outcome::Failed(err) => log_line!(
                 "VACUUM: cannot remove unix socket {}: {err}",
                 file.path.display()
             ),
@@ -37,9 +38,9 @@ pub fn run(files: &[SocketFile], pidfile: Option<&Path>) {
     }
     if let Some(path) = pidfile {
         match std::fs::remove_file(path) {
-            Ok(()) => eprintln!("VACUUM: pidfile removed."),
+            Ok(()) => log_line!("VACUUM: pidfile removed."),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => eprintln!("VACUUM: cannot remove pidfile {}: {e}", path.display()),
+            Err(e) => log_line!("VACUUM: cannot remove pidfile {}: {e}", path.display()),
         }
     }
 }

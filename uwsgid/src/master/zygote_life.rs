@@ -12,6 +12,7 @@ use super::shutdown::StopMode;
 use super::supervisor::Supervisor;
 use super::workers::SlotState;
 use super::zygote_link::{ZygoteLink, ZygoteReport};
+use crate::master::log::log_line;
 use crate::worker::FAILED_APP_EXIT;
 
 impl Supervisor {
@@ -28,7 +29,7 @@ impl Supervisor {
             });
         match link {
             Ok(link) => {
-                eprintln!(
+                log_line!(
                     "spawned uWSGI zygote (pid: {}), importing the app",
                     link.pid
                 );
@@ -36,11 +37,11 @@ impl Supervisor {
                 self.zygote = Some(link);
             }
             Err(err) if !self.zygote_ever_ready => {
-                eprintln!("unable to start the zygote: {err}");
+                log_line!("unable to start the zygote: {err}");
                 self.begin_stop(StopMode::Immediate, 1);
             }
             Err(err) => {
-                eprintln!("unable to start the zygote: {err}");
+                log_line!("unable to start the zygote: {err}");
                 let delay = self.zygote_backoff.on_death(std::time::Duration::ZERO);
                 self.schedule_zygote_restart(Instant::now(), delay);
             }
@@ -53,7 +54,7 @@ impl Supervisor {
             Some(ZygoteReport::Ready) => self.on_zygote_ready(),
             Some(ZygoteReport::Born { id, pid }) => self.on_born(id, Pid::from_raw(pid)),
             Some(ZygoteReport::Failed { id, reason }) => {
-                eprintln!("the zygote could not fork worker {id}: {reason}");
+                log_line!("the zygote could not fork worker {id}: {reason}");
                 let now = Instant::now();
                 if let Some(slot) = self.table.get_mut(id) {
                     let delay = slot.backoff.on_death(std::time::Duration::ZERO);
@@ -62,7 +63,7 @@ impl Supervisor {
                     };
                 }
             }
-            None => eprintln!("unexpected line from the zygote: {line:?}"),
+            None => log_line!("unexpected line from the zygote: {line:?}"),
         }
     }
 
@@ -72,9 +73,10 @@ impl Supervisor {
         };
         link.ready = true;
         self.zygote_ever_ready = true;
-        eprintln!(
+        log_line!(
             "zygote (pid: {}, generation: {}) ready: app imported, forking workers",
-            link.pid, link.generation
+            link.pid,
+            link.generation
         );
         for id in self.table.due(Instant::now(), true) {
             self.spawn_worker(id);
@@ -101,10 +103,10 @@ impl Supervisor {
         let now = Instant::now();
         if !self.zygote_ever_ready {
             if cause.exit_code() == Some(FAILED_APP_EXIT) {
-                eprintln!("*** no app loaded. GAME OVER ***");
+                log_line!("*** no app loaded. GAME OVER ***");
                 self.begin_stop(StopMode::Immediate, FAILED_APP_EXIT);
             } else {
-                eprintln!(
+                log_line!(
                     "the zygote (pid: {}) {cause} before loading the app. GAME OVER",
                     link.pid
                 );
@@ -112,7 +114,7 @@ impl Supervisor {
             }
             return;
         }
-        eprintln!(
+        log_line!(
             "DAMN ! zygote (pid: {}) {cause} :( restarting it ...",
             link.pid
         );
@@ -126,7 +128,7 @@ impl Supervisor {
         if delay.is_zero() {
             self.start_zygote();
         } else {
-            eprintln!(
+            log_line!(
                 "zygote respawning too fast !!! i have to sleep a bit ({} seconds)...",
                 delay.as_secs()
             );

@@ -131,3 +131,47 @@ impl BodySource {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(prefix: &'static [u8], rest: &'static [u8], remaining: u64) -> BodySource {
+        BodySource::Raw {
+            prefix: Bytes::from_static(prefix),
+            reader: Box::new(std::io::Cursor::new(rest)),
+            remaining,
+            timeout: Duration::from_secs(1),
+        }
+    }
+
+    async fn collect(mut src: BodySource) -> io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        while let Some(chunk) = src.next_async().await? {
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
+    }
+
+    #[tokio::test]
+    async fn raw_body_starts_with_the_prefix_and_stops_at_its_length() {
+        let body = collect(raw(b"abc", b"defgh-next", 8)).await;
+        assert_eq!(body.ok(), Some(b"abcdefgh".to_vec()));
+        // A prefix longer than the body is cut (bytes past it are not the body's).
+        let body = collect(raw(b"abcdef", b"", 4)).await;
+        assert_eq!(body.ok(), Some(b"abcd".to_vec()));
+    }
+
+    #[tokio::test]
+    async fn raw_body_cut_short_is_an_error() {
+        let err = collect(raw(b"ab", b"c", 10)).await.err().map(|e| e.kind());
+        assert_eq!(err, Some(io::ErrorKind::UnexpectedEof));
+    }
+
+    #[tokio::test]
+    async fn memory_and_empty_bodies() {
+        let body = collect(BodySource::Memory(Bytes::from_static(b"xyz"))).await;
+        assert_eq!(body.ok(), Some(b"xyz".to_vec()));
+        assert_eq!(collect(BodySource::Empty).await.ok(), Some(Vec::new()));
+    }
+}

@@ -14,7 +14,7 @@ use super::environ::{self, Statics};
 use super::file_wrapper::{FileWrapper, send_real_file};
 use super::input::Input;
 use super::request::Job;
-use super::request_log::Entry;
+use super::request_log::{Entry, RequestLog};
 use super::response::Responder;
 
 /// Runs one request to its end. Never fails: errors become a 500 (or an
@@ -43,31 +43,42 @@ pub fn run(
     };
     let outcome = if app.is_none() {
         eprintln!("--- no python application found, check your startup logs for errors ---");
-        responder.borrow_mut().fail(py);
+        if let Ok(mut r) = responder.try_borrow_mut() {
+            r.fail(py);
+        }
         Ok(())
     } else {
-        Bound::new(py, Input::new(body, ctx.rt.clone()))
-            .and_then(|input| call(py, statics, app, &head, input, &responder))
+        Bound::new(py, Input::new(body, ctx.rt.clone())).and_then(|input| {
+            let result = call(py, statics, app, &head, input.clone(), &responder);
+            input.get().release();
+            result
+        })
     };
     if let Err(err) = outcome {
         err.display(py);
-        responder.borrow_mut().fail(py);
+        if let Ok(mut r) = responder.try_borrow_mut() {
+            r.fail(py);
+        }
     }
     // The Python thread is free again: let the gate accept.
     drop(slot);
     let served = ctx.count_request();
-    {
-        let r = responder.borrow();
-        ctx.log.write(&Entry {
+    let line = responder.try_borrow().ok().map(|r| {
+        ctx.log.line(&Entry {
             head: &head,
             response: r.head(),
             body_bytes: r.body_bytes,
             elapsed: started.elapsed(),
             request_number: served,
             core,
-        });
-    }
-    ctx.check_recycle(served);
+        })
+    });
+    py.detach(|| {
+        if let Some(line) = line {
+            RequestLog::emit(&line);
+        }
+        ctx.check_recycle(served);
+    });
 }
 
 fn call(
@@ -118,7 +129,7 @@ fn respond(
             .iter()
             .map(|i| to_bytes(&i))
             .collect::<PyResult<Vec<_>>>()?;
-        responder.borrow_mut().finish(py, body)?;
+        responder.try_borrow_mut()?.finish(py, body)?;
         return Ok(());
     }
     if let Ok(tuple) = result.cast_exact::<PyTuple>() {
@@ -126,15 +137,15 @@ fn respond(
             .iter()
             .map(|i| to_bytes(&i))
             .collect::<PyResult<Vec<_>>>()?;
-        responder.borrow_mut().finish(py, body)?;
+        responder.try_borrow_mut()?.finish(py, body)?;
         return Ok(());
     }
     if let Ok(wrapper) = result.cast::<FileWrapper>()
-        && responder.borrow().head().is_some()
+        && responder.try_borrow()?.head().is_some()
         && let Some(alive) = send_real_file(py, wrapper, responder)?
     {
         if alive {
-            responder.borrow_mut().finish(py, Vec::new())?;
+            responder.try_borrow_mut()?.finish(py, Vec::new())?;
         }
         return Ok(());
     }
@@ -143,11 +154,11 @@ fn respond(
         let b = item
             .cast::<PyBytes>()
             .map_err(|_| PyTypeError::new_err("the response iterable must yield bytes"))?;
-        if !responder.borrow_mut().send_chunk(py, b.as_bytes())? {
+        if !responder.try_borrow_mut()?.send_chunk(py, b.as_bytes())? {
             // The client went away: stop producing (close() still runs).
             return Ok(());
         }
     }
-    responder.borrow_mut().finish(py, Vec::new())?;
+    responder.try_borrow_mut()?.finish(py, Vec::new())?;
     Ok(())
 }

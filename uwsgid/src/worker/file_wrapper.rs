@@ -80,20 +80,33 @@ pub fn send_real_file(
     wrapper: &Bound<'_, FileWrapper>,
     responder: &Bound<'_, Responder>,
 ) -> PyResult<Option<bool>> {
-    let Some((fd, mut pos)) = real_file(py, &wrapper.borrow()) else {
+    let Some((fd, mut pos)) = real_file(py, &*wrapper.try_borrow()?) else {
         return Ok(None);
     };
+    // Never send more than the Content-Length the app announced.
+    let mut left = responder
+        .try_borrow()?
+        .head()
+        .and_then(|h| {
+            h.headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+                .and_then(|(_, v)| v.trim().parse::<u64>().ok())
+        })
+        .unwrap_or(u64::MAX);
     // SAFETY: as above; the wrapper (and so the file object) is alive for
     // the whole call, and the fd is only read here.
     let file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });
     let mut buf = vec![0u8; CHUNK];
     loop {
-        let n = py.detach(|| file.read_at(&mut buf, pos))?;
+        let want = usize::try_from(left).unwrap_or(usize::MAX).min(buf.len());
+        let n = py.detach(|| file.read_at(&mut buf[..want], pos))?;
         if n == 0 {
             return Ok(Some(true));
         }
         pos += n as u64;
-        if !responder.borrow_mut().send_chunk(py, &buf[..n])? {
+        left -= n as u64;
+        if !responder.try_borrow_mut()?.send_chunk(py, &buf[..n])? {
             return Ok(Some(false));
         }
     }

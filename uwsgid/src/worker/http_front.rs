@@ -28,6 +28,7 @@ use super::gate::Slot;
 use super::post_buffer;
 use super::request::Job;
 use super::response::{Event, ResponseHead, latin1_bytes};
+use super::write_timeout::WriteTimeout;
 
 /// How many response events may wait between a Python thread and hyper.
 const EVENTS: usize = 8;
@@ -65,10 +66,14 @@ pub async fn serve<S>(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(ctx.socket_timeout)
+        // `Content-Type`, as apps write them and uWSGI sends them, not
+        // hyper's lower case.
+        .title_case_headers(true)
         // hyper answers 431 itself past this (start line included); its
         // read buffer cannot be smaller than 8 KiB.
         .max_header_size(buffer_size)
         .max_buf_size((buffer_size + 1024).max(8192));
+    let io = WriteTimeout::new(io, ctx.socket_timeout);
     let connection = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(connection);
     let result = tokio::select! {
@@ -89,6 +94,11 @@ fn log_error(err: &hyper::Error, buffer_size: usize) {
         eprintln!("invalid HTTP request size (max {buffer_size})...skip");
     } else if err.is_parse() || err.is_parse_status() {
         eprintln!("invalid HTTP request: {err}");
+    } else if let Some(io) =
+        std::error::Error::source(err).and_then(|e| e.downcast_ref::<io::Error>())
+        && io.kind() == io::ErrorKind::TimedOut
+    {
+        eprintln!("HTTP connection closed: {io} (socket-timeout)");
     }
 }
 

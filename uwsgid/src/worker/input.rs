@@ -46,7 +46,7 @@ fn io_err(e: io::Error) -> PyErr {
 }
 
 /// `wsgi.input`.
-#[pyclass(module = "uwsgid")]
+#[pyclass(module = "uwsgid", frozen)]
 pub struct Input {
     // A mutex, not `&mut self`, so a read can wait without the GIL while
     // the object stays usable (and `Sync`, as pyclasses must be).
@@ -63,6 +63,16 @@ impl Input {
                 eof: false,
             }),
         }
+    }
+
+    /// Ends the body for good once the call is over, so the connection
+    /// (hyper's body, or the socket's read half) is let go even if the app
+    /// keeps a reference to `wsgi.input`.
+    pub fn release(&self) {
+        let mut r = self.lock();
+        r.src = BodySource::Empty;
+        r.buf = Bytes::new();
+        r.eof = true;
     }
 
     fn lock(&self) -> MutexGuard<'_, Reader> {
@@ -170,5 +180,90 @@ impl Input {
     fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
         let line = self.read_line(py, None)?;
         Ok((!line.is_empty()).then(|| PyBytes::new(py, &line)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `check` with a `wsgi.input` over `body`.
+    fn with_input(
+        body: &'static [u8],
+        check: impl FnOnce(Python<'_>, &Bound<'_, Input>) -> PyResult<()>,
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().build();
+        let Ok(rt) = rt else {
+            panic!("no runtime");
+        };
+        Python::initialize();
+        let result = Python::attach(|py| {
+            let input = Bound::new(
+                py,
+                Input::new(
+                    BodySource::Memory(Bytes::from_static(body)),
+                    rt.handle().clone(),
+                ),
+            )?;
+            check(py, &input)
+        });
+        if let Err(err) = result {
+            panic!("{err}");
+        }
+    }
+
+    fn bytes_of(v: &Bound<'_, PyAny>) -> Vec<u8> {
+        v.extract::<Vec<u8>>().unwrap_or_default()
+    }
+
+    #[test]
+    fn read_sizes_and_past_the_end() {
+        with_input(b"hello world", |_, input| {
+            assert_eq!(bytes_of(&input.call_method1("read", (5,))?), b"hello");
+            assert_eq!(bytes_of(&input.call_method1("read", (0,))?), b"");
+            assert_eq!(bytes_of(&input.call_method0("read")?), b" world");
+            assert_eq!(bytes_of(&input.call_method0("read")?), b"");
+            assert_eq!(bytes_of(&input.call_method1("read", (10,))?), b"");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn readline_readlines_and_iteration() {
+        with_input(b"a\nbb\nccc\nlast", |_, input| {
+            assert_eq!(bytes_of(&input.call_method0("readline")?), b"a\n");
+            assert_eq!(bytes_of(&input.call_method1("readline", (1,))?), b"b");
+            assert_eq!(bytes_of(&input.call_method1("readline", (-1,))?), b"b\n");
+            let lines: Vec<Vec<u8>> = input.call_method0("readlines")?.extract()?;
+            assert_eq!(lines, vec![b"ccc\n".to_vec(), b"last".to_vec()]);
+            assert_eq!(bytes_of(&input.call_method0("readline")?), b"");
+            Ok(())
+        });
+        with_input(b"1\n2\n3", |_, input| {
+            let lines: Vec<Vec<u8>> = input
+                .try_iter()?
+                .map(|l| l.map(|l| bytes_of(&l)))
+                .collect::<PyResult<_>>()?;
+            assert_eq!(lines, vec![b"1\n".to_vec(), b"2\n".to_vec(), b"3".to_vec()]);
+            Ok(())
+        });
+        with_input(b"x\ny\nz\n", |_, input| {
+            let lines: Vec<Vec<u8>> = input.call_method1("readlines", (1,))?.extract()?;
+            assert_eq!(
+                lines,
+                vec![b"x\n".to_vec()],
+                "the hint stops after the first line"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn release_ends_the_body() {
+        with_input(b"data", |_, input| {
+            input.get().release();
+            assert_eq!(bytes_of(&input.call_method0("read")?), b"");
+            Ok(())
+        });
     }
 }

@@ -38,6 +38,7 @@ mod request_log;
 pub mod response;
 mod serve;
 mod uwsgi_front;
+mod write_timeout;
 
 use std::os::fd::OwnedFd;
 use std::sync::Arc;

@@ -4,6 +4,7 @@
 //! as the fastest shape (docs/architecture.md): the tokio thread never
 //! touches the GIL.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -58,7 +59,16 @@ fn python_thread(ctx: &WorkerCtx, app: &App, rx: &Mutex<Receiver<Job>>, core: us
                 },
                 Err(TryRecvError::Disconnected) => return,
             };
-            call::run(py, ctx, &statics, app, job, core);
+            // A bug in one request must not take a Python thread away.
+            let run = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                call::run(py, ctx, &statics, app, job, core);
+            }));
+            if run.is_err() {
+                eprintln!(
+                    "worker {}: a request handler panicked (thread {core})",
+                    ctx.worker_id
+                );
+            }
         }
     });
 }

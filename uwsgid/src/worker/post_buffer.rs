@@ -48,3 +48,41 @@ pub async fn buffer(
     };
     Ok((body, total))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+
+    async fn drain(mut src: BodySource) -> Vec<u8> {
+        let mut out = Vec::new();
+        while let Ok(Some(chunk)) = src.next_async().await {
+            out.extend_from_slice(&chunk);
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn small_bodies_stay_in_memory() {
+        let src = BodySource::Memory(Bytes::from_static(b"0123456789"));
+        let (body, len) = buffer(src, 100, None)
+            .await
+            .unwrap_or((BodySource::Empty, 0));
+        assert_eq!(len, 10);
+        assert!(matches!(body, BodySource::Memory(_)), "{body:?}");
+        assert_eq!(drain(body).await, b"0123456789");
+    }
+
+    #[tokio::test]
+    async fn large_bodies_go_to_a_file_declared_or_not() {
+        for declared in [None, Some(10)] {
+            let src = BodySource::Memory(Bytes::from_static(b"0123456789"));
+            let (body, len) = buffer(src, 4, declared)
+                .await
+                .unwrap_or((BodySource::Empty, 0));
+            assert_eq!(len, 10);
+            assert!(matches!(body, BodySource::File(_)), "{body:?}");
+            assert_eq!(drain(body).await, b"0123456789");
+        }
+    }
+}

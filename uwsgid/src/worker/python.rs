@@ -181,7 +181,18 @@ unsafe fn configure(config: *mut ffi::PyConfig, home: &Home) -> Result<(), Worke
                 set_field(config, &raw mut (*config).program_name, &python)?;
                 set_field(config, &raw mut (*config).executable, &python)?;
             }
-            Home::Prefix(prefix) => set_field(config, &raw mut (*config).home, prefix)?,
+            Home::Prefix(prefix) => {
+                set_field(config, &raw mut (*config).home, prefix)?;
+                // sys.executable: the prefix's own interpreter, not
+                // whatever `python3` is first on PATH.
+                let python = ["python3", "python"]
+                    .iter()
+                    .map(|name| prefix.join("bin").join(name))
+                    .find(|p| p.exists());
+                if let Some(python) = python {
+                    set_field(config, &raw mut (*config).executable, &python)?;
+                }
+            }
             Home::Default => {
                 if let Some(python) = BUILD_PYTHON.map(Path::new).filter(|p| p.exists()) {
                     set_field(config, &raw mut (*config).program_name, python)?;
@@ -209,6 +220,8 @@ fn setup_paths(py: Python<'_>, cfg: &AppConfig) -> PyResult<()> {
     {
         front.push(std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()));
     }
+    let mut seen = std::collections::HashSet::new();
+    front.retain(|dir| seen.insert(dir.clone()));
     for (i, dir) in front.iter().enumerate() {
         // A str, not a PathBuf: pyo3 would make that a pathlib.Path, which
         // the import system ignores.

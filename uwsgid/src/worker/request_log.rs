@@ -56,8 +56,8 @@ impl RequestLog {
         }
     }
 
-    /// Logs one request.
-    pub fn write(&self, entry: &Entry<'_>) {
+    /// The log line of one request, newline included.
+    pub fn line(&self, entry: &Entry<'_>) -> String {
         let mut line = String::with_capacity(256);
         if let Some((vsz, rss)) = self.memory_report.then(|| self.memory()).flatten() {
             let _ = write!(
@@ -69,6 +69,12 @@ impl RequestLog {
         }
         format_line(&mut line, self.pid, self.worker_id, entry, &ctime_now());
         line.push('\n');
+        line
+    }
+
+    /// Writes a line in one `write(2)`; a lost log line must not fail the
+    /// request. Call it without the GIL: the log may be a slow pipe.
+    pub fn emit(line: &str) {
         let _ = std::io::stderr().lock().write_all(line.as_bytes());
     }
 

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use pyo3::prelude::*;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, watch};
 
@@ -43,7 +44,23 @@ pub fn run(
     let code = rt.block_on(serve(Arc::clone(&ctx), listeners));
     // Python threads may be inside the app: do not wait for them.
     rt.shutdown_background();
+    if code == 0 {
+        run_atexit();
+    }
     code
+}
+
+/// After a graceful stop, every request is over: run the app's `atexit`
+/// handlers (flushing metrics, closing pools) as uWSGI does.
+fn run_atexit() {
+    Python::attach(|py| {
+        let ran = py
+            .import("atexit")
+            .and_then(|atexit| atexit.call_method0("_run_exitfuncs"));
+        if let Err(err) = ran {
+            err.display(py);
+        }
+    });
 }
 
 async fn serve(ctx: Arc<WorkerCtx>, inherited: Vec<InheritedListener>) -> i32 {

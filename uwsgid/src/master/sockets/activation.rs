@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use super::address::{BoundAddr, bound_addr, same_address};
 use super::{SocketError, move_high};
 use crate::config::ListenAddr;
+use crate::master::log::log_line;
 
 /// The environment variables of the protocol; children never see them.
 pub const ACTIVATION_VARS: [&str; 3] = ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"];
@@ -36,7 +37,7 @@ impl Activated {
             let Ok(raw) = i32::try_from(raw) else { break };
             // SAFETY: F_GETFD only queries the descriptor table.
             if unsafe { libc::fcntl(raw, libc::F_GETFD) } < 0 {
-                eprintln!("*** WARNING: LISTEN_FDS names fd {raw}, which is not open ***");
+                log_line!("*** WARNING: LISTEN_FDS names fd {raw}, which is not open ***");
                 continue;
             }
             // SAFETY: systemd passed these descriptors to this process
@@ -48,7 +49,7 @@ impl Activated {
             }
         }
         if count > 0 {
-            eprintln!("- SystemD socket activation detected -");
+            log_line!("- SystemD socket activation detected -");
         }
         Ok(Activated { sockets, cwd })
     }
@@ -65,7 +66,7 @@ impl Activated {
     /// Closes activated sockets no configured socket asked for, saying so.
     pub fn close_unmatched(&mut self) {
         for (_, addr) in self.sockets.drain(..) {
-            eprintln!(
+            log_line!(
                 "*** WARNING: the systemd socket {addr} matches no configured socket; closing it ***"
             );
         }

@@ -11,11 +11,13 @@ mod activation;
 mod address;
 mod bind;
 mod perms;
+mod stdin;
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::PathBuf;
 
 use crate::config::{AppConfig, ListenAddr, ListenSpec};
+use crate::master::log::log_line;
 
 pub use activation::{ACTIVATION_VARS, Activated};
 pub use address::BoundAddr;
@@ -90,12 +92,21 @@ pub enum SocketError {
 /// Binds every socket of `cfg` in order (or takes it from `activated`),
 /// applies `chown-socket`/`chmod-socket`, and logs uWSGI's
 /// `uwsgi socket N bound to … fd N` lines.
+///
+/// With no socket configured, a listening socket on stdin is used as
+/// socket 0 (uWSGI's fallback) and added to `cfg.sockets`, so children see it.
 pub fn open_all(
-    cfg: &AppConfig,
+    cfg: &mut AppConfig,
     activated: &mut Activated,
 ) -> Result<Vec<ListenSocket>, SocketError> {
     if cfg.sockets.is_empty() {
-        return Err(SocketError::NoSockets);
+        let Some((spec, socket)) = stdin::take()? else {
+            return Err(SocketError::NoSockets);
+        };
+        log_line!("uwsgi socket 0 inherited {} from stdin fd 3", socket.bound);
+        cfg.sockets.push(spec);
+        activated.close_unmatched();
+        return Ok(vec![socket]);
     }
     bind::check_backlog(cfg.listen, bind::system_somaxconn())?;
     let owner = cfg
@@ -129,7 +140,7 @@ fn open_one(
 ) -> Result<ListenSocket, SocketError> {
     let child_fd = 3 + index;
     if let Some((fd, bound)) = activated.take_matching(&spec.address) {
-        eprintln!("uwsgi socket {index} inherited {bound} fd {child_fd}");
+        log_line!("uwsgi socket {index} inherited {bound} fd {child_fd}");
         return Ok(ListenSocket {
             fd,
             bound,
@@ -143,7 +154,7 @@ fn open_one(
         let _ = std::fs::remove_file(path);
         return Err(err);
     }
-    eprintln!(
+    log_line!(
         "uwsgi socket {index} bound to {} fd {child_fd}",
         socket.bound
     );
