@@ -13,11 +13,14 @@ mod lifecycle;
 pub(crate) mod log;
 mod pidfile;
 mod reap;
+mod reload;
 mod respawn;
+mod scale;
 mod shutdown;
 mod signals;
 mod sockets;
 mod spawn;
+mod stats_log;
 mod supervisor;
 mod vacuum;
 mod workers;
@@ -33,6 +36,8 @@ use supervisor::Supervisor;
 
 /// Runs one app in the foreground until it is stopped; returns the exit code.
 pub fn run(loaded: Loaded) -> i32 {
+    // Before any chdir: a reload resolves the arguments from here.
+    reload::reread::remember_launch_dir();
     match run_app(loaded) {
         Ok(code) => code,
         Err(err) => {
