@@ -8,5 +8,6 @@ mod config;
 mod django_flask;
 mod master;
 mod nginx;
+mod reload;
 mod worker_protocol;
 mod wsgi;

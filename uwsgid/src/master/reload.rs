@@ -78,7 +78,8 @@ impl Supervisor {
         let cfg = reread.cfg;
         let config_json = serde_json::to_string(&cfg)
             .map_err(|e| format!("cannot serialise the configuration: {e}"))?;
-        let generation = self.generation + 1;
+        self.last_generation += 1;
+        let generation = self.last_generation;
         if cfg.lazy_apps {
             self.switch_lazy(cfg, config_json, generation);
             return Ok(());

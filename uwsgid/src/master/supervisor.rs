@@ -38,6 +38,8 @@ pub struct Supervisor {
     pub(super) table: WorkerTable,
     /// The generation new workers belong to (a reload will increment it).
     pub(super) generation: u64,
+    /// The highest generation ever started (a failed reload uses one up).
+    pub(super) last_generation: u64,
     pub(super) zygote: Option<ZygoteLink>,
     pub(super) zygote_backoff: Backoff,
     pub(super) zygote_restart_at: Option<Instant>,
@@ -80,6 +82,7 @@ impl Supervisor {
             exe,
             sockets,
             generation: 1,
+            last_generation: 1,
             zygote: None,
             zygote_backoff: Backoff::default(),
             zygote_restart_at: None,
