@@ -275,37 +275,75 @@ fn reload_mercy_kills_an_old_worker_that_takes_too_long() {
     assert_ne!(slow.join().expect("the slow client"), Some(200));
 }
 
+/// A keep-alive client: one request, then waits for the file argv[2], then
+/// a second request on the same connection; prints the second answer's
+/// status and `Connection` header and how the connection ended after it.
+const KEEP_ALIVE_CLIENT: &str = r#"
+import os, socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+def exchange(path):
+    s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    data = b""
+    while b"pid=" not in data:
+        chunk = s.recv(4096)
+        if not chunk:
+            return "closed before an answer: %r" % data
+        data += chunk
+    head = data.split(b"\r\n\r\n")[0].decode("latin-1").lower()
+    close = "connection: close" in head
+    return head.split("\r\n")[0] + (" close" if close else " keep-alive")
+first = exchange(b"/first")
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.01)
+try:
+    second = exchange(b"/second")
+except ConnectionResetError:
+    second = "reset"
+s.settimeout(60)
+try:
+    end = "eof" if s.recv(4096) == b"" else "data"
+except ConnectionResetError:
+    end = "reset"
+print(first + "|" + second + "|" + end)
+"#;
+
+/// After SIGHUP, a request on a keep-alive connection that was idle is
+/// still answered, with `Connection: close`, and the server then closes
+/// the connection cleanly (FIN, not RST): the client learns of the close
+/// from the response, before it sends anything else.
 #[test]
-fn an_idle_keep_alive_connection_is_closed_cleanly() {
+fn a_keep_alive_connection_gets_connection_close_after_sighup() {
     let dir = TestDir::new().expect("temp dir");
     let port = free_port().expect("a free port");
     write_ini(&dir, port, &app_path("pid_app.py"), "processes = 1");
     let mut server = start_ini(&dir, port);
-    let script = Python::script(
-        r#"
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"GET /idle HTTP/1.1\r\nHost: x\r\n\r\n")
-data = b""
-while b"pid=" not in data:
-    data += s.recv(4096)
-s.settimeout(60)
-try:
-    rest = s.recv(4096)
-    print("eof" if rest == b"" else "data %r" % rest)
-except ConnectionResetError:
-    print("reset")
-"#,
-    )
-    .arg(port.to_string());
+    let go = dir.join("go");
+    let script = Python::script(KEEP_ALIVE_CLIENT)
+        .arg(port.to_string())
+        .arg(&go);
     let client = std::thread::spawn(move || script.run());
-    wait_until("the idle client's request", DEFAULT_TIMEOUT, || {
-        server.log().contains("GET /idle").then_some(())
-    })
-    .expect("the client is connected");
-    reload(&mut server, 2, 1);
+    wait_for_log(&mut server, "GET /first", DEFAULT_TIMEOUT).expect("the first request");
+    let old = generation_pids(&server.log(), 1);
+    server.signal(Signal::SIGHUP).expect("SIGHUP");
+    wait_for_log(&mut server, "Gracefully killing worker 1", RELOAD_TIMEOUT)
+        .expect("the old worker stops");
+    std::fs::write(&go, b"").expect("write the go file");
     let out = client.join().expect("client thread").expect("client runs");
-    assert_eq!(out.trim(), "eof", "{}", server.log());
+    let log = server.log();
+    assert_eq!(
+        out.trim(),
+        "http/1.1 200 ok keep-alive|http/1.1 200 ok close|eof",
+        "{log}"
+    );
+    // The old worker answered the second request.
+    let second = log
+        .lines()
+        .find(|l| l.contains("GET /second"))
+        .expect("the second request is logged");
+    assert!(
+        old.iter().any(|p| second.contains(&format!("pid: {p}|"))),
+        "{log}"
+    );
 }
 
 #[test]

@@ -118,7 +118,11 @@ impl Supervisor {
         self.config_json = config_json;
         self.generation = generation;
         self.start();
-        self.retire_generation(old_table, old_generation, Instant::now());
+        log_line!(
+            "gracefully (RE)spawned uWSGI master process (pid: {}): generation {generation} started (lazy-apps: not waiting for the imports)",
+            std::process::id()
+        );
+        self.retire_generation(old_table, old_generation);
     }
 
     fn reload_failed(&mut self, why: &str) {
@@ -299,7 +303,7 @@ impl Supervisor {
         r.zygote.close_commands();
         let _ = kill(r.zygote.pid, Signal::SIGKILL);
         self.retired_zygotes.push(r.zygote);
-        self.retire_generation(r.table, r.generation, Instant::now());
+        self.retire_generation(r.table, r.generation);
         self.reload_failed(why);
     }
 
@@ -334,12 +338,12 @@ impl Supervisor {
             r.started.elapsed().as_secs_f64(),
             workers.join(", ")
         );
-        self.retire_generation(old_table, old_generation, Instant::now());
+        self.retire_generation(old_table, old_generation);
         self.after_reload();
     }
 
     /// Tells every worker of `table` to finish within the mercy.
-    fn retire_generation(&mut self, table: WorkerTable, generation: u64, _now: Instant) {
+    fn retire_generation(&mut self, table: WorkerTable, generation: u64) {
         let mercy = shutdown::mercy(&self.cfg);
         let running = table.running();
         if running.is_empty() {

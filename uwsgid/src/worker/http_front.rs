@@ -36,7 +36,7 @@ const EVENTS: usize = 8;
 /// began: a request arriving meanwhile is answered with `Connection:
 /// close`, so a busy client learns of the close from a response instead of
 /// finding the connection closed under a request it is sending.
-const STOP_LINGER: std::time::Duration = std::time::Duration::from_secs(1);
+const STOP_LINGER: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// One HTTP connection's state shared by its requests.
 struct Conn {
@@ -48,8 +48,9 @@ struct Conn {
     stop: watch::Receiver<bool>,
 }
 
-/// Serves one HTTP connection until it closes; on `stop`, finishes the
-/// request in flight (answered with `Connection: close`) and closes.
+/// Serves one HTTP connection until it closes; on `stop`, every response
+/// carries `Connection: close` and the connection closes after it, or after
+/// [`STOP_LINGER`] if no request comes (one in flight is finished first).
 pub async fn serve<S>(
     ctx: Arc<WorkerCtx>,
     io: S,
