@@ -19,7 +19,8 @@
 pub mod worker;
 
 use std::num::NonZeroUsize;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
+use std::sync::OnceLock;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -237,6 +238,16 @@ impl Scoreboard {
         self.fd.as_fd()
     }
 
+    /// Moves the descriptor to one at or above `min` (close-on-exec), out
+    /// of the range children's descriptors are placed in.
+    pub fn relocate_fd(&mut self, min: RawFd) -> std::io::Result<()> {
+        let moved = nix::fcntl::fcntl(&self.fd, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(min))
+            .map_err(std::io::Error::from)?;
+        // SAFETY: F_DUPFD_CLOEXEC returned a new descriptor nothing else owns.
+        self.fd = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(moved) };
+        Ok(())
+    }
+
     /// The slot of worker `id` (1-based), if it has one.
     pub fn slot(&self, id: u32) -> Option<&WorkerSlot> {
         let index = usize::try_from(id).ok()?.checked_sub(1)?;
@@ -451,6 +462,20 @@ impl<'a> Packer<'a> {
         }
         self.len
     }
+}
+
+/// The master's scoreboard: one per master process, made before its
+/// first child.
+static MASTER_BOARD: OnceLock<Scoreboard> = OnceLock::new();
+
+/// Installs the master's scoreboard (a second call keeps the first board).
+pub fn install_master(board: Scoreboard) -> &'static Scoreboard {
+    MASTER_BOARD.get_or_init(|| board)
+}
+
+/// The master's scoreboard, once installed.
+pub fn master() -> Option<&'static Scoreboard> {
+    MASTER_BOARD.get()
 }
 
 /// Microseconds since the epoch, now.

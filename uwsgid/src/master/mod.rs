@@ -9,6 +9,7 @@
 
 mod banner;
 pub(crate) mod child_env;
+mod harakiri;
 mod lifecycle;
 pub(crate) mod log;
 mod pidfile;
@@ -28,6 +29,7 @@ use anyhow::Context;
 
 use crate::config::{AppConfig, Loaded};
 use crate::master::log::log_line;
+use crate::scoreboard::{self, Scoreboard};
 use sockets::{Activated, SocketFile};
 use supervisor::Supervisor;
 
@@ -50,6 +52,9 @@ fn run_app(loaded: Loaded) -> anyhow::Result<i32> {
     }
     let cfg = loaded.app;
     banner::starting();
+    if let Some(warning) = harakiri::startup_warning(cfg.harakiri, cfg.post_buffering) {
+        log_line!("{warning}");
+    }
     if let Some(path) = &cfg.pidfile {
         pidfile::write(path, std::process::id())
             .with_context(|| format!("cannot write the pidfile {}", path.display()))?;
@@ -76,6 +81,11 @@ fn serve(
     let sockets = sockets::open_all(&mut cfg, activated)?;
     files.extend(sockets.iter().filter_map(|s| s.file.clone()));
     nix::sys::prctl::set_child_subreaper(true).context("prctl(PR_SET_CHILD_SUBREAPER)")?;
+    let mut board = Scoreboard::create().context("while creating the scoreboard")?;
+    board
+        .relocate_fd(sockets::HIGH_FD)
+        .context("while moving the scoreboard's descriptor")?;
+    scoreboard::install_master(board);
     let config_json = serde_json::to_string(&cfg).context("while serialising the configuration")?;
     let exe = std::env::current_exe().context("cannot find the uwsgid binary to exec")?;
     log_line!("spawned uWSGI master process (pid: {})", std::process::id());

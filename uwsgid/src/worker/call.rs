@@ -16,6 +16,7 @@ use super::input::Input;
 use super::request::Job;
 use super::request_log::{Entry, RequestLog};
 use super::response::Responder;
+use crate::scoreboard;
 
 /// Runs one request to its end. Never fails: errors become a 500 (or an
 /// aborted response) and a log entry.
@@ -34,6 +35,7 @@ pub fn run(
         slot,
         started,
     } = job;
+    scoreboard::worker::request_started(core, started, &head);
     let responder = match Bound::new(py, Responder::new(reply)) {
         Ok(r) => r,
         Err(err) => {
@@ -54,6 +56,7 @@ pub fn run(
             result
         })
     };
+    let failed = outcome.is_err();
     if let Err(err) = outcome {
         err.display(py);
         if let Ok(mut r) = responder.try_borrow_mut() {
@@ -63,6 +66,11 @@ pub fn run(
     // The Python thread is free again: let the gate accept.
     drop(slot);
     let served = ctx.count_request();
+    if let Ok(r) = responder.try_borrow() {
+        let head_bytes = r.head().map_or(0, |h| h.wire_size() as u64);
+        let tx = r.body_bytes + head_bytes;
+        scoreboard::worker::request_finished(core, started.elapsed(), tx, failed);
+    }
     let line = responder.try_borrow().ok().map(|r| {
         ctx.log.line(&Entry {
             head: &head,

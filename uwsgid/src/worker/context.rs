@@ -98,6 +98,7 @@ impl WorkerCtx {
         if let Some(reason) = reason
             && !self.retiring.swap(true, Ordering::AcqRel)
         {
+            crate::scoreboard::worker::retiring(&reason);
             eprintln!(
                 "...The work of process {} is done ({reason}). Seeya!",
                 std::process::id()
