@@ -1,0 +1,1 @@
+//! The seed configuration run as root with `uid`/`gid` (filled in below).
