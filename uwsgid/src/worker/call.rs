@@ -63,7 +63,7 @@ pub fn run(
             result
         })
     }
-    .flatten();
+    .and_then(|result| result);
     if let Err(err) = outcome {
         err.display(py);
         if let Ok(mut r) = responder.try_borrow_mut() {
