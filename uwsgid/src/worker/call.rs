@@ -9,6 +9,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
+use super::body::BodySource;
 use super::context::WorkerCtx;
 use super::environ::{self, Statics};
 use super::file_wrapper::{FileWrapper, send_real_file};
@@ -33,7 +34,14 @@ pub fn run(
         reply,
         slot,
         started,
+        body_return,
     } = job;
+    // What the app left of the body goes back to the front (or is dropped).
+    let give_back = |rest: BodySource| {
+        if let Some(tx) = body_return {
+            let _ = tx.send(rest);
+        }
+    };
     let responder = match Bound::new(py, Responder::new(reply)) {
         Ok(r) => r,
         Err(err) => {
@@ -46,14 +54,16 @@ pub fn run(
         if let Ok(mut r) = responder.try_borrow_mut() {
             r.fail(py);
         }
-        Ok(())
+        give_back(body);
+        Ok(Ok(()))
     } else {
-        Bound::new(py, Input::new(body, ctx.rt.clone())).and_then(|input| {
+        Bound::new(py, Input::new(body, ctx.rt.clone())).map(|input| {
             let result = call(py, statics, app, &head, input.clone(), &responder);
-            input.get().release();
+            give_back(input.get().release());
             result
         })
-    };
+    }
+    .and_then(|result| result);
     if let Err(err) = outcome {
         err.display(py);
         if let Ok(mut r) = responder.try_borrow_mut() {

@@ -152,6 +152,7 @@ impl Conn {
             reply,
             slot,
             started,
+            body_return: None,
         };
         if ctx.jobs.send(job).is_err() {
             return simple(StatusCode::SERVICE_UNAVAILABLE);
