@@ -175,6 +175,19 @@ fn memory_report_prefixes_the_request_log() {
 }
 
 #[test]
+fn disable_logging_drops_request_lines_but_not_errors() {
+    let app = start(&["--processes", "1", "--threads", "1", "--disable-logging"]);
+    assert_eq!(app.curl("/raise").run().expect("GET").status, 500);
+    assert_eq!(app.curl("/quiet").run().expect("GET").status, 200);
+    // With one Python thread, the third request starts only after the
+    // thread has finished (and would have logged) the first two.
+    assert_eq!(app.curl("/last").run().expect("GET").status, 200);
+    let log = app.log();
+    assert!(log.contains("RuntimeError: protocol_app failure"), "{log}");
+    assert!(!log.contains("=> generated"), "{log}");
+}
+
+#[test]
 fn exception_on_a_keep_alive_connection_is_a_500_and_the_connection_serves_on() {
     let app = start(&["--processes", "1"]);
     let out = client(

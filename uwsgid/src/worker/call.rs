@@ -17,6 +17,7 @@ use super::input::Input;
 use super::request::Job;
 use super::request_log::{Entry, RequestLog};
 use super::response::Responder;
+use crate::log::log_line;
 
 /// Runs one request to its end. Never fails: errors become a 500 (or an
 /// aborted response) and a log entry.
@@ -50,7 +51,7 @@ pub fn run(
         }
     };
     let outcome = if app.is_none() {
-        eprintln!("--- no python application found, check your startup logs for errors ---");
+        log_line!("--- no python application found, check your startup logs for errors ---");
         if let Ok(mut r) = responder.try_borrow_mut() {
             r.fail(py);
         }
@@ -73,16 +74,20 @@ pub fn run(
     // The Python thread is free again: let the gate accept.
     drop(slot);
     let served = ctx.count_request();
-    let line = responder.try_borrow().ok().map(|r| {
-        ctx.log.line(&Entry {
-            head: &head,
-            response: r.head(),
-            body_bytes: r.body_bytes,
-            elapsed: started.elapsed(),
-            request_number: served,
-            core,
-        })
-    });
+    let line = responder
+        .try_borrow()
+        .ok()
+        .filter(|_| !ctx.log.disabled)
+        .map(|r| {
+            ctx.log.line(&Entry {
+                head: &head,
+                response: r.head(),
+                body_bytes: r.body_bytes,
+                elapsed: started.elapsed(),
+                request_number: served,
+                core,
+            })
+        });
     py.detach(|| {
         if let Some(line) = line {
             RequestLog::emit(&line);

@@ -18,6 +18,7 @@ use super::gate::Slot;
 use super::post_buffer;
 use super::request::{Job, RequestHead};
 use super::response::{Event, ResponseHead, latin1_bytes};
+use crate::log::log_line;
 use crate::protocol::uwsgi::{HEADER_LEN, PacketHeader, parse_vars};
 
 /// Why a request head was not read.
@@ -54,7 +55,7 @@ where
         Ok(h) => h,
         Err(HeadError::Nothing) => return,
         Err(HeadError::Log(line)) => {
-            eprintln!("{line}");
+            log_line!("{line}");
             return;
         }
     };
@@ -81,7 +82,7 @@ where
         match buffered {
             Ok((buffered, _)) => source = buffered,
             Err(err) => {
-                eprintln!("error reading the request body: {err}");
+                log_line!("error reading the request body: {err}");
                 return;
             }
         }
@@ -108,7 +109,7 @@ where
     }
     if let Err(err) = write_response(&ctx, &mut wr, &protocol, events).await {
         if err.kind() != io::ErrorKind::BrokenPipe && err.kind() != io::ErrorKind::ConnectionReset {
-            eprintln!("uwsgi response write error: {err}");
+            log_line!("uwsgi response write error: {err}");
         }
         return;
     }
