@@ -13,6 +13,7 @@
 pub mod check_config;
 pub mod cli;
 pub mod config;
+mod log;
 pub mod master;
 pub mod protocol;
 pub mod scoreboard;
