@@ -5,6 +5,7 @@
 mod harakiri;
 mod privileges;
 mod recycle;
+mod startup;
 
 use std::collections::BTreeSet;
 
