@@ -20,8 +20,8 @@ pub mod worker;
 
 use std::num::NonZeroUsize;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
-use std::sync::OnceLock;
 use std::ptr::NonNull;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
@@ -300,7 +300,8 @@ impl WorkerSlot {
         for part in info {
             packer.push(part);
         }
-        slot.info_len.store(packer.finish() as u64, Ordering::Relaxed);
+        slot.info_len
+            .store(packer.finish() as u64, Ordering::Relaxed);
         slot.start_us.store(start_us.max(1), Ordering::Release);
     }
 
@@ -313,7 +314,8 @@ impl WorkerSlot {
         self.requests.fetch_add(1, Ordering::Relaxed);
         self.delta_requests.fetch_add(1, Ordering::Relaxed);
         self.tx.fetch_add(tx, Ordering::Relaxed);
-        self.running_time_us.fetch_add(elapsed_us, Ordering::Relaxed);
+        self.running_time_us
+            .fetch_add(elapsed_us, Ordering::Relaxed);
         // uWSGI's running average: (avg + rt) / 2. Racy between threads
         // by design: an approximate figure, never a wrong type.
         let avg = self.avg_rt_us.load(Ordering::Relaxed);
@@ -325,7 +327,8 @@ impl WorkerSlot {
     }
 
     pub fn set_accepting(&self, accepting: bool) {
-        self.accepting.store(u64::from(accepting), Ordering::Relaxed);
+        self.accepting
+            .store(u64::from(accepting), Ordering::Relaxed);
     }
 
     pub fn set_memory(&self, rss: u64, vsz: u64) {

@@ -28,7 +28,10 @@ fn a_stuck_request_is_killed_and_the_other_worker_keeps_serving() {
         let response = curl(port, "/?s=0").run().expect("the other worker answers");
         assert_eq!(response.status, 200);
         answered += 1;
-        server.log().contains("HARAKIRI triggered by worker").then_some(())
+        server
+            .log()
+            .contains("HARAKIRI triggered by worker")
+            .then_some(())
     })
     .expect("the stuck worker is killed");
     let (elapsed, result) = slow.join().expect("the slow client");
@@ -97,17 +100,25 @@ fn a_graceful_harakiri_signals_first() {
             .timeout(Duration::from_secs(40))
             .run()
     });
-    wait_for_log(&mut server, "HARAKIRI triggered by worker 1", DEFAULT_TIMEOUT)
-        .expect("harakiri");
+    wait_for_log(
+        &mut server,
+        "HARAKIRI triggered by worker 1",
+        DEFAULT_TIMEOUT,
+    )
+    .expect("harakiri");
     let _ = slow.join();
     wait_for_log(&mut server, "Respawned uWSGI worker 1", DEFAULT_TIMEOUT).expect("respawn");
     let log = server.log();
     assert!(
-        log.contains("*** HARAKIRI ON WORKER 1 (pid: ") && log.contains(", try: 1, graceful: yes) ***"),
+        log.contains("*** HARAKIRI ON WORKER 1 (pid: ")
+            && log.contains(", try: 1, graceful: yes) ***"),
         "{log}"
     );
     assert!(!log.contains("without post buffering"), "{log}");
     // A core of a threaded worker: the request is named with its core.
-    assert!(log.contains("] 127.0.0.1 - GET /stuck?s=30 since "), "{log}");
+    assert!(
+        log.contains("] 127.0.0.1 - GET /stuck?s=30 since "),
+        "{log}"
+    );
     assert_eq!(curl(port, "/").run().expect("served again").status, 200);
 }

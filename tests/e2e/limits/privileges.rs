@@ -68,7 +68,10 @@ fn python_prefix() -> PathBuf {
     let cfg = std::fs::read_to_string(venv.join("pyvenv.cfg")).expect("pyvenv.cfg");
     let home = cfg
         .lines()
-        .find_map(|l| l.strip_prefix("home").map(|v| v.trim_start_matches([' ', '='])))
+        .find_map(|l| {
+            l.strip_prefix("home")
+                .map(|v| v.trim_start_matches([' ', '=']))
+        })
         .expect("home in pyvenv.cfg");
     let home = std::fs::canonicalize(home.trim()).expect("the venv's Python exists");
     home.parent().expect("prefix").to_path_buf()
@@ -122,7 +125,8 @@ fn descendants(pid: i32) -> Vec<i32> {
             continue;
         };
         for task in tasks.flatten() {
-            let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            let children =
+                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
             for child in children.split_whitespace().filter_map(|c| c.parse().ok()) {
                 out.push(child);
                 queue.push(child);
@@ -240,7 +244,11 @@ fn the_seed_config_daemonizes_and_runs_as_www_data() {
         "the daemon's log is created 0640 (umask 022)"
     );
     let text = log_text();
-    for expected in ["setgid() to 33", "setuid() to 33", "spawned uWSGI master process (pid: "] {
+    for expected in [
+        "setgid() to 33",
+        "setuid() to 33",
+        "spawned uWSGI master process (pid: ",
+    ] {
         assert!(text.contains(expected), "{expected:?} missing:\n{text}");
     }
     assert!(
@@ -249,8 +257,10 @@ fn the_seed_config_daemonizes_and_runs_as_www_data() {
     );
 
     // Every process of the app runs as www-data.
-    let served = wait_until("an answer on the socket", DEFAULT_TIMEOUT, || uwsgi_pid(&socket))
-        .expect("served over the unix socket");
+    let served = wait_until("an answer on the socket", DEFAULT_TIMEOUT, || {
+        uwsgi_pid(&socket)
+    })
+    .expect("served over the unix socket");
     let tree = descendants(master);
     assert!(tree.contains(&served), "{served} not in {tree:?}");
     assert!(tree.len() >= 3, "zygote and two workers: {tree:?}");
@@ -263,13 +273,17 @@ fn the_seed_config_daemonizes_and_runs_as_www_data() {
 
     // SIGHUP (reload, implemented elsewhere): the master survives and serves.
     kill(Pid::from_raw(master), Signal::SIGHUP).expect("HUP");
-    wait_until("an answer after SIGHUP", DEFAULT_TIMEOUT, || uwsgi_pid(&socket))
-        .expect("still serving after SIGHUP");
+    wait_until("an answer after SIGHUP", DEFAULT_TIMEOUT, || {
+        uwsgi_pid(&socket)
+    })
+    .expect("still serving after SIGHUP");
     assert!(alive(master));
 
     kill(Pid::from_raw(master), Signal::SIGTERM).expect("TERM");
-    wait_until("the master to exit", DEFAULT_TIMEOUT, || (!alive(master)).then_some(()))
-        .unwrap_or_else(|e| panic!("{e}\n{}", log_text()));
+    wait_until("the master to exit", DEFAULT_TIMEOUT, || {
+        (!alive(master)).then_some(())
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", log_text()));
     let text = log_text();
     assert!(text.contains("goodbye to uWSGI."), "{text}");
     // vacuum: the socket goes; the pidfile stays, as uWSGI leaves it when

@@ -113,7 +113,9 @@ fn vm_size_mib(port: u16) -> u64 {
 
 fn grow_until_recycled(server: &mut Server, port: u16, expected: &str) {
     let before = served_pid(curl(port, "/")).expect("a pid");
-    let grown = curl(port, "/grow?mb=100").run().expect("the growing request");
+    let grown = curl(port, "/grow?mb=100")
+        .run()
+        .expect("the growing request");
     assert_eq!(grown.status, 200, "the request that grew is answered");
     wait_for_log(server, expected, DEFAULT_TIMEOUT).expect("the recycle line");
     wait_for_log(server, "Respawned uWSGI worker 1", DEFAULT_TIMEOUT).expect("a new worker");

@@ -19,18 +19,37 @@ fn logto_appends_every_process_output_to_the_file() {
     let (mut server, port) = start_http(&dir, "pid_app.py", &["--logto", &logto_arg]);
     let pid = served_pid(curl(port, "/logged")).expect("served");
     let text = || std::fs::read_to_string(&logto).unwrap_or_default();
-    wait_until("the request line in the logto file", DEFAULT_TIMEOUT, || {
-        text().contains("GET /logged =>").then_some(())
-    })
+    wait_until(
+        "the request line in the logto file",
+        DEFAULT_TIMEOUT,
+        || text().contains("GET /logged =>").then_some(()),
+    )
     .unwrap_or_else(|e| panic!("{e}\n{}", text()));
     let content = text();
-    assert!(content.starts_with("an earlier line\n"), "appended:\n{content}");
-    assert!(content.contains("spawned uWSGI master process"), "{content}");
-    assert!(content.contains(&format!("[pid: {pid}|worker: 1|")), "{content}");
+    assert!(
+        content.starts_with("an earlier line\n"),
+        "appended:\n{content}"
+    );
+    assert!(
+        content.contains("spawned uWSGI master process"),
+        "{content}"
+    );
+    assert!(
+        content.contains(&format!("[pid: {pid}|worker: 1|")),
+        "{content}"
+    );
     // No detach: the launched process is the master and still runs.
-    server.ensure_running().expect("the master runs in the foreground");
-    assert!(content.contains(&format!("(pid: {})", server.pid())), "{content}");
-    assert!(!server.log().contains("spawned uWSGI master"), "nothing on stderr");
+    server
+        .ensure_running()
+        .expect("the master runs in the foreground");
+    assert!(
+        content.contains(&format!("(pid: {})", server.pid())),
+        "{content}"
+    );
+    assert!(
+        !server.log().contains("spawned uWSGI master"),
+        "nothing on stderr"
+    );
 }
 
 #[test]

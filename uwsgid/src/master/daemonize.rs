@@ -62,12 +62,12 @@ pub fn detach(path: &Path) -> Result<(), LogSetupError> {
 }
 
 /// The process's umask (read by setting it and setting it back).
-fn current_umask() -> u32 {
+fn current_umask() -> libc::mode_t {
     // SAFETY: umask cannot fail; the original mask is restored at once
     // while the process is single-threaded.
     let mask = unsafe { libc::umask(0o022) };
     unsafe { libc::umask(mask) };
-    u32::from(mask)
+    mask
 }
 
 #[cfg(test)]

@@ -96,7 +96,15 @@ impl Supervisor {
     }
 
     /// Kills worker `id` (try 1 may be graceful), with uWSGI's lines.
-    fn trigger(&mut self, id: u32, pid: Pid, slot: &WorkerSlot, cores: usize, tries: u32, now_us: u64) {
+    fn trigger(
+        &mut self,
+        id: u32,
+        pid: Pid,
+        slot: &WorkerSlot,
+        cores: usize,
+        tries: u32,
+        now_us: u64,
+    ) {
         let graceful = tries == 1 && self.cfg.harakiri_graceful_timeout > 0;
         log_line!(
             "*** HARAKIRI ON WORKER {id} (pid: {pid}, try: {tries}, graceful: {}) ***",

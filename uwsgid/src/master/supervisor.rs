@@ -172,9 +172,9 @@ impl Supervisor {
             self.zygote_restart_at,
             self.harakiri_wake(),
         ]
-            .into_iter()
-            .flatten()
-            .min()
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     fn finished(&mut self) -> Option<i32> {

@@ -9,7 +9,10 @@ fn slots_exist_for_ids_one_to_max() {
     assert!(board.slot(1).is_some());
     assert!(board.slot(MAX_WORKERS as u32).is_some());
     assert!(board.slot(MAX_WORKERS as u32 + 1).is_none());
-    assert_eq!(board.slot(7).map(|s| s.snapshot()), Some(SlotSnapshot::default()));
+    assert_eq!(
+        board.slot(7).map(|s| s.snapshot()),
+        Some(SlotSnapshot::default())
+    );
 }
 
 #[test]
@@ -17,7 +20,11 @@ fn requests_are_counted_and_cores_tracked() {
     let board = Scoreboard::create().expect("create");
     let slot = board.slot(3).expect("slot 3");
     slot.on_spawn(4242, 2, 1_000);
-    slot.begin(1, 5_000_000, &[b"127.0.0.1", b" - ", b"GET", b" ", b"/slow"]);
+    slot.begin(
+        1,
+        5_000_000,
+        &[b"127.0.0.1", b" - ", b"GET", b" ", b"/slow"],
+    );
     let busy = slot.busy_cores(4);
     assert_eq!(
         busy,
@@ -32,10 +39,18 @@ fn requests_are_counted_and_cores_tracked() {
     assert!(slot.busy_cores(4).is_empty());
     let snap = slot.snapshot();
     assert_eq!(
-        (snap.pid, snap.generation, snap.requests, snap.delta_requests),
+        (
+            snap.pid,
+            snap.generation,
+            snap.requests,
+            snap.delta_requests
+        ),
         (4242, 2, 2, 2)
     );
-    assert_eq!((snap.tx, snap.running_time_us, snap.exceptions), (15, 400, 1));
+    assert_eq!(
+        (snap.tx, snap.running_time_us, snap.exceptions),
+        (15, 400, 1)
+    );
     assert_eq!(snap.avg_rt_us, 125, "(0+300)/2 then (150+100)/2");
     assert!(snap.accepting);
     // A new process: delta restarts, totals stay.
@@ -90,7 +105,10 @@ fn a_forked_child_writes_what_the_parent_reads() {
             unsafe { libc::_exit(0) }
         }
         ForkResult::Parent { child } => {
-            assert_eq!(waitpid(child, None).expect("wait"), WaitStatus::Exited(child, 0));
+            assert_eq!(
+                waitpid(child, None).expect("wait"),
+                WaitStatus::Exited(child, 0)
+            );
             let slot = board.slot(5).expect("slot");
             assert_eq!(slot.pid(), child.as_raw());
             assert_eq!(slot.snapshot().generation, 9);

@@ -82,7 +82,12 @@ pub fn run(
     drop(slot);
     if let Ok(r) = responder.try_borrow() {
         let head_bytes = r.head().map_or(0, |h| h.wire_size() as u64);
-        scoreboard::worker::request_finished(core, started.elapsed(), r.body_bytes + head_bytes, failed);
+        scoreboard::worker::request_finished(
+            core,
+            started.elapsed(),
+            r.body_bytes + head_bytes,
+            failed,
+        );
     }
     let line = responder
         .try_borrow()
