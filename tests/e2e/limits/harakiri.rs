@@ -76,8 +76,11 @@ fn a_stuck_request_is_killed_and_the_other_worker_keeps_serving() {
     .expect("a new worker takes its place");
 }
 
+/// The graceful signal here is SIGWINCH (28), which a worker ignores: the
+/// graceful try does nothing and the SIGKILL of the second try follows
+/// `harakiri-graceful-timeout` later.
 #[test]
-fn a_graceful_harakiri_signals_first() {
+fn a_graceful_harakiri_signals_first_then_kills() {
     let dir = TestDir::new().expect("temp dir");
     let (mut server, port) = start_http(
         &dir,
@@ -91,6 +94,8 @@ fn a_graceful_harakiri_signals_first() {
             "1",
             "--harakiri-graceful-timeout",
             "2",
+            "--harakiri-graceful-signal",
+            "28",
             "--post-buffering",
             "8192",
         ],
@@ -100,20 +105,15 @@ fn a_graceful_harakiri_signals_first() {
             .timeout(Duration::from_secs(40))
             .run()
     });
-    wait_for_log(
-        &mut server,
-        "HARAKIRI triggered by worker 1",
-        DEFAULT_TIMEOUT,
-    )
-    .expect("harakiri");
+    wait_for_log(&mut server, ", try: 1, graceful: yes) ***", DEFAULT_TIMEOUT)
+        .expect("the graceful try");
+    wait_for_log(&mut server, ", try: 2, graceful: no) ***", DEFAULT_TIMEOUT)
+        .expect("the second try");
     let _ = slow.join();
     wait_for_log(&mut server, "Respawned uWSGI worker 1", DEFAULT_TIMEOUT).expect("respawn");
     let log = server.log();
-    assert!(
-        log.contains("*** HARAKIRI ON WORKER 1 (pid: ")
-            && log.contains(", try: 1, graceful: yes) ***"),
-        "{log}"
-    );
+    assert!(log.contains("*** HARAKIRI ON WORKER 1 (pid: "), "{log}");
+    assert!(log.contains("died, killed by signal 9"), "{log}");
     assert!(!log.contains("without post buffering"), "{log}");
     // A core of a threaded worker: the request is named with its core.
     assert!(

@@ -10,14 +10,12 @@
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use uwsgid_e2e::{
-    DEFAULT_TIMEOUT, Python, run_with_timeout, shared_dir, uwsgid_bin, venv, wait_until,
-};
+use uwsgid_e2e::{DEFAULT_TIMEOUT, Python, shared_dir, uwsgid_bin, venv, wait_until};
 
 use super::*;
 
@@ -225,13 +223,33 @@ fn the_seed_config_daemonizes_and_runs_as_www_data() {
         pidfile: pidfile.clone(),
     };
 
-    let mut cmd = Command::new(uwsgid_bin().expect("binary"));
-    cmd.arg("--ini").arg(&ini).current_dir(dir.path());
-    let launched = run_with_timeout(cmd, DEFAULT_TIMEOUT).expect("uwsgid returns at once");
-    assert!(launched.status.success(), "{launched:?}");
+    let mut launched = Command::new(uwsgid_bin().expect("binary"))
+        .arg("--ini")
+        .arg(&ini)
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("uwsgid starts");
+    let launched_pid = i32::try_from(launched.id()).expect("pid");
+    let status = wait_until("the launched process to exit", DEFAULT_TIMEOUT, || {
+        launched.try_wait().ok().flatten()
+    });
+    let status = match status {
+        Ok(status) => status,
+        Err(err) => {
+            let _ = launched.kill();
+            let _ = launched.wait();
+            panic!("{err}: uwsgid did not return at once");
+        }
+    };
+    assert!(status.success(), "{status}");
 
     let master = wait_until("the pidfile", DEFAULT_TIMEOUT, || daemon.pid())
         .expect("the daemon writes its pid");
+    assert_ne!(
+        master, launched_pid,
+        "the pidfile holds the daemon, not the launched process"
+    );
     let log_text = || std::fs::read_to_string(&log).unwrap_or_default();
     wait_until("two workers", DEFAULT_TIMEOUT, || {
         log_text().contains("spawned uWSGI worker 2").then_some(())
