@@ -133,3 +133,50 @@ fn a_descriptor_maps_the_same_board() {
         Err(ScoreboardError::WrongSize(0, _))
     ));
 }
+
+#[test]
+fn an_old_worker_stops_writing_once_its_successor_took_the_slot() {
+    use nix::sys::wait::{WaitStatus, waitpid};
+    use nix::unistd::{ForkResult, fork};
+    let board = Scoreboard::create().expect("create");
+    let slot = board.slot(6).expect("slot");
+    // SAFETY: the child only does atomic stores and _exit.
+    match unsafe { fork() }.expect("fork") {
+        ForkResult::Child => {
+            let head = crate::worker::cgi::from_uwsgi(vec![
+                ("REQUEST_METHOD".into(), "GET".into()),
+                ("REQUEST_URI".into(), "/old".into()),
+            ]);
+            let fd = board.fd().try_clone_to_owned().expect("dup");
+            let mine = Scoreboard::from_fd(fd).expect("map");
+            worker::attach(mine, 6, 1);
+            // While it owns the slot, the worker's hooks write to it.
+            worker::request_started(0, std::time::Instant::now(), &head);
+            let wrote = board.slot(6).is_some_and(|s| s.busy_cores(1).len() == 1);
+            worker::request_finished(0, std::time::Duration::from_millis(1), 10, false);
+            if !wrote || board.slot(6).map(|s| s.snapshot().requests) != Some(1) {
+                // SAFETY: as below.
+                unsafe { libc::_exit(1) }
+            }
+            // The successor takes the slot over (as its own attach would).
+            if let Some(s) = board.slot(6) {
+                s.on_spawn(1, 2, 0);
+            }
+            worker::request_started(0, std::time::Instant::now(), &head);
+            worker::request_finished(0, std::time::Duration::from_millis(1), 10, false);
+            // SAFETY: ends the child without running the test harness's exit.
+            unsafe { libc::_exit(0) }
+        }
+        ForkResult::Parent { child } => {
+            assert_eq!(
+                waitpid(child, None).expect("wait"),
+                WaitStatus::Exited(child, 0)
+            );
+            assert_eq!(slot.pid(), 1);
+            assert!(slot.busy_cores(1).is_empty());
+            // Totals stay with the slot; the old worker added nothing more.
+            assert_eq!(slot.snapshot().requests, 1);
+            assert_eq!(slot.snapshot().generation, 2);
+        }
+    }
+}

@@ -14,6 +14,7 @@ use crate::worker::request::RequestHead;
 struct Attached {
     board: Scoreboard,
     id: u32,
+    pid: i32,
     /// `Instant` and epoch µs read together, to convert the former.
     base: Instant,
     base_us: u64,
@@ -29,20 +30,25 @@ pub fn attach(board: Scoreboard, id: u32, generation: u64) {
     let base_us = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
+    let pid = std::process::id();
     let attached = ATTACHED.get_or_init(|| Attached {
         board,
         id,
+        pid: i32::try_from(pid).unwrap_or(0),
         base,
         base_us,
     });
-    if let Some(slot) = attached.slot() {
-        slot.on_spawn(std::process::id(), generation, now_us());
+    if let Some(slot) = attached.board.slot(attached.id) {
+        slot.on_spawn(pid, generation, now_us());
     }
 }
 
 impl Attached {
+    /// The slot, while this process owns it: during a reload an old worker
+    /// finishing its requests shares its id with its successor, whose
+    /// `on_spawn` takes the slot over; the old one then writes nothing.
     fn slot(&self) -> Option<&WorkerSlot> {
-        self.board.slot(self.id)
+        self.board.slot(self.id).filter(|s| s.pid() == self.pid)
     }
 
     fn epoch_us(&self, at: Instant) -> u64 {
