@@ -168,7 +168,9 @@ pub enum ScoreboardError {
 /// The mapped scoreboard. Cloning is not needed: share it by reference.
 pub struct Scoreboard {
     slots: NonNull<WorkerSlot>,
-    fd: OwnedFd,
+    /// Kept by the master, which passes it to each child; a child maps its
+    /// copy and closes it.
+    fd: Option<OwnedFd>,
 }
 
 // SAFETY: the mapping holds only atomics; every access goes through them.
@@ -178,7 +180,9 @@ unsafe impl Sync for Scoreboard {}
 
 impl std::fmt::Debug for Scoreboard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Scoreboard").field("fd", &self.fd).finish()
+        f.debug_struct("Scoreboard")
+            .field("fd", &self.fd)
+            .finish_non_exhaustive()
     }
 }
 
@@ -199,20 +203,27 @@ impl Scoreboard {
         let file = std::fs::File::from(fd);
         file.set_len(board_size() as u64)
             .map_err(ScoreboardError::Size)?;
-        Scoreboard::map(OwnedFd::from(file))
+        let fd = OwnedFd::from(file);
+        let slots = Scoreboard::map(&fd)?;
+        Ok(Scoreboard {
+            slots,
+            fd: Some(fd),
+        })
     }
 
-    /// Maps a scoreboard descriptor inherited from the master.
+    /// Maps a scoreboard descriptor inherited from the master, and closes
+    /// the descriptor (the mapping outlives it).
     pub fn from_fd(fd: OwnedFd) -> Result<Scoreboard, ScoreboardError> {
         let file = std::fs::File::from(fd);
         let len = file.metadata().map_err(ScoreboardError::Size)?.len();
         if len != board_size() as u64 {
             return Err(ScoreboardError::WrongSize(len, board_size()));
         }
-        Scoreboard::map(OwnedFd::from(file))
+        let slots = Scoreboard::map(&OwnedFd::from(file))?;
+        Ok(Scoreboard { slots, fd: None })
     }
 
-    fn map(fd: OwnedFd) -> Result<Scoreboard, ScoreboardError> {
+    fn map(fd: &OwnedFd) -> Result<NonNull<WorkerSlot>, ScoreboardError> {
         let len = NonZeroUsize::new(board_size()).ok_or(ScoreboardError::WrongSize(0, 0))?;
         // SAFETY: a fresh shared mapping of a descriptor we own; nothing else
         // in this process refers to that address range.
@@ -222,29 +233,29 @@ impl Scoreboard {
                 len,
                 ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
                 MapFlags::MAP_SHARED,
-                &fd,
+                fd,
                 0,
             )
         }
         .map_err(ScoreboardError::Map)?;
-        Ok(Scoreboard {
-            slots: ptr.cast(),
-            fd,
-        })
+        Ok(ptr.cast())
     }
 
-    /// The descriptor, to pass to a child.
-    pub fn fd(&self) -> BorrowedFd<'_> {
-        self.fd.as_fd()
+    /// The descriptor, to pass to a child (the creator's board only).
+    pub fn fd(&self) -> Option<BorrowedFd<'_>> {
+        self.fd.as_ref().map(AsFd::as_fd)
     }
 
     /// Moves the descriptor to one at or above `min` (close-on-exec), out
     /// of the range children's descriptors are placed in.
     pub fn relocate_fd(&mut self, min: RawFd) -> std::io::Result<()> {
-        let moved = nix::fcntl::fcntl(&self.fd, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(min))
+        let Some(fd) = &self.fd else {
+            return Ok(());
+        };
+        let moved = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(min))
             .map_err(std::io::Error::from)?;
         // SAFETY: F_DUPFD_CLOEXEC returned a new descriptor nothing else owns.
-        self.fd = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(moved) };
+        self.fd = Some(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(moved) });
         Ok(())
     }
 

@@ -4,11 +4,13 @@
 //!
 //! Layout of a child: listen sockets at fds 3 .. 3+n-1 (`UWSGID_LISTEN_FDS`
 //! = n, fd 3+i bound for `sockets[i]`), the resolved `AppConfig` as JSON in
-//! `UWSGID_CONFIG`, the master's pid in `UWSGID_MASTER_PID`, the scoreboard
-//! (`crate::scoreboard`) at 3+n, named by `UWSGID_SCOREBOARD_FD`. The zygote
-//! also gets its command pipe (read end) at 3+n+1 and its report pipe (write
-//! end) at 3+n+2, named by `UWSGID_ZYGOTE_FDS` = `"CMD REPORT"`. A lazy
-//! worker gets its id in `UWSGID_WORKER_ID`.
+//! `UWSGID_CONFIG`, the master's pid in `UWSGID_MASTER_PID`. The zygote also
+//! gets its command pipe (read end) at 3+n and its report pipe (write end)
+//! at 3+n+1, named by `UWSGID_ZYGOTE_FDS` = `"CMD REPORT"`. A lazy worker
+//! gets its id in `UWSGID_WORKER_ID`. Last comes the scoreboard
+//! (`crate::scoreboard`), named by `UWSGID_SCOREBOARD_FD`: the child maps
+//! it and closes the descriptor (the mapping stays, and is inherited by
+//! the workers a zygote forks).
 
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 

@@ -69,7 +69,7 @@ fn run_app(loaded: Loaded) -> anyhow::Result<i32> {
         pidfile::write(path, std::process::id())
             .with_context(|| format!("cannot write the pidfile {}", path.display()))?;
     }
-    let identity = privileges::resolve(&cfg)?;
+    let identity = privileges::to_drop(&cfg)?;
     // Without chown-socket, root is dropped as early as possible: before
     // binding; with it, after the socket files are chowned (uWSGI's order).
     let (early, late) = match identity {

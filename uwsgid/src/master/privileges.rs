@@ -46,6 +46,16 @@ pub struct Identity {
     pub user_name: Option<String>,
 }
 
+/// What to drop to: only a root master drops (uWSGI ignores `uid`/`gid`
+/// otherwise: the process already runs as whoever started it).
+pub fn to_drop(cfg: &AppConfig) -> Result<Option<Identity>, PrivilegeError> {
+    if Uid::effective().is_root() {
+        resolve(cfg)
+    } else {
+        Ok(None)
+    }
+}
+
 /// Resolves `uid`/`gid` (names or numbers); `None` when neither is set.
 pub fn resolve(cfg: &AppConfig) -> Result<Option<Identity>, PrivilegeError> {
     if cfg.uid.is_none() && cfg.gid.is_none() {

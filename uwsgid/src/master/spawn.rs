@@ -62,7 +62,7 @@ impl Spawner<'_> {
         let (report_read, report_write) = cloexec_pipe()?;
         let cmd_read = move_high(cmd_read)?;
         let report_write = move_high(report_write)?;
-        let n = self.sockets.len() as RawFd + RawFd::from(crate::scoreboard::master().is_some());
+        let n = self.sockets.len() as RawFd;
         let pair = format_fd_pair(FIRST_LISTEN_FD + n, FIRST_LISTEN_FD + n + 1);
         let mut command = self.command(
             ZYGOTE_MODE,
@@ -105,19 +105,21 @@ impl Spawner<'_> {
             // Its own process group: a ^C on the terminal reaches the master
             // alone, which then stops its children in order.
             .process_group(0);
-        // The scoreboard, when the master has one, comes right after the
-        // sockets (`child_env`'s layout).
-        let board = crate::scoreboard::master().map(|b| b.fd().as_raw_fd());
+        // The scoreboard, when the master has one, comes last (after the
+        // zygote's pipes: `child_env`'s layout).
+        let board = crate::scoreboard::master()
+            .and_then(|b| b.fd())
+            .map(|fd| fd.as_raw_fd());
         if board.is_some() {
-            let at = FIRST_LISTEN_FD + self.sockets.len() as RawFd;
+            let at = FIRST_LISTEN_FD + (self.sockets.len() + extra_fds.len()) as RawFd;
             command.env(SCOREBOARD_FD_VAR, at.to_string());
         }
         let sources = self
             .sockets
             .iter()
             .map(|s| s.fd.as_raw_fd())
-            .chain(board)
-            .chain(extra_fds.iter().copied());
+            .chain(extra_fds.iter().copied())
+            .chain(board);
         let moves: Vec<(RawFd, RawFd)> = sources.zip(FIRST_LISTEN_FD..).collect();
         let master = nix::unistd::getpid().as_raw();
         // SAFETY: the closure only calls async-signal-safe functions (dup2,

@@ -123,8 +123,13 @@ fn a_forked_child_writes_what_the_parent_reads() {
 #[test]
 fn a_descriptor_maps_the_same_board() {
     let board = Scoreboard::create().expect("create");
-    let fd = board.fd().try_clone_to_owned().expect("dup");
+    let fd = board
+        .fd()
+        .expect("the creator's fd")
+        .try_clone_to_owned()
+        .expect("dup");
     let other = Scoreboard::from_fd(fd).expect("map again");
+    assert!(other.fd().is_none(), "a child's copy is closed once mapped");
     board.slot(4).expect("slot").on_spawn(99, 1, 0);
     assert_eq!(other.slot(4).map(WorkerSlot::pid), Some(99));
     let file = tempfile::tempfile().expect("tempfile");
@@ -147,7 +152,11 @@ fn an_old_worker_stops_writing_once_its_successor_took_the_slot() {
                 ("REQUEST_METHOD".into(), "GET".into()),
                 ("REQUEST_URI".into(), "/old".into()),
             ]);
-            let fd = board.fd().try_clone_to_owned().expect("dup");
+            let fd = board
+                .fd()
+                .expect("the creator's fd")
+                .try_clone_to_owned()
+                .expect("dup");
             let mine = Scoreboard::from_fd(fd).expect("map");
             worker::attach(mine, 6, 1);
             // While it owns the slot, the worker's hooks write to it.
