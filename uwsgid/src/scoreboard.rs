@@ -16,6 +16,7 @@
 //! core's start time with release ordering; the master reads the start time
 //! again after the text, so a text it reports belongs to that request.
 
+mod packer;
 pub mod worker;
 
 use std::num::NonZeroUsize;
@@ -26,6 +27,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
 
+use packer::Packer;
+
 /// Worker ids 1 ..= MAX_WORKERS have a slot.
 pub const MAX_WORKERS: usize = 1024;
 /// Threads (cores) per worker that are tracked one by one; requests on
@@ -33,7 +36,7 @@ pub const MAX_WORKERS: usize = 1024;
 /// timer.
 pub const MAX_CORES: usize = 64;
 /// Words of request description per core (8 bytes each).
-const INFO_WORDS: usize = 13;
+pub(crate) const INFO_WORDS: usize = 13;
 /// Bytes of request description kept per core (longer ones are cut).
 pub const INFO_BYTES: usize = INFO_WORDS * 8;
 
@@ -423,58 +426,6 @@ impl CoreSlot {
         }
         bytes.truncate(len);
         String::from_utf8_lossy(&bytes).into_owned()
-    }
-}
-
-/// Packs bytes into a row of atomic words, 8 at a time.
-struct Packer<'a> {
-    words: &'a [AtomicU64; INFO_WORDS],
-    buf: [u8; 8],
-    fill: usize,
-    word: usize,
-    len: usize,
-}
-
-impl<'a> Packer<'a> {
-    fn new(words: &'a [AtomicU64; INFO_WORDS]) -> Packer<'a> {
-        Packer {
-            words,
-            buf: [0; 8],
-            fill: 0,
-            word: 0,
-            len: 0,
-        }
-    }
-
-    fn push(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            if self.len == INFO_BYTES {
-                return;
-            }
-            self.buf[self.fill] = b;
-            self.fill += 1;
-            self.len += 1;
-            if self.fill == 8 {
-                self.flush();
-            }
-        }
-    }
-
-    fn flush(&mut self) {
-        if let Some(word) = self.words.get(self.word) {
-            word.store(u64::from_ne_bytes(self.buf), Ordering::Relaxed);
-        }
-        self.word += 1;
-        self.buf = [0; 8];
-        self.fill = 0;
-    }
-
-    /// Stores the last partial word; returns the length.
-    fn finish(mut self) -> usize {
-        if self.fill > 0 {
-            self.flush();
-        }
-        self.len
     }
 }
 
