@@ -36,6 +36,10 @@ def application(environ, start_response):
         mebibytes = int(environ.get("QUERY_STRING") or "1")
         start_response("200 OK", [("Content-Type", "application/octet-stream")])
         return (b"x" * (1 << 20) for _ in range(mebibytes))
+    if path == "/ignore":
+        # Answers without reading the request body.
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not here"]
     if path == "/sleep":
         time.sleep(float(environ.get("QUERY_STRING") or "1"))
     body = environ["wsgi.input"].read()

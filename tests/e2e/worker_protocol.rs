@@ -99,7 +99,14 @@ answer = exchange(packet([
     ("HTTP_CONTENT_LENGTH", str(len(body))), ("HTTP_HOST", "example.org"),
 ]) + body)
 head, _, payload = answer.partition(b"\r\n\r\n")
+# A body the app never reads is read away before the close: no reset.
+big = b"u" * (1 << 20)
+ignored = exchange(packet([
+    ("REQUEST_METHOD", "POST"), ("REQUEST_URI", "/ignore"), ("PATH_INFO", "/ignore"),
+    ("SERVER_PROTOCOL", "HTTP/1.1"), ("CONTENT_LENGTH", str(len(big))),
+]) + big)
 print(json.dumps({"oversized": oversized.decode("latin-1"),
+                  "ignored": ignored.split(b"\r\n")[0].decode(),
                   "status_line": head.split(b"\r\n")[0].decode(),
                   "answer": json.loads(payload)}))
 "#,
@@ -112,6 +119,7 @@ print(json.dumps({"oversized": oversized.decode("latin-1"),
         "an oversized block is closed unanswered"
     );
     assert_eq!(out["status_line"], "HTTP/1.1 200 OK");
+    assert_eq!(out["ignored"], "HTTP/1.1 404 Not Found");
     let env = &out["answer"]["environ"];
     assert_eq!(out["answer"]["body"], "name=value");
     assert_eq!(env["SCRIPT_NAME"], "", "{env}");
@@ -164,6 +172,19 @@ fn memory_report_prefixes_the_request_log() {
         line.starts_with("{address space usage: ") && line.contains("MB} {rss usage: "),
         "{line:?}"
     );
+}
+
+#[test]
+fn disable_logging_drops_request_lines_but_not_errors() {
+    let app = start(&["--processes", "1", "--threads", "1", "--disable-logging"]);
+    assert_eq!(app.curl("/raise").run().expect("GET").status, 500);
+    assert_eq!(app.curl("/quiet").run().expect("GET").status, 200);
+    // With one Python thread, the third request starts only after the
+    // thread has finished (and would have logged) the first two.
+    assert_eq!(app.curl("/last").run().expect("GET").status, 200);
+    let log = app.log();
+    assert!(log.contains("RuntimeError: protocol_app failure"), "{log}");
+    assert!(!log.contains("=> generated"), "{log}");
 }
 
 #[test]

@@ -100,6 +100,8 @@ pub struct AppConfig {
     pub logto: Option<PathBuf>,
     pub vacuum: bool,
     pub memory_report: bool,
+    /// No request log lines (`disable-logging`); errors are still logged.
+    pub disable_logging: bool,
     pub stats: Option<String>,
     pub touch_reload: Vec<PathBuf>,
 
@@ -155,6 +157,7 @@ impl Default for AppConfig {
             logto: None,
             vacuum: false,
             memory_report: false,
+            disable_logging: false,
             stats: None,
             touch_reload: Vec::new(),
             max_requests: 0,

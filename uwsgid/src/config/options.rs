@@ -166,6 +166,10 @@ pub static SPECS: &[Spec] = &[
     ),
     opt("vacuum", Setter::Bool(|c, v| c.vacuum = v)),
     opt("memory-report", Setter::Bool(|c, v| c.memory_report = v)),
+    opt(
+        "disable-logging",
+        Setter::Bool(|c, v| c.disable_logging = v),
+    ),
     alias(
         "stats",
         &["stats-server"],

@@ -59,6 +59,7 @@ pub struct Supervisor {
     pub(super) drain: Drain,
     /// Zygotes of past generations (or of a failed reload), until reaped.
     pub(super) retired_zygotes: Vec<ZygoteLink>,
+    pub(super) harakiri: super::harakiri::Harakiri,
 }
 
 enum Event {
@@ -94,6 +95,7 @@ impl Supervisor {
             reload_queued: false,
             drain: Drain::default(),
             retired_zygotes: Vec::new(),
+            harakiri: Default::default(),
         }
     }
 
@@ -156,6 +158,7 @@ impl Supervisor {
         let reaped = reap::reap_all();
         self.children_left = reaped.children_left;
         for (pid, cause) in reaped.ended {
+            self.note_exit(pid, cause);
             self.on_child_exit(pid, cause);
         }
     }
@@ -195,6 +198,7 @@ impl Supervisor {
         }
         self.reload_tick(now);
         self.drain_tick(now);
+        self.harakiri_tick(now);
     }
 
     fn next_wake(&self) -> Option<Instant> {
@@ -207,6 +211,7 @@ impl Supervisor {
             self.zygote_restart_at,
             reload,
             self.drain.next_deadline(),
+            self.harakiri_wake(),
         ]
         .into_iter()
         .flatten()

@@ -12,6 +12,7 @@ use pyo3::types::PyDict;
 
 use super::{App, WorkerError};
 use crate::config::AppConfig;
+use crate::log::log_line;
 
 /// Why the app could not be loaded.
 enum Failure {
@@ -33,7 +34,7 @@ pub fn load(cfg: &AppConfig) -> Result<App, WorkerError> {
         let started = Instant::now();
         match import(py, cfg) {
             Ok(app) => {
-                eprintln!(
+                log_line!(
                     "WSGI app 0 (mountpoint='') ready in {} seconds on interpreter {:p} pid: {} (default app)",
                     started.elapsed().as_secs(),
                     app.as_ptr(),
@@ -48,18 +49,18 @@ pub fn load(cfg: &AppConfig) -> Result<App, WorkerError> {
                         err.to_string()
                     }
                     Failure::Message(m) => {
-                        eprintln!("{m}");
+                        log_line!("{m}");
                         m
                     }
                 };
-                eprintln!(
+                log_line!(
                     "unable to load app 0 (mountpoint='') (callable not found or import error)"
                 );
                 if cfg.need_app {
-                    eprintln!("*** no app loaded. GAME OVER ***");
+                    log_line!("*** no app loaded. GAME OVER ***");
                     Err(WorkerError::App(message))
                 } else {
-                    eprintln!("*** no app loaded. going in full dynamic mode ***");
+                    log_line!("*** no app loaded. going in full dynamic mode ***");
                     Ok(py.None())
                 }
             }

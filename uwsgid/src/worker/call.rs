@@ -9,6 +9,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
+use super::body::BodySource;
 use super::context::WorkerCtx;
 use super::environ::{self, Statics};
 use super::file_wrapper::{FileWrapper, send_real_file};
@@ -16,6 +17,8 @@ use super::input::Input;
 use super::request::Job;
 use super::request_log::{Entry, RequestLog};
 use super::response::Responder;
+use crate::log::log_line;
+use crate::scoreboard;
 
 /// Runs one request to its end. Never fails: errors become a 500 (or an
 /// aborted response) and a log entry.
@@ -33,7 +36,15 @@ pub fn run(
         reply,
         slot,
         started,
+        body_return,
     } = job;
+    scoreboard::worker::request_started(core, started, &head);
+    // What the app left of the body goes back to the front (or is dropped).
+    let give_back = |rest: BodySource| {
+        if let Some(tx) = body_return {
+            let _ = tx.send(rest);
+        }
+    };
     let responder = match Bound::new(py, Responder::new(reply)) {
         Ok(r) => r,
         Err(err) => {
@@ -42,42 +53,60 @@ pub fn run(
         }
     };
     let outcome = if app.is_none() {
-        eprintln!("--- no python application found, check your startup logs for errors ---");
+        log_line!("--- no python application found, check your startup logs for errors ---");
         if let Ok(mut r) = responder.try_borrow_mut() {
             r.fail(py);
         }
-        Ok(())
+        give_back(body);
+        Ok(Ok(()))
     } else {
-        Bound::new(py, Input::new(body, ctx.rt.clone())).and_then(|input| {
+        Bound::new(py, Input::new(body, ctx.rt.clone())).map(|input| {
             let result = call(py, statics, app, &head, input.clone(), &responder);
-            input.get().release();
+            give_back(input.get().release());
             result
         })
-    };
+    }
+    .and_then(|result| result);
+    let failed = outcome.is_err();
     if let Err(err) = outcome {
         err.display(py);
         if let Ok(mut r) = responder.try_borrow_mut() {
             r.fail(py);
         }
     }
+    let served = ctx.count_request();
+    // Decided before the gate frees: a worker that retires must not accept
+    // another connection (it would close it unanswered).
+    ctx.check_recycle(served);
     // The Python thread is free again: let the gate accept.
     drop(slot);
-    let served = ctx.count_request();
-    let line = responder.try_borrow().ok().map(|r| {
-        ctx.log.line(&Entry {
-            head: &head,
-            response: r.head(),
-            body_bytes: r.body_bytes,
-            elapsed: started.elapsed(),
-            request_number: served,
+    if let Ok(r) = responder.try_borrow() {
+        let head_bytes = r.head().map_or(0, |h| h.wire_size() as u64);
+        scoreboard::worker::request_finished(
             core,
-        })
-    });
+            started.elapsed(),
+            r.body_bytes + head_bytes,
+            failed,
+        );
+    }
+    let line = responder
+        .try_borrow()
+        .ok()
+        .filter(|_| !ctx.log.disabled)
+        .map(|r| {
+            ctx.log.line(&Entry {
+                head: &head,
+                response: r.head(),
+                body_bytes: r.body_bytes,
+                elapsed: started.elapsed(),
+                request_number: served,
+                core,
+            })
+        });
     py.detach(|| {
         if let Some(line) = line {
             RequestLog::emit(&line);
         }
-        ctx.check_recycle(served);
     });
 }
 

@@ -13,6 +13,7 @@ use super::gate::Gate;
 use super::request::Job;
 use super::request_log::RequestLog;
 use crate::config::AppConfig;
+use crate::log::log_line;
 
 /// One worker's shared state.
 pub struct WorkerCtx {
@@ -45,6 +46,7 @@ impl WorkerCtx {
             cfg.memory_report || cfg.reload_on_rss.is_some() || cfg.reload_on_as.is_some(),
         );
         log.memory_report = cfg.memory_report;
+        log.disabled = cfg.disable_logging;
         let threads = usize::try_from(cfg.threads).unwrap_or(1);
         WorkerCtx {
             worker_id,
@@ -83,6 +85,7 @@ impl WorkerCtx {
             self.log.memory(),
             cfg.reload_on_rss.is_some() || cfg.reload_on_as.is_some(),
         ) {
+            crate::scoreboard::worker::memory(rss, vsz);
             match (cfg.reload_on_rss, cfg.reload_on_as) {
                 (Some(limit), _) if rss >= limit => {
                     Some(format!("reload-on-rss limit reached ({rss} >= {limit})"))
@@ -98,7 +101,8 @@ impl WorkerCtx {
         if let Some(reason) = reason
             && !self.retiring.swap(true, Ordering::AcqRel)
         {
-            eprintln!(
+            crate::scoreboard::worker::retiring(&reason);
+            log_line!(
                 "...The work of process {} is done ({reason}). Seeya!",
                 std::process::id()
             );

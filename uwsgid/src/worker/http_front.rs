@@ -29,6 +29,7 @@ use super::post_buffer;
 use super::request::Job;
 use super::response::{Event, ResponseHead, latin1_bytes};
 use super::write_timeout::WriteTimeout;
+use crate::log::log_line;
 
 /// How many response events may wait between a Python thread and hyper.
 const EVENTS: usize = 8;
@@ -105,14 +106,14 @@ pub async fn serve<S>(
 /// Logs what a client did wrong; resets and timeouts are not news.
 fn log_error(err: &hyper::Error, buffer_size: usize) {
     if err.is_parse_too_large() {
-        eprintln!("invalid HTTP request size (max {buffer_size})...skip");
+        log_line!("invalid HTTP request size (max {buffer_size})...skip");
     } else if err.is_parse() || err.is_parse_status() {
-        eprintln!("invalid HTTP request: {err}");
+        log_line!("invalid HTTP request: {err}");
     } else if let Some(io) =
         std::error::Error::source(err).and_then(|e| e.downcast_ref::<io::Error>())
         && io.kind() == io::ErrorKind::TimedOut
     {
-        eprintln!("HTTP connection closed: {io} (socket-timeout)");
+        log_line!("HTTP connection closed: {io} (socket-timeout)");
     }
 }
 
@@ -163,7 +164,7 @@ impl Conn {
                     head.set("CONTENT_LENGTH", len.to_string());
                 }
                 Err(err) => {
-                    eprintln!("error reading the request body: {err}");
+                    log_line!("error reading the request body: {err}");
                     return simple(StatusCode::BAD_REQUEST);
                 }
             }
@@ -175,6 +176,7 @@ impl Conn {
             reply,
             slot,
             started,
+            body_return: None,
         };
         if ctx.jobs.send(job).is_err() {
             return simple(StatusCode::SERVICE_UNAVAILABLE);
@@ -227,7 +229,7 @@ fn to_response(
             (Ok(n), Ok(v)) => {
                 headers.append(n, v);
             }
-            _ => eprintln!("dropping an invalid response header: {name:?}"),
+            _ => log_line!("dropping an invalid response header: {name:?}"),
         }
     }
     resp

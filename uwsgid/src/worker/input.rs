@@ -65,14 +65,15 @@ impl Input {
         }
     }
 
-    /// Ends the body for good once the call is over, so the connection
-    /// (hyper's body, or the socket's read half) is let go even if the app
-    /// keeps a reference to `wsgi.input`.
-    pub fn release(&self) {
+    /// Ends the body for good once the call is over and returns what is
+    /// left of its source, so the connection (hyper's body, or the socket's
+    /// read half) is let go even if the app keeps a reference to
+    /// `wsgi.input`.
+    pub fn release(&self) -> BodySource {
         let mut r = self.lock();
-        r.src = BodySource::Empty;
         r.buf = Bytes::new();
         r.eof = true;
+        std::mem::replace(&mut r.src, BodySource::Empty)
     }
 
     fn lock(&self) -> MutexGuard<'_, Reader> {
@@ -261,7 +262,7 @@ mod tests {
     #[test]
     fn release_ends_the_body() {
         with_input(b"data", |_, input| {
-            input.get().release();
+            drop(input.get().release());
             assert_eq!(bytes_of(&input.call_method0("read")?), b"");
             Ok(())
         });

@@ -15,6 +15,7 @@ use super::call;
 use super::context::WorkerCtx;
 use super::environ::Statics;
 use super::request::Job;
+use crate::log::log_line;
 
 fn lock(rx: &Mutex<Receiver<Job>>) -> MutexGuard<'_, Receiver<Job>> {
     rx.lock().unwrap_or_else(|p| p.into_inner())
@@ -64,7 +65,7 @@ fn python_thread(ctx: &WorkerCtx, app: &App, rx: &Mutex<Receiver<Job>>, core: us
                 call::run(py, ctx, &statics, app, job, core);
             }));
             if run.is_err() {
-                eprintln!(
+                log_line!(
                     "worker {}: a request handler panicked (thread {core})",
                     ctx.worker_id
                 );

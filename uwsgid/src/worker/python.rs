@@ -20,6 +20,7 @@ use pyo3::types::PyList;
 
 use super::WorkerError;
 use crate::config::AppConfig;
+use crate::log::log_line;
 
 /// Where Python comes from.
 enum Home {
@@ -72,10 +73,10 @@ fn resolve_home(home: Option<&Path>) -> Result<Home, WorkerError> {
     }
     let cfg = home.join("pyvenv.cfg");
     if !cfg.exists() {
-        eprintln!("Set PythonHome to {}", home.display());
+        log_line!("Set PythonHome to {}", home.display());
         return Ok(Home::Prefix(home.to_path_buf()));
     }
-    eprintln!("PEP 405 virtualenv detected: {}", home.display());
+    log_line!("PEP 405 virtualenv detected: {}", home.display());
     let text = std::fs::read_to_string(&cfg)
         .map_err(|e| WorkerError::Python(format!("cannot read {}: {e}", cfg.display())))?;
     let embedded = embedded_version();
@@ -228,7 +229,7 @@ fn setup_paths(py: Python<'_>, cfg: &AppConfig) -> PyResult<()> {
         let entry = dir.to_string_lossy();
         sys_path.insert(i, entry.as_ref())?;
         if i < cfg.pythonpath.len() {
-            eprintln!("added {entry} to pythonpath.");
+            log_line!("added {entry} to pythonpath.");
         }
     }
     Ok(())

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::time::Instant;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::body::BodySource;
 use super::gate::Slot;
@@ -66,4 +66,7 @@ pub struct Job {
     pub slot: Slot,
     /// When the request head had been read, for the request log.
     pub started: Instant,
+    /// Where the body goes back once the call is over (the uwsgi front
+    /// drains what the app left unread before closing the connection).
+    pub body_return: Option<oneshot::Sender<BodySource>>,
 }

@@ -37,6 +37,8 @@ pub struct RequestLog {
     page_size: u64,
     /// Prefix each line with the memory figures.
     pub memory_report: bool,
+    /// Write no request lines (`disable-logging`).
+    pub disabled: bool,
 }
 
 impl RequestLog {
@@ -52,6 +54,7 @@ impl RequestLog {
                 .then(|| File::open("/proc/self/statm").ok())
                 .flatten(),
             memory_report: false,
+            disabled: false,
             page_size: u64::try_from(page_size).unwrap_or(4096),
         }
     }

@@ -14,6 +14,7 @@ use super::context::WorkerCtx;
 use super::listener::{Listener, Stream};
 use super::{App, InheritedListener, http_front, pool, uwsgi_front};
 use crate::config::{AppConfig, Protocol};
+use crate::log::log_line;
 
 /// The exit code after SIGTERM/SIGINT (uWSGI's `UWSGI_END_CODE`).
 pub const END_EXIT: i32 = 30;
@@ -31,14 +32,14 @@ pub fn run(
     {
         Ok(rt) => rt,
         Err(err) => {
-            eprintln!("worker {worker_id}: cannot start the runtime: {err}");
+            log_line!("worker {worker_id}: cannot start the runtime: {err}");
             return 1;
         }
     };
     let (jobs, queue) = std::sync::mpsc::channel();
     let ctx = Arc::new(WorkerCtx::new(cfg, worker_id, rt.handle().clone(), jobs));
     if let Err(err) = pool::start(&ctx, app, queue) {
-        eprintln!("worker {worker_id}: cannot start the Python threads: {err}");
+        log_line!("worker {worker_id}: cannot start the Python threads: {err}");
         return 1;
     }
     let code = rt.block_on(serve(Arc::clone(&ctx), listeners));
@@ -69,7 +70,7 @@ async fn serve(ctx: Arc<WorkerCtx>, inherited: Vec<InheritedListener>) -> i32 {
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
     ) else {
-        eprintln!("worker {}: cannot install signal handlers", ctx.worker_id);
+        log_line!("worker {}: cannot install signal handlers", ctx.worker_id);
         return 1;
     };
     let (stop_tx, stop) = watch::channel(false);
@@ -87,7 +88,7 @@ async fn serve(ctx: Arc<WorkerCtx>, inherited: Vec<InheritedListener>) -> i32 {
                 ));
             }
             Err(err) => {
-                eprintln!(
+                log_line!(
                     "worker {}: cannot use the listen socket {raw}: {err}",
                     ctx.worker_id
                 );
@@ -98,7 +99,7 @@ async fn serve(ctx: Arc<WorkerCtx>, inherited: Vec<InheritedListener>) -> i32 {
     drop(alive);
     tokio::select! {
         _ = hup.recv() => {
-            eprintln!("Gracefully killing worker {} (pid: {})...", ctx.worker_id, std::process::id());
+            log_line!("Gracefully killing worker {} (pid: {})...", ctx.worker_id, std::process::id());
         }
         _ = ctx.retire.notified() => {}
         _ = term.recv() => return END_EXIT,
@@ -121,14 +122,18 @@ async fn accept_loop(
     alive: mpsc::Sender<()>,
 ) {
     loop {
+        // Biased, stop first: a stopping worker must not accept one more
+        // connection, which it would close unanswered.
         tokio::select! {
-            _ = ctx.gate.wait_free() => {}
+            biased;
             _ = stopped(&mut stop) => return,
+            _ = ctx.gate.wait_free() => {}
         }
         let accepted = tokio::select! {
-            r = listener.accept() => r,
-            _ = ctx.gate.wait_full() => continue,
+            biased;
             _ = stopped(&mut stop) => return,
+            _ = ctx.gate.wait_full() => continue,
+            r = listener.accept() => r,
         };
         match accepted {
             Ok((stream, info)) => {
@@ -155,7 +160,7 @@ async fn accept_loop(
             }
             Err(err) => {
                 // EMFILE and friends: back off instead of spinning.
-                eprintln!("accept(): {err}");
+                log_line!("accept(): {err}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::body::BodySource;
 use super::cgi;
@@ -18,6 +18,7 @@ use super::gate::Slot;
 use super::post_buffer;
 use super::request::{Job, RequestHead};
 use super::response::{Event, ResponseHead, latin1_bytes};
+use crate::log::log_line;
 use crate::protocol::uwsgi::{HEADER_LEN, PacketHeader, parse_vars};
 
 /// Why a request head was not read.
@@ -54,7 +55,7 @@ where
         Ok(h) => h,
         Err(HeadError::Nothing) => return,
         Err(HeadError::Log(line)) => {
-            eprintln!("{line}");
+            log_line!("{line}");
             return;
         }
     };
@@ -81,7 +82,7 @@ where
         match buffered {
             Ok((buffered, _)) => source = buffered,
             Err(err) => {
-                eprintln!("error reading the request body: {err}");
+                log_line!("error reading the request body: {err}");
                 return;
             }
         }
@@ -93,23 +94,50 @@ where
         .to_owned();
     head.vars.shrink_to_fit();
     let (reply, events) = mpsc::channel(8);
+    let (body_return, returned) = oneshot::channel();
+    let streamed = matches!(source, BodySource::Raw { .. });
     let job = Job {
         head,
         body: source,
         reply,
         slot,
         started,
+        body_return: streamed.then_some(body_return),
     };
     if ctx.jobs.send(job).is_err() {
         return;
     }
     if let Err(err) = write_response(&ctx, &mut wr, &protocol, events).await {
         if err.kind() != io::ErrorKind::BrokenPipe && err.kind() != io::ErrorKind::ConnectionReset {
-            eprintln!("uwsgi response write error: {err}");
+            log_line!("uwsgi response write error: {err}");
         }
         return;
     }
+    if streamed {
+        drain_unread(&ctx, returned).await;
+    }
     let _ = wr.shutdown().await;
+}
+
+/// The most unread body a connection reads away before closing.
+const DRAIN_LIMIT: u64 = 4 * 1024 * 1024;
+
+/// Reads away the body the app did not read (up to [`DRAIN_LIMIT`], within
+/// socket-timeout): closing a socket with unread data resets it, and the
+/// peer (nginx) would lose the response and answer 502.
+async fn drain_unread(ctx: &WorkerCtx, returned: oneshot::Receiver<BodySource>) {
+    let drain = async {
+        let Ok(mut rest) = returned.await else {
+            return;
+        };
+        if let BodySource::Raw { remaining, .. } = &rest
+            && *remaining > DRAIN_LIMIT
+        {
+            return;
+        }
+        while let Ok(Some(_)) = rest.next_async().await {}
+    };
+    let _ = tokio::time::timeout(ctx.socket_timeout, drain).await;
 }
 
 /// Reads the packet header and vars block into `buf`.
