@@ -366,6 +366,8 @@ fn sigttin_sigttou_scale_and_sigusr1_logs_stats() {
     let log = server.log();
     assert!(log.contains("*** workers stats (master pid: "), "{log}");
     assert!(log.contains("worker 1 pid: "), "{log}");
+    // The scoreboard's counters of the current process.
+    assert!(log.contains(", requests: "), "{log}");
     assert!(!log.contains("worker 2 pid: "), "{log}");
     assert!(served_pid(curl(port, "/")).is_some(), "still serving");
     assert!(server.ensure_running().is_ok());

@@ -1,6 +1,7 @@
 //! SIGUSR1: the workers' stats to the log, one line per worker (uWSGI logs
-//! its own `stats()` there): what the master knows about each slot, and
-//! the workers of past generations still finishing.
+//! its own `stats()` there): what the master knows about each slot, the
+//! scoreboard's counters of its current process, and the workers of past
+//! generations still finishing.
 
 use std::fmt::Write;
 use std::time::Instant;
@@ -8,6 +9,7 @@ use std::time::Instant;
 use super::supervisor::Supervisor;
 use super::workers::{SlotState, WorkerSlot};
 use crate::master::log::log_line;
+use crate::scoreboard::{self, SlotSnapshot};
 
 impl Supervisor {
     pub(super) fn log_stats(&self) {
@@ -27,7 +29,11 @@ impl Supervisor {
             );
         }
         for slot in self.table.iter() {
-            log_line!("{}", slot_line(slot, now));
+            let counters = slot.pid().and_then(|pid| {
+                let snap = scoreboard::master()?.slot(slot.id)?.snapshot();
+                (snap.pid == pid.as_raw()).then_some(snap)
+            });
+            log_line!("{}", slot_line(slot, counters.as_ref(), now));
         }
         for old in &self.drain.workers {
             log_line!(
@@ -53,8 +59,9 @@ impl Supervisor {
     }
 }
 
-/// `worker ID pid: P, generation: G, state: S, respawns: N, last exit: …`.
-fn slot_line(slot: &WorkerSlot, now: Instant) -> String {
+/// `worker ID pid: P, generation: G, state: S, [requests: …,] respawns: N,
+/// last exit: …`; the request counters when the scoreboard has them.
+fn slot_line(slot: &WorkerSlot, counters: Option<&SlotSnapshot>, now: Instant) -> String {
     let mut line = format!("worker {} ", slot.id);
     let _ = match slot.state {
         SlotState::Running { pid, since } => write!(
@@ -79,6 +86,18 @@ fn slot_line(slot: &WorkerSlot, now: Instant) -> String {
             ))
         ),
     };
+    if let Some(c) = counters {
+        let _ = write!(
+            line,
+            ", requests: {} (slot total: {}), exceptions: {}, harakiri: {}, avg response: {} ms, rss: {} KiB",
+            c.delta_requests,
+            c.requests,
+            c.exceptions,
+            c.harakiri_count,
+            c.avg_rt_us / 1000,
+            c.rss / 1024
+        );
+    }
     let _ = write!(line, ", respawns: {}, last exit: ", slot.respawns);
     let _ = match slot.last_exit {
         Some(cause) => write!(line, "{cause}"),
@@ -108,9 +127,21 @@ mod tests {
         slot.respawns = 2;
         slot.last_exit = Some(ExitCause::Signaled(9));
         assert_eq!(
-            slot_line(slot, now),
+            slot_line(slot, None, now),
             "worker 1 pid: 42, generation: 3, state: running for 0 s, respawns: 2, \
              last exit: killed by signal 9 (SIGKILL)"
         );
+        let counters = SlotSnapshot {
+            pid: 42,
+            requests: 10,
+            delta_requests: 4,
+            avg_rt_us: 2500,
+            rss: 8 << 20,
+            ..SlotSnapshot::default()
+        };
+        assert!(slot_line(slot, Some(&counters), now).contains(
+            "running for 0 s, requests: 4 (slot total: 10), exceptions: 0, harakiri: 0, \
+                 avg response: 2 ms, rss: 8192 KiB, respawns: 2"
+        ));
     }
 }
