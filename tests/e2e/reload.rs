@@ -372,3 +372,21 @@ fn sigttin_sigttou_scale_and_sigusr1_logs_stats() {
     assert!(served_pid(curl(port, "/")).is_some(), "still serving");
     assert!(server.ensure_running().is_ok());
 }
+
+/// `die-on-term` (uWSGI 2.0's switch from "TERM reloads" to "TERM stops")
+/// is accepted and changes nothing: TERM is a graceful stop either way.
+#[test]
+fn die_on_term_is_accepted_and_sigterm_stops() {
+    let dir = TestDir::new().expect("temp dir");
+    let port = free_port().expect("a free port");
+    write_ini(
+        &dir,
+        port,
+        &app_path("pid_app.py"),
+        "processes = 1\ndie-on-term = true",
+    );
+    let server = start_ini(&dir, port);
+    let log = crate::master::stop_cleanly(server, Signal::SIGTERM);
+    assert!(!log.contains("reloading"), "{log}");
+    assert!(!log.contains("unknown option"), "{log}");
+}
