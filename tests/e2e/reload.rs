@@ -390,3 +390,40 @@ fn die_on_term_is_accepted_and_sigterm_stops() {
     assert!(!log.contains("reloading"), "{log}");
     assert!(!log.contains("unknown option"), "{log}");
 }
+
+/// With `lazy-apps` each new worker imports the app itself: the old
+/// workers serve until every new one has, and an app that no longer
+/// imports fails the reload without losing them.
+#[test]
+fn a_lazy_apps_reload_waits_for_the_imports_and_can_fail() {
+    let dir = TestDir::new().expect("temp dir");
+    let port = free_port().expect("a free port");
+    let good_app = std::fs::read(app_path("pid_app.py")).expect("read pid_app.py");
+    let app = dir.write("app.py", &good_app).expect("write app.py");
+    write_ini(&dir, port, &app, "processes = 2\nlazy-apps = true");
+    let mut server = start_ini(&dir, port);
+    let old = distinct_pids(2, || curl(port, "/"));
+
+    dir.write("app.py", b"raise ImportError('broken on purpose')\n")
+        .expect("break app.py");
+    server.signal(Signal::SIGHUP).expect("SIGHUP");
+    let failed = "reload failed: the app failed to import in the new worker";
+    wait_for_log(&mut server, failed, RELOAD_TIMEOUT).expect("the failure is logged");
+    wait_for_log(
+        &mut server,
+        "every worker of generation 2 is gone",
+        RELOAD_TIMEOUT,
+    )
+    .expect("the failed generation is gone");
+    assert_eq!(
+        distinct_pids(2, || curl(port, "/")),
+        old,
+        "the old workers serve"
+    );
+
+    dir.write("app.py", &good_app).expect("restore app.py");
+    reload(&mut server, 3, 1);
+    let new = distinct_pids(2, || curl(port, "/"));
+    assert!(new.is_disjoint(&old), "{old:?} {new:?}");
+    assert_eq!(new, generation_pids(&server.log(), 3));
+}

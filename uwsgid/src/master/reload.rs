@@ -17,10 +17,12 @@
 //! If the new zygote dies before that (exit 22: the app failed to import),
 //! the reload fails: the workers it forked are told to finish and the old
 //! generation keeps serving. A SIGHUP during a reload is queued (at most
-//! one). With `lazy-apps` there is no zygote to wait for: the new workers
-//! are exec'd at once and the old ones told to finish right after.
+//! one). With `lazy-apps` there is no zygote: each new worker is exec'd
+//! and imports the app itself, and the generation is ready when every new
+//! worker has imported it (`reload/lazy.rs`).
 
 pub(super) mod drain;
+mod lazy;
 pub(super) mod reread;
 
 use std::time::Instant;
@@ -46,7 +48,8 @@ pub struct Reload {
     pub cfg: AppConfig,
     pub config_json: String,
     pub table: WorkerTable,
-    pub zygote: ZygoteLink,
+    /// `None` with `lazy-apps`.
+    pub zygote: Option<ZygoteLink>,
 }
 
 impl Supervisor {
@@ -81,7 +84,7 @@ impl Supervisor {
         self.last_generation += 1;
         let generation = self.last_generation;
         if cfg.lazy_apps {
-            self.switch_lazy(cfg, config_json, generation);
+            self.begin_lazy_reload(cfg, config_json, generation);
             return Ok(());
         }
         let spawner = Spawner {
@@ -105,24 +108,9 @@ impl Supervisor {
             table: WorkerTable::new(cfg.processes),
             cfg,
             config_json,
-            zygote,
+            zygote: Some(zygote),
         });
         Ok(())
-    }
-
-    /// `lazy-apps`: exec the new workers now, then retire the old ones.
-    fn switch_lazy(&mut self, cfg: AppConfig, config_json: String, generation: u64) {
-        let old_table = std::mem::replace(&mut self.table, WorkerTable::new(cfg.processes));
-        let old_generation = self.generation;
-        self.cfg = cfg;
-        self.config_json = config_json;
-        self.generation = generation;
-        self.start();
-        log_line!(
-            "gracefully (RE)spawned uWSGI master process (pid: {}): generation {generation} started (lazy-apps: not waiting for the imports)",
-            std::process::id()
-        );
-        self.retire_generation(old_table, old_generation);
     }
 
     fn reload_failed(&mut self, why: &str) {
@@ -144,10 +132,13 @@ impl Supervisor {
                 let Some(r) = self.reloading.as_mut() else {
                     return;
                 };
-                r.zygote.ready = true;
+                let Some(zygote) = r.zygote.as_mut() else {
+                    return;
+                };
+                zygote.ready = true;
                 log_line!(
                     "zygote (pid: {}, generation: {}) ready: app imported, forking workers",
-                    r.zygote.pid,
+                    zygote.pid,
                     r.generation
                 );
                 let ids: Vec<u32> = r.table.iter().map(|s| s.id).collect();
@@ -165,15 +156,18 @@ impl Supervisor {
         }
     }
 
-    /// Asks the new zygote for a worker in slot `id`.
+    /// Asks the new zygote for a worker in slot `id` (with `lazy-apps`,
+    /// execs it).
     fn request_new(&mut self, id: u32) {
         let Some(r) = self.reloading.as_mut() else {
             return;
         };
         let generation = r.generation;
-        if r.zygote
-            .send(ZygoteCommand::Spawn { id, generation })
-            .is_ok()
+        let Some(zygote) = r.zygote.as_mut() else {
+            self.spawn_new_lazy(id);
+            return;
+        };
+        if zygote.send(ZygoteCommand::Spawn { id, generation }).is_ok()
             && let Some(slot) = r.table.get_mut(id)
         {
             slot.state = SlotState::Requested {
@@ -215,11 +209,7 @@ impl Supervisor {
             self.on_new_worker_exit(pid, cause);
             return;
         }
-        if self
-            .reloading
-            .as_ref()
-            .is_some_and(|r| r.table.all_running())
-        {
+        if self.new_generation_ready() {
             self.complete_reload();
         }
     }
@@ -239,6 +229,14 @@ impl Supervisor {
         };
         let id = slot.id;
         slot.last_exit = Some(cause);
+        if r.zygote.is_none() && cause.exit_code() == Some(FAILED_APP_EXIT) {
+            slot.state = SlotState::Down { respawn_at: None };
+            let why = format!(
+                "the app failed to import in the new worker {id} (pid: {pid}, exit code 22)"
+            );
+            self.abort_reload(&why);
+            return;
+        }
         log_line!("DAMN ! worker {id} (pid: {pid}) {cause} :( trying respawn ...");
         let delay = slot.backoff.on_death(now.duration_since(since));
         slot.state = SlotState::Down {
@@ -252,17 +250,23 @@ impl Supervisor {
     /// Slots of the generation being started whose respawn is due.
     pub(super) fn reload_tick(&mut self, now: Instant) {
         let due = match self.reloading.as_ref() {
-            Some(r) if r.zygote.ready => r.table.due(now, false),
+            Some(r) if r.zygote.as_ref().is_none_or(|z| z.ready) => r.table.due(now, false),
             _ => return,
         };
         for id in due {
             self.request_new(id);
         }
+        if self.new_generation_ready() {
+            self.complete_reload();
+        }
     }
 
     /// Whether `pid` is the new generation's zygote.
     pub(super) fn is_new_zygote(&self, pid: Pid) -> bool {
-        self.reloading.as_ref().is_some_and(|r| r.zygote.pid == pid)
+        self.reloading
+            .as_ref()
+            .and_then(|r| r.zygote.as_ref())
+            .is_some_and(|z| z.pid == pid)
     }
 
     /// Whether `pid` is a worker of the generation being started.
@@ -274,11 +278,11 @@ impl Supervisor {
 
     /// The new zygote died before its generation was ready.
     pub(super) fn on_new_zygote_exit(&mut self, cause: ExitCause) {
-        let Some(r) = self.reloading.as_mut() else {
+        let Some(zygote) = self.reloading.as_mut().and_then(|r| r.zygote.as_mut()) else {
             return;
         };
-        let lines = r.zygote.drain_now();
-        let pid = r.zygote.pid;
+        let lines = zygote.drain_now();
+        let pid = zygote.pid;
         for line in lines {
             self.on_new_report_line(&line);
         }
@@ -297,14 +301,17 @@ impl Supervisor {
     /// Gives up the generation being started: its workers finish what they
     /// took, its zygote is stopped.
     fn abort_reload(&mut self, why: &str) {
-        let Some(mut r) = self.reloading.take() else {
+        let Some(r) = self.reloading.take() else {
             return;
         };
-        r.zygote.close_commands();
-        let _ = kill(r.zygote.pid, Signal::SIGKILL);
-        self.retired_zygotes.push(r.zygote);
+        log_line!("reload failed: {why}; the old workers keep serving");
+        if let Some(mut zygote) = r.zygote {
+            zygote.close_commands();
+            let _ = kill(zygote.pid, Signal::SIGKILL);
+            self.retired_zygotes.push(zygote);
+        }
         self.retire_generation(r.table, r.generation);
-        self.reload_failed(why);
+        self.after_reload();
     }
 
     /// The new generation is ready: it becomes the app's, the old one is
@@ -320,7 +327,9 @@ impl Supervisor {
         self.generation = r.generation;
         self.zygote_restart_at = None;
         self.zygote_ever_ready = true;
-        if let Some(mut old) = self.zygote.replace(r.zygote) {
+        if let Some(new) = r.zygote
+            && let Some(mut old) = self.zygote.replace(new)
+        {
             // It exits at EOF; births it still reports are drained at its exit.
             old.close_commands();
             self.retired_zygotes.push(old);
@@ -391,9 +400,11 @@ impl Supervisor {
     /// The app is stopping: what a reload started joins the children to stop.
     pub(super) fn cancel_reload(&mut self) {
         self.reload_queued = false;
-        if let Some(mut r) = self.reloading.take() {
-            r.zygote.close_commands();
-            self.retired_zygotes.push(r.zygote);
+        if let Some(r) = self.reloading.take() {
+            if let Some(mut zygote) = r.zygote {
+                zygote.close_commands();
+                self.retired_zygotes.push(zygote);
+            }
             let generation = r.generation;
             for (id, pid) in r.table.running() {
                 self.drain.workers.push(drain::OldWorker {

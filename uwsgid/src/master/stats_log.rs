@@ -47,12 +47,13 @@ impl Supervisor {
             );
         }
         if let Some(r) = &self.reloading {
+            let zygote = r.zygote.as_ref().map_or("lazy-apps".to_string(), |z| {
+                format!("zygote pid: {}, ready: {}", z.pid, z.ready)
+            });
             log_line!(
-                "reload in progress: generation {} started {} s ago (zygote pid: {}, ready: {})",
+                "reload in progress: generation {} started {} s ago ({zygote})",
                 r.generation,
                 now.duration_since(r.started).as_secs(),
-                r.zygote.pid,
-                r.zygote.ready
             );
         }
         log_line!("*** end of workers stats ***");

@@ -112,7 +112,7 @@ impl Supervisor {
             let event = tokio::select! {
                 sig = signals.next() => Event::Signal(sig),
                 line = next_report(self.zygote.as_mut()) => Event::Report(line),
-                line = next_report(self.reloading.as_mut().map(|r| &mut r.zygote)) => {
+                line = next_report(self.reloading.as_mut().and_then(|r| r.zygote.as_mut())) => {
                     Event::NewReport(line)
                 }
                 () = sleep_until(wake) => Event::Timer,
@@ -211,6 +211,7 @@ impl Supervisor {
             self.zygote_restart_at,
             reload,
             self.drain.next_deadline(),
+            self.lazy_poll_at(),
             self.harakiri_wake(),
         ]
         .into_iter()
