@@ -206,6 +206,10 @@ fn a_failed_reload_leaves_the_old_workers_serving() {
     assert_no_failure(&result, &log);
     assert!(log.contains("broken on purpose"), "the traceback: {log}");
     assert!(log.contains("the old workers keep serving"), "{log}");
+    assert!(
+        !log.contains("GAME OVER"),
+        "a failed reload is not the end: {log}"
+    );
     let new = generation_pids(&log, 3);
     assert_eq!(new.len(), 2, "{log}");
     assert_eq!(generation_pids(&log, 1), old);
