@@ -353,7 +353,11 @@ fn a_keep_alive_connection_gets_connection_close_after_sighup() {
         "http/1.1 200 ok keep-alive|http/1.1 200 ok close|eof",
         "{log}"
     );
-    // The old worker answered the second request.
+    // The old worker answered the second request (its log line is written
+    // after the answer went out).
+    wait_for_log(&mut server, "GET /second", DEFAULT_TIMEOUT)
+        .expect("the second request is logged");
+    let log = server.log();
     let second = log
         .lines()
         .find(|l| l.contains("GET /second"))
