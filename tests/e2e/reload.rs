@@ -340,7 +340,11 @@ fn a_keep_alive_connection_gets_connection_close_after_sighup() {
         .arg(port.to_string())
         .arg(&go);
     let client = std::thread::spawn(move || script.run());
-    wait_for_log(&mut server, "GET /first", DEFAULT_TIMEOUT).expect("the first request");
+    if let Err(err) = wait_for_log(&mut server, "GET /first", DEFAULT_TIMEOUT) {
+        std::fs::write(&go, b"").expect("write the go file");
+        let out = client.join().map(|r| r.map_err(|e| format!("{e:#}")));
+        panic!("the first request: {err:#}\nclient: {out:?}");
+    }
     let old = generation_pids(&server.log(), 1);
     server.signal(Signal::SIGHUP).expect("SIGHUP");
     wait_for_log(&mut server, "Gracefully killing worker 1", RELOAD_TIMEOUT)
