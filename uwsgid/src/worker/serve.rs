@@ -1,5 +1,6 @@
 //! A running worker: the tokio runtime (started after the fork), one accept
-//! loop per listen socket gated on a free Python thread, and the signals:
+//! loop per listen socket gated on a free Python thread (see
+//! [`ACCEPT_DEFERRAL`]), and the signals:
 //! SIGHUP stops gracefully (stop accepting, finish in-flight requests,
 //! close keep-alive connections, exit 0), SIGTERM/SIGINT exit at once.
 
@@ -113,8 +114,17 @@ async fn serve(ctx: Arc<WorkerCtx>, inherited: Vec<InheritedListener>) -> i32 {
     }
 }
 
-/// Accepts while a Python thread is free, so a busy worker leaves new
-/// connections to its idle siblings.
+/// How long a connection may wait in the listen queue while every Python
+/// thread of this worker is busy before the worker takes it anyway. An idle
+/// sibling worker accepts at once, so within this time it takes the
+/// connection; past it, the connection is better queued here than left
+/// waiting behind keep-alive connections this worker already holds (which
+/// would starve it for as long as they stay busy).
+const ACCEPT_DEFERRAL: Duration = Duration::from_millis(5);
+
+/// Accepts at once while a Python thread is free, so load spreads over idle
+/// workers; with every thread busy, only after [`ACCEPT_DEFERRAL`] of a
+/// connection waiting (one connection per deferral).
 async fn accept_loop(
     ctx: Arc<WorkerCtx>,
     listener: Listener,
@@ -122,17 +132,20 @@ async fn accept_loop(
     alive: mpsc::Sender<()>,
 ) {
     loop {
-        tokio::select! {
-            _ = ctx.gate.wait_free() => {}
-            _ = stopped(&mut stop) => return,
-        }
-        let accepted = tokio::select! {
-            r = listener.accept() => r,
-            _ = ctx.gate.wait_full() => continue,
+        // Only a connection actually waiting starts the deferral clock.
+        let ready = tokio::select! {
+            r = listener.ready() => r,
             _ = stopped(&mut stop) => return,
         };
-        match accepted {
-            Ok((stream, info)) => {
+        if ready.is_ok() && ctx.gate.is_full() {
+            tokio::select! {
+                _ = ctx.gate.wait_free() => {}
+                _ = tokio::time::sleep(ACCEPT_DEFERRAL) => {}
+                _ = stopped(&mut stop) => return,
+            }
+        }
+        match ready.and_then(|()| listener.try_accept()) {
+            Ok(Some((stream, info))) => {
                 let slot = ctx.gate.take();
                 let (ctx, stop, alive) = (Arc::clone(&ctx), stop.clone(), alive.clone());
                 let protocol = listener.protocol;
@@ -154,6 +167,8 @@ async fn accept_loop(
                     drop(alive);
                 });
             }
+            // Another worker took it: wait for the next one.
+            Ok(None) => {}
             Err(err) => {
                 // EMFILE and friends: back off instead of spinning.
                 log_line!("accept(): {err}");
