@@ -7,14 +7,15 @@
 //! are all busy lets a waiting connection sit for a moment, for an idle
 //! sibling worker to take it, before it takes it anyway.
 
-use std::io;
+use std::io::{self, Write};
 use std::mem::{MaybeUninit, size_of};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
 
+use bytes::BytesMut;
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
-use tokio::net::{TcpStream, UnixStream};
 
 use super::InheritedListener;
 use super::cgi::ConnInfo;
@@ -29,10 +30,54 @@ pub struct Listener {
     base: ConnInfo,
 }
 
-/// An accepted connection.
+/// An accepted connection, not yet registered with the runtime: a front
+/// that can serve it with non-blocking calls alone (a whole uwsgi request
+/// already there) saves the registration.
 pub enum Stream {
-    Tcp(TcpStream),
+    Tcp(std::net::TcpStream),
     Unix(UnixStream),
+}
+
+/// A connection registered with the runtime.
+pub enum Registered {
+    Tcp(tokio::net::TcpStream),
+    Unix(tokio::net::UnixStream),
+}
+
+impl Stream {
+    fn fd(&self) -> i32 {
+        match self {
+            Stream::Tcp(s) => s.as_raw_fd(),
+            Stream::Unix(s) => s.as_raw_fd(),
+        }
+    }
+
+    /// One non-blocking read into the spare capacity of `buf`.
+    pub fn read_now(&self, buf: &mut BytesMut) -> io::Result<usize> {
+        let spare = buf.spare_capacity_mut();
+        // SAFETY: reads at most `spare.len()` bytes into memory `buf` owns.
+        let n = unsafe { libc::read(self.fd(), spare.as_mut_ptr().cast(), spare.len()) };
+        let n = usize::try_from(n).map_err(|_| io::Error::last_os_error())?;
+        // SAFETY: the kernel initialised the first `n` spare bytes.
+        unsafe { buf.set_len(buf.len() + n) };
+        Ok(n)
+    }
+
+    /// One non-blocking write.
+    pub fn write_now(&self, data: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => (&*s).write(data),
+            Stream::Unix(s) => (&*s).write(data),
+        }
+    }
+
+    /// Registers the connection with the runtime (must run inside it).
+    pub fn register(self) -> io::Result<Registered> {
+        Ok(match self {
+            Stream::Tcp(s) => Registered::Tcp(tokio::net::TcpStream::from_std(s)?),
+            Stream::Unix(s) => Registered::Unix(tokio::net::UnixStream::from_std(s)?),
+        })
+    }
 }
 
 impl Listener {
@@ -96,14 +141,12 @@ impl Listener {
         };
         let (fd, peer) = accepted;
         let stream = if self.tcp {
-            let stream = TcpStream::from_std(std::net::TcpStream::from(fd))?;
+            let stream = std::net::TcpStream::from(fd);
             // Responses go out in one write; do not let Nagle hold them.
             let _ = stream.set_nodelay(true);
             Stream::Tcp(stream)
         } else {
-            Stream::Unix(UnixStream::from_std(std::os::unix::net::UnixStream::from(
-                fd,
-            ))?)
+            Stream::Unix(UnixStream::from(fd))
         };
         Ok(Some((stream, self.info(peer))))
     }

@@ -11,8 +11,10 @@ use pyo3::prelude::*;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, watch};
 
+use super::cgi::ConnInfo;
 use super::context::WorkerCtx;
-use super::listener::{Listener, Stream};
+use super::gate::Slot;
+use super::listener::{Listener, Registered, Stream};
 use super::{App, InheritedListener, http_front, pool, uwsgi_front};
 use crate::config::{AppConfig, Protocol};
 use crate::log::log_line;
@@ -150,18 +152,10 @@ async fn accept_loop(
                 let (ctx, stop, alive) = (Arc::clone(&ctx), stop.clone(), alive.clone());
                 let protocol = listener.protocol;
                 tokio::spawn(async move {
-                    match (protocol, stream) {
-                        (Protocol::Http, Stream::Tcp(s)) => {
-                            http_front::serve(ctx, s, info, slot, stop).await
-                        }
-                        (Protocol::Http, Stream::Unix(s)) => {
-                            http_front::serve(ctx, s, info, slot, stop).await
-                        }
-                        (Protocol::Uwsgi, Stream::Tcp(s)) => {
-                            uwsgi_front::serve(ctx, s, slot, stop).await
-                        }
-                        (Protocol::Uwsgi, Stream::Unix(s)) => {
-                            uwsgi_front::serve(ctx, s, slot, stop).await
+                    match protocol {
+                        Protocol::Http => serve_http(ctx, stream, info, slot, stop).await,
+                        Protocol::Uwsgi => {
+                            uwsgi_front::serve_accepted(ctx, stream, slot, stop).await
                         }
                     }
                     drop(alive);
@@ -175,6 +169,21 @@ async fn accept_loop(
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
+    }
+}
+
+/// Registers an accepted HTTP connection and serves it.
+async fn serve_http(
+    ctx: Arc<WorkerCtx>,
+    stream: Stream,
+    info: ConnInfo,
+    slot: Slot,
+    stop: watch::Receiver<bool>,
+) {
+    match stream.register() {
+        Ok(Registered::Tcp(s)) => http_front::serve(ctx, s, info, slot, stop).await,
+        Ok(Registered::Unix(s)) => http_front::serve(ctx, s, info, slot, stop).await,
+        Err(err) => log_line!("cannot register a connection: {err}"),
     }
 }
 

@@ -7,7 +7,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Instant;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -15,6 +15,7 @@ use super::body::BodySource;
 use super::cgi;
 use super::context::WorkerCtx;
 use super::gate::Slot;
+use super::listener::{Registered, Stream};
 use super::post_buffer;
 use super::request::{Job, RequestHead};
 use super::response::{Event, ResponseHead, latin1_bytes};
@@ -35,13 +36,108 @@ impl From<io::Error> for HeadError {
     }
 }
 
-/// Serves one uwsgi-protocol connection.
-pub async fn serve<S>(ctx: Arc<WorkerCtx>, stream: S, slot: Slot, stop: watch::Receiver<bool>)
-where
+/// The read buffer of one connection: the packet header, a vars block of
+/// at most `buffer-size`, and the start of the body.
+fn head_buffer(ctx: &WorkerCtx) -> BytesMut {
+    BytesMut::with_capacity(HEADER_LEN + ctx.cfg.buffer_size.min(65535) + 1024)
+}
+
+/// Serves a connection as accepted. When the whole request, without a
+/// body, is already there (what nginx sends at once), it is answered with
+/// non-blocking calls alone: read, write, close, and no registration with
+/// the runtime (no `epoll_ctl`) unless the peer is slow to read.
+pub async fn serve_accepted(
+    ctx: Arc<WorkerCtx>,
+    stream: Stream,
+    slot: Slot,
+    stop: watch::Receiver<bool>,
+) {
+    let mut buf = head_buffer(&ctx);
+    match stream.read_now(&mut buf) {
+        Ok(0) => return,
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+        Err(e) => {
+            log_line!("uwsgi request read error: {e}");
+            return;
+        }
+    }
+    match complete_head(&ctx, &buf) {
+        Some(Err(line)) => {
+            log_line!("{line}");
+            return;
+        }
+        Some(Ok((head, _))) if head.content_length().unwrap_or(0) == 0 => {
+            let protocol = response_protocol(&head);
+            let (reply, events) = mpsc::channel(8);
+            let job = Job {
+                head,
+                body: BodySource::Empty,
+                reply,
+                slot,
+                started: Instant::now(),
+                body_return: None,
+            };
+            if ctx.jobs.send(job).is_ok()
+                && let Err(err) = write_direct(&ctx, stream, &protocol, events).await
+            {
+                log_write_error(&err);
+            }
+            // Dropping the socket closes it: the whole request was read.
+            return;
+        }
+        _ => {}
+    }
+    match stream.register() {
+        Ok(Registered::Tcp(s)) => serve(ctx, s, buf, slot, stop).await,
+        Ok(Registered::Unix(s)) => serve(ctx, s, buf, slot, stop).await,
+        Err(err) => log_line!("cannot register a connection: {err}"),
+    }
+}
+
+/// The packet header and vars block, if `buf` holds all of them.
+fn complete_head(ctx: &WorkerCtx, buf: &[u8]) -> Option<Result<(RequestHead, usize), String>> {
+    let raw: [u8; HEADER_LEN] = buf.get(..HEADER_LEN)?.try_into().ok()?;
+    let datasize = usize::from(PacketHeader::parse(raw).datasize);
+    let max = ctx.cfg.buffer_size;
+    if datasize > max {
+        return Some(Err(format!(
+            "invalid request block size: {datasize} (max {max})...skip"
+        )));
+    }
+    let vars = buf.get(HEADER_LEN..HEADER_LEN + datasize)?;
+    Some(
+        parse_vars(vars)
+            .map(|vars| (cgi::from_uwsgi(vars), datasize))
+            .map_err(|e| e.to_string()),
+    )
+}
+
+/// The protocol of the response's status line: the request's.
+fn response_protocol(head: &RequestHead) -> String {
+    head.get("SERVER_PROTOCOL")
+        .filter(|p| !p.is_empty())
+        .unwrap_or("HTTP/1.0")
+        .to_owned()
+}
+
+fn log_write_error(err: &io::Error) {
+    if err.kind() != io::ErrorKind::BrokenPipe && err.kind() != io::ErrorKind::ConnectionReset {
+        log_line!("uwsgi response write error: {err}");
+    }
+}
+
+/// Serves one uwsgi-protocol connection; `buf` holds what was read of it.
+async fn serve<S>(
+    ctx: Arc<WorkerCtx>,
+    stream: S,
+    mut buf: BytesMut,
+    slot: Slot,
+    stop: watch::Receiver<bool>,
+) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let (mut rd, mut wr) = tokio::io::split(stream);
-    let mut buf = BytesMut::with_capacity(HEADER_LEN + ctx.cfg.buffer_size.min(65535) + 1024);
     let head =
         match tokio::time::timeout(ctx.socket_timeout, read_head(&ctx, &mut rd, &mut buf, stop))
             .await
@@ -87,11 +183,7 @@ where
             }
         }
     }
-    let protocol = head
-        .get("SERVER_PROTOCOL")
-        .filter(|p| !p.is_empty())
-        .unwrap_or("HTTP/1.0")
-        .to_owned();
+    let protocol = response_protocol(&head);
     head.vars.shrink_to_fit();
     let (reply, events) = mpsc::channel(8);
     let (body_return, returned) = oneshot::channel();
@@ -108,9 +200,7 @@ where
         return;
     }
     if let Err(err) = write_response(&ctx, &mut wr, &protocol, events).await {
-        if err.kind() != io::ErrorKind::BrokenPipe && err.kind() != io::ErrorKind::ConnectionReset {
-            log_line!("uwsgi response write error: {err}");
-        }
+        log_write_error(&err);
         return;
     }
     if streamed {
@@ -148,12 +238,14 @@ async fn read_head<R: AsyncRead + Unpin>(
     mut stop: watch::Receiver<bool>,
 ) -> Result<(RequestHead, usize), HeadError> {
     // A stop before the first byte closes the connection unserved.
-    let first = tokio::select! {
-        r = rd.read_buf(buf) => r?,
-        _ = super::serve::stopped(&mut stop) => return Err(HeadError::Nothing),
-    };
-    if first == 0 {
-        return Err(HeadError::Nothing);
+    if buf.is_empty() {
+        let first = tokio::select! {
+            r = rd.read_buf(buf) => r?,
+            _ = super::serve::stopped(&mut stop) => return Err(HeadError::Nothing),
+        };
+        if first == 0 {
+            return Err(HeadError::Nothing);
+        }
     }
     fill(rd, buf, HEADER_LEN).await?;
     let mut raw = [0u8; HEADER_LEN];
@@ -205,6 +297,25 @@ pub fn encode_head(protocol: &str, head: &ResponseHead, out: &mut Vec<u8>) {
     out.extend_from_slice(b"\r\n");
 }
 
+/// The bytes of one response event, and whether they end the response;
+/// `None` at the end.
+fn event_bytes(protocol: &str, event: Event) -> io::Result<Option<(Bytes, bool)>> {
+    Ok(Some(match event {
+        Event::Head { head, body, done } => {
+            let size = body.iter().map(|b| b.len()).sum::<usize>();
+            let mut out = Vec::with_capacity(head.wire_size() + size);
+            encode_head(protocol, &head, &mut out);
+            for chunk in &body {
+                out.extend_from_slice(chunk);
+            }
+            (Bytes::from(out), done)
+        }
+        Event::Chunk(chunk) => (chunk, false),
+        Event::End => return Ok(None),
+        Event::Abort => return Err(io::Error::other("the response was aborted")),
+    }))
+}
+
 /// Writes the response as the Python thread produces it; the head and the
 /// chunks that came with it go out in one write.
 async fn write_response<W: AsyncWrite + Unpin>(
@@ -213,31 +324,83 @@ async fn write_response<W: AsyncWrite + Unpin>(
     protocol: &str,
     mut events: mpsc::Receiver<Event>,
 ) -> io::Result<()> {
-    let timeout = ctx.socket_timeout;
     while let Some(event) = events.recv().await {
-        let (data, last) = match event {
-            Event::Head { head, body, done } => {
-                let size = body.iter().map(|b| b.len()).sum::<usize>();
-                let mut out = Vec::with_capacity(head.wire_size() + size);
-                encode_head(protocol, &head, &mut out);
-                for chunk in &body {
-                    out.extend_from_slice(chunk);
-                }
-                (bytes::Bytes::from(out), done)
-            }
-            Event::Chunk(chunk) => (chunk, false),
-            Event::End => return Ok(()),
-            Event::Abort => return Err(io::Error::other("the response was aborted")),
+        let Some((data, last)) = event_bytes(protocol, event)? else {
+            return Ok(());
         };
-        match tokio::time::timeout(timeout, wr.write_all(&data)).await {
-            Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out")),
-            Ok(r) => r?,
+        write_timed(ctx, wr, &data).await?;
+        if last {
+            return Ok(());
+        }
+    }
+    Err(io::Error::other("the response was aborted"))
+}
+
+async fn write_timed<W: AsyncWrite + Unpin>(
+    ctx: &WorkerCtx,
+    wr: &mut W,
+    data: &[u8],
+) -> io::Result<()> {
+    match tokio::time::timeout(ctx.socket_timeout, wr.write_all(data)).await {
+        Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out")),
+        Ok(r) => r,
+    }
+}
+
+/// [`write_response`] on a connection not registered with the runtime:
+/// non-blocking writes while the socket takes them; registered only once
+/// the peer is slow to read.
+async fn write_direct(
+    ctx: &WorkerCtx,
+    stream: Stream,
+    protocol: &str,
+    mut events: mpsc::Receiver<Event>,
+) -> io::Result<()> {
+    while let Some(event) = events.recv().await {
+        let Some((data, last)) = event_bytes(protocol, event)? else {
+            return Ok(());
+        };
+        let mut sent = 0;
+        while sent < data.len() {
+            match stream.write_now(&data[sent..]) {
+                Ok(n) => sent += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    let rest = data.slice(sent..);
+                    return match stream.register()? {
+                        Registered::Tcp(mut s) => {
+                            finish_registered(ctx, &mut s, protocol, &rest, last, events).await
+                        }
+                        Registered::Unix(mut s) => {
+                            finish_registered(ctx, &mut s, protocol, &rest, last, events).await
+                        }
+                    };
+                }
+                Err(e) => return Err(e),
+            }
         }
         if last {
             return Ok(());
         }
     }
     Err(io::Error::other("the response was aborted"))
+}
+
+/// The rest of a response [`write_direct`] could not write at once.
+async fn finish_registered<W: AsyncWrite + Unpin>(
+    ctx: &WorkerCtx,
+    wr: &mut W,
+    protocol: &str,
+    rest: &[u8],
+    last: bool,
+    events: mpsc::Receiver<Event>,
+) -> io::Result<()> {
+    write_timed(ctx, wr, rest).await?;
+    if !last {
+        write_response(ctx, wr, protocol, events).await?;
+    }
+    let _ = wr.shutdown().await;
+    Ok(())
 }
 
 #[cfg(test)]
