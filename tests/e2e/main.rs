@@ -6,6 +6,7 @@
 
 mod config;
 mod django_flask;
+mod limits;
 mod master;
 mod nginx;
 mod worker_protocol;

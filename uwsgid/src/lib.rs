@@ -7,6 +7,7 @@
 //! - [`master`]: one app: binds its sockets and supervises its workers;
 //! - [`zygote`]: imports the app once and forks workers;
 //! - [`worker`]: one worker process: embedded CPython serving WSGI;
+//! - [`scoreboard`]: shared-memory worker slots (master and workers);
 //! - [`protocol`]: the wire formats the workers speak (uwsgi; HTTP is hyper's).
 
 pub mod check_config;
@@ -15,5 +16,6 @@ pub mod config;
 mod log;
 pub mod master;
 pub mod protocol;
+pub mod scoreboard;
 pub mod worker;
 pub mod zygote;

@@ -27,6 +27,7 @@ use crate::config::AppConfig;
 use crate::master::child_env::{self, ChildEnv, ChildEnvError};
 use crate::master::log::log_line;
 use crate::master::zygote_link::{ZygoteCommand, ZygoteReport};
+use crate::scoreboard::{self, Scoreboard};
 use crate::worker::{self, App, FAILED_APP_EXIT, InheritedListener};
 
 /// Exit code when the process cannot even start (bad environment, Python
@@ -75,6 +76,7 @@ pub fn run_lazy_worker() -> i32 {
 fn lazy_worker_main() -> Result<i32, ZygoteError> {
     let env = ChildEnv::from_env()?;
     let id = child_env::worker_id()?;
+    let board = take_board();
     // SAFETY: nothing has started a thread yet.
     unsafe { child_env::scrub() };
     child_env::set_process_name(&format!("uwsgid worker {id}"));
@@ -85,12 +87,25 @@ fn lazy_worker_main() -> Result<i32, ZygoteError> {
         Ok(app) => app,
         Err(code) => return Ok(code),
     };
+    if let Some(board) = board {
+        // The generation of a lazy worker is not passed down: 0.
+        scoreboard::worker::attach(board, id, 0);
+    }
     Ok(worker::serve(cfg, app, listeners, id))
+}
+
+/// Maps the scoreboard the master passed; without it the process still
+/// serves, unseen by harakiri and status.
+fn take_board() -> Option<Scoreboard> {
+    child_env::take_scoreboard()
+        .map_err(|err| log_line!("uwsgid: no scoreboard, harakiri is off for this process: {err}"))
+        .ok()
 }
 
 fn zygote_main() -> Result<i32, ZygoteError> {
     let env = ChildEnv::from_env()?;
     let (commands, reports) = child_env::take_zygote_pipes()?;
+    let board = take_board();
     // SAFETY: the zygote is single-threaded.
     unsafe { child_env::scrub() };
     child_env::set_process_name("uwsgid zygote");
@@ -108,9 +123,12 @@ fn zygote_main() -> Result<i32, ZygoteError> {
     match command_loop(&mut commands, &mut reports, fork_worker)? {
         // The master closed the pipe: it is stopping or gone.
         LoopEnd::MasterClosed => Ok(0),
-        LoopEnd::InWorker(id) => {
+        LoopEnd::InWorker { id, generation } => {
             // The worker keeps nothing of the zygote's link to the master.
             drop((commands, reports));
+            if let Some(board) = board {
+                scoreboard::worker::attach(board, id, generation);
+            }
             Ok(run_forked_worker(cfg, app, listeners, id, master))
         }
     }
@@ -122,7 +140,7 @@ enum LoopEnd {
     /// EOF on the command pipe: the zygote exits.
     MasterClosed,
     /// This process is a newly forked worker for slot `id`.
-    InWorker(u32),
+    InWorker { id: u32, generation: u64 },
 }
 
 /// Reads commands until EOF, forking a worker for each `spawn` and
@@ -138,7 +156,7 @@ fn command_loop(
         if commands.read_line(&mut line)? == 0 {
             return Ok(LoopEnd::MasterClosed);
         }
-        let Some(ZygoteCommand::Spawn { id, .. }) = ZygoteCommand::parse(&line) else {
+        let Some(ZygoteCommand::Spawn { id, generation }) = ZygoteCommand::parse(&line) else {
             log_line!("uwsgid zygote: unknown command {line:?}");
             continue;
         };
@@ -147,7 +165,7 @@ fn command_loop(
                 id,
                 pid: pid.as_raw(),
             },
-            Ok(Forked::Child) => return Ok(LoopEnd::InWorker(id)),
+            Ok(Forked::Child) => return Ok(LoopEnd::InWorker { id, generation }),
             Err(err) => ZygoteReport::Failed {
                 id,
                 reason: err.to_string(),
@@ -296,7 +314,13 @@ mod tests {
         let mut commands = Cursor::new("spawn 7 2\nspawn 8 2\n");
         let mut reports = Vec::new();
         let end = command_loop(&mut commands, &mut reports, || Ok(Forked::Child));
-        assert_eq!(end.ok(), Some(LoopEnd::InWorker(7)));
+        assert_eq!(
+            end.ok(),
+            Some(LoopEnd::InWorker {
+                id: 7,
+                generation: 2
+            })
+        );
         assert!(reports.is_empty(), "a worker reports nothing");
     }
 }

@@ -4,17 +4,17 @@
 //! `@(file)` references (and `if-exists`-style tests).
 //!
 //! Two stages, as uWSGI itself works:
-//! 1. [`load`] (with [`ini`], [`magic`], [`args`]): every source in uWSGI's
+//! 1. `load.rs` (with `ini.rs`, `magic.rs`, `args.rs`): every source in uWSGI's
 //!    order — `UWSGI_*` environment variables, then the arguments left to
 //!    right with `--ini` files spliced in — becomes one ordered list of
-//!    `key = value` options, each with its file and line ([`raw`]);
-//! 2. [`resolve`] (with [`expand`], [`setters`], [`listen`]): `$()`, `@()`
+//!    `key = value` options, each with its file and line (`raw.rs`);
+//! 2. `resolve.rs` (with `expand.rs`, `setters.rs`, `listen.rs`): `$()`, `@()`
 //!    and `%()` are expanded, and each option is applied through its setter
-//!    from the table in [`options`]. Unknown keys get a suggestion
-//!    ([`suggest`]); uWSGI options uwsgid does not implement a warning.
+//!    from the table in `options.rs`. Unknown keys get a suggestion
+//!    (`suggest.rs`); uWSGI options uwsgid does not implement a warning.
 //!
 //! One deliberate difference from uWSGI: inline comments (`key = value #
-//! comment`) are stripped, see [`ini`].
+//! comment`) are stripped, see `ini.rs`.
 
 mod app;
 mod args;

@@ -7,11 +7,15 @@
 //! `UWSGID_CONFIG`, the master's pid in `UWSGID_MASTER_PID`. The zygote also
 //! gets its command pipe (read end) at 3+n and its report pipe (write end)
 //! at 3+n+1, named by `UWSGID_ZYGOTE_FDS` = `"CMD REPORT"`. A lazy worker
-//! gets its id in `UWSGID_WORKER_ID`.
+//! gets its id in `UWSGID_WORKER_ID`. Last comes the scoreboard
+//! (`crate::scoreboard`), named by `UWSGID_SCOREBOARD_FD`: the child maps
+//! it and closes the descriptor (the mapping stays, and is inherited by
+//! the workers a zygote forks).
 
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
 use crate::config::AppConfig;
+use crate::scoreboard::Scoreboard;
 use crate::worker::InheritedListener;
 
 pub const CONFIG_VAR: &str = "UWSGID_CONFIG";
@@ -19,6 +23,7 @@ pub const LISTEN_FDS_VAR: &str = "UWSGID_LISTEN_FDS";
 pub const MASTER_PID_VAR: &str = "UWSGID_MASTER_PID";
 pub const ZYGOTE_FDS_VAR: &str = "UWSGID_ZYGOTE_FDS";
 pub const WORKER_ID_VAR: &str = "UWSGID_WORKER_ID";
+pub const SCOREBOARD_FD_VAR: &str = "UWSGID_SCOREBOARD_FD";
 
 /// The first inherited listen socket.
 pub const FIRST_LISTEN_FD: RawFd = 3;
@@ -90,6 +95,7 @@ pub unsafe fn scrub() {
         MASTER_PID_VAR,
         ZYGOTE_FDS_VAR,
         WORKER_ID_VAR,
+        SCOREBOARD_FD_VAR,
     ] {
         // SAFETY: the caller guarantees no other thread exists.
         unsafe { std::env::remove_var(name) };
@@ -121,6 +127,15 @@ fn parse_fd_pair(value: &str) -> Option<(RawFd, RawFd)> {
     let (a, b) = value.trim().split_once(' ')?;
     let (a, b) = (a.parse().ok()?, b.parse().ok()?);
     (a > 2 && b > 2 && a != b).then_some((a, b))
+}
+
+/// The scoreboard the master passed down, mapped. Callers treat a failure
+/// as non-fatal (the child serves; harakiri and status cannot see it) and
+/// log it.
+pub fn take_scoreboard() -> Result<Scoreboard, String> {
+    let fd: RawFd = parse_var(SCOREBOARD_FD_VAR).map_err(|e| e.to_string())?;
+    let fd = take_fd(fd).map_err(|e| e.to_string())?;
+    Scoreboard::from_fd(fd).map_err(|e| e.to_string())
 }
 
 /// The worker id of a lazy worker.

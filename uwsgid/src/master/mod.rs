@@ -1,17 +1,23 @@
 //! The app master: binds the app's sockets once, runs its zygote and
 //! workers, respawns them, and owns the app's signals.
 //!
-//! Startup follows uWSGI's order: config warnings and banner, pidfile,
-//! `chdir`, systemd-activated or freshly bound sockets, then the children.
+//! Startup follows uWSGI's order (`uwsgi_setup` → `uwsgi_start`):
+//! `daemonize`/`logto`, config warnings and banner, pidfile, the early
+//! privilege drop (`uid`/`gid` without `chown-socket`), `chdir`,
+//! systemd-activated or freshly bound sockets (chown/chmod), the late drop
+//! (with `chown-socket`), the scoreboard, then the children.
 //! The master becomes `PR_SET_CHILD_SUBREAPER`, so workers the zygote forks
 //! (double fork) are its children to reap; it never forks to run Python.
 //! Everything after startup is the event loop in `supervisor.rs`.
 
 mod banner;
 pub(crate) mod child_env;
+mod daemonize;
+mod harakiri;
 mod lifecycle;
 pub(crate) mod log;
 mod pidfile;
+mod privileges;
 mod reap;
 mod respawn;
 mod shutdown;
@@ -28,6 +34,7 @@ use anyhow::Context;
 
 use crate::config::{AppConfig, Loaded};
 use crate::master::log::log_line;
+use crate::scoreboard::{self, Scoreboard};
 use sockets::{Activated, SocketFile};
 use supervisor::Supervisor;
 
@@ -45,21 +52,59 @@ pub fn run(loaded: Loaded) -> i32 {
 fn run_app(loaded: Loaded) -> anyhow::Result<i32> {
     // First: systemd's sockets sit at fds 3.. until moved out of the way.
     let mut activated = Activated::from_env().context("while taking over the systemd sockets")?;
+    let cfg = loaded.app;
+    setup_log(&cfg)?;
     for warning in &loaded.warnings {
         log_line!("{warning}");
     }
-    let cfg = loaded.app;
     banner::starting();
+    let warnings = [
+        harakiri::startup_warning(cfg.harakiri, cfg.post_buffering),
+        privileges::root_warning(&cfg),
+    ];
+    for warning in warnings.into_iter().flatten() {
+        log_line!("{warning}");
+    }
     if let Some(path) = &cfg.pidfile {
         pidfile::write(path, std::process::id())
             .with_context(|| format!("cannot write the pidfile {}", path.display()))?;
     }
+    let identity = privileges::to_drop(&cfg)?;
+    // Without chown-socket, root is dropped as early as possible: before
+    // binding; with it, after the socket files are chowned (uWSGI's order).
+    let (early, late) = match identity {
+        Some(id) if cfg.chown_socket.is_none() => (Some(id), None),
+        other => (None, other),
+    };
+    if let Some(id) = &early {
+        drop_privileges(&cfg, id)?;
+    }
     let mut files = Vec::new();
-    let code = serve(cfg.clone(), &mut activated, &mut files);
+    let code = serve(cfg.clone(), &mut activated, &mut files, late.as_ref());
     if cfg.vacuum {
-        vacuum::run(&files, cfg.pidfile.as_deref());
+        // As uWSGI: a master that dropped root may not be able to remove
+        // a pidfile root wrote, so with `uid` it is left in place.
+        let pidfile = cfg.pidfile.as_deref().filter(|_| cfg.uid.is_none());
+        vacuum::run(&files, pidfile);
     }
     code
+}
+
+/// `daemonize` (detach, then log to the file) or `logto`.
+fn setup_log(cfg: &AppConfig) -> anyhow::Result<()> {
+    if let Some(path) = &cfg.daemonize {
+        daemonize::detach(path)?;
+    } else if let Some(path) = &cfg.logto {
+        daemonize::log_to(path)?;
+    }
+    Ok(())
+}
+
+/// Drops to `id`, then checks the Python installation is still readable.
+fn drop_privileges(cfg: &AppConfig, id: &privileges::Identity) -> anyhow::Result<()> {
+    privileges::drop_to(id)?;
+    privileges::check_python_access(cfg)?;
+    Ok(())
 }
 
 /// Everything between the pidfile and vacuum; `files` collects the socket
@@ -68,6 +113,7 @@ fn serve(
     mut cfg: AppConfig,
     activated: &mut Activated,
     files: &mut Vec<SocketFile>,
+    late_drop: Option<&privileges::Identity>,
 ) -> anyhow::Result<i32> {
     if let Some(dir) = &cfg.chdir {
         std::env::set_current_dir(dir).with_context(|| format!("chdir() to {}", dir.display()))?;
@@ -75,7 +121,15 @@ fn serve(
     banner::details(&cfg, shutdown::mercy(&cfg));
     let sockets = sockets::open_all(&mut cfg, activated)?;
     files.extend(sockets.iter().filter_map(|s| s.file.clone()));
+    if let Some(id) = late_drop {
+        drop_privileges(&cfg, id)?;
+    }
     nix::sys::prctl::set_child_subreaper(true).context("prctl(PR_SET_CHILD_SUBREAPER)")?;
+    let mut board = Scoreboard::create().context("while creating the scoreboard")?;
+    board
+        .relocate_fd(sockets::HIGH_FD)
+        .context("while moving the scoreboard's descriptor")?;
+    scoreboard::install_master(board);
     let config_json = serde_json::to_string(&cfg).context("while serialising the configuration")?;
     let exe = std::env::current_exe().context("cannot find the uwsgid binary to exec")?;
     log_line!("spawned uWSGI master process (pid: {})", std::process::id());

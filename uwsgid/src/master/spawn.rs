@@ -15,8 +15,8 @@ use std::process::{Command, Stdio};
 use nix::unistd::Pid;
 
 use super::child_env::{
-    CONFIG_VAR, FIRST_LISTEN_FD, LISTEN_FDS_VAR, MASTER_PID_VAR, WORKER_ID_VAR, ZYGOTE_FDS_VAR,
-    format_fd_pair,
+    CONFIG_VAR, FIRST_LISTEN_FD, LISTEN_FDS_VAR, MASTER_PID_VAR, SCOREBOARD_FD_VAR, WORKER_ID_VAR,
+    ZYGOTE_FDS_VAR, format_fd_pair,
 };
 use super::sockets::{ACTIVATION_VARS, ListenSocket, SocketError, move_high};
 use crate::cli::{WORKER_MODE, ZYGOTE_MODE};
@@ -105,11 +105,21 @@ impl Spawner<'_> {
             // Its own process group: a ^C on the terminal reaches the master
             // alone, which then stops its children in order.
             .process_group(0);
+        // The scoreboard, when the master has one, comes last (after the
+        // zygote's pipes: `child_env`'s layout).
+        let board = crate::scoreboard::master()
+            .and_then(|b| b.fd())
+            .map(|fd| fd.as_raw_fd());
+        if board.is_some() {
+            let at = FIRST_LISTEN_FD + (self.sockets.len() + extra_fds.len()) as RawFd;
+            command.env(SCOREBOARD_FD_VAR, at.to_string());
+        }
         let sources = self
             .sockets
             .iter()
             .map(|s| s.fd.as_raw_fd())
-            .chain(extra_fds.iter().copied());
+            .chain(extra_fds.iter().copied())
+            .chain(board);
         let moves: Vec<(RawFd, RawFd)> = sources.zip(FIRST_LISTEN_FD..).collect();
         let master = nix::unistd::getpid().as_raw();
         // SAFETY: the closure only calls async-signal-safe functions (dup2,

@@ -45,6 +45,7 @@ pub struct Supervisor {
     pub(super) early_deaths: VecDeque<(Pid, ExitCause)>,
     /// False once the master has no child left.
     pub(super) children_left: bool,
+    pub(super) harakiri: super::harakiri::Harakiri,
 }
 
 enum Event {
@@ -74,6 +75,7 @@ impl Supervisor {
             stopping: None,
             early_deaths: VecDeque::new(),
             children_left: false,
+            harakiri: Default::default(),
         }
     }
 
@@ -128,6 +130,7 @@ impl Supervisor {
         let reaped = reap::reap_all();
         self.children_left = reaped.children_left;
         for (pid, cause) in reaped.ended {
+            self.note_exit(pid, cause);
             self.on_child_exit(pid, cause);
         }
     }
@@ -157,16 +160,21 @@ impl Supervisor {
         for id in self.table.due(now, false) {
             self.spawn_worker(id);
         }
+        self.harakiri_tick(now);
     }
 
     fn next_wake(&self) -> Option<Instant> {
         if let Some(stop) = &self.stopping {
             return Some(stop.next_tick());
         }
-        [self.table.next_respawn(), self.zygote_restart_at]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.table.next_respawn(),
+            self.zygote_restart_at,
+            self.harakiri_wake(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     fn finished(&mut self) -> Option<i32> {

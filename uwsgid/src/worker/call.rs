@@ -18,6 +18,7 @@ use super::request::Job;
 use super::request_log::{Entry, RequestLog};
 use super::response::Responder;
 use crate::log::log_line;
+use crate::scoreboard;
 
 /// Runs one request to its end. Never fails: errors become a 500 (or an
 /// aborted response) and a log entry.
@@ -37,6 +38,7 @@ pub fn run(
         started,
         body_return,
     } = job;
+    scoreboard::worker::request_started(core, started, &head);
     // What the app left of the body goes back to the front (or is dropped).
     let give_back = |rest: BodySource| {
         if let Some(tx) = body_return {
@@ -65,15 +67,28 @@ pub fn run(
         })
     }
     .and_then(|result| result);
+    let failed = outcome.is_err();
     if let Err(err) = outcome {
         err.display(py);
         if let Ok(mut r) = responder.try_borrow_mut() {
             r.fail(py);
         }
     }
+    let served = ctx.count_request();
+    // Decided before the gate frees: a worker that retires must not accept
+    // another connection (it would close it unanswered).
+    ctx.check_recycle(served);
     // The Python thread is free again: let the gate accept.
     drop(slot);
-    let served = ctx.count_request();
+    if let Ok(r) = responder.try_borrow() {
+        let head_bytes = r.head().map_or(0, |h| h.wire_size() as u64);
+        scoreboard::worker::request_finished(
+            core,
+            started.elapsed(),
+            r.body_bytes + head_bytes,
+            failed,
+        );
+    }
     let line = responder
         .try_borrow()
         .ok()
@@ -92,7 +107,6 @@ pub fn run(
         if let Some(line) = line {
             RequestLog::emit(&line);
         }
-        ctx.check_recycle(served);
     });
 }
 

@@ -85,6 +85,7 @@ impl WorkerCtx {
             self.log.memory(),
             cfg.reload_on_rss.is_some() || cfg.reload_on_as.is_some(),
         ) {
+            crate::scoreboard::worker::memory(rss, vsz);
             match (cfg.reload_on_rss, cfg.reload_on_as) {
                 (Some(limit), _) if rss >= limit => {
                     Some(format!("reload-on-rss limit reached ({rss} >= {limit})"))
@@ -100,6 +101,7 @@ impl WorkerCtx {
         if let Some(reason) = reason
             && !self.retiring.swap(true, Ordering::AcqRel)
         {
+            crate::scoreboard::worker::retiring(&reason);
             log_line!(
                 "...The work of process {} is done ({reason}). Seeya!",
                 std::process::id()

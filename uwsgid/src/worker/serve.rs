@@ -134,16 +134,20 @@ async fn accept_loop(
     alive: mpsc::Sender<()>,
 ) {
     loop {
-        // Only a connection actually waiting starts the deferral clock.
+        // Biased, stop first: a stopping worker must not accept one more
+        // connection, which it would close unanswered. Only a connection
+        // actually waiting starts the deferral clock.
         let ready = tokio::select! {
-            r = listener.ready() => r,
+            biased;
             _ = stopped(&mut stop) => return,
+            r = listener.ready() => r,
         };
         if ready.is_ok() && ctx.gate.is_full() {
             tokio::select! {
+                biased;
+                _ = stopped(&mut stop) => return,
                 _ = ctx.gate.wait_free() => {}
                 _ = tokio::time::sleep(ACCEPT_DEFERRAL) => {}
-                _ = stopped(&mut stop) => return,
             }
         }
         match ready.and_then(|()| listener.try_accept()) {

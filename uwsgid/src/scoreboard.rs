@@ -1,0 +1,454 @@
+//! The shared-memory scoreboard: one slot per worker id, written by the
+//! worker with plain atomic stores (no syscall per request) and read by the
+//! master for harakiri, recycling causes and status.
+//!
+//! The master creates it once (a memfd mapped `MAP_SHARED`) before it starts
+//! any child, and passes the descriptor to every child it execs (layout in
+//! `crate::master::child_env`); a zygote's mapping is inherited by the
+//! workers it forks. The size is fixed for the app's whole life:
+//! [`MAX_WORKERS`] slots of [`MAX_CORES`] cores each, so adding workers
+//! (TTIN, a reload with more processes) never remaps. Untouched slots cost
+//! no memory: the memfd's pages are allocated on first write.
+//!
+//! Every field is an `AtomicU64`: the layout is the same in every process
+//! that maps it, and no field can be torn. The request description of a
+//! core (`addr - METHOD uri`, for the harakiri log) is written before the
+//! core's start time with release ordering; the master reads the start time
+//! again after the text, so a text it reports belongs to that request.
+
+mod packer;
+pub mod worker;
+
+use std::num::NonZeroUsize;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
+use std::ptr::NonNull;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
+
+use packer::Packer;
+
+/// Worker ids 1 ..= MAX_WORKERS have a slot.
+pub const MAX_WORKERS: usize = 1024;
+/// Threads (cores) per worker that are tracked one by one; requests on
+/// cores beyond this are counted in the slot's totals but have no harakiri
+/// timer.
+pub const MAX_CORES: usize = 64;
+/// Words of request description per core (8 bytes each).
+pub(crate) const INFO_WORDS: usize = 13;
+/// Bytes of request description kept per core (longer ones are cut).
+pub const INFO_BYTES: usize = INFO_WORDS * 8;
+
+/// Why a worker process ended, when it (or the master) said so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitReason {
+    /// Nothing was recorded: a crash, a signal from outside, a stop.
+    Unknown,
+    MaxRequests,
+    ReloadOnAs,
+    ReloadOnRss,
+    /// The master killed it for a request running past `harakiri`.
+    Harakiri,
+}
+
+impl ExitReason {
+    fn code(self) -> u64 {
+        match self {
+            ExitReason::Unknown => 0,
+            ExitReason::MaxRequests => 1,
+            ExitReason::ReloadOnAs => 2,
+            ExitReason::ReloadOnRss => 3,
+            ExitReason::Harakiri => 4,
+        }
+    }
+
+    fn from_code(code: u64) -> ExitReason {
+        match code {
+            1 => ExitReason::MaxRequests,
+            2 => ExitReason::ReloadOnAs,
+            3 => ExitReason::ReloadOnRss,
+            4 => ExitReason::Harakiri,
+            _ => ExitReason::Unknown,
+        }
+    }
+
+    /// A deliberate, clean end (the worker recycled itself).
+    pub fn is_recycle(self) -> bool {
+        matches!(
+            self,
+            ExitReason::MaxRequests | ExitReason::ReloadOnAs | ExitReason::ReloadOnRss
+        )
+    }
+
+    /// The name status output uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExitReason::Unknown => "unknown",
+            ExitReason::MaxRequests => "max-requests",
+            ExitReason::ReloadOnAs => "reload-on-as",
+            ExitReason::ReloadOnRss => "reload-on-rss",
+            ExitReason::Harakiri => "harakiri",
+        }
+    }
+}
+
+/// One thread of a worker: the request it is running.
+#[repr(C)]
+pub struct CoreSlot {
+    /// Start of the request in progress, µs since the epoch; 0 = idle.
+    start_us: AtomicU64,
+    requests: AtomicU64,
+    info_len: AtomicU64,
+    info: [AtomicU64; INFO_WORDS],
+}
+
+/// One worker id.
+#[repr(C)]
+pub struct WorkerSlot {
+    pid: AtomicU64,
+    generation: AtomicU64,
+    /// Requests served in this slot by every process it had.
+    requests: AtomicU64,
+    /// Requests served by the current process.
+    delta_requests: AtomicU64,
+    accepting: AtomicU64,
+    /// Set by the worker (recycling) or the master (harakiri) before the
+    /// process ends; moved to `last_exit` when the master reaps it.
+    exit_reason: AtomicU64,
+    last_exit: AtomicU64,
+    tx: AtomicU64,
+    running_time_us: AtomicU64,
+    avg_rt_us: AtomicU64,
+    exceptions: AtomicU64,
+    harakiri_count: AtomicU64,
+    rss: AtomicU64,
+    vsz: AtomicU64,
+    last_spawn_us: AtomicU64,
+    respawns: AtomicU64,
+    cores: [CoreSlot; MAX_CORES],
+}
+
+/// A plain copy of a slot's counters (for status and tests).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SlotSnapshot {
+    pub pid: i32,
+    pub generation: u64,
+    pub requests: u64,
+    pub delta_requests: u64,
+    pub accepting: bool,
+    pub tx: u64,
+    pub running_time_us: u64,
+    pub avg_rt_us: u64,
+    pub exceptions: u64,
+    pub harakiri_count: u64,
+    pub rss: u64,
+    pub vsz: u64,
+    pub last_spawn_us: u64,
+}
+
+/// A request in progress on one core, as the master sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BusyCore {
+    pub core: usize,
+    pub start_us: u64,
+    /// `addr - METHOD uri` (cut at [`INFO_BYTES`]).
+    pub info: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScoreboardError {
+    #[error("cannot create the scoreboard: memfd_create(): {0}")]
+    Create(std::io::Error),
+    #[error("cannot size the scoreboard: {0}")]
+    Size(std::io::Error),
+    #[error("cannot map the scoreboard: {0}")]
+    Map(nix::Error),
+    #[error("the scoreboard descriptor holds {0} bytes, {1} expected")]
+    WrongSize(u64, usize),
+}
+
+/// The mapped scoreboard. Cloning is not needed: share it by reference.
+pub struct Scoreboard {
+    slots: NonNull<WorkerSlot>,
+    /// Kept by the master, which passes it to each child; a child maps its
+    /// copy and closes it.
+    fd: Option<OwnedFd>,
+}
+
+// SAFETY: the mapping holds only atomics; every access goes through them.
+unsafe impl Send for Scoreboard {}
+// SAFETY: as above.
+unsafe impl Sync for Scoreboard {}
+
+impl std::fmt::Debug for Scoreboard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scoreboard")
+            .field("fd", &self.fd)
+            .finish_non_exhaustive()
+    }
+}
+
+const fn board_size() -> usize {
+    MAX_WORKERS * std::mem::size_of::<WorkerSlot>()
+}
+
+impl Scoreboard {
+    /// Creates a zeroed scoreboard (in the master, before any child).
+    pub fn create() -> Result<Scoreboard, ScoreboardError> {
+        // SAFETY: the name is a NUL-terminated literal.
+        let raw = unsafe { libc::memfd_create(c"uwsgid-scoreboard".as_ptr(), libc::MFD_CLOEXEC) };
+        if raw < 0 {
+            return Err(ScoreboardError::Create(std::io::Error::last_os_error()));
+        }
+        // SAFETY: memfd_create returned a new descriptor that nothing else owns.
+        let fd = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(raw) };
+        let file = std::fs::File::from(fd);
+        file.set_len(board_size() as u64)
+            .map_err(ScoreboardError::Size)?;
+        let fd = OwnedFd::from(file);
+        let slots = Scoreboard::map(&fd)?;
+        Ok(Scoreboard {
+            slots,
+            fd: Some(fd),
+        })
+    }
+
+    /// Maps a scoreboard descriptor inherited from the master, and closes
+    /// the descriptor (the mapping outlives it).
+    pub fn from_fd(fd: OwnedFd) -> Result<Scoreboard, ScoreboardError> {
+        let file = std::fs::File::from(fd);
+        let len = file.metadata().map_err(ScoreboardError::Size)?.len();
+        if len != board_size() as u64 {
+            return Err(ScoreboardError::WrongSize(len, board_size()));
+        }
+        let slots = Scoreboard::map(&OwnedFd::from(file))?;
+        Ok(Scoreboard { slots, fd: None })
+    }
+
+    fn map(fd: &OwnedFd) -> Result<NonNull<WorkerSlot>, ScoreboardError> {
+        let len = NonZeroUsize::new(board_size()).ok_or(ScoreboardError::WrongSize(0, 0))?;
+        // SAFETY: a fresh shared mapping of a descriptor we own; nothing else
+        // in this process refers to that address range.
+        let ptr = unsafe {
+            mmap(
+                None,
+                len,
+                ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
+                MapFlags::MAP_SHARED,
+                fd,
+                0,
+            )
+        }
+        .map_err(ScoreboardError::Map)?;
+        Ok(ptr.cast())
+    }
+
+    /// The descriptor, to pass to a child (the creator's board only).
+    pub fn fd(&self) -> Option<BorrowedFd<'_>> {
+        self.fd.as_ref().map(AsFd::as_fd)
+    }
+
+    /// Moves the descriptor to one at or above `min` (close-on-exec), out
+    /// of the range children's descriptors are placed in.
+    pub fn relocate_fd(&mut self, min: RawFd) -> std::io::Result<()> {
+        let Some(fd) = &self.fd else {
+            return Ok(());
+        };
+        let moved = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(min))
+            .map_err(std::io::Error::from)?;
+        // SAFETY: F_DUPFD_CLOEXEC returned a new descriptor nothing else owns.
+        self.fd = Some(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(moved) });
+        Ok(())
+    }
+
+    /// The slot of worker `id` (1-based), if it has one.
+    pub fn slot(&self, id: u32) -> Option<&WorkerSlot> {
+        let index = usize::try_from(id).ok()?.checked_sub(1)?;
+        if index >= MAX_WORKERS {
+            return None;
+        }
+        // SAFETY: index is in bounds of the mapping, which lives as long as
+        // `self` and holds only atomics (valid for any bit pattern, zero
+        // included).
+        Some(unsafe { &*self.slots.as_ptr().add(index) })
+    }
+}
+
+impl Drop for Scoreboard {
+    fn drop(&mut self) {
+        // SAFETY: the mapping was made by `map` with this length; no
+        // reference into it outlives `self`.
+        let _ = unsafe { munmap(self.slots.cast(), board_size()) };
+    }
+}
+
+impl WorkerSlot {
+    /// A new process took this slot (called by the worker itself).
+    pub fn on_spawn(&self, pid: u32, generation: u64, now_us: u64) {
+        for core in &self.cores {
+            core.start_us.store(0, Ordering::Release);
+        }
+        self.delta_requests.store(0, Ordering::Relaxed);
+        self.exit_reason.store(0, Ordering::Relaxed);
+        self.rss.store(0, Ordering::Relaxed);
+        self.vsz.store(0, Ordering::Relaxed);
+        self.generation.store(generation, Ordering::Relaxed);
+        self.last_spawn_us.store(now_us, Ordering::Relaxed);
+        self.respawns.fetch_add(1, Ordering::Relaxed);
+        self.accepting.store(1, Ordering::Relaxed);
+        self.pid.store(u64::from(pid), Ordering::Release);
+    }
+
+    pub fn pid(&self) -> i32 {
+        i32::try_from(self.pid.load(Ordering::Acquire)).unwrap_or(0)
+    }
+
+    /// A request started on `core`: `info` is written piecewise (no
+    /// allocation), then the start time.
+    pub fn begin(&self, core: usize, start_us: u64, info: &[&[u8]]) {
+        let Some(slot) = self.cores.get(core) else {
+            return;
+        };
+        let mut packer = Packer::new(&slot.info);
+        for part in info {
+            packer.push(part);
+        }
+        slot.info_len
+            .store(packer.finish() as u64, Ordering::Relaxed);
+        slot.start_us.store(start_us.max(1), Ordering::Release);
+    }
+
+    /// The request on `core` ended after `elapsed_us`, sending `tx` bytes.
+    pub fn end(&self, core: usize, elapsed_us: u64, tx: u64, failed: bool) {
+        if let Some(slot) = self.cores.get(core) {
+            slot.start_us.store(0, Ordering::Release);
+            slot.requests.fetch_add(1, Ordering::Relaxed);
+        }
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.delta_requests.fetch_add(1, Ordering::Relaxed);
+        self.tx.fetch_add(tx, Ordering::Relaxed);
+        self.running_time_us
+            .fetch_add(elapsed_us, Ordering::Relaxed);
+        // uWSGI's running average: (avg + rt) / 2. Racy between threads
+        // by design: an approximate figure, never a wrong type.
+        let avg = self.avg_rt_us.load(Ordering::Relaxed);
+        self.avg_rt_us
+            .store(avg.saturating_add(elapsed_us) / 2, Ordering::Relaxed);
+        if failed {
+            self.exceptions.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub fn set_accepting(&self, accepting: bool) {
+        self.accepting
+            .store(u64::from(accepting), Ordering::Relaxed);
+    }
+
+    pub fn set_memory(&self, rss: u64, vsz: u64) {
+        self.rss.store(rss, Ordering::Relaxed);
+        self.vsz.store(vsz, Ordering::Relaxed);
+    }
+
+    /// Records why the current process is about to end.
+    pub fn set_exit_reason(&self, reason: ExitReason) {
+        self.exit_reason.store(reason.code(), Ordering::Release);
+    }
+
+    /// The master reaped the process of this slot: the recorded reason
+    /// becomes the slot's last exit cause, and is returned.
+    pub fn settle_exit(&self) -> ExitReason {
+        let reason = ExitReason::from_code(self.exit_reason.swap(0, Ordering::AcqRel));
+        self.last_exit.store(reason.code(), Ordering::Relaxed);
+        self.pid.store(0, Ordering::Release);
+        reason
+    }
+
+    /// Why the previous process of this slot ended.
+    pub fn last_exit(&self) -> ExitReason {
+        ExitReason::from_code(self.last_exit.load(Ordering::Relaxed))
+    }
+
+    pub fn count_harakiri(&self) {
+        self.harakiri_count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The requests in progress on the first `cores` cores.
+    pub fn busy_cores(&self, cores: usize) -> Vec<BusyCore> {
+        let mut out = Vec::new();
+        for (index, slot) in self.cores.iter().take(cores).enumerate() {
+            let start_us = slot.start_us.load(Ordering::Acquire);
+            if start_us == 0 {
+                continue;
+            }
+            let info = slot.read_info();
+            // A request that ended (or was replaced) meanwhile is not
+            // reported with another one's text.
+            if slot.start_us.load(Ordering::Acquire) == start_us {
+                out.push(BusyCore {
+                    core: index,
+                    start_us,
+                    info,
+                });
+            }
+        }
+        out
+    }
+
+    pub fn snapshot(&self) -> SlotSnapshot {
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        SlotSnapshot {
+            pid: self.pid(),
+            generation: get(&self.generation),
+            requests: get(&self.requests),
+            delta_requests: get(&self.delta_requests),
+            accepting: get(&self.accepting) != 0,
+            tx: get(&self.tx),
+            running_time_us: get(&self.running_time_us),
+            avg_rt_us: get(&self.avg_rt_us),
+            exceptions: get(&self.exceptions),
+            harakiri_count: get(&self.harakiri_count),
+            rss: get(&self.rss),
+            vsz: get(&self.vsz),
+            last_spawn_us: get(&self.last_spawn_us),
+        }
+    }
+}
+
+impl CoreSlot {
+    fn read_info(&self) -> String {
+        let len = usize::try_from(self.info_len.load(Ordering::Relaxed))
+            .unwrap_or(0)
+            .min(INFO_BYTES);
+        let mut bytes = Vec::with_capacity(INFO_BYTES);
+        for word in &self.info {
+            bytes.extend_from_slice(&word.load(Ordering::Relaxed).to_ne_bytes());
+        }
+        bytes.truncate(len);
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+/// The master's scoreboard: one per master process, made before its
+/// first child.
+static MASTER_BOARD: OnceLock<Scoreboard> = OnceLock::new();
+
+/// Installs the master's scoreboard (a second call keeps the first board).
+pub fn install_master(board: Scoreboard) -> &'static Scoreboard {
+    MASTER_BOARD.get_or_init(|| board)
+}
+
+/// The master's scoreboard, once installed.
+pub fn master() -> Option<&'static Scoreboard> {
+    MASTER_BOARD.get()
+}
+
+/// Microseconds since the epoch, now.
+pub fn now_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+}
+
+#[cfg(test)]
+mod tests;
