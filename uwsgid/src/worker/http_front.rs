@@ -27,7 +27,7 @@ use super::context::WorkerCtx;
 use super::gate::Slot;
 use super::post_buffer;
 use super::request::Job;
-use super::response::{Event, ResponseHead, latin1_bytes};
+use super::response::{Event, ResponseHead, Sink, latin1_bytes};
 use super::write_timeout::WriteTimeout;
 use crate::log::log_line;
 
@@ -152,7 +152,7 @@ impl Conn {
         let job = Job {
             head,
             body: source,
-            reply,
+            reply: Sink::Channel(reply),
             slot,
             started,
             body_return: None,

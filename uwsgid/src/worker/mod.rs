@@ -23,6 +23,7 @@ mod body;
 mod call;
 pub mod cgi;
 mod context;
+mod direct;
 mod environ;
 mod errors_stream;
 mod file_wrapper;

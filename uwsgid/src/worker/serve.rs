@@ -157,12 +157,14 @@ async fn accept_loop(
                 let protocol = listener.protocol;
                 tokio::spawn(async move {
                     match protocol {
-                        Protocol::Http => serve_http(ctx, stream, info, slot, stop).await,
+                        Protocol::Http => {
+                            serve_http(ctx, stream, info, slot, stop).await;
+                            drop(alive);
+                        }
                         Protocol::Uwsgi => {
-                            uwsgi_front::serve_accepted(ctx, stream, slot, stop).await
+                            uwsgi_front::serve_accepted(ctx, stream, slot, stop, alive).await
                         }
                     }
-                    drop(alive);
                 });
             }
             // Another worker took it: wait for the next one.

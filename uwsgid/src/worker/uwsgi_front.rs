@@ -14,11 +14,12 @@ use tokio::sync::{mpsc, oneshot, watch};
 use super::body::BodySource;
 use super::cgi;
 use super::context::WorkerCtx;
+use super::direct::Direct;
 use super::gate::Slot;
 use super::listener::{Registered, Stream};
 use super::post_buffer;
 use super::request::{Job, RequestHead};
-use super::response::{Event, ResponseHead, latin1_bytes};
+use super::response::{Event, ResponseHead, Sink, latin1_bytes};
 use crate::log::log_line;
 use crate::protocol::uwsgi::{HEADER_LEN, PacketHeader, parse_vars};
 
@@ -43,14 +44,16 @@ fn head_buffer(ctx: &WorkerCtx) -> BytesMut {
 }
 
 /// Serves a connection as accepted. When the whole request, without a
-/// body, is already there (what nginx sends at once), it is answered with
-/// non-blocking calls alone: read, write, close, and no registration with
-/// the runtime (no `epoll_ctl`) unless the peer is slow to read.
+/// body, is already there (what nginx sends at once), the Python thread
+/// answers it on the socket itself (`direct`): read, write, close, no
+/// registration with the runtime (no `epoll_ctl`), no second hop between
+/// threads. `alive` is held until the connection is done.
 pub async fn serve_accepted(
     ctx: Arc<WorkerCtx>,
     stream: Stream,
     slot: Slot,
     stop: watch::Receiver<bool>,
+    alive: mpsc::Sender<()>,
 ) {
     let mut buf = head_buffer(&ctx);
     match stream.read_now(&mut buf) {
@@ -69,21 +72,17 @@ pub async fn serve_accepted(
         }
         Some(Ok((head, _))) if head.content_length().unwrap_or(0) == 0 => {
             let protocol = response_protocol(&head);
-            let (reply, events) = mpsc::channel(8);
+            let direct = Direct::new(stream, protocol, ctx.socket_timeout, alive);
             let job = Job {
                 head,
                 body: BodySource::Empty,
-                reply,
+                reply: Sink::Direct(direct),
                 slot,
                 started: Instant::now(),
                 body_return: None,
             };
-            if ctx.jobs.send(job).is_ok()
-                && let Err(err) = write_direct(&ctx, stream, &protocol, events).await
-            {
-                log_write_error(&err);
-            }
-            // Dropping the socket closes it: the whole request was read.
+            // The Python thread answers and closes the connection.
+            let _ = ctx.jobs.send(job);
             return;
         }
         _ => {}
@@ -93,6 +92,7 @@ pub async fn serve_accepted(
         Ok(Registered::Unix(s)) => serve(ctx, s, buf, slot, stop).await,
         Err(err) => log_line!("cannot register a connection: {err}"),
     }
+    drop(alive);
 }
 
 /// The packet header and vars block, if `buf` holds all of them.
@@ -191,7 +191,7 @@ async fn serve<S>(
     let job = Job {
         head,
         body: source,
-        reply,
+        reply: Sink::Channel(reply),
         slot,
         started,
         body_return: streamed.then_some(body_return),
@@ -299,7 +299,7 @@ pub fn encode_head(protocol: &str, head: &ResponseHead, out: &mut Vec<u8>) {
 
 /// The bytes of one response event, and whether they end the response;
 /// `None` at the end.
-fn event_bytes(protocol: &str, event: Event) -> io::Result<Option<(Bytes, bool)>> {
+pub fn event_bytes(protocol: &str, event: Event) -> io::Result<Option<(Bytes, bool)>> {
     Ok(Some(match event {
         Event::Head { head, body, done } => {
             let size = body.iter().map(|b| b.len()).sum::<usize>();
@@ -345,62 +345,6 @@ async fn write_timed<W: AsyncWrite + Unpin>(
         Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out")),
         Ok(r) => r,
     }
-}
-
-/// [`write_response`] on a connection not registered with the runtime:
-/// non-blocking writes while the socket takes them; registered only once
-/// the peer is slow to read.
-async fn write_direct(
-    ctx: &WorkerCtx,
-    stream: Stream,
-    protocol: &str,
-    mut events: mpsc::Receiver<Event>,
-) -> io::Result<()> {
-    while let Some(event) = events.recv().await {
-        let Some((data, last)) = event_bytes(protocol, event)? else {
-            return Ok(());
-        };
-        let mut sent = 0;
-        while sent < data.len() {
-            match stream.write_now(&data[sent..]) {
-                Ok(n) => sent += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    let rest = data.slice(sent..);
-                    return match stream.register()? {
-                        Registered::Tcp(mut s) => {
-                            finish_registered(ctx, &mut s, protocol, &rest, last, events).await
-                        }
-                        Registered::Unix(mut s) => {
-                            finish_registered(ctx, &mut s, protocol, &rest, last, events).await
-                        }
-                    };
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        if last {
-            return Ok(());
-        }
-    }
-    Err(io::Error::other("the response was aborted"))
-}
-
-/// The rest of a response [`write_direct`] could not write at once.
-async fn finish_registered<W: AsyncWrite + Unpin>(
-    ctx: &WorkerCtx,
-    wr: &mut W,
-    protocol: &str,
-    rest: &[u8],
-    last: bool,
-    events: mpsc::Receiver<Event>,
-) -> io::Result<()> {
-    write_timed(ctx, wr, rest).await?;
-    if !last {
-        write_response(ctx, wr, protocol, events).await?;
-    }
-    let _ = wr.shutdown().await;
-    Ok(())
 }
 
 #[cfg(test)]
