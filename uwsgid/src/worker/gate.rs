@@ -61,6 +61,11 @@ impl Gate {
         }
     }
 
+    /// Some request is in flight.
+    pub fn is_busy(&self) -> bool {
+        self.in_flight.load(Ordering::Acquire) > 0
+    }
+
     #[cfg(test)]
     pub fn in_flight(&self) -> usize {
         self.in_flight.load(Ordering::Acquire)

@@ -38,6 +38,7 @@ pub mod request;
 mod request_log;
 pub mod response;
 mod serve;
+mod trim;
 mod uwsgi_front;
 mod write_timeout;
 

@@ -15,7 +15,7 @@ use super::cgi::ConnInfo;
 use super::context::WorkerCtx;
 use super::gate::Slot;
 use super::listener::{Listener, Registered, Stream};
-use super::{App, InheritedListener, http_front, pool, uwsgi_front};
+use super::{App, InheritedListener, http_front, pool, trim, uwsgi_front};
 use crate::config::{AppConfig, Protocol};
 use crate::log::log_line;
 
@@ -100,6 +100,7 @@ async fn serve(ctx: Arc<WorkerCtx>, inherited: Vec<InheritedListener>) -> i32 {
         }
     }
     drop(alive);
+    tokio::spawn(trim::trim_when_idle(Arc::clone(&ctx)));
     tokio::select! {
         _ = hup.recv() => {
             log_line!("Gracefully killing worker {} (pid: {})...", ctx.worker_id, std::process::id());
