@@ -43,6 +43,11 @@ impl Gate {
         Slot(Arc::clone(self))
     }
 
+    /// Every Python thread has a request, and `ahead` more wait for one.
+    pub fn is_full_ahead(&self, ahead: usize) -> bool {
+        self.in_flight.load(Ordering::Acquire) >= self.limit + ahead
+    }
+
     /// Every Python thread has a request.
     pub fn is_full(&self) -> bool {
         self.in_flight.load(Ordering::Acquire) >= self.limit

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::BytesMut;
 use pyo3::prelude::*;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, watch};
@@ -127,13 +128,25 @@ const ACCEPT_DEFERRAL: Duration = Duration::from_millis(5);
 
 /// Accepts at once while a Python thread is free, so load spreads over idle
 /// workers; with every thread busy, only after [`ACCEPT_DEFERRAL`] of a
-/// connection waiting (one connection per deferral).
+/// connection waiting (one connection per deferral). With `processes=1`,
+/// also at once while fewer requests than threads wait for a thread.
 async fn accept_loop(
     ctx: Arc<WorkerCtx>,
     listener: Listener,
     mut stop: watch::Receiver<bool>,
     alive: mpsc::Sender<()>,
 ) {
+    // A single worker has no sibling to leave a connection to: it takes
+    // one more request per thread at once, so a Python thread that
+    // finishes finds the next request queued instead of sleeping until
+    // the runtime has accepted and read it.
+    let ahead = if ctx.cfg.processes <= 1 {
+        usize::try_from(ctx.cfg.threads).unwrap_or(1).max(1)
+    } else {
+        0
+    };
+    // The first read of each uwsgi connection, reused.
+    let mut scratch = BytesMut::new();
     loop {
         // Biased, stop first: a stopping worker must not accept one more
         // connection, which it would close unanswered. Only a connection
@@ -143,7 +156,7 @@ async fn accept_loop(
             _ = stopped(&mut stop) => return,
             r = listener.ready() => r,
         };
-        if ready.is_ok() && ctx.gate.is_full() {
+        if ready.is_ok() && ctx.gate.is_full_ahead(ahead) {
             tokio::select! {
                 biased;
                 _ = stopped(&mut stop) => return,
@@ -154,19 +167,27 @@ async fn accept_loop(
         match ready.and_then(|()| listener.try_accept()) {
             Ok(Some((stream, info))) => {
                 let slot = ctx.gate.take();
-                let (ctx, stop, alive) = (Arc::clone(&ctx), stop.clone(), alive.clone());
-                let protocol = listener.protocol;
-                tokio::spawn(async move {
-                    match protocol {
-                        Protocol::Http => {
+                let stop = stop.clone();
+                match listener.protocol {
+                    Protocol::Http => {
+                        let (ctx, alive) = (Arc::clone(&ctx), alive.clone());
+                        tokio::spawn(async move {
                             serve_http(ctx, stream, info, slot, stop).await;
                             drop(alive);
-                        }
-                        Protocol::Uwsgi => {
-                            uwsgi_front::serve_accepted(ctx, stream, slot, stop, alive).await
+                        });
+                    }
+                    Protocol::Uwsgi => {
+                        let left =
+                            uwsgi_front::answer_now(&ctx, stream, slot, &alive, &mut scratch);
+                        if let Some(conn) = left {
+                            let (ctx, alive) = (Arc::clone(&ctx), alive.clone());
+                            tokio::spawn(async move {
+                                uwsgi_front::serve(ctx, conn, stop).await;
+                                drop(alive);
+                            });
                         }
                     }
-                });
+                }
             }
             // Another worker took it: wait for the next one.
             Ok(None) => {}

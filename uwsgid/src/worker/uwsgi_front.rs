@@ -37,42 +37,52 @@ impl From<io::Error> for HeadError {
     }
 }
 
-/// The read buffer of one connection: the packet header, a vars block of
+/// The read buffer for a request head: the packet header, a vars block of
 /// at most `buffer-size`, and the start of the body.
-fn head_buffer(ctx: &WorkerCtx) -> BytesMut {
-    BytesMut::with_capacity(HEADER_LEN + ctx.cfg.buffer_size.min(65535) + 1024)
+fn head_capacity(ctx: &WorkerCtx) -> usize {
+    HEADER_LEN + ctx.cfg.buffer_size.min(65535) + 1024
 }
 
-/// Serves a connection as accepted. When the whole request, without a
-/// body, is already there (what nginx sends at once), the Python thread
-/// answers it on the socket itself (`direct`): read, write, close, no
-/// registration with the runtime (no `epoll_ctl`), no second hop between
-/// threads. `alive` is held until the connection is done.
-pub async fn serve_accepted(
-    ctx: Arc<WorkerCtx>,
+/// A connection [`answer_now`] left to [`serve`]: what was read of it.
+pub struct Unanswered {
+    stream: Stream,
+    buf: BytesMut,
+    slot: Slot,
+}
+
+/// Takes a connection as accepted, in the accept loop itself. When the
+/// whole request, without a body, is already there (what nginx sends at
+/// once), a Python thread answers it on the socket itself (`direct`):
+/// read, write, close, with no task, no registration with the runtime (no
+/// `epoll_ctl`) and one hop between threads. `scratch` is the accept
+/// loop's read buffer, reused from one connection to the next. Anything
+/// else is returned, for [`serve`] on a task of its own.
+pub fn answer_now(
+    ctx: &WorkerCtx,
     stream: Stream,
     slot: Slot,
-    stop: watch::Receiver<bool>,
-    alive: mpsc::Sender<()>,
-) {
-    let mut buf = head_buffer(&ctx);
-    match stream.read_now(&mut buf) {
-        Ok(0) => return,
+    alive: &mpsc::Sender<()>,
+    scratch: &mut BytesMut,
+) -> Option<Unanswered> {
+    scratch.clear();
+    scratch.reserve(head_capacity(ctx));
+    match stream.read_now(scratch) {
+        Ok(0) => return None,
         Ok(_) => {}
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
         Err(e) => {
             log_line!("uwsgi request read error: {e}");
-            return;
+            return None;
         }
     }
-    match complete_head(&ctx, &buf) {
+    match complete_head(ctx, scratch) {
         Some(Err(line)) => {
             log_line!("{line}");
-            return;
+            None
         }
         Some(Ok((head, _))) if head.content_length().unwrap_or(0) == 0 => {
             let protocol = response_protocol(&head);
-            let direct = Direct::new(stream, protocol, ctx.socket_timeout, alive);
+            let direct = Direct::new(stream, protocol, ctx.socket_timeout, alive.clone());
             let job = Job {
                 head,
                 body: BodySource::Empty,
@@ -83,16 +93,31 @@ pub async fn serve_accepted(
             };
             // The Python thread answers and closes the connection.
             let _ = ctx.jobs.send(job);
-            return;
+            None
         }
-        _ => {}
+        _ => Some(Unanswered {
+            stream,
+            buf: scratch.split(),
+            slot,
+        }),
     }
+}
+
+/// Serves a connection [`answer_now`] could not answer at once.
+pub async fn serve(ctx: Arc<WorkerCtx>, conn: Unanswered, stop: watch::Receiver<bool>) {
+    let Unanswered {
+        stream,
+        mut buf,
+        slot,
+    } = conn;
+    // Room for the whole head in one read: cutting it short would leave
+    // unread bytes that turn the close into a reset.
+    buf.reserve(head_capacity(&ctx));
     match stream.register() {
-        Ok(Registered::Tcp(s)) => serve(ctx, s, buf, slot, stop).await,
-        Ok(Registered::Unix(s)) => serve(ctx, s, buf, slot, stop).await,
+        Ok(Registered::Tcp(s)) => serve_stream(ctx, s, buf, slot, stop).await,
+        Ok(Registered::Unix(s)) => serve_stream(ctx, s, buf, slot, stop).await,
         Err(err) => log_line!("cannot register a connection: {err}"),
     }
-    drop(alive);
 }
 
 /// The packet header and vars block, if `buf` holds all of them.
@@ -128,7 +153,7 @@ fn log_write_error(err: &io::Error) {
 }
 
 /// Serves one uwsgi-protocol connection; `buf` holds what was read of it.
-async fn serve<S>(
+async fn serve_stream<S>(
     ctx: Arc<WorkerCtx>,
     stream: S,
     mut buf: BytesMut,
