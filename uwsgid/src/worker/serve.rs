@@ -126,10 +126,14 @@ async fn serve(ctx: Arc<WorkerCtx>, inherited: Vec<InheritedListener>) -> i32 {
 /// would starve it for as long as they stay busy).
 const ACCEPT_DEFERRAL: Duration = Duration::from_millis(5);
 
+/// How many requests per Python thread a lone worker (`processes=1`)
+/// queues before it defers accepting.
+const LONE_AHEAD: usize = 128;
+
 /// Accepts at once while a Python thread is free, so load spreads over idle
 /// workers; with every thread busy, only after [`ACCEPT_DEFERRAL`] of a
 /// connection waiting (one connection per deferral). With `processes=1`,
-/// also at once while fewer requests than threads wait for a thread.
+/// also at once while fewer than [`LONE_AHEAD`] requests per thread wait.
 async fn accept_loop(
     ctx: Arc<WorkerCtx>,
     listener: Listener,
@@ -137,11 +141,13 @@ async fn accept_loop(
     alive: mpsc::Sender<()>,
 ) {
     // A single worker has no sibling to leave a connection to: it takes
-    // one more request per thread at once, so a Python thread that
-    // finishes finds the next request queued instead of sleeping until
-    // the runtime has accepted and read it.
+    // connections at once up to LONE_AHEAD queued requests per thread, so
+    // a Python thread that finishes finds the next request queued instead
+    // of sleeping until the runtime has accepted and read it, and a burst
+    // of new connections is not let in one per deferral.
+    let threads = usize::try_from(ctx.cfg.threads).unwrap_or(1).max(1);
     let ahead = if ctx.cfg.processes <= 1 {
-        usize::try_from(ctx.cfg.threads).unwrap_or(1).max(1)
+        LONE_AHEAD * threads
     } else {
         0
     };
