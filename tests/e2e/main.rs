@@ -9,5 +9,6 @@ mod django_flask;
 mod limits;
 mod master;
 mod nginx;
+mod reload;
 mod worker_protocol;
 mod wsgi;

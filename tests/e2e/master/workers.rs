@@ -240,7 +240,7 @@ fn a_dead_zygote_is_restarted_and_forks_the_next_workers() {
 }
 
 #[test]
-fn an_ini_file_runs_with_its_warnings_and_sighup_is_ignored_for_now() {
+fn an_ini_file_runs_with_its_warnings_and_sighup_reloads_it() {
     let dir = TestDir::new().expect("temp dir");
     let port = free_port().expect("port");
     let file = app_path("pid_app.py");
@@ -263,8 +263,10 @@ fn an_ini_file_runs_with_its_warnings_and_sighup_is_ignored_for_now() {
         "the config warning is shown: {log}"
     );
     server.signal(Signal::SIGHUP).expect("SIGHUP");
-    wait_for_log(&mut server, "SIGHUP received", DEFAULT_TIMEOUT).expect("logged");
-    assert_eq!(distinct_pids(2, || curl(port, "/")), pids, "same workers");
+    let gone = "every worker of generation 1 is gone";
+    wait_for_log(&mut server, gone, DEFAULT_TIMEOUT).expect("reloaded");
+    let new = distinct_pids(2, || curl(port, "/"));
+    assert!(new.is_disjoint(&pids), "new workers: {pids:?} then {new:?}");
     stop_cleanly(server, Signal::SIGTERM);
 }
 

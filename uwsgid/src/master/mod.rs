@@ -19,11 +19,14 @@ pub(crate) mod log;
 mod pidfile;
 mod privileges;
 mod reap;
+mod reload;
 mod respawn;
+mod scale;
 mod shutdown;
 mod signals;
 mod sockets;
 mod spawn;
+mod stats_log;
 mod supervisor;
 mod vacuum;
 mod workers;
@@ -40,6 +43,8 @@ use supervisor::Supervisor;
 
 /// Runs one app in the foreground until it is stopped; returns the exit code.
 pub fn run(loaded: Loaded) -> i32 {
+    // Before any chdir: a reload resolves the arguments from here.
+    reload::reread::remember_launch_dir();
     match run_app(loaded) {
         Ok(code) => code,
         Err(err) => {

@@ -118,6 +118,7 @@ impl Supervisor {
             no_mercy: false,
         });
         self.zygote_restart_at = None;
+        self.cancel_reload();
         for slot in self.table.iter_mut() {
             if let SlotState::Down { .. } | SlotState::Requested { .. } = slot.state {
                 slot.state = SlotState::Down { respawn_at: None };
@@ -140,7 +141,8 @@ impl Supervisor {
         if now >= stop.deadline && !stop.no_mercy {
             stop.no_mercy = true;
             stop.signalled.clear();
-            for (id, pid) in self.table.running() {
+            let old = self.drain.workers.iter().map(|w| (w.id, w.pid));
+            for (id, pid) in self.table.running().into_iter().chain(old) {
                 log_line!("worker {id} (pid: {pid}) is taking too much time to die...NO MERCY !!!");
             }
         }
@@ -152,11 +154,17 @@ impl Supervisor {
     /// zygote SIGKILL (it serves nothing), workers the mode's signal, all
     /// SIGKILL past the deadline.
     fn signal_children(&mut self) {
-        let zygote = self.zygote.as_ref().map(|z| z.pid);
+        let zygotes: HashSet<Pid> = self
+            .zygote
+            .iter()
+            .chain(&self.retired_zygotes)
+            .map(|z| z.pid)
+            .collect();
         let mut children = reap::list_children();
-        // Also the pids the table knows, in case /proc lacks `children`.
+        // Also the pids the tables know, in case /proc lacks `children`.
         children.extend(self.table.running().into_iter().map(|(_, pid)| pid));
-        children.extend(zygote);
+        children.extend(self.drain.pids());
+        children.extend(zygotes.iter().copied());
         let Some(stop) = self.stopping.as_mut() else {
             return;
         };
@@ -164,7 +172,7 @@ impl Supervisor {
             if !stop.signalled.insert(pid) {
                 continue;
             }
-            let sig = if stop.no_mercy || Some(pid) == zygote {
+            let sig = if stop.no_mercy || zygotes.contains(&pid) {
                 Signal::SIGKILL
             } else {
                 stop.mode.worker_signal()

@@ -1,6 +1,7 @@
-//! The signals the app master acts on (uWSGI 2.1's table):
-//! SIGTERM = graceful stop, SIGINT/SIGQUIT = immediate stop, SIGHUP =
-//! reload (not implemented yet: logged and ignored), SIGCHLD = reap.
+//! The signals the app master acts on (uWSGI 2.1's table, plus
+//! Gunicorn's scaling): SIGTERM = graceful stop, SIGINT/SIGQUIT = immediate
+//! stop, SIGHUP = graceful reload, SIGUSR1 = workers' stats to the log,
+//! SIGTTIN/SIGTTOU = one worker more/less, SIGCHLD = reap.
 
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
@@ -12,6 +13,9 @@ pub enum MasterSignal {
     Int,
     Quit,
     Hup,
+    Usr1,
+    Ttin,
+    Ttou,
 }
 
 /// The master's signal streams. Installing them replaces the default
@@ -23,6 +27,9 @@ pub struct Signals {
     int: Signal,
     quit: Signal,
     hup: Signal,
+    usr1: Signal,
+    ttin: Signal,
+    ttou: Signal,
 }
 
 impl Signals {
@@ -34,6 +41,14 @@ impl Signals {
             int: signal(SignalKind::interrupt())?,
             quit: signal(SignalKind::quit())?,
             hup: signal(SignalKind::hangup())?,
+            usr1: signal(SignalKind::user_defined1())?,
+            // Their default action would stop (suspend) the master.
+            ttin: signal(SignalKind::from_raw(libc_sig(
+                nix::sys::signal::Signal::SIGTTIN,
+            )))?,
+            ttou: signal(SignalKind::from_raw(libc_sig(
+                nix::sys::signal::Signal::SIGTTOU,
+            )))?,
         })
     }
 
@@ -47,7 +62,14 @@ impl Signals {
             Some(()) = self.quit.recv() => MasterSignal::Quit,
             Some(()) = self.hup.recv() => MasterSignal::Hup,
             Some(()) = self.child.recv() => MasterSignal::Child,
+            Some(()) = self.usr1.recv() => MasterSignal::Usr1,
+            Some(()) = self.ttin.recv() => MasterSignal::Ttin,
+            Some(()) = self.ttou.recv() => MasterSignal::Ttou,
             else => std::future::pending().await,
         }
     }
+}
+
+fn libc_sig(sig: nix::sys::signal::Signal) -> i32 {
+    sig as i32
 }

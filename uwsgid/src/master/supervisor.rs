@@ -1,7 +1,9 @@
 //! The app master's event loop: one task on a current-thread tokio runtime
 //! reacting to signals, zygote reports and timers (respawn backoff, stop
 //! deadlines). The handlers live next to what they handle:
-//! `lifecycle.rs` (workers), `zygote_life.rs` (the zygote), `shutdown.rs`.
+//! `lifecycle.rs` (workers), `zygote_life.rs` (the zygote), `shutdown.rs`,
+//! `reload.rs` (new generations, old ones finishing), `scale.rs`
+//! (SIGTTIN/SIGTTOU), `stats_log.rs` (SIGUSR1).
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -10,6 +12,8 @@ use std::time::Instant;
 use nix::unistd::Pid;
 
 use super::reap::{self, ExitCause};
+use super::reload::Reload;
+use super::reload::drain::Drain;
 use super::respawn::Backoff;
 use super::shutdown::{StopMode, Stopping};
 use super::signals::{MasterSignal, Signals};
@@ -34,6 +38,8 @@ pub struct Supervisor {
     pub(super) table: WorkerTable,
     /// The generation new workers belong to (a reload will increment it).
     pub(super) generation: u64,
+    /// The highest generation ever started (a failed reload uses one up).
+    pub(super) last_generation: u64,
     pub(super) zygote: Option<ZygoteLink>,
     pub(super) zygote_backoff: Backoff,
     pub(super) zygote_restart_at: Option<Instant>,
@@ -45,12 +51,21 @@ pub struct Supervisor {
     pub(super) early_deaths: VecDeque<(Pid, ExitCause)>,
     /// False once the master has no child left.
     pub(super) children_left: bool,
+    /// The generation being started by a reload.
+    pub(super) reloading: Option<Reload>,
+    /// A SIGHUP came during a reload: reload again after it.
+    pub(super) reload_queued: bool,
+    /// Workers of past generations (or removed by SIGTTOU) finishing.
+    pub(super) drain: Drain,
+    /// Zygotes of past generations (or of a failed reload), until reaped.
+    pub(super) retired_zygotes: Vec<ZygoteLink>,
     pub(super) harakiri: super::harakiri::Harakiri,
 }
 
 enum Event {
     Signal(MasterSignal),
     Report(std::io::Result<Option<String>>),
+    NewReport(std::io::Result<Option<String>>),
     Timer,
 }
 
@@ -68,6 +83,7 @@ impl Supervisor {
             exe,
             sockets,
             generation: 1,
+            last_generation: 1,
             zygote: None,
             zygote_backoff: Backoff::default(),
             zygote_restart_at: None,
@@ -75,6 +91,10 @@ impl Supervisor {
             stopping: None,
             early_deaths: VecDeque::new(),
             children_left: false,
+            reloading: None,
+            reload_queued: false,
+            drain: Drain::default(),
+            retired_zygotes: Vec::new(),
             harakiri: Default::default(),
         }
     }
@@ -92,6 +112,9 @@ impl Supervisor {
             let event = tokio::select! {
                 sig = signals.next() => Event::Signal(sig),
                 line = next_report(self.zygote.as_mut()) => Event::Report(line),
+                line = next_report(self.reloading.as_mut().and_then(|r| r.zygote.as_mut())) => {
+                    Event::NewReport(line)
+                }
                 () = sleep_until(wake) => Event::Timer,
             };
             match event {
@@ -99,6 +122,11 @@ impl Supervisor {
                 Event::Report(Ok(Some(line))) => self.on_report_line(&line),
                 Event::Report(Ok(None)) => {}
                 Event::Report(Err(err)) => log_line!("cannot read the zygote's reports: {err}"),
+                Event::NewReport(Ok(Some(line))) => self.on_new_report_line(&line),
+                Event::NewReport(Ok(None)) => {}
+                Event::NewReport(Err(err)) => {
+                    log_line!("cannot read the new zygote's reports: {err}")
+                }
                 Event::Timer => self.on_timer(),
             }
         }
@@ -115,13 +143,13 @@ impl Supervisor {
     fn on_signal(&mut self, sig: MasterSignal) {
         match sig {
             MasterSignal::Child => self.reap(),
+            // Also with `die-on-term`: TERM never reloads here.
             MasterSignal::Term => self.begin_stop(StopMode::Graceful, 0),
             MasterSignal::Int | MasterSignal::Quit => self.begin_stop(StopMode::Immediate, 0),
-            MasterSignal::Hup => {
-                log_line!(
-                    "...SIGHUP received: graceful reload is not implemented yet, ignoring it..."
-                )
-            }
+            MasterSignal::Hup => self.request_reload(),
+            MasterSignal::Usr1 => self.log_stats(),
+            MasterSignal::Ttin => self.add_worker(),
+            MasterSignal::Ttou => self.remove_worker(),
         }
     }
 
@@ -140,6 +168,14 @@ impl Supervisor {
             self.on_zygote_exit(cause);
         } else if self.table.by_pid(pid).is_some() {
             self.on_worker_exit(pid, cause);
+        } else if let Some(old) = self.drain.take(pid) {
+            self.on_old_worker_exit(old, cause);
+        } else if self.is_new_zygote(pid) {
+            self.on_new_zygote_exit(cause);
+        } else if self.is_new_worker(pid) {
+            self.on_new_worker_exit(pid, cause);
+        } else if self.is_retired_zygote(pid) {
+            self.on_retired_zygote_exit(pid);
         } else if self.stopping.is_none() {
             if self.early_deaths.len() >= ORPHAN_MEMORY {
                 self.early_deaths.pop_front();
@@ -160,6 +196,8 @@ impl Supervisor {
         for id in self.table.due(now, false) {
             self.spawn_worker(id);
         }
+        self.reload_tick(now);
+        self.drain_tick(now);
         self.harakiri_tick(now);
     }
 
@@ -167,9 +205,13 @@ impl Supervisor {
         if let Some(stop) = &self.stopping {
             return Some(stop.next_tick());
         }
+        let reload = self.reloading.as_ref().and_then(|r| r.table.next_respawn());
         [
             self.table.next_respawn(),
             self.zygote_restart_at,
+            reload,
+            self.drain.next_deadline(),
+            self.lazy_poll_at(),
             self.harakiri_wake(),
         ]
         .into_iter()

@@ -55,18 +55,49 @@ pub struct WorkerTable {
 
 impl WorkerTable {
     pub fn new(processes: u32) -> WorkerTable {
-        let slots = (1..=processes.max(1))
-            .map(|id| WorkerSlot {
-                id,
-                state: SlotState::Down { respawn_at: None },
-                generation: 0,
-                respawns: 0,
-                ever_started: false,
-                last_exit: None,
-                backoff: Backoff::default(),
-            })
-            .collect();
-        WorkerTable { slots }
+        let mut table = WorkerTable { slots: Vec::new() };
+        for _ in 0..processes.max(1) {
+            table.add();
+        }
+        table
+    }
+
+    /// Adds a slot after the highest one (SIGTTIN); returns its id.
+    pub fn add(&mut self) -> u32 {
+        let id = self.slots.iter().map(|s| s.id).max().unwrap_or(0) + 1;
+        self.slots.push(WorkerSlot {
+            id,
+            state: SlotState::Down { respawn_at: None },
+            generation: 0,
+            respawns: 0,
+            ever_started: false,
+            last_exit: None,
+            backoff: Backoff::default(),
+        });
+        id
+    }
+
+    /// Removes the highest slot (SIGTTOU), never the last one.
+    pub fn remove_last(&mut self) -> Option<WorkerSlot> {
+        if self.slots.len() <= 1 {
+            return None;
+        }
+        let at = self
+            .slots
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, s)| s.id)
+            .map(|(at, _)| at)?;
+        Some(self.slots.remove(at))
+    }
+
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether every slot has a running process.
+    pub fn all_running(&self) -> bool {
+        self.slots.iter().all(|s| s.pid().is_some())
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &WorkerSlot> {
@@ -157,5 +188,16 @@ mod tests {
         assert_eq!(table.due(now, false), Vec::<u32>::new());
         assert_eq!(table.due(now + Duration::from_secs(2), false), [3]);
         assert_eq!(table.next_respawn(), Some(now + Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn grows_and_shrinks_from_the_top_but_keeps_one() {
+        let mut table = WorkerTable::new(2);
+        assert_eq!(table.add(), 3);
+        assert_eq!(table.remove_last().map(|s| s.id), Some(3));
+        assert_eq!(table.remove_last().map(|s| s.id), Some(2));
+        assert!(table.remove_last().is_none());
+        assert_eq!(table.len(), 1);
+        assert!(!table.all_running());
     }
 }

@@ -57,7 +57,9 @@ pub fn load(cfg: &AppConfig) -> Result<App, WorkerError> {
                     "unable to load app 0 (mountpoint='') (callable not found or import error)"
                 );
                 if cfg.need_app {
-                    log_line!("*** no app loaded. GAME OVER ***");
+                    // The master decides whether this is the end (the first
+                    // zygote: GAME OVER) or not (a reload keeps the old
+                    // workers; a lazy worker is retried), and says so.
                     Err(WorkerError::App(message))
                 } else {
                     log_line!("*** no app loaded. going in full dynamic mode ***");

@@ -33,6 +33,11 @@ use crate::log::log_line;
 
 /// How many response events may wait between a Python thread and hyper.
 const EVENTS: usize = 8;
+/// How long a keep-alive connection stays open after a graceful stop
+/// began: a request arriving meanwhile is answered with `Connection:
+/// close`, so a busy client learns of the close from a response instead of
+/// finding the connection closed under a request it is sending.
+const STOP_LINGER: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// One HTTP connection's state shared by its requests.
 struct Conn {
@@ -40,10 +45,13 @@ struct Conn {
     info: ConnInfo,
     /// The gate place taken at accept, used by the first request.
     reserved: Mutex<Option<Slot>>,
+    /// Set when the worker stops gracefully: answers then close.
+    stop: watch::Receiver<bool>,
 }
 
-/// Serves one HTTP connection until it closes; on `stop`, finishes the
-/// request in flight (answered with `Connection: close`) and closes.
+/// Serves one HTTP connection until it closes; on `stop`, every response
+/// carries `Connection: close` and the connection closes after it, or after
+/// [`STOP_LINGER`] if no request comes (one in flight is finished first).
 pub async fn serve<S>(
     ctx: Arc<WorkerCtx>,
     io: S,
@@ -58,6 +66,7 @@ pub async fn serve<S>(
         ctx: Arc::clone(&ctx),
         info,
         reserved: Mutex::new(Some(first)),
+        stop: stop.clone(),
     });
     let service = service_fn(move |req| {
         let conn = Arc::clone(&conn);
@@ -82,8 +91,13 @@ pub async fn serve<S>(
     let result = tokio::select! {
         r = connection.as_mut() => r,
         _ = super::serve::stopped(&mut stop) => {
-            connection.as_mut().graceful_shutdown();
-            connection.await
+            tokio::select! {
+                r = connection.as_mut() => r,
+                () = tokio::time::sleep(STOP_LINGER) => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            }
         }
     };
     if let Err(err) = result {
@@ -116,6 +130,15 @@ impl Conn {
     }
 
     async fn handle(&self, req: Request<Incoming>) -> Response<ResponseBody> {
+        let mut resp = self.respond(req).await;
+        if *self.stop.borrow() {
+            resp.headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+        }
+        resp
+    }
+
+    async fn respond(&self, req: Request<Incoming>) -> Response<ResponseBody> {
         let started = Instant::now();
         let slot = self.take_slot();
         let ctx = &self.ctx;

@@ -1,0 +1,433 @@
+//! Graceful reload end to end: SIGHUP under a load of keep-alive clients
+//! (no request lost, new workers each time, the same master), reloads that
+//! fail (an ini that does not resolve, an app that does not import) leaving
+//! the old workers serving, new options taking effect, `reload-mercy`
+//! bounding old workers, idle keep-alive connections closed cleanly, and
+//! the other signals: SIGTTIN/SIGTTOU scaling, SIGUSR1 stats.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::Signal;
+use uwsgid_e2e::{
+    DEFAULT_TIMEOUT, Python, Server, ServerBuilder, TestDir, app_path, curl, free_port,
+    wait_for_log, wait_http_ready, wait_until,
+};
+
+use crate::master::{count, distinct_pids, served_pid};
+
+/// Reloads under load are slow on a busy 2-core machine: generous.
+const RELOAD_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// Writes `app.ini` serving `wsgi-file` on 127.0.0.1:`port` with `extra` lines.
+fn write_ini(dir: &TestDir, port: u16, app: &Path, extra: &str) -> PathBuf {
+    let text = format!(
+        "[uwsgi]\nmaster = true\nhttp-socket = 127.0.0.1:{port}\nwsgi-file = {}\n{extra}\n",
+        app.display()
+    );
+    dir.write("app.ini", text).expect("write app.ini")
+}
+
+/// `uwsgid --ini app.ini` in `dir`, answering on `port`.
+fn start_ini(dir: &TestDir, port: u16) -> Server {
+    let mut server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
+        .expect("uwsgid is built")
+        .args(["--ini", "app.ini"])
+        .current_dir(dir.path())
+        .start()
+        .expect("uwsgid starts");
+    wait_http_ready(&mut server, port, DEFAULT_TIMEOUT).expect("the app answers");
+    server
+}
+
+/// Sends SIGHUP and waits until generation `generation` took over and
+/// generation `old` is gone.
+fn reload(server: &mut Server, generation: u64, old: u64) {
+    server.signal(Signal::SIGHUP).expect("SIGHUP the master");
+    let ready = format!("generation {generation} ready in");
+    wait_for_log(server, &ready, RELOAD_TIMEOUT).expect("the new generation is ready");
+    let gone = format!("every worker of generation {} is gone", old);
+    wait_for_log(server, &gone, RELOAD_TIMEOUT).expect("the old generation finishes");
+}
+
+/// Pids of the workers of `generation` (first births only) the log announced.
+fn generation_pids(log: &str, generation: u64) -> BTreeSet<i32> {
+    log.lines()
+        .filter_map(|l| l.strip_prefix("spawned uWSGI worker "))
+        .filter_map(|rest| {
+            let (_, rest) = rest.split_once(" (pid: ")?;
+            let (pid, rest) = rest.split_once(',')?;
+            let gen_of = rest
+                .split_once("generation: ")
+                .and_then(|(_, g)| g.trim_end_matches(')').parse().ok())
+                .unwrap_or(1);
+            (gen_of == generation).then(|| pid.parse().ok()).flatten()
+        })
+        .collect()
+}
+
+/// Requests the log recorded so far.
+fn served(server: &Server) -> usize {
+    count(&server.log(), "GET /?s=")
+}
+
+/// Waits until `more` requests were served after now.
+fn wait_served(server: &Server, more: usize) {
+    let target = served(server) + more;
+    wait_until("requests to be served", RELOAD_TIMEOUT, || {
+        (served(server) >= target).then_some(())
+    })
+    .expect("the load goes on");
+}
+
+/// The load client (`reload/load_client.py`) running in a thread.
+struct Load {
+    stop: PathBuf,
+    thread: JoinHandle<anyhow::Result<serde_json::Value>>,
+}
+
+impl Load {
+    fn start(dir: &TestDir, port: u16, clients: usize) -> Load {
+        let stop = dir.join("stop-load");
+        let script = Python::script(include_str!("reload/load_client.py"))
+            .arg(port.to_string())
+            .arg(&stop)
+            .arg(clients.to_string())
+            .timeout(Duration::from_secs(600));
+        Load {
+            stop,
+            thread: std::thread::spawn(move || script.run_json()),
+        }
+    }
+
+    /// Stops the clients after their current request; their findings.
+    fn finish(self) -> serde_json::Value {
+        std::fs::write(&self.stop, b"").expect("write the stop file");
+        self.thread
+            .join()
+            .expect("the load thread")
+            .expect("the load client runs")
+    }
+}
+
+fn pids_of(result: &serde_json::Value) -> BTreeSet<i32> {
+    result["pids"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p.as_i64())
+                .map(|p| p as i32)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Asserts that not one request failed and some were answered.
+fn assert_no_failure(result: &serde_json::Value, log: &str) {
+    let failures = result["failures"].as_array().map_or(0, Vec::len);
+    assert_eq!(failures, 0, "failed requests: {result}\n{log}");
+    assert!(result["ok"].as_u64().unwrap_or(0) > 50, "{result}");
+}
+
+#[test]
+fn sighup_five_times_under_load_loses_no_request() {
+    let dir = TestDir::new().expect("temp dir");
+    let port = free_port().expect("a free port");
+    let extra = "processes = 4\nthreads = 2\nreload-mercy = 30";
+    write_ini(&dir, port, &app_path("slow_app.py"), extra);
+    let mut server = start_ini(&dir, port);
+    let master = server.pid();
+    let load = Load::start(&dir, port, 32);
+    wait_served(&server, 32);
+    let mut seen = generation_pids(&server.log(), 1);
+    assert_eq!(seen.len(), 4, "{}", server.log());
+    for generation in 2..=6 {
+        reload(&mut server, generation, generation - 1);
+        let fresh = generation_pids(&server.log(), generation);
+        assert_eq!(fresh.len(), 4, "{}", server.log());
+        assert!(fresh.is_disjoint(&seen), "new pids each time: {fresh:?}");
+        seen.extend(fresh);
+        wait_served(&server, 32);
+    }
+    let result = load.finish();
+    server
+        .ensure_running()
+        .expect("the master is still running");
+    let log = server.log();
+    assert_no_failure(&result, &log);
+    let took_over = format!("gracefully (RE)spawned uWSGI master process (pid: {master})");
+    assert_eq!(count(&log, &took_over), 5, "{log}");
+    assert_eq!(
+        count(&log, "...gracefully killing workers of generation"),
+        5
+    );
+    // Keep-alive connections to old workers ended with `Connection: close`.
+    assert!(result["reconnects"].as_u64().unwrap_or(0) > 0, "{result}");
+    let last = generation_pids(&log, 6);
+    assert!(!pids_of(&result).is_disjoint(&last), "{result}");
+    assert_eq!(count(&log, "NO MERCY"), 0, "{log}");
+}
+
+#[test]
+fn a_failed_reload_leaves_the_old_workers_serving() {
+    let dir = TestDir::new().expect("temp dir");
+    let port = free_port().expect("a free port");
+    let good_app = std::fs::read(app_path("slow_app.py")).expect("read slow_app.py");
+    let app = dir.write("app.py", &good_app).expect("write app.py");
+    let extra = "processes = 2\nthreads = 2\nreload-mercy = 30";
+    let good_ini = std::fs::read(write_ini(&dir, port, &app, extra)).expect("read app.ini");
+    let mut server = start_ini(&dir, port);
+    let old = generation_pids(&server.log(), 1);
+    let load = Load::start(&dir, port, 16);
+    wait_served(&server, 16);
+
+    dir.write("app.ini", b"[uwsgi]\nprocesses = abc\n")
+        .expect("break app.ini");
+    server.signal(Signal::SIGHUP).expect("SIGHUP");
+    let failed = "reload failed: the configuration does not resolve";
+    wait_for_log(&mut server, failed, RELOAD_TIMEOUT).expect("the failure is logged");
+    wait_served(&server, 16);
+
+    dir.write("app.ini", &good_ini).expect("restore app.ini");
+    dir.write("app.py", b"raise ImportError('broken on purpose')\n")
+        .expect("break app.py");
+    server.signal(Signal::SIGHUP).expect("SIGHUP");
+    let failed = "reload failed: the app failed to import in the new zygote";
+    wait_for_log(&mut server, failed, RELOAD_TIMEOUT).expect("the failure is logged");
+    wait_served(&server, 16);
+
+    dir.write("app.py", &good_app).expect("restore app.py");
+    // Generation 2 was the zygote that failed to import.
+    reload(&mut server, 3, 1);
+    let result = load.finish();
+    let log = server.log();
+    assert_no_failure(&result, &log);
+    assert!(log.contains("broken on purpose"), "the traceback: {log}");
+    assert!(log.contains("the old workers keep serving"), "{log}");
+    assert!(
+        !log.contains("GAME OVER"),
+        "a failed reload is not the end: {log}"
+    );
+    let new = generation_pids(&log, 3);
+    assert_eq!(new.len(), 2, "{log}");
+    assert_eq!(generation_pids(&log, 1), old);
+    // The old workers served between the failures, the new ones after.
+    assert!(!pids_of(&result).is_disjoint(&old), "{result}");
+    assert!(!pids_of(&result).is_disjoint(&new), "{result}");
+}
+
+#[test]
+fn a_reload_applies_the_new_processes_and_keeps_the_sockets_options() {
+    let dir = TestDir::new().expect("temp dir");
+    let port = free_port().expect("a free port");
+    let app = app_path("pid_app.py");
+    write_ini(&dir, port, &app, "processes = 1");
+    let mut server = start_ini(&dir, port);
+    let first = distinct_pids(1, || curl(port, "/"));
+    write_ini(&dir, port, &app, "processes = 2\nlisten = 50");
+    reload(&mut server, 2, 1);
+    let log = server.log();
+    assert!(
+        log.contains("reload: listen cannot change without a restart: keeping 100"),
+        "{log}"
+    );
+    let second = distinct_pids(2, || curl(port, "/"));
+    assert!(second.is_disjoint(&first), "{first:?} {second:?}");
+    assert_eq!(second, generation_pids(&log, 2));
+}
+
+#[test]
+fn reload_mercy_kills_an_old_worker_that_takes_too_long() {
+    let dir = TestDir::new().expect("temp dir");
+    let port = free_port().expect("a free port");
+    let extra = "processes = 1\nreload-mercy = 1\nworker-reload-mercy = 60";
+    write_ini(&dir, port, &app_path("marked_slow_app.py"), extra);
+    let mut server = start_ini(&dir, port);
+    let mark = dir.join("started");
+    let path = format!("/?s=10&mark={}", mark.display());
+    let slow = std::thread::spawn(move || {
+        curl(port, &path)
+            .timeout(Duration::from_secs(30))
+            .run()
+            .ok()
+            .map(|r| r.status)
+    });
+    wait_until("the slow request to start", DEFAULT_TIMEOUT, || {
+        mark.exists().then_some(())
+    })
+    .expect("the slow request runs");
+    let hup = Instant::now();
+    server.signal(Signal::SIGHUP).expect("SIGHUP");
+    wait_for_log(&mut server, "NO MERCY !!!", DEFAULT_TIMEOUT).expect("NO MERCY");
+    let took = hup.elapsed();
+    wait_for_log(&mut server, "worker 1 buried after", DEFAULT_TIMEOUT).expect("buried");
+    assert!(took < Duration::from_secs(6), "mercy took {took:?}");
+    let new = generation_pids(&server.log(), 2);
+    let answer = curl(port, "/?s=0")
+        .run()
+        .expect("the new generation answers");
+    let pid: i32 = answer
+        .text()
+        .trim()
+        .strip_prefix("done pid=")
+        .and_then(|p| p.parse().ok())
+        .expect("a pid");
+    assert!(new.contains(&pid), "{pid} {new:?}");
+    // The killed request's connection was closed without an answer.
+    assert_ne!(slow.join().expect("the slow client"), Some(200));
+}
+
+/// A keep-alive client: one request, then waits for the file argv[2], then
+/// a second request on the same connection; prints the second answer's
+/// status and `Connection` header and how the connection ended after it.
+const KEEP_ALIVE_CLIENT: &str = r#"
+import os, socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+def exchange(path):
+    s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    data = b""
+    while b"pid=" not in data:
+        chunk = s.recv(4096)
+        if not chunk:
+            return "closed before an answer: %r" % data
+        data += chunk
+    head = data.split(b"\r\n\r\n")[0].decode("latin-1").lower()
+    close = "connection: close" in head
+    return head.split("\r\n")[0] + (" close" if close else " keep-alive")
+first = exchange(b"/first")
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.01)
+try:
+    second = exchange(b"/second")
+except ConnectionResetError:
+    second = "reset"
+s.settimeout(60)
+try:
+    end = "eof" if s.recv(4096) == b"" else "data"
+except ConnectionResetError:
+    end = "reset"
+print(first + "|" + second + "|" + end)
+"#;
+
+/// After SIGHUP, a request on a keep-alive connection that was idle is
+/// still answered, with `Connection: close`, and the server then closes
+/// the connection cleanly (FIN, not RST): the client learns of the close
+/// from the response, before it sends anything else.
+#[test]
+fn a_keep_alive_connection_gets_connection_close_after_sighup() {
+    let dir = TestDir::new().expect("temp dir");
+    let port = free_port().expect("a free port");
+    write_ini(&dir, port, &app_path("pid_app.py"), "processes = 1");
+    let mut server = start_ini(&dir, port);
+    let go = dir.join("go");
+    let script = Python::script(KEEP_ALIVE_CLIENT)
+        .arg(port.to_string())
+        .arg(&go);
+    let client = std::thread::spawn(move || script.run());
+    wait_for_log(&mut server, "GET /first", DEFAULT_TIMEOUT).expect("the first request");
+    let old = generation_pids(&server.log(), 1);
+    server.signal(Signal::SIGHUP).expect("SIGHUP");
+    wait_for_log(&mut server, "Gracefully killing worker 1", RELOAD_TIMEOUT)
+        .expect("the old worker stops");
+    std::fs::write(&go, b"").expect("write the go file");
+    let out = client.join().expect("client thread").expect("client runs");
+    let log = server.log();
+    assert_eq!(
+        out.trim(),
+        "http/1.1 200 ok keep-alive|http/1.1 200 ok close|eof",
+        "{log}"
+    );
+    // The old worker answered the second request.
+    let second = log
+        .lines()
+        .find(|l| l.contains("GET /second"))
+        .expect("the second request is logged");
+    assert!(
+        old.iter().any(|p| second.contains(&format!("pid: {p}|"))),
+        "{log}"
+    );
+}
+
+#[test]
+fn sigttin_sigttou_scale_and_sigusr1_logs_stats() {
+    let dir = TestDir::new().expect("temp dir");
+    let port = free_port().expect("a free port");
+    write_ini(&dir, port, &app_path("pid_app.py"), "processes = 2");
+    let mut server = start_ini(&dir, port);
+    server.signal(Signal::SIGTTIN).expect("SIGTTIN");
+    wait_for_log(&mut server, "spawned uWSGI worker 3 ", DEFAULT_TIMEOUT).expect("worker 3");
+    distinct_pids(3, || curl(port, "/"));
+    server.signal(Signal::SIGTTOU).expect("SIGTTOU");
+    wait_for_log(&mut server, "worker 3 buried after", DEFAULT_TIMEOUT).expect("3 gone");
+    server.signal(Signal::SIGTTOU).expect("SIGTTOU");
+    wait_for_log(&mut server, "worker 2 buried after", DEFAULT_TIMEOUT).expect("2 gone");
+    server.signal(Signal::SIGTTOU).expect("SIGTTOU");
+    wait_for_log(&mut server, "only one worker left", DEFAULT_TIMEOUT).expect("1 stays");
+    server.signal(Signal::SIGUSR1).expect("SIGUSR1");
+    wait_for_log(&mut server, "*** end of workers stats ***", DEFAULT_TIMEOUT).expect("stats");
+    let log = server.log();
+    assert!(log.contains("*** workers stats (master pid: "), "{log}");
+    assert!(log.contains("worker 1 pid: "), "{log}");
+    // The scoreboard's counters of the current process.
+    assert!(log.contains(", requests: "), "{log}");
+    assert!(!log.contains("worker 2 pid: "), "{log}");
+    assert!(served_pid(curl(port, "/")).is_some(), "still serving");
+    assert!(server.ensure_running().is_ok());
+}
+
+/// `die-on-term` (uWSGI 2.0's switch from "TERM reloads" to "TERM stops")
+/// is accepted and changes nothing: TERM is a graceful stop either way.
+#[test]
+fn die_on_term_is_accepted_and_sigterm_stops() {
+    let dir = TestDir::new().expect("temp dir");
+    let port = free_port().expect("a free port");
+    write_ini(
+        &dir,
+        port,
+        &app_path("pid_app.py"),
+        "processes = 1\ndie-on-term = true",
+    );
+    let server = start_ini(&dir, port);
+    let log = crate::master::stop_cleanly(server, Signal::SIGTERM);
+    assert!(!log.contains("reloading"), "{log}");
+    assert!(!log.contains("unknown option"), "{log}");
+}
+
+/// With `lazy-apps` each new worker imports the app itself: the old
+/// workers serve until every new one has, and an app that no longer
+/// imports fails the reload without losing them.
+#[test]
+fn a_lazy_apps_reload_waits_for_the_imports_and_can_fail() {
+    let dir = TestDir::new().expect("temp dir");
+    let port = free_port().expect("a free port");
+    let good_app = std::fs::read(app_path("pid_app.py")).expect("read pid_app.py");
+    let app = dir.write("app.py", &good_app).expect("write app.py");
+    write_ini(&dir, port, &app, "processes = 2\nlazy-apps = true");
+    let mut server = start_ini(&dir, port);
+    let old = distinct_pids(2, || curl(port, "/"));
+
+    dir.write("app.py", b"raise ImportError('broken on purpose')\n")
+        .expect("break app.py");
+    server.signal(Signal::SIGHUP).expect("SIGHUP");
+    let failed = "reload failed: the app failed to import in the new worker";
+    wait_for_log(&mut server, failed, RELOAD_TIMEOUT).expect("the failure is logged");
+    wait_for_log(
+        &mut server,
+        "every worker of generation 2 is gone",
+        RELOAD_TIMEOUT,
+    )
+    .expect("the failed generation is gone");
+    assert_eq!(
+        distinct_pids(2, || curl(port, "/")),
+        old,
+        "the old workers serve"
+    );
+
+    dir.write("app.py", &good_app).expect("restore app.py");
+    reload(&mut server, 3, 1);
+    let new = distinct_pids(2, || curl(port, "/"));
+    assert!(new.is_disjoint(&old), "{old:?} {new:?}");
+    assert_eq!(new, generation_pids(&server.log(), 3));
+}

@@ -1,0 +1,92 @@
+//! Reload with `lazy-apps`: there is no zygote, each new worker is exec'd
+//! and imports the app itself. A lazy worker takes its scoreboard slot only
+//! once the app is imported, so the new generation is ready when every new
+//! worker has been born and owns its slot (its pid is in it); the master
+//! looks every [`POLL`]. A new worker exiting 22 (the app did not import)
+//! fails the reload, the old workers still serving.
+
+use std::time::{Duration, Instant};
+
+use nix::unistd::Pid;
+
+use super::Reload;
+use crate::config::AppConfig;
+use crate::master::log::log_line;
+use crate::master::spawn::Spawner;
+use crate::master::supervisor::Supervisor;
+use crate::master::workers::WorkerTable;
+use crate::scoreboard;
+
+/// How often a lazy reload checks whether its workers imported the app.
+const POLL: Duration = Duration::from_millis(100);
+
+impl Supervisor {
+    /// Starts the new generation's workers.
+    pub(super) fn begin_lazy_reload(
+        &mut self,
+        cfg: AppConfig,
+        config_json: String,
+        generation: u64,
+    ) {
+        log_line!("starting the workers of generation {generation} (lazy-apps)");
+        let table = WorkerTable::new(cfg.processes);
+        let ids: Vec<u32> = table.iter().map(|s| s.id).collect();
+        self.reloading = Some(Reload {
+            started: Instant::now(),
+            generation,
+            cfg,
+            config_json,
+            table,
+            zygote: None,
+        });
+        for id in ids {
+            self.spawn_new_lazy(id);
+        }
+    }
+
+    /// Execs the new generation's worker for slot `id`.
+    pub(super) fn spawn_new_lazy(&mut self, id: u32) {
+        let Some(r) = self.reloading.as_ref() else {
+            return;
+        };
+        let spawner = Spawner {
+            exe: &self.exe,
+            config_json: &r.config_json,
+            sockets: &self.sockets,
+        };
+        match spawner.lazy_worker(id) {
+            Ok(pid) => self.on_new_born(id, pid),
+            Err(err) => self.abort_reload(&format!("cannot start the new worker {id}: {err}")),
+        }
+    }
+
+    /// Whether the generation being started can take over: a worker in
+    /// every slot, and with `lazy-apps` each of them done importing.
+    pub(super) fn new_generation_ready(&self) -> bool {
+        let Some(r) = &self.reloading else {
+            return false;
+        };
+        if !r.table.all_running() {
+            return false;
+        }
+        r.zygote.is_some() || r.table.running().iter().all(|&(id, pid)| imported(id, pid))
+    }
+
+    /// When a lazy reload looks at its workers next.
+    pub(in crate::master) fn lazy_poll_at(&self) -> Option<Instant> {
+        self.reloading
+            .as_ref()
+            .filter(|r| r.zygote.is_none())
+            .map(|_| Instant::now() + POLL)
+    }
+}
+
+/// Whether the lazy worker `pid` took slot `id` (so imported the app). A
+/// worker without a slot (no scoreboard, an id past its size) counts as
+/// ready once born: nothing better can be known.
+fn imported(id: u32, pid: Pid) -> bool {
+    match scoreboard::master().and_then(|board| board.slot(id)) {
+        Some(slot) => slot.pid() == pid.as_raw(),
+        None => true,
+    }
+}
