@@ -5,7 +5,7 @@
 //! close keep-alive connections, exit 0), SIGTERM/SIGINT exit at once.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use pyo3::prelude::*;
@@ -131,8 +131,9 @@ const ACCEPT_DEFERRAL: Duration = Duration::from_millis(5);
 const LONE_AHEAD: usize = 128;
 
 /// Accepts at once while a Python thread is free, so load spreads over idle
-/// workers; with every thread busy, only after [`ACCEPT_DEFERRAL`] of a
-/// connection waiting (one connection per deferral). With `processes=1`,
+/// workers; with every thread busy, only once the listen queue has been
+/// non-empty for [`ACCEPT_DEFERRAL`] (then every connection waiting, until
+/// the queue is empty again). With `processes=1`,
 /// also at once while fewer than [`LONE_AHEAD`] requests per thread wait.
 async fn accept_loop(
     ctx: Arc<WorkerCtx>,
@@ -153,6 +154,9 @@ async fn accept_loop(
     };
     // The first read of each uwsgi connection, reused.
     let mut scratch = BytesMut::new();
+    // Since when the listen queue has been non-empty while this worker
+    // was full: once past the deferral, every connection waiting is taken.
+    let mut waiting_since: Option<Instant> = None;
     loop {
         // Biased, stop first: a stopping worker must not accept one more
         // connection, which it would close unanswered. Only a connection
@@ -163,14 +167,19 @@ async fn accept_loop(
             r = listener.ready() => r,
         };
         if ready.is_ok() && ctx.gate.is_full_ahead(ahead) {
+            let since = *waiting_since.get_or_insert_with(Instant::now);
             tokio::select! {
                 biased;
                 _ = stopped(&mut stop) => return,
                 _ = ctx.gate.wait_free() => {}
-                _ = tokio::time::sleep(ACCEPT_DEFERRAL) => {}
+                _ = tokio::time::sleep_until((since + ACCEPT_DEFERRAL).into()) => {}
             }
         }
-        match ready.and_then(|()| listener.try_accept()) {
+        let accepted = ready.and_then(|()| listener.try_accept());
+        if !matches!(accepted, Ok(Some(_))) {
+            waiting_since = None;
+        }
+        match accepted {
             Ok(Some((stream, info))) => {
                 let slot = ctx.gate.take();
                 let stop = stop.clone();
