@@ -53,6 +53,20 @@ fn reload(server: &mut Server, generation: u64, old: u64) {
 }
 
 /// Pids of the workers of `generation` (first births only) the log announced.
+/// Waits until `count` workers of `generation` have been spawned (the app
+/// answers as soon as its first worker does) and returns their pids.
+fn wait_generation(server: &Server, generation: u64, count: usize) -> BTreeSet<i32> {
+    wait_until(
+        "every worker of the generation to spawn",
+        RELOAD_TIMEOUT,
+        || {
+            let pids = generation_pids(&server.log(), generation);
+            (pids.len() >= count).then_some(pids)
+        },
+    )
+    .expect("the workers spawn")
+}
+
 fn generation_pids(log: &str, generation: u64) -> BTreeSet<i32> {
     log.lines()
         .filter_map(|l| l.strip_prefix("spawned uWSGI worker "))
@@ -141,7 +155,7 @@ fn sighup_five_times_under_load_loses_no_request() {
     let master = server.pid();
     let load = Load::start(&dir, port, 32);
     wait_served(&server, 32);
-    let mut seen = generation_pids(&server.log(), 1);
+    let mut seen = wait_generation(&server, 1, 4);
     assert_eq!(seen.len(), 4, "{}", server.log());
     for generation in 2..=6 {
         reload(&mut server, generation, generation - 1);
@@ -179,7 +193,7 @@ fn a_failed_reload_leaves_the_old_workers_serving() {
     let extra = "processes = 2\nthreads = 2\nreload-mercy = 30";
     let good_ini = std::fs::read(write_ini(&dir, port, &app, extra)).expect("read app.ini");
     let mut server = start_ini(&dir, port);
-    let old = generation_pids(&server.log(), 1);
+    let old = wait_generation(&server, 1, 2);
     let load = Load::start(&dir, port, 16);
     wait_served(&server, 16);
 
@@ -339,7 +353,11 @@ fn a_keep_alive_connection_gets_connection_close_after_sighup() {
         "http/1.1 200 ok keep-alive|http/1.1 200 ok close|eof",
         "{log}"
     );
-    // The old worker answered the second request.
+    // The old worker answered the second request (its log line is written
+    // after the answer went out).
+    wait_for_log(&mut server, "GET /second", DEFAULT_TIMEOUT)
+        .expect("the second request is logged");
+    let log = server.log();
     let second = log
         .lines()
         .find(|l| l.contains("GET /second"))
