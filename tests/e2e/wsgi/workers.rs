@@ -209,3 +209,86 @@ rawhttp.emit({"after_body": after_body, "after_head": after_head,
         "the stalled client was not dropped: {result}"
     );
 }
+
+/// Keep-alive connections a worker already holds must not starve the ones
+/// still waiting in the listen queue: with one process and one thread, 32
+/// clients that each keep their connection busy all get served, in turn,
+/// not one after another (uWSGI's `http11-socket` serves the first ones
+/// only, until they are done).
+#[test]
+fn busy_keep_alive_connections_do_not_starve_new_ones() {
+    let app = HttpApp::start(
+        "slow_app.py",
+        &[
+            "--processes",
+            "1",
+            "--threads",
+            "1",
+            "--socket-timeout",
+            "30",
+        ],
+    )
+    .expect("uwsgid serves");
+    let result = Python::script(
+        r#"
+import sys, json, time, threading, http.client, rawhttp
+port, clients, per_client = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+start = threading.Barrier(clients)
+report = [None] * clients
+def client(i):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    start.wait()
+    first, worst, served = None, 0.0, 0
+    for _ in range(per_client):
+        sent = time.monotonic()
+        conn.request("GET", "/?s=0.002")
+        resp = conn.getresponse()
+        resp.read()
+        now = time.monotonic()
+        if resp.status == 200:
+            served += 1
+        first = first if first is not None else now
+        worst = max(worst, now - sent)
+    report[i] = {"served": served, "first": first, "done": time.monotonic(), "worst": worst}
+threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+for t in threads: t.start()
+for t in threads: t.join()
+rawhttp.emit(report)
+"#,
+    )
+    .arg(app.port.to_string())
+    .arg("32")
+    .arg("40")
+    .timeout(Duration::from_secs(50))
+    .run_json()
+    .expect("the client runs");
+    let clients = result.as_array().expect("one report per client");
+    let field = |c: &Value, k: &str| c[k].as_f64().unwrap_or_else(|| panic!("no {k} in {c}"));
+    let served: Vec<u64> = clients
+        .iter()
+        .map(|c| c["served"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(served, vec![40; 32], "every client gets all its answers");
+    // Fair turns: every client had its first answer before any client had
+    // all of its 40.
+    let last_first = clients
+        .iter()
+        .map(|c| field(c, "first"))
+        .fold(0.0, f64::max);
+    let first_done = clients
+        .iter()
+        .map(|c| field(c, "done"))
+        .fold(f64::MAX, f64::min);
+    assert!(
+        last_first < first_done,
+        "a client waited for its first answer until another had all of its own: {result}"
+    );
+    let worst = clients
+        .iter()
+        .map(|c| field(c, "worst"))
+        .fold(0.0, f64::max);
+    assert!(
+        worst < 2.0,
+        "a request waited {worst:.2}s (32 requests of 2 ms are ahead of it at most): {result}"
+    );
+}

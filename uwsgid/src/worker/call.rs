@@ -68,11 +68,14 @@ pub fn run(
     }
     .and_then(|result| result);
     let failed = outcome.is_err();
-    if let Err(err) = outcome {
-        err.display(py);
-        if let Ok(mut r) = responder.try_borrow_mut() {
+    if let Ok(mut r) = responder.try_borrow_mut() {
+        if let Err(err) = outcome {
+            err.display(py);
             r.fail(py);
         }
+        r.close();
+    } else if let Err(err) = outcome {
+        err.display(py);
     }
     let served = ctx.count_request();
     // Decided before the gate frees: a worker that retires must not accept

@@ -1,6 +1,8 @@
-//! The accept gate: a worker accepts a connection only while it has a
-//! Python thread free for it, so load spreads over idle workers (the
-//! kernel hands the connection to another worker's pending `accept`).
+//! The accept gate: a worker accepts a connection at once only while it
+//! has a Python thread free for it, so load spreads over idle workers (the
+//! kernel hands the connection to another worker's pending `accept`); a
+//! busy worker accepts only after a short deferral (`serve.rs`), so a
+//! connection never starves in the listen queue.
 //!
 //! A [`Slot`] counts one request in flight, from accept (the new
 //! connection's first request) or from the head of a later keep-alive
@@ -20,8 +22,6 @@ pub struct Gate {
     in_flight: AtomicUsize,
     /// Woken when the count drops below the limit.
     freed: Notify,
-    /// Woken when the count reaches the limit.
-    filled: Notify,
 }
 
 /// One request in flight; dropping it frees its place.
@@ -34,20 +34,22 @@ impl Gate {
             limit: limit.max(1),
             in_flight: AtomicUsize::new(0),
             freed: Notify::new(),
-            filled: Notify::new(),
         })
     }
 
     /// Counts one more request in flight (never waits).
     pub fn take(self: &Arc<Self>) -> Slot {
-        let before = self.in_flight.fetch_add(1, Ordering::AcqRel);
-        if before + 1 == self.limit {
-            self.filled.notify_waiters();
-        }
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
         Slot(Arc::clone(self))
     }
 
-    fn is_full(&self) -> bool {
+    /// Every Python thread has a request, and `ahead` more wait for one.
+    pub fn is_full_ahead(&self, ahead: usize) -> bool {
+        self.in_flight.load(Ordering::Acquire) >= self.limit + ahead
+    }
+
+    /// Every Python thread has a request.
+    pub fn is_full(&self) -> bool {
         self.in_flight.load(Ordering::Acquire) >= self.limit
     }
 
@@ -64,17 +66,9 @@ impl Gate {
         }
     }
 
-    /// Waits until every Python thread is taken.
-    pub async fn wait_full(&self) {
-        loop {
-            let filled = self.filled.notified();
-            tokio::pin!(filled);
-            filled.as_mut().enable();
-            if self.is_full() {
-                return;
-            }
-            filled.await;
-        }
+    /// Some request is in flight.
+    pub fn is_busy(&self) -> bool {
+        self.in_flight.load(Ordering::Acquire) > 0
     }
 
     #[cfg(test)]
@@ -104,7 +98,6 @@ mod tests {
         assert!(!gate.is_full());
         let b = gate.take();
         assert!(gate.is_full());
-        gate.wait_full().await;
         let waiter = {
             let gate = Arc::clone(&gate);
             tokio::spawn(async move { gate.wait_free().await })

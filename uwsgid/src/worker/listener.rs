@@ -1,10 +1,21 @@
-//! The inherited listen sockets as tokio listeners, and the per-connection
-//! facts (peer and local address) the environ needs.
+//! The inherited listen sockets, and the per-connection facts (peer and
+//! local address) the environ needs.
+//!
+//! A listener is watched for readiness ([`Listener::ready`]) apart from the
+//! `accept` itself ([`Listener::try_accept`]), so the accept loop can tell
+//! "a connection is waiting" from "take it": a worker whose Python threads
+//! are all busy lets a waiting connection sit for a moment, for an idle
+//! sibling worker to take it, before it takes it anyway.
 
-use std::io;
-use std::net::SocketAddr;
+use std::io::{self, Write};
+use std::mem::{MaybeUninit, size_of};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
 
-use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
+use bytes::BytesMut;
+use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
 
 use super::InheritedListener;
 use super::cgi::ConnInfo;
@@ -13,27 +24,76 @@ use crate::config::{ListenAddr, Protocol};
 /// One listen socket of the worker.
 pub struct Listener {
     pub protocol: Protocol,
-    pub kind: Kind,
+    fd: AsyncFd<OwnedFd>,
+    tcp: bool,
     /// SERVER_NAME / SERVER_PORT of connections on this socket.
     base: ConnInfo,
 }
 
-pub enum Kind {
-    Tcp(TcpListener),
-    Unix(UnixListener),
+/// An accepted connection, not yet registered with the runtime: a front
+/// that can serve it with non-blocking calls alone (a whole uwsgi request
+/// already there) saves the registration.
+pub enum Stream {
+    Tcp(std::net::TcpStream),
+    Unix(UnixStream),
 }
 
-/// An accepted connection.
-pub enum Stream {
-    Tcp(TcpStream),
-    Unix(UnixStream),
+/// A connection registered with the runtime.
+pub enum Registered {
+    Tcp(tokio::net::TcpStream),
+    Unix(tokio::net::UnixStream),
+}
+
+impl AsFd for Stream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self {
+            Stream::Tcp(s) => s.as_fd(),
+            Stream::Unix(s) => s.as_fd(),
+        }
+    }
+}
+
+impl Stream {
+    fn fd(&self) -> i32 {
+        match self {
+            Stream::Tcp(s) => s.as_raw_fd(),
+            Stream::Unix(s) => s.as_raw_fd(),
+        }
+    }
+
+    /// One non-blocking read into the spare capacity of `buf`.
+    pub fn read_now(&self, buf: &mut BytesMut) -> io::Result<usize> {
+        let spare = buf.spare_capacity_mut();
+        // SAFETY: reads at most `spare.len()` bytes into memory `buf` owns.
+        let n = unsafe { libc::read(self.fd(), spare.as_mut_ptr().cast(), spare.len()) };
+        let n = usize::try_from(n).map_err(|_| io::Error::last_os_error())?;
+        // SAFETY: the kernel initialised the first `n` spare bytes.
+        unsafe { buf.set_len(buf.len() + n) };
+        Ok(n)
+    }
+
+    /// One non-blocking write.
+    pub fn write_now(&self, data: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => (&*s).write(data),
+            Stream::Unix(s) => (&*s).write(data),
+        }
+    }
+
+    /// Registers the connection with the runtime (must run inside it).
+    pub fn register(self) -> io::Result<Registered> {
+        Ok(match self {
+            Stream::Tcp(s) => Registered::Tcp(tokio::net::TcpStream::from_std(s)?),
+            Stream::Unix(s) => Registered::Unix(tokio::net::UnixStream::from_std(s)?),
+        })
+    }
 }
 
 impl Listener {
     /// Adopts an inherited fd. Must run inside the runtime.
     pub fn adopt(inherited: InheritedListener) -> io::Result<Listener> {
         let InheritedListener { spec, fd } = inherited;
-        let (kind, base) = match spec.address {
+        let (fd, tcp, base) = match spec.address {
             ListenAddr::Tcp { .. } => {
                 let std = std::net::TcpListener::from(fd);
                 std.set_nonblocking(true)?;
@@ -43,7 +103,7 @@ impl Listener {
                     server_port: local.port().to_string(),
                     ..ConnInfo::default()
                 };
-                (Kind::Tcp(TcpListener::from_std(std)?), base)
+                (OwnedFd::from(std), true, base)
             }
             ListenAddr::Unix(_) | ListenAddr::Abstract(_) => {
                 let std = std::os::unix::net::UnixListener::from(fd);
@@ -52,30 +112,52 @@ impl Listener {
                     server_name: "localhost".to_owned(),
                     ..ConnInfo::default()
                 };
-                (Kind::Unix(UnixListener::from_std(std)?), base)
+                (OwnedFd::from(std), false, base)
             }
         };
+        // SAFETY: the listener owns its fd, which nothing replaces or
+        // closes while the AsyncFd holds it.
+        let fd = unsafe { AsyncFd::register_with_interest(fd, Interest::READABLE)? };
         Ok(Listener {
             protocol: spec.protocol,
-            kind,
+            fd,
+            tcp,
             base,
         })
     }
 
-    /// Accepts one connection (cancel-safe).
-    pub async fn accept(&self) -> io::Result<(Stream, ConnInfo)> {
-        match &self.kind {
-            Kind::Tcp(l) => {
-                let (stream, peer) = l.accept().await?;
-                // Responses go out in one write; do not let Nagle hold them.
-                let _ = stream.set_nodelay(true);
-                Ok((Stream::Tcp(stream), self.info(Some(peer))))
+    /// Resolves once a connection may be waiting (cancel-safe; consumes
+    /// nothing: the readiness stays until an accept finds the queue empty).
+    pub async fn ready(&self) -> io::Result<()> {
+        self.fd.readable().await.map(drop)
+    }
+
+    /// Accepts one waiting connection without blocking; `None` when there
+    /// is none (another worker took it), which clears the readiness.
+    pub fn try_accept(&self) -> io::Result<Option<(Stream, ConnInfo)>> {
+        let accepted = loop {
+            match self
+                .fd
+                .try_io(Interest::READABLE, |fd| accept(fd, self.tcp))
+            {
+                Ok(conn) => break conn,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+                // The peer gave up while queued: take the next one.
+                Err(e) if e.raw_os_error() == Some(libc::ECONNABORTED) => continue,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
             }
-            Kind::Unix(l) => {
-                let (stream, _) = l.accept().await?;
-                Ok((Stream::Unix(stream), self.info(None)))
-            }
-        }
+        };
+        let (fd, peer) = accepted;
+        let stream = if self.tcp {
+            let stream = std::net::TcpStream::from(fd);
+            // Responses go out in one write; do not let Nagle hold them.
+            let _ = stream.set_nodelay(true);
+            Stream::Tcp(stream)
+        } else {
+            Stream::Unix(UnixStream::from(fd))
+        };
+        Ok(Some((stream, self.info(peer))))
     }
 
     fn info(&self, peer: Option<SocketAddr>) -> ConnInfo {
@@ -85,5 +167,82 @@ impl Listener {
             info.remote_port = peer.port().to_string();
         }
         info
+    }
+}
+
+/// `accept4(2)` straight to a non-blocking, close-on-exec socket (no
+/// `fcntl` after it), with the peer's address for TCP.
+fn accept(listener: &OwnedFd, tcp: bool) -> io::Result<(OwnedFd, Option<SocketAddr>)> {
+    let mut storage = MaybeUninit::<libc::sockaddr_storage>::zeroed();
+    let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    // SAFETY: `storage` is a writable sockaddr_storage of `len` bytes; the
+    // returned fd, when valid, is new and owned by nobody else.
+    let raw = unsafe {
+        libc::accept4(
+            listener.as_raw_fd(),
+            storage.as_mut_ptr().cast(),
+            &raw mut len,
+            libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+        )
+    };
+    if raw < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: accept4 returned a fresh descriptor.
+    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    // SAFETY: zero-initialised and possibly filled in by accept4.
+    let storage = unsafe { storage.assume_init() };
+    Ok((fd, if tcp { peer_addr(&storage) } else { None }))
+}
+
+/// The IPv4/IPv6 address in a `sockaddr_storage`.
+fn peer_addr(storage: &libc::sockaddr_storage) -> Option<SocketAddr> {
+    match i32::from(storage.ss_family) {
+        libc::AF_INET => {
+            // SAFETY: the family says this storage holds a sockaddr_in,
+            // which is smaller than and aligned within sockaddr_storage.
+            let sin = unsafe { &*std::ptr::from_ref(storage).cast::<libc::sockaddr_in>() };
+            let ip = Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr));
+            Some(SocketAddr::V4(SocketAddrV4::new(
+                ip,
+                u16::from_be(sin.sin_port),
+            )))
+        }
+        libc::AF_INET6 => {
+            // SAFETY: as above, for sockaddr_in6.
+            let sin6 = unsafe { &*std::ptr::from_ref(storage).cast::<libc::sockaddr_in6>() };
+            let ip = Ipv6Addr::from(sin6.sin6_addr.s6_addr);
+            Some(SocketAddr::V6(SocketAddrV6::new(
+                ip,
+                u16::from_be(sin6.sin6_port),
+                sin6.sin6_flowinfo,
+                sin6.sin6_scope_id,
+            )))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peer_addresses_from_sockaddr_storage() {
+        // SAFETY: an all-zero sockaddr_storage is valid.
+        let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+        {
+            // SAFETY: sockaddr_in fits in sockaddr_storage.
+            let sin = unsafe { &mut *std::ptr::from_mut(&mut storage).cast::<libc::sockaddr_in>() };
+            sin.sin_family = libc::AF_INET as libc::sa_family_t;
+            sin.sin_port = 8080u16.to_be();
+            sin.sin_addr.s_addr = u32::from(Ipv4Addr::new(127, 0, 0, 1)).to_be();
+        }
+        assert_eq!(
+            peer_addr(&storage),
+            Some("127.0.0.1:8080".parse().expect("an address"))
+        );
+        storage.ss_family = libc::AF_UNIX as libc::sa_family_t;
+        assert_eq!(peer_addr(&storage), None);
     }
 }

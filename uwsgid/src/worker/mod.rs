@@ -23,6 +23,7 @@ mod body;
 mod call;
 pub mod cgi;
 mod context;
+mod direct;
 mod environ;
 mod errors_stream;
 mod file_wrapper;
@@ -37,6 +38,7 @@ pub mod request;
 mod request_log;
 pub mod response;
 mod serve;
+mod trim;
 mod uwsgi_front;
 mod write_timeout;
 

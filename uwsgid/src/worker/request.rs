@@ -5,11 +5,11 @@
 use std::borrow::Cow;
 use std::time::Instant;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use super::body::BodySource;
 use super::gate::Slot;
-use super::response::Event;
+use super::response::Sink;
 
 /// A CGI variable name: static for the names the fronts set themselves,
 /// owned for `HTTP_*` and whatever nginx sends.
@@ -61,7 +61,7 @@ pub struct Job {
     pub head: RequestHead,
     pub body: BodySource,
     /// Where the response goes (status and headers, then body chunks).
-    pub reply: mpsc::Sender<Event>,
+    pub reply: Sink,
     /// Holds a place in the worker's accept gate until the call is over.
     pub slot: Slot,
     /// When the request head had been read, for the request log.

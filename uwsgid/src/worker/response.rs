@@ -9,6 +9,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 use tokio::sync::mpsc::{self, error::TrySendError};
 
+use super::direct::Direct;
+
 /// The status and headers the app gave to `start_response`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResponseHead {
@@ -122,10 +124,17 @@ pub fn check_header(name: &str, value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Where a response goes: to the front that holds the connection, or
+/// straight to the socket (see `direct`).
+pub enum Sink {
+    Channel(mpsc::Sender<Event>),
+    Direct(Direct),
+}
+
 /// `start_response` and `write` of one request.
 #[pyclass(module = "uwsgid")]
 pub struct Responder {
-    tx: mpsc::Sender<Event>,
+    sink: Sink,
     head: Option<ResponseHead>,
     sent: bool,
     /// The client went away: stop producing the body.
@@ -135,9 +144,9 @@ pub struct Responder {
 }
 
 impl Responder {
-    pub fn new(tx: mpsc::Sender<Event>) -> Self {
+    pub fn new(sink: Sink) -> Self {
         Responder {
-            tx,
+            sink,
             head: None,
             sent: false,
             gone: false,
@@ -159,13 +168,13 @@ impl Responder {
         if self.gone {
             return false;
         }
-        let ok = match self.tx.try_send(event) {
-            Ok(()) => true,
-            Err(TrySendError::Closed(_)) => false,
-            Err(TrySendError::Full(event)) => {
-                let tx = &self.tx;
-                py.detach(|| tx.blocking_send(event)).is_ok()
-            }
+        let ok = match &mut self.sink {
+            Sink::Direct(direct) => direct.send(py, event),
+            Sink::Channel(tx) => match tx.try_send(event) {
+                Ok(()) => true,
+                Err(TrySendError::Closed(_)) => false,
+                Err(TrySendError::Full(event)) => py.detach(|| tx.blocking_send(event)).is_ok(),
+            },
         };
         self.gone = !ok;
         ok
@@ -204,6 +213,14 @@ impl Responder {
         })?;
         self.sent = true;
         Ok(self.send(py, Event::Head { head, body, done }))
+    }
+
+    /// The call is over: a directly written connection is closed now, not
+    /// whenever Python frees this object.
+    pub fn close(&mut self) {
+        if let Sink::Direct(direct) = &mut self.sink {
+            direct.close();
+        }
     }
 
     /// Answers 500 if nothing went out yet, else aborts the response.

@@ -1,18 +1,22 @@
 //! A running worker: the tokio runtime (started after the fork), one accept
-//! loop per listen socket gated on a free Python thread, and the signals:
+//! loop per listen socket gated on a free Python thread (see
+//! [`ACCEPT_DEFERRAL`]), and the signals:
 //! SIGHUP stops gracefully (stop accepting, finish in-flight requests,
 //! close keep-alive connections, exit 0), SIGTERM/SIGINT exit at once.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use bytes::BytesMut;
 use pyo3::prelude::*;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, watch};
 
+use super::cgi::ConnInfo;
 use super::context::WorkerCtx;
-use super::listener::{Listener, Stream};
-use super::{App, InheritedListener, http_front, pool, uwsgi_front};
+use super::gate::Slot;
+use super::listener::{Listener, Registered, Stream};
+use super::{App, InheritedListener, http_front, pool, trim, uwsgi_front};
 use crate::config::{AppConfig, Protocol};
 use crate::log::log_line;
 
@@ -97,6 +101,7 @@ async fn serve(ctx: Arc<WorkerCtx>, inherited: Vec<InheritedListener>) -> i32 {
         }
     }
     drop(alive);
+    tokio::spawn(trim::trim_when_idle(Arc::clone(&ctx)));
     tokio::select! {
         _ = hup.recv() => {
             log_line!("Gracefully killing worker {} (pid: {})...", ctx.worker_id, std::process::id());
@@ -113,57 +118,115 @@ async fn serve(ctx: Arc<WorkerCtx>, inherited: Vec<InheritedListener>) -> i32 {
     }
 }
 
-/// Accepts while a Python thread is free, so a busy worker leaves new
-/// connections to its idle siblings.
+/// How long a connection may wait in the listen queue while every Python
+/// thread of this worker is busy before the worker takes it anyway. An idle
+/// sibling worker accepts at once, so within this time it takes the
+/// connection; past it, the connection is better queued here than left
+/// waiting behind keep-alive connections this worker already holds (which
+/// would starve it for as long as they stay busy).
+const ACCEPT_DEFERRAL: Duration = Duration::from_millis(5);
+
+/// How many requests per Python thread a lone worker (`processes=1`)
+/// queues before it defers accepting.
+const LONE_AHEAD: usize = 128;
+
+/// Accepts at once while a Python thread is free, so load spreads over idle
+/// workers; with every thread busy, only once the listen queue has been
+/// non-empty for [`ACCEPT_DEFERRAL`] (then every connection waiting, until
+/// the queue is empty again). With `processes=1`,
+/// also at once while fewer than [`LONE_AHEAD`] requests per thread wait.
 async fn accept_loop(
     ctx: Arc<WorkerCtx>,
     listener: Listener,
     mut stop: watch::Receiver<bool>,
     alive: mpsc::Sender<()>,
 ) {
+    // A single worker has no sibling to leave a connection to: it takes
+    // connections at once up to LONE_AHEAD queued requests per thread, so
+    // a Python thread that finishes finds the next request queued instead
+    // of sleeping until the runtime has accepted and read it, and a burst
+    // of new connections is not let in one per deferral.
+    let threads = usize::try_from(ctx.cfg.threads).unwrap_or(1).max(1);
+    let ahead = if ctx.cfg.processes <= 1 {
+        LONE_AHEAD * threads
+    } else {
+        0
+    };
+    // The first read of each uwsgi connection, reused.
+    let mut scratch = BytesMut::new();
+    // Since when the listen queue has been non-empty while this worker
+    // was full: once past the deferral, every connection waiting is taken.
+    let mut waiting_since: Option<Instant> = None;
     loop {
         // Biased, stop first: a stopping worker must not accept one more
-        // connection, which it would close unanswered.
-        tokio::select! {
+        // connection, which it would close unanswered. Only a connection
+        // actually waiting starts the deferral clock.
+        let ready = tokio::select! {
             biased;
             _ = stopped(&mut stop) => return,
-            _ = ctx.gate.wait_free() => {}
-        }
-        let accepted = tokio::select! {
-            biased;
-            _ = stopped(&mut stop) => return,
-            _ = ctx.gate.wait_full() => continue,
-            r = listener.accept() => r,
+            r = listener.ready() => r,
         };
+        if ready.is_ok() && ctx.gate.is_full_ahead(ahead) {
+            let since = *waiting_since.get_or_insert_with(Instant::now);
+            tokio::select! {
+                biased;
+                _ = stopped(&mut stop) => return,
+                _ = ctx.gate.wait_free() => {}
+                _ = tokio::time::sleep_until((since + ACCEPT_DEFERRAL).into()) => {}
+            }
+        }
+        let accepted = ready.and_then(|()| listener.try_accept());
+        if !matches!(accepted, Ok(Some(_))) {
+            waiting_since = None;
+        }
         match accepted {
-            Ok((stream, info)) => {
+            Ok(Some((stream, info))) => {
                 let slot = ctx.gate.take();
-                let (ctx, stop, alive) = (Arc::clone(&ctx), stop.clone(), alive.clone());
-                let protocol = listener.protocol;
-                tokio::spawn(async move {
-                    match (protocol, stream) {
-                        (Protocol::Http, Stream::Tcp(s)) => {
-                            http_front::serve(ctx, s, info, slot, stop).await
-                        }
-                        (Protocol::Http, Stream::Unix(s)) => {
-                            http_front::serve(ctx, s, info, slot, stop).await
-                        }
-                        (Protocol::Uwsgi, Stream::Tcp(s)) => {
-                            uwsgi_front::serve(ctx, s, slot, stop).await
-                        }
-                        (Protocol::Uwsgi, Stream::Unix(s)) => {
-                            uwsgi_front::serve(ctx, s, slot, stop).await
+                let stop = stop.clone();
+                match listener.protocol {
+                    Protocol::Http => {
+                        let (ctx, alive) = (Arc::clone(&ctx), alive.clone());
+                        tokio::spawn(async move {
+                            serve_http(ctx, stream, info, slot, stop).await;
+                            drop(alive);
+                        });
+                    }
+                    Protocol::Uwsgi => {
+                        let left =
+                            uwsgi_front::answer_now(&ctx, stream, slot, &alive, &mut scratch);
+                        if let Some(conn) = left {
+                            let (ctx, alive) = (Arc::clone(&ctx), alive.clone());
+                            tokio::spawn(async move {
+                                uwsgi_front::serve(ctx, conn, stop).await;
+                                drop(alive);
+                            });
                         }
                     }
-                    drop(alive);
-                });
+                }
             }
+            // Another worker took it: wait for the next one.
+            Ok(None) => {}
             Err(err) => {
                 // EMFILE and friends: back off instead of spinning.
                 log_line!("accept(): {err}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
+    }
+}
+
+/// Registers an accepted HTTP connection and serves it.
+async fn serve_http(
+    ctx: Arc<WorkerCtx>,
+    stream: Stream,
+    info: ConnInfo,
+    slot: Slot,
+    stop: watch::Receiver<bool>,
+) {
+    match stream.register() {
+        Ok(Registered::Tcp(s)) => http_front::serve(ctx, s, info, slot, stop).await,
+        Ok(Registered::Unix(s)) => http_front::serve(ctx, s, info, slot, stop).await,
+        Err(err) => log_line!("cannot register a connection: {err}"),
     }
 }
 

@@ -7,17 +7,19 @@ use std::io;
 use std::sync::Arc;
 use std::time::Instant;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::body::BodySource;
 use super::cgi;
 use super::context::WorkerCtx;
+use super::direct::Direct;
 use super::gate::Slot;
+use super::listener::{Registered, Stream};
 use super::post_buffer;
 use super::request::{Job, RequestHead};
-use super::response::{Event, ResponseHead, latin1_bytes};
+use super::response::{Event, ResponseHead, Sink, latin1_bytes};
 use crate::log::log_line;
 use crate::protocol::uwsgi::{HEADER_LEN, PacketHeader, parse_vars};
 
@@ -35,13 +37,132 @@ impl From<io::Error> for HeadError {
     }
 }
 
-/// Serves one uwsgi-protocol connection.
-pub async fn serve<S>(ctx: Arc<WorkerCtx>, stream: S, slot: Slot, stop: watch::Receiver<bool>)
-where
+/// The read buffer for a request head: the packet header, a vars block of
+/// at most `buffer-size`, and the start of the body.
+fn head_capacity(ctx: &WorkerCtx) -> usize {
+    HEADER_LEN + ctx.cfg.buffer_size.min(65535) + 1024
+}
+
+/// A connection [`answer_now`] left to [`serve`]: what was read of it.
+pub struct Unanswered {
+    stream: Stream,
+    buf: BytesMut,
+    slot: Slot,
+}
+
+/// Takes a connection as accepted, in the accept loop itself. When the
+/// whole request, without a body, is already there (what nginx sends at
+/// once), a Python thread answers it on the socket itself (`direct`):
+/// read, write, close, with no task, no registration with the runtime (no
+/// `epoll_ctl`) and one hop between threads. `scratch` is the accept
+/// loop's read buffer, reused from one connection to the next. Anything
+/// else is returned, for [`serve`] on a task of its own.
+pub fn answer_now(
+    ctx: &WorkerCtx,
+    stream: Stream,
+    slot: Slot,
+    alive: &mpsc::Sender<()>,
+    scratch: &mut BytesMut,
+) -> Option<Unanswered> {
+    scratch.clear();
+    scratch.reserve(head_capacity(ctx));
+    match stream.read_now(scratch) {
+        Ok(0) => return None,
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+        Err(e) => {
+            log_line!("uwsgi request read error: {e}");
+            return None;
+        }
+    }
+    match complete_head(ctx, scratch) {
+        Some(Err(line)) => {
+            log_line!("{line}");
+            None
+        }
+        Some(Ok((head, _))) if head.content_length().unwrap_or(0) == 0 => {
+            let protocol = response_protocol(&head);
+            let direct = Direct::new(stream, protocol, ctx.socket_timeout, alive.clone());
+            let job = Job {
+                head,
+                body: BodySource::Empty,
+                reply: Sink::Direct(direct),
+                slot,
+                started: Instant::now(),
+                body_return: None,
+            };
+            // The Python thread answers and closes the connection.
+            let _ = ctx.jobs.send(job);
+            None
+        }
+        _ => Some(Unanswered {
+            stream,
+            buf: scratch.split(),
+            slot,
+        }),
+    }
+}
+
+/// Serves a connection [`answer_now`] could not answer at once.
+pub async fn serve(ctx: Arc<WorkerCtx>, conn: Unanswered, stop: watch::Receiver<bool>) {
+    let Unanswered {
+        stream,
+        mut buf,
+        slot,
+    } = conn;
+    // Room for the whole head in one read: cutting it short would leave
+    // unread bytes that turn the close into a reset.
+    buf.reserve(head_capacity(&ctx));
+    match stream.register() {
+        Ok(Registered::Tcp(s)) => serve_stream(ctx, s, buf, slot, stop).await,
+        Ok(Registered::Unix(s)) => serve_stream(ctx, s, buf, slot, stop).await,
+        Err(err) => log_line!("cannot register a connection: {err}"),
+    }
+}
+
+/// The packet header and vars block, if `buf` holds all of them.
+fn complete_head(ctx: &WorkerCtx, buf: &[u8]) -> Option<Result<(RequestHead, usize), String>> {
+    let raw: [u8; HEADER_LEN] = buf.get(..HEADER_LEN)?.try_into().ok()?;
+    let datasize = usize::from(PacketHeader::parse(raw).datasize);
+    let max = ctx.cfg.buffer_size;
+    if datasize > max {
+        return Some(Err(format!(
+            "invalid request block size: {datasize} (max {max})...skip"
+        )));
+    }
+    let vars = buf.get(HEADER_LEN..HEADER_LEN + datasize)?;
+    Some(
+        parse_vars(vars)
+            .map(|vars| (cgi::from_uwsgi(vars), datasize))
+            .map_err(|e| e.to_string()),
+    )
+}
+
+/// The protocol of the response's status line: the request's.
+fn response_protocol(head: &RequestHead) -> String {
+    head.get("SERVER_PROTOCOL")
+        .filter(|p| !p.is_empty())
+        .unwrap_or("HTTP/1.0")
+        .to_owned()
+}
+
+fn log_write_error(err: &io::Error) {
+    if err.kind() != io::ErrorKind::BrokenPipe && err.kind() != io::ErrorKind::ConnectionReset {
+        log_line!("uwsgi response write error: {err}");
+    }
+}
+
+/// Serves one uwsgi-protocol connection; `buf` holds what was read of it.
+async fn serve_stream<S>(
+    ctx: Arc<WorkerCtx>,
+    stream: S,
+    mut buf: BytesMut,
+    slot: Slot,
+    stop: watch::Receiver<bool>,
+) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let (mut rd, mut wr) = tokio::io::split(stream);
-    let mut buf = BytesMut::with_capacity(HEADER_LEN + ctx.cfg.buffer_size.min(65535) + 1024);
     let head =
         match tokio::time::timeout(ctx.socket_timeout, read_head(&ctx, &mut rd, &mut buf, stop))
             .await
@@ -87,11 +208,7 @@ where
             }
         }
     }
-    let protocol = head
-        .get("SERVER_PROTOCOL")
-        .filter(|p| !p.is_empty())
-        .unwrap_or("HTTP/1.0")
-        .to_owned();
+    let protocol = response_protocol(&head);
     head.vars.shrink_to_fit();
     let (reply, events) = mpsc::channel(8);
     let (body_return, returned) = oneshot::channel();
@@ -99,7 +216,7 @@ where
     let job = Job {
         head,
         body: source,
-        reply,
+        reply: Sink::Channel(reply),
         slot,
         started,
         body_return: streamed.then_some(body_return),
@@ -108,9 +225,7 @@ where
         return;
     }
     if let Err(err) = write_response(&ctx, &mut wr, &protocol, events).await {
-        if err.kind() != io::ErrorKind::BrokenPipe && err.kind() != io::ErrorKind::ConnectionReset {
-            log_line!("uwsgi response write error: {err}");
-        }
+        log_write_error(&err);
         return;
     }
     if streamed {
@@ -148,12 +263,14 @@ async fn read_head<R: AsyncRead + Unpin>(
     mut stop: watch::Receiver<bool>,
 ) -> Result<(RequestHead, usize), HeadError> {
     // A stop before the first byte closes the connection unserved.
-    let first = tokio::select! {
-        r = rd.read_buf(buf) => r?,
-        _ = super::serve::stopped(&mut stop) => return Err(HeadError::Nothing),
-    };
-    if first == 0 {
-        return Err(HeadError::Nothing);
+    if buf.is_empty() {
+        let first = tokio::select! {
+            r = rd.read_buf(buf) => r?,
+            _ = super::serve::stopped(&mut stop) => return Err(HeadError::Nothing),
+        };
+        if first == 0 {
+            return Err(HeadError::Nothing);
+        }
     }
     fill(rd, buf, HEADER_LEN).await?;
     let mut raw = [0u8; HEADER_LEN];
@@ -205,6 +322,25 @@ pub fn encode_head(protocol: &str, head: &ResponseHead, out: &mut Vec<u8>) {
     out.extend_from_slice(b"\r\n");
 }
 
+/// The bytes of one response event, and whether they end the response;
+/// `None` at the end.
+pub fn event_bytes(protocol: &str, event: Event) -> io::Result<Option<(Bytes, bool)>> {
+    Ok(Some(match event {
+        Event::Head { head, body, done } => {
+            let size = body.iter().map(|b| b.len()).sum::<usize>();
+            let mut out = Vec::with_capacity(head.wire_size() + size);
+            encode_head(protocol, &head, &mut out);
+            for chunk in &body {
+                out.extend_from_slice(chunk);
+            }
+            (Bytes::from(out), done)
+        }
+        Event::Chunk(chunk) => (chunk, false),
+        Event::End => return Ok(None),
+        Event::Abort => return Err(io::Error::other("the response was aborted")),
+    }))
+}
+
 /// Writes the response as the Python thread produces it; the head and the
 /// chunks that came with it go out in one write.
 async fn write_response<W: AsyncWrite + Unpin>(
@@ -213,31 +349,27 @@ async fn write_response<W: AsyncWrite + Unpin>(
     protocol: &str,
     mut events: mpsc::Receiver<Event>,
 ) -> io::Result<()> {
-    let timeout = ctx.socket_timeout;
     while let Some(event) = events.recv().await {
-        let (data, last) = match event {
-            Event::Head { head, body, done } => {
-                let size = body.iter().map(|b| b.len()).sum::<usize>();
-                let mut out = Vec::with_capacity(head.wire_size() + size);
-                encode_head(protocol, &head, &mut out);
-                for chunk in &body {
-                    out.extend_from_slice(chunk);
-                }
-                (bytes::Bytes::from(out), done)
-            }
-            Event::Chunk(chunk) => (chunk, false),
-            Event::End => return Ok(()),
-            Event::Abort => return Err(io::Error::other("the response was aborted")),
+        let Some((data, last)) = event_bytes(protocol, event)? else {
+            return Ok(());
         };
-        match tokio::time::timeout(timeout, wr.write_all(&data)).await {
-            Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out")),
-            Ok(r) => r?,
-        }
+        write_timed(ctx, wr, &data).await?;
         if last {
             return Ok(());
         }
     }
     Err(io::Error::other("the response was aborted"))
+}
+
+async fn write_timed<W: AsyncWrite + Unpin>(
+    ctx: &WorkerCtx,
+    wr: &mut W,
+    data: &[u8],
+) -> io::Result<()> {
+    match tokio::time::timeout(ctx.socket_timeout, wr.write_all(data)).await {
+        Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out")),
+        Ok(r) => r,
+    }
 }
 
 #[cfg(test)]
