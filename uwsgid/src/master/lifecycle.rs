@@ -75,32 +75,23 @@ impl Supervisor {
 
     /// A worker process exists for slot `id`: record and announce it.
     pub(super) fn on_born(&mut self, id: u32, pid: Pid) {
-        let generation = self.generation;
-        let threads = self.cfg.threads;
-        let Some(slot) = self.table.get_mut(id).filter(|s| s.pid().is_none()) else {
-            log_line!("unexpected worker {id} (pid: {pid}): killing it");
-            let _ = kill(pid, Signal::SIGKILL);
-            return;
-        };
-        if slot.ever_started {
-            slot.respawns += 1;
-            log_line!("Respawned uWSGI worker {id} (new pid: {pid})");
-        } else {
-            log_line!("spawned uWSGI worker {id} (pid: {pid}, cores: {threads})");
-        }
-        slot.ever_started = true;
-        slot.generation = generation;
-        slot.state = SlotState::Running {
-            pid,
-            since: Instant::now(),
-        };
-        self.children_left = true;
-        // It may have died before its birth was read.
-        if let Some(at) = self.early_deaths.iter().position(|(p, _)| *p == pid)
-            && let Some((_, cause)) = self.early_deaths.remove(at)
+        if !self
+            .table
+            .record_birth(id, pid, self.generation, self.cfg.threads)
         {
+            kill_stray(id, pid);
+            return;
+        }
+        self.children_left = true;
+        if let Some(cause) = self.take_early_death(pid) {
             self.on_worker_exit(pid, cause);
         }
+    }
+
+    /// How `pid` ended, if it was reaped before its birth was read.
+    pub(super) fn take_early_death(&mut self, pid: Pid) -> Option<ExitCause> {
+        let at = self.early_deaths.iter().position(|(p, _)| *p == pid)?;
+        self.early_deaths.remove(at).map(|(_, cause)| cause)
     }
 
     /// The worker `pid` ended.
@@ -162,6 +153,12 @@ fn log_death(id: u32, pid: Pid, cause: ExitCause) {
             log_line!("worker {id} (pid: {pid}) {cause}");
         }
     }
+}
+
+/// A `born` report for a slot that has no place for it: kill the process.
+pub(super) fn kill_stray(id: u32, pid: Pid) {
+    log_line!("unexpected worker {id} (pid: {pid}): killing it");
+    let _ = kill(pid, Signal::SIGKILL);
 }
 
 #[cfg(test)]

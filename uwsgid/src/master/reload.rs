@@ -30,6 +30,7 @@ use std::time::Instant;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
+use super::lifecycle::kill_stray;
 use super::reap::ExitCause;
 use super::shutdown;
 use super::spawn::Spawner;
@@ -181,31 +182,12 @@ impl Supervisor {
         let Some(r) = self.reloading.as_mut() else {
             return;
         };
-        let threads = r.cfg.threads;
-        let generation = r.generation;
-        let Some(slot) = r.table.get_mut(id).filter(|s| s.pid().is_none()) else {
-            log_line!("unexpected worker {id} (pid: {pid}): killing it");
-            let _ = kill(pid, Signal::SIGKILL);
+        if !r.table.record_birth(id, pid, r.generation, r.cfg.threads) {
+            kill_stray(id, pid);
             return;
-        };
-        if slot.ever_started {
-            slot.respawns += 1;
-            log_line!("Respawned uWSGI worker {id} (new pid: {pid})");
-        } else {
-            log_line!(
-                "spawned uWSGI worker {id} (pid: {pid}, cores: {threads}, generation: {generation})"
-            );
         }
-        slot.ever_started = true;
-        slot.generation = generation;
-        slot.state = SlotState::Running {
-            pid,
-            since: Instant::now(),
-        };
         self.children_left = true;
-        if let Some(at) = self.early_deaths.iter().position(|(p, _)| *p == pid)
-            && let Some((_, cause)) = self.early_deaths.remove(at)
-        {
+        if let Some(cause) = self.take_early_death(pid) {
             self.on_new_worker_exit(pid, cause);
             return;
         }

@@ -8,6 +8,7 @@ use nix::unistd::Pid;
 
 use super::reap::ExitCause;
 use super::respawn::Backoff;
+use crate::master::log::log_line;
 
 /// What a slot is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +55,33 @@ pub struct WorkerTable {
 }
 
 impl WorkerTable {
+    /// Records that worker `id` of `generation` runs as `pid`, and logs it
+    /// as uWSGI does (`spawned …` the first time, `Respawned …` after).
+    /// False when there is no such slot or it already has a process: the
+    /// caller kills the stray.
+    pub fn record_birth(&mut self, id: u32, pid: Pid, generation: u64, threads: u32) -> bool {
+        let Some(slot) = self.get_mut(id).filter(|s| s.pid().is_none()) else {
+            return false;
+        };
+        if slot.ever_started {
+            slot.respawns += 1;
+            log_line!("Respawned uWSGI worker {id} (new pid: {pid})");
+        } else if generation > 1 {
+            log_line!(
+                "spawned uWSGI worker {id} (pid: {pid}, cores: {threads}, generation: {generation})"
+            );
+        } else {
+            log_line!("spawned uWSGI worker {id} (pid: {pid}, cores: {threads})");
+        }
+        slot.ever_started = true;
+        slot.generation = generation;
+        slot.state = SlotState::Running {
+            pid,
+            since: Instant::now(),
+        };
+        true
+    }
+
     pub fn new(processes: u32) -> WorkerTable {
         let mut table = WorkerTable { slots: Vec::new() };
         for _ in 0..processes.max(1) {
