@@ -36,10 +36,10 @@ fn a_stuck_request_is_killed_and_the_other_worker_keeps_serving() {
     .expect("the stuck worker is killed");
     let (elapsed, result) = slow.join().expect("the slow client");
     assert!(result.is_err(), "the stuck request is cut: {result:?}");
-    // harakiri=2, checked every second: killed between 2 and 3 s after the
-    // request started (plus slack for a loaded machine).
+    // harakiri=2: the master looks again right when the request becomes
+    // overdue, so the worker dies just after 2 s, within the 3 s promised.
     assert!(
-        elapsed >= Duration::from_secs(2) && elapsed < Duration::from_secs(5),
+        elapsed >= Duration::from_secs(2) && elapsed < Duration::from_secs(3),
         "killed after {elapsed:?}"
     );
     assert!(answered >= 2, "the other worker answered {answered} times");

@@ -282,19 +282,25 @@ fn the_seed_config_daemonizes_and_runs_as_www_data() {
     let tree = descendants(master);
     assert!(tree.contains(&served), "{served} not in {tree:?}");
     assert!(tree.len() >= 3, "zygote and two workers: {tree:?}");
-    for pid in std::iter::once(master).chain(tree) {
+    for &pid in std::iter::once(&master).chain(tree.iter()) {
         assert_eq!(uids_of(pid), Some((WWW_DATA, WWW_DATA)), "pid {pid}");
     }
     let meta = std::fs::metadata(&socket).expect("the socket");
     assert_eq!((meta.uid(), meta.gid()), (WWW_DATA, WWW_DATA));
     assert_eq!(meta.permissions().mode() & 0o777, 0o664);
 
-    // SIGHUP (reload, implemented elsewhere): the master survives and serves.
+    // `kill -HUP` reloads: a new generation of workers, still www-data,
+    // under the same master.
     kill(Pid::from_raw(master), Signal::SIGHUP).expect("HUP");
-    wait_until("an answer after SIGHUP", DEFAULT_TIMEOUT, || {
-        uwsgi_pid(&socket)
+    wait_until("generation 2 to take over", DEFAULT_TIMEOUT, || {
+        log_text().contains("generation 2 ready in").then_some(())
     })
-    .expect("still serving after SIGHUP");
+    .unwrap_or_else(|e| panic!("{e}\n{}", log_text()));
+    let fresh = wait_until("an answer from a new worker", DEFAULT_TIMEOUT, || {
+        uwsgi_pid(&socket).filter(|pid| !tree.contains(pid))
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", log_text()));
+    assert_eq!(uids_of(fresh), Some((WWW_DATA, WWW_DATA)), "pid {fresh}");
     assert!(alive(master));
 
     kill(Pid::from_raw(master), Signal::SIGTERM).expect("TERM");

@@ -68,12 +68,20 @@ impl Supervisor {
                 }
                 continue;
             }
-            let busy = slot.busy_cores(cores);
-            if busy
+            let deadline = slot
+                .busy_cores(cores)
                 .iter()
-                .any(|c| c.start_us.saturating_add(limit_us) <= now_us)
-            {
-                self.trigger(id, pid, slot, cores, 1, now_us);
+                .map(|c| c.start_us.saturating_add(limit_us))
+                .min();
+            match deadline {
+                Some(at) if at <= now_us => self.trigger(id, pid, slot, cores, 1, now_us),
+                // Look again right when this request becomes overdue, not
+                // up to a second later on the next regular check.
+                Some(at) => {
+                    let due = now + Duration::from_micros(at - now_us);
+                    self.harakiri.next_check = self.harakiri.next_check.map(|n| n.min(due));
+                }
+                None => {}
             }
         }
     }
