@@ -8,7 +8,9 @@ use std::ffi::OsString;
 use std::time::Duration;
 
 use serde_json::Value;
-use uwsgid_e2e::{HttpApp, Nginx, TestDir, app_path, django_project, free_port, sha256_file, venv};
+use uwsgid_e2e::{
+    HttpApp, Nginx, TestDir, app_path, django_project, free_port, repo_root, sha256_file, venv,
+};
 
 /// How nginx reaches the app.
 #[derive(Debug, Clone, Copy)]
@@ -209,4 +211,44 @@ fn a_20_mb_upload_through_nginx_arrives_intact_with_post_buffering() {
     let answer = got.json().expect("JSON");
     assert_eq!(answer["body_length"], 20_000_000);
     assert_eq!(answer["body_sha256"], sha256_file(&upload).expect("digest"));
+}
+
+/// The server blocks shipped in `packaging/nginx/` are ones nginx accepts
+/// (`nginx -t`), with Debian's `uwsgi_params`.
+#[test]
+fn the_packaged_nginx_configs_are_valid() {
+    let dir = TestDir::new().expect("temp dir");
+    let nginx = uwsgid_e2e::nginx::nginx_bin().expect("nginx is installed");
+    let configs = repo_root().join("packaging/nginx");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&configs).expect("packaging/nginx") {
+        let server = entry.expect("a directory entry").path();
+        let root = dir.join(&format!("check-{checked}"));
+        std::fs::create_dir_all(&root).expect("a prefix");
+        let main = format!(
+            "pid {root}/nginx.pid;\nerror_log {root}/error.log;\nevents {{}}\n\
+             http {{\n  access_log off;\n  include {server};\n}}\n",
+            root = root.display(),
+            server = server.display()
+        );
+        let conf = dir
+            .write(&format!("check-{checked}/nginx.conf"), main)
+            .expect("write the main config");
+        let out = std::process::Command::new(&nginx)
+            .arg("-t")
+            .arg("-p")
+            .arg(&root)
+            .arg("-c")
+            .arg(&conf)
+            .output()
+            .expect("run nginx -t");
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            server.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 3, "the three setups");
 }

@@ -93,7 +93,8 @@ impl Nginx {
     }
 }
 
-fn nginx_bin() -> Result<PathBuf> {
+/// The nginx binary the tests drive.
+pub fn nginx_bin() -> Result<PathBuf> {
     for dir in ["/usr/sbin", "/usr/local/sbin", "/usr/bin"] {
         let path = Path::new(dir).join("nginx");
         if path.is_file() {
