@@ -60,3 +60,54 @@ fn a_root_master_without_uid_is_warned_about() {
     let root = nix::unistd::Uid::effective().is_root();
     assert_eq!(server.log().contains(warning), root, "{}", server.log());
 }
+
+/// Under a supervisor (systemd's `INVOCATION_ID`, or uwsgid's own
+/// `UWSGID_SUPERVISED`) `daemonize` only logs to its file: the launched
+/// process keeps running, so the supervisor does not lose track of it.
+#[test]
+fn daemonize_under_a_supervisor_only_logs_to_the_file() {
+    for (var, by) in [
+        ("INVOCATION_ID", "systemd"),
+        ("UWSGID_SUPERVISED", "the uwsgid supervisor"),
+    ] {
+        let dir = TestDir::new().expect("temp dir");
+        let log = dir.join("daemon.log");
+        let port = free_port().expect("a free port");
+        let mut server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
+            .expect("the uwsgid binary")
+            .args(["--http-socket", &format!("127.0.0.1:{port}"), "--master"])
+            .arg("--wsgi-file")
+            .arg(app_path("pid_app.py"))
+            .arg("--daemonize")
+            .arg(&log)
+            .env(var, "1")
+            .current_dir(dir.path())
+            .start()
+            .expect("uwsgid starts");
+        // It answers while the launched process itself still runs.
+        wait_http_ready(&mut server, port, DEFAULT_TIMEOUT).expect("the app answers");
+        let served = served_pid(curl(port, "/kept")).expect("served");
+        server
+            .ensure_running()
+            .expect("the launched process did not detach");
+        let text = || std::fs::read_to_string(&log).unwrap_or_default();
+        wait_until("the request line in the log file", DEFAULT_TIMEOUT, || {
+            text().contains("GET /kept =>").then_some(())
+        })
+        .unwrap_or_else(|e| panic!("{e}\n{}", text()));
+        let content = text();
+        let note = format!(
+            "started by {by}: logging to {} without detaching",
+            log.display()
+        );
+        assert!(content.contains(&note), "{content}");
+        assert!(
+            content.contains(&format!(
+                "spawned uWSGI master process (pid: {})",
+                server.pid()
+            )),
+            "the launched process is the master: {content}"
+        );
+        assert!(content.contains(&format!("[pid: {served}|")), "{content}");
+    }
+}

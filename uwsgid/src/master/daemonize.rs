@@ -62,6 +62,19 @@ pub fn detach(path: &Path) -> Result<(), LogSetupError> {
 }
 
 /// The process's umask (read by setting it and setting it back).
+/// Who supervises this process, if anyone: systemd sets `INVOCATION_ID`
+/// for every unit it starts; uwsgid's own supervisor sets
+/// `UWSGID_SUPERVISED`.
+pub fn supervisor() -> Option<&'static str> {
+    if std::env::var_os("UWSGID_SUPERVISED").is_some() {
+        Some("the uwsgid supervisor")
+    } else if std::env::var_os("INVOCATION_ID").is_some() {
+        Some("systemd")
+    } else {
+        None
+    }
+}
+
 fn current_umask() -> libc::mode_t {
     // SAFETY: umask cannot fail; the original mask is restored at once
     // while the process is single-threaded.

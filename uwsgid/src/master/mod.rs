@@ -95,10 +95,21 @@ fn run_app(loaded: Loaded) -> anyhow::Result<i32> {
     code
 }
 
-/// `daemonize` (detach, then log to the file) or `logto`.
+/// `daemonize` (detach, then log to the file) or `logto`. Under a
+/// supervisor `daemonize` only logs to its file, as uWSGI does under its
+/// Emperor: a process manager loses track of a service that detaches.
 fn setup_log(cfg: &AppConfig) -> anyhow::Result<()> {
     if let Some(path) = &cfg.daemonize {
-        daemonize::detach(path)?;
+        match daemonize::supervisor() {
+            Some(by) => {
+                daemonize::log_to(path)?;
+                log_line!(
+                    "started by {by}: logging to {} without detaching",
+                    path.display()
+                );
+            }
+            None => daemonize::detach(path)?,
+        }
     } else if let Some(path) = &cfg.logto {
         daemonize::log_to(path)?;
     }
