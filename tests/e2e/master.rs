@@ -33,6 +33,16 @@ pub(crate) fn start(dir: &TestDir, args: &[&str]) -> Server {
         .expect("uwsgid starts")
 }
 
+/// Starts `uwsgid ARGS…` in `dir`, which must exit by itself with `code`;
+/// returns its log.
+pub(crate) fn start_failing(dir: &TestDir, args: &[&str], code: i32) -> String {
+    let mut server = start(dir, args);
+    let status = server.wait_exit(DEFAULT_TIMEOUT).expect("uwsgid exits");
+    let log = server.log();
+    assert_eq!(status.code(), Some(code), "{log}");
+    log
+}
+
 /// `uwsgid --http-socket 127.0.0.1:PORT --wsgi-file tests/apps/APP ARGS…`,
 /// ready to serve.
 pub(crate) fn start_http(dir: &TestDir, app: &str, args: &[&str]) -> (Server, u16) {

@@ -38,3 +38,17 @@ fn assert_clean_log(app: &HttpApp) {
         assert!(!log.contains(problem), "{problem:?} in the log:\n{log}");
     }
 }
+
+/// `APP` on one worker serving the uwsgi protocol on `dir/app.sock` (and
+/// HTTP, to know when it is ready); returns the app and the socket's path.
+fn start_on_unix_socket(app: &str, dir: &uwsgid_e2e::TestDir) -> (HttpApp, std::path::PathBuf) {
+    let socket = dir.join("app.sock");
+    let args = [
+        "--processes".as_ref(),
+        "1".as_ref(),
+        "--socket".as_ref(),
+        socket.as_os_str(),
+    ];
+    let app = HttpApp::start(app, &args).expect("uwsgid serves");
+    (app, socket)
+}

@@ -197,7 +197,7 @@ fn a_tcp_port_in_use_is_a_clear_error() {
     let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = busy.local_addr().expect("addr").to_string();
     let file = app_path("pid_app.py");
-    let mut server = start(
+    let log = start_failing(
         &dir,
         &[
             "--http-socket",
@@ -205,10 +205,8 @@ fn a_tcp_port_in_use_is_a_clear_error() {
             "--wsgi-file",
             file.to_str().expect("utf-8"),
         ],
+        1,
     );
-    let status = server.wait_exit(DEFAULT_TIMEOUT).expect("exits");
-    let log = server.log();
-    assert_eq!(status.code(), Some(1), "{log}");
     assert!(
         log.contains(&format!(
             "probably another instance of uWSGI is running on the same address ({addr})."
@@ -232,7 +230,7 @@ fn a_backlog_above_somaxconn_is_refused() {
     let listen = (max + 1).to_string();
     let port = free_port().expect("port").to_string();
     let file = app_path("pid_app.py");
-    let mut server = start(
+    let log = start_failing(
         &dir,
         &[
             "--http-socket",
@@ -242,10 +240,8 @@ fn a_backlog_above_somaxconn_is_refused() {
             "--wsgi-file",
             file.to_str().expect("utf-8"),
         ],
+        1,
     );
-    let status = server.wait_exit(DEFAULT_TIMEOUT).expect("exits");
-    let log = server.log();
-    assert_eq!(status.code(), Some(1), "{log}");
     assert!(
         log.contains(&format!(
             "Listen queue size is greater than the system max net.core.somaxconn ({max})."
@@ -258,10 +254,7 @@ fn a_backlog_above_somaxconn_is_refused() {
 fn no_socket_is_a_clear_error() {
     let dir = TestDir::new().expect("temp dir");
     let file = app_path("pid_app.py");
-    let mut server = start(&dir, &["--wsgi-file", file.to_str().expect("utf-8")]);
-    let status = server.wait_exit(DEFAULT_TIMEOUT).expect("exits");
-    let log = server.log();
-    assert_eq!(status.code(), Some(1), "{log}");
+    let log = start_failing(&dir, &["--wsgi-file", file.to_str().expect("utf-8")], 1);
     assert!(
         log.contains("The -s/--socket option is missing and stdin is not a socket."),
         "{log}"

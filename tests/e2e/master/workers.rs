@@ -74,7 +74,7 @@ fn a_broken_app_exits_22_with_its_traceback() {
     let dir = TestDir::new().expect("temp dir");
     let port = free_port().expect("port").to_string();
     let file = app_path("broken_app.py");
-    let mut server = start(
+    let log = start_failing(
         &dir,
         &[
             "--http-socket",
@@ -82,12 +82,8 @@ fn a_broken_app_exits_22_with_its_traceback() {
             "--wsgi-file",
             file.to_str().expect("utf-8"),
         ],
+        22,
     );
-    let status = server
-        .wait_exit(DEFAULT_TIMEOUT)
-        .expect("the master gives up");
-    let log = server.log();
-    assert_eq!(status.code(), Some(22), "{log}");
     assert!(log.contains("Traceback"), "{log}");
     assert!(log.contains("uwsgid_no_such_module_for_tests"), "{log}");
     assert!(log.contains("*** no app loaded. GAME OVER ***"), "{log}");

@@ -79,17 +79,7 @@ fn threads_make_wsgi_multithread_true() {
 #[test]
 fn uwsgi_pass_environ_carries_nginx_params() {
     let dir = TestDir::new().expect("temp dir");
-    let socket = dir.join("app.sock");
-    let app = HttpApp::start(
-        "environ_app.py",
-        &[
-            "--processes".as_ref(),
-            "1".as_ref(),
-            "--socket".as_ref(),
-            socket.as_os_str(),
-        ],
-    )
-    .expect("uwsgid serves");
+    let (app, socket) = super::start_on_unix_socket("environ_app.py", &dir);
     let nginx = Nginx::uwsgi_pass(&dir, &format!("unix:{}", socket.display())).expect("nginx");
     let response = nginx
         .curl("/through/nginx?k=v")

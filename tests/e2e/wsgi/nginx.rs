@@ -37,17 +37,7 @@ fn get_and_post(nginx: &Nginx, dir: &TestDir) {
 #[test]
 fn uwsgi_pass_over_a_unix_socket() {
     let dir = TestDir::new().expect("temp dir");
-    let socket = dir.join("app.sock");
-    let app = HttpApp::start(
-        "validator_app.py",
-        &[
-            "--processes".as_ref(),
-            "1".as_ref(),
-            "--socket".as_ref(),
-            socket.as_os_str(),
-        ],
-    )
-    .expect("uwsgid serves");
+    let (app, socket) = super::start_on_unix_socket("validator_app.py", &dir);
     let nginx = Nginx::uwsgi_pass(&dir, &format!("unix:{}", socket.display())).expect("nginx");
     get_and_post(&nginx, &dir);
     assert_clean_log(&app);

@@ -376,17 +376,7 @@ fn post_buffering_hands_the_app_the_same_body() {
 #[test]
 fn uwsgi_protocol_on_a_unix_socket() {
     let dir = uwsgid_e2e::TestDir::new().expect("temp dir");
-    let socket = dir.join("app.sock");
-    let app = HttpApp::start(
-        "validator_app.py",
-        &[
-            "--processes".as_ref(),
-            "1".as_ref(),
-            "--socket".as_ref(),
-            socket.as_os_str(),
-        ],
-    )
-    .expect("uwsgid serves");
+    let (app, socket) = super::start_on_unix_socket("validator_app.py", &dir);
     let result = Python::script(
         r#"
 import sys, json, rawhttp

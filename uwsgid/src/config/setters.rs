@@ -47,22 +47,9 @@ pub struct Lenient<T> {
 /// `uwsgi_opt_set_int` (2.0, `atoi`): the leading number, 0 when there is
 /// none (`"true"` → 0), 1 for a bare flag; negative numbers are refused.
 pub fn parse_int(value: &str, flag: bool) -> Result<Lenient<u32>, String> {
-    if flag {
-        return Ok(Lenient {
-            value: 1,
-            non_numeric: false,
-        });
-    }
-    let (n, whole) = leading_number(value);
-    let n = n.unwrap_or(0);
-    if n < 0 {
-        return Err("must be > 0".to_string());
-    }
     // atoi's int: anything larger is clamped to INT_MAX.
-    let v = u32::try_from(n.min(i128::from(i32::MAX))).unwrap_or(u32::MAX);
-    Ok(Lenient {
-        value: v,
-        non_numeric: !whole,
+    leading_count(value, flag, "must be > 0", |n| {
+        u32::try_from(n.min(i128::from(i32::MAX))).unwrap_or(u32::MAX)
     })
 }
 
@@ -70,20 +57,33 @@ pub fn parse_int(value: &str, flag: bool) -> Result<Lenient<u32>, String> {
 /// none, 1 for a bare flag. A negative number is refused (strtoul would wrap
 /// it to a huge value, which is never what was meant).
 pub fn parse_u64(value: &str, flag: bool) -> Result<Lenient<u64>, String> {
+    leading_count(value, flag, "must not be negative", |n| {
+        u64::try_from(n).unwrap_or(u64::MAX)
+    })
+}
+
+/// What the integer setters share: 1 for a bare flag, else the leading
+/// number (0 when there is none), refused with `negative` when below 0,
+/// then narrowed by `fit`.
+fn leading_count<T>(
+    value: &str,
+    flag: bool,
+    negative: &str,
+    fit: impl FnOnce(i128) -> T,
+) -> Result<Lenient<T>, String> {
     if flag {
         return Ok(Lenient {
-            value: 1,
+            value: fit(1),
             non_numeric: false,
         });
     }
     let (n, whole) = leading_number(value);
     let n = n.unwrap_or(0);
     if n < 0 {
-        return Err("must not be negative".to_string());
+        return Err(negative.to_string());
     }
-    let v = u64::try_from(n).unwrap_or(u64::MAX);
     Ok(Lenient {
-        value: v,
+        value: fit(n),
         non_numeric: !whole,
     })
 }
