@@ -193,7 +193,6 @@ async fn serve_stream<S>(
             timeout: ctx.socket_timeout,
         }
     };
-    let mut head = head;
     let mut slot = slot;
     if ctx.cfg.post_buffering > 0 && length > 0 {
         // A buffering upload holds no place in the gate (see http_front).
@@ -209,7 +208,6 @@ async fn serve_stream<S>(
         }
     }
     let protocol = response_protocol(&head);
-    head.vars.shrink_to_fit();
     let (reply, events) = mpsc::channel(8);
     let (body_return, returned) = oneshot::channel();
     let streamed = matches!(source, BodySource::Raw { .. });
