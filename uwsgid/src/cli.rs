@@ -3,8 +3,15 @@
 //! - `uwsgid --check-config FILE[:SECTION] [--json]`: resolve and print;
 //! - `uwsgid --ini FILE …` or uWSGI options alone: run one app in the
 //!   foreground (the app master);
+//! - `uwsgid` alone, or with supervisor flags only (`--apps-dir`, …): the
+//!   supervisor of every app of its apps directory (`crate::daemon`);
 //! - `uwsgid __zygote` / `uwsgid __worker`: hidden modes the app master
-//!   execs for its zygote and, with `lazy-apps`, for each worker.
+//!   execs for its zygote and, with `lazy-apps`, for each worker;
+//! - `uwsgid __man`: the man page (roff) on stdout, for packaging.
+//!
+//! `--control PATH` is taken out of an app master's arguments before the
+//! configuration engine sees them: it is where the app serves its control
+//! API, not a uWSGI option.
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -28,22 +35,44 @@ pub fn main() -> ExitCode {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
         }
+        Some(MAN_MODE) => return crate::daemon::print_man_page(),
         _ => {}
     }
     if args.iter().any(|a| a == "--check-config") {
         return crate::check_config::run(&args);
     }
-    if args.is_empty() {
-        eprint!("uwsgid: no configuration given\n\n{USAGE}");
-        return ExitCode::from(2);
+    if let Some(options) = crate::daemon::Options::from_args(&args) {
+        return exit_code(crate::daemon::run(options));
     }
+    let (control, args) = take_control(args);
     match crate::config::load_from_args(&args) {
-        Ok(loaded) => exit_code(crate::master::run(loaded)),
+        Ok(loaded) => exit_code(crate::master::run(loaded, control)),
         Err(err) => {
             eprintln!("uwsgid: {err}");
             ExitCode::from(1)
         }
     }
+}
+
+/// Hidden first argument that prints the man page.
+pub const MAN_MODE: &str = "__man";
+
+/// Splits `--control PATH` (or `--control=PATH`) off an app master's
+/// arguments; the last one given wins.
+fn take_control(args: Vec<OsString>) -> (Option<std::path::PathBuf>, Vec<OsString>) {
+    let mut control = None;
+    let mut rest = Vec::with_capacity(args.len());
+    let mut iter = args.into_iter();
+    while let Some(arg) = iter.next() {
+        if arg == "--control" {
+            control = iter.next().map(std::path::PathBuf::from);
+        } else if let Some(path) = arg.to_str().and_then(|a| a.strip_prefix("--control=")) {
+            control = Some(std::path::PathBuf::from(path));
+        } else {
+            rest.push(arg);
+        }
+    }
+    (control, rest)
 }
 
 fn exit_code(code: i32) -> ExitCode {
@@ -52,7 +81,9 @@ fn exit_code(code: i32) -> ExitCode {
 
 const USAGE: &str = "\
 Usage:
+  uwsgid [--apps-dir DIR] [--control PATH] ...       supervise every app of DIR (see uwsgid --help-supervisor)
   uwsgid --ini FILE[:SECTION] [--OPTION VALUE ...]   run one app in the foreground
+  uwsgid --control PATH --ini FILE ...               the same, serving the control API on PATH
   uwsgid --OPTION VALUE ...                          e.g. uwsgid --http :8080 --wsgi-file app.py
   uwsgid --check-config FILE[:SECTION] [--json]      resolve a configuration, start nothing
 

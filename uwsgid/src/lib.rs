@@ -4,6 +4,7 @@
 //! The crate is organised as the process tree it runs (see
 //! `docs/architecture.md`):
 //! - [`config`]: ini files, environment and command line into an `AppConfig`;
+//! - [`daemon`]: the supervisor of every app of an apps directory;
 //! - [`master`]: one app: binds its sockets and supervises its workers;
 //! - [`zygote`]: imports the app once and forks workers;
 //! - [`worker`]: one worker process: embedded CPython serving WSGI;
@@ -13,6 +14,7 @@
 pub mod check_config;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 mod log;
 pub mod master;
 pub mod protocol;

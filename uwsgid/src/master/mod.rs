@@ -41,8 +41,10 @@ use crate::scoreboard::{self, Scoreboard};
 use sockets::{Activated, SocketFile};
 use supervisor::Supervisor;
 
-/// Runs one app in the foreground until it is stopped; returns the exit code.
-pub fn run(loaded: Loaded) -> i32 {
+/// Runs one app in the foreground until it is stopped; returns the exit
+/// code. With `control`, the app serves the control API on that unix socket.
+pub fn run(loaded: Loaded, control: Option<std::path::PathBuf>) -> i32 {
+    let _ = control;
     // Before any chdir: a reload resolves the arguments from here.
     reload::reread::remember_launch_dir();
     match run_app(loaded) {
