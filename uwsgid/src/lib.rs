@@ -14,6 +14,7 @@
 pub mod check_config;
 pub mod cli;
 pub mod config;
+pub mod control;
 pub mod daemon;
 mod log;
 pub mod master;

@@ -1,0 +1,23 @@
+//! What the supervisor and every app master share to serve the control
+//! API: the unix socket (`socket.rs`) and who may change things
+//! (`peer.rs`). Each side implements the service itself.
+
+pub mod peer;
+pub mod socket;
+
+use std::future::Future;
+
+use tokio_stream::wrappers::UnixListenerStream;
+use uwsgid_proto::v1::control_server::{Control, ControlServer};
+
+/// Serves `service` on `listener` until `shutdown` completes.
+pub async fn serve<S: Control>(
+    listener: tokio::net::UnixListener,
+    service: S,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), tonic::transport::Error> {
+    tonic::transport::Server::builder()
+        .add_service(ControlServer::new(service))
+        .serve_with_incoming_shutdown(UnixListenerStream::new(listener), shutdown)
+        .await
+}
