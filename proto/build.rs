@@ -5,6 +5,9 @@
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=proto/uwsgid.proto");
     let fds = protox::compile(["uwsgid.proto"], ["proto"])?;
-    tonic_prost_build::configure().compile_fds(fds)?;
+    // Serialize on every message: `uwsgictl --json` prints them as they are.
+    tonic_prost_build::configure()
+        .type_attribute(".", "#[derive(serde::Serialize)]")
+        .compile_fds(fds)?;
     Ok(())
 }

@@ -30,6 +30,7 @@
 
 pub mod app;
 pub mod command;
+pub mod control;
 pub mod digest;
 pub mod dir;
 pub mod http;
