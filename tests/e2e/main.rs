@@ -4,6 +4,7 @@
 //! and Django project the Python tests need. The harness is the
 //! `uwsgid_e2e` library (`tests/src/`).
 
+mod appctl;
 mod config;
 mod django_flask;
 mod limits;

@@ -35,7 +35,7 @@ pub struct Reread {
 /// Resolves the master's own arguments again, as `config::load_from_args`
 /// does at startup, keeping from `current` what cannot change.
 pub fn reread(current: &AppConfig) -> Result<Reread, ConfigError> {
-    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let args = without_control(std::env::args_os().skip(1));
     let mut ctx = Context::from_process();
     if let Some(dir) = LAUNCH_DIR.get() {
         ctx.cwd = dir.clone();
@@ -51,6 +51,22 @@ pub fn reread(current: &AppConfig) -> Result<Reread, ConfigError> {
         warnings: resolution.warnings,
         kept,
     })
+}
+
+/// The arguments without `--control PATH` (or `--control=PATH`), which the
+/// command line took out before the configuration engine saw them (it is
+/// not a uWSGI option).
+fn without_control(args: impl Iterator<Item = OsString>) -> Vec<OsString> {
+    let mut out = Vec::new();
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
+        if arg == "--control" {
+            args.next();
+        } else if !arg.to_string_lossy().starts_with("--control=") {
+            out.push(arg);
+        }
+    }
+    out
 }
 
 /// Puts back into `new` every option only startup applies; returns one
@@ -136,6 +152,21 @@ mod tests {
             kept[1].starts_with("reload: chdir cannot change"),
             "{kept:?}"
         );
+    }
+
+    #[test]
+    fn the_control_socket_is_not_part_of_the_configuration() {
+        let args = [
+            "--ini",
+            "a.ini",
+            "--control",
+            "/run/c.sock",
+            "--control=/x",
+            "-p",
+            "2",
+        ];
+        let kept = without_control(args.iter().map(OsString::from));
+        assert_eq!(kept, ["--ini", "a.ini", "-p", "2"]);
     }
 
     #[test]
