@@ -59,7 +59,7 @@ pub const MAN_MODE: &str = "__man";
 
 /// Splits `--control PATH` (or `--control=PATH`) off an app master's
 /// arguments; the last one given wins.
-fn take_control(args: Vec<OsString>) -> (Option<std::path::PathBuf>, Vec<OsString>) {
+pub(crate) fn take_control(args: Vec<OsString>) -> (Option<std::path::PathBuf>, Vec<OsString>) {
     let mut control = None;
     let mut rest = Vec::with_capacity(args.len());
     let mut iter = args.into_iter();

@@ -35,7 +35,7 @@ pub struct Reread {
 /// Resolves the master's own arguments again, as `config::load_from_args`
 /// does at startup, keeping from `current` what cannot change.
 pub fn reread(current: &AppConfig) -> Result<Reread, ConfigError> {
-    let args = without_control(std::env::args_os().skip(1));
+    let (_, args) = crate::cli::take_control(std::env::args_os().skip(1).collect());
     let mut ctx = Context::from_process();
     if let Some(dir) = LAUNCH_DIR.get() {
         ctx.cwd = dir.clone();
@@ -51,22 +51,6 @@ pub fn reread(current: &AppConfig) -> Result<Reread, ConfigError> {
         warnings: resolution.warnings,
         kept,
     })
-}
-
-/// The arguments without `--control PATH` (or `--control=PATH`), which the
-/// command line took out before the configuration engine saw them (it is
-/// not a uWSGI option).
-fn without_control(args: impl Iterator<Item = OsString>) -> Vec<OsString> {
-    let mut out = Vec::new();
-    let mut args = args.peekable();
-    while let Some(arg) = args.next() {
-        if arg == "--control" {
-            args.next();
-        } else if !arg.to_string_lossy().starts_with("--control=") {
-            out.push(arg);
-        }
-    }
-    out
 }
 
 /// Puts back into `new` every option only startup applies; returns one
@@ -165,7 +149,7 @@ mod tests {
             "-p",
             "2",
         ];
-        let kept = without_control(args.iter().map(OsString::from));
+        let (_, kept) = crate::cli::take_control(args.iter().map(OsString::from).collect());
         assert_eq!(kept, ["--ini", "a.ini", "-p", "2"]);
     }
 
