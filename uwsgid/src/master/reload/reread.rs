@@ -5,7 +5,6 @@
 //! master's directory, its files) keeps its current value, and each such
 //! change is named in the log.
 
-use std::ffi::OsString;
 use std::fmt::Debug;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -111,6 +110,8 @@ fn line(name: &str, old: &impl Debug, new: &impl Debug) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::ffi::OsString;
+
     use super::*;
 
     #[test]
