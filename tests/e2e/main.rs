@@ -5,6 +5,7 @@
 //! `uwsgid_e2e` library (`tests/src/`).
 
 mod config;
+mod ctl;
 mod django_flask;
 mod limits;
 mod master;

@@ -72,9 +72,6 @@ pub enum Command {
     Logs(LogsArgs),
     /// Print a shell completion script (e.g. `uwsgictl completions bash`).
     Completions(CompletionsArgs),
-    /// Write the man pages into a directory (for packaging).
-    #[command(name = "__man", hide = true)]
-    Man(ManArgs),
 }
 
 #[derive(Args, Debug)]
@@ -159,12 +156,6 @@ pub struct LogsArgs {
 pub struct CompletionsArgs {
     /// The shell.
     pub shell: Shell,
-}
-
-#[derive(Args, Debug)]
-pub struct ManArgs {
-    /// The directory to write `uwsgictl.1` and one page per subcommand into.
-    pub dir: PathBuf,
 }
 
 #[cfg(test)]

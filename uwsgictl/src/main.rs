@@ -9,6 +9,7 @@ mod exit;
 mod output;
 mod target;
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -16,12 +17,11 @@ use clap::Parser;
 use crate::exit::Exit;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
-    let outcome = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(anyhow::Error::from)
-        .and_then(|rt| rt.block_on(commands::run(cli, &mut std::io::stdout().lock())));
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let outcome = match args.get(1) {
+        Some(mode) if mode == commands::man::MODE => commands::man::run(&args[2..]),
+        _ => run(cli::Cli::parse_from(args)),
+    };
     match outcome {
         Ok(exit) => exit.into(),
         Err(err) => match exit::classify(&err) {
@@ -32,4 +32,11 @@ fn main() -> ExitCode {
             None => Exit::Ok.into(),
         },
     }
+}
+
+fn run(cli: cli::Cli) -> anyhow::Result<Exit> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(commands::run(cli, &mut std::io::stdout().lock()))
 }

@@ -5,7 +5,7 @@ mod add;
 mod check;
 mod completions;
 mod logs;
-mod man;
+pub mod man;
 mod reload;
 mod remove;
 mod reply;
@@ -59,7 +59,6 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<Exit> {
         Command::Check(args) => check::run(&ctx, out, args).await,
         Command::Logs(args) => logs::run(&ctx, out, args).await,
         Command::Completions(args) => completions::run(out, args),
-        Command::Man(args) => man::run(args),
     }
 }
 
