@@ -8,6 +8,7 @@ use std::process::Output;
 
 use uwsgid_e2e::{TestDir, repo_root, uwsgictl};
 
+mod app_master;
 mod assets;
 mod examples;
 mod offline;
