@@ -77,13 +77,25 @@ pub fn classify(err: &anyhow::Error) -> Option<(Exit, String)> {
     Some((Exit::Failed, format!("{err:#}")))
 }
 
-/// The server's own message; tonic's `Display` adds metadata nobody needs.
+/// The server's own message (tonic's `Display` adds metadata nobody
+/// needs), followed by the cause when the status was made on this side: a
+/// bare "transport error" says nothing about a connection that broke.
 fn status_message(status: &tonic::Status) -> String {
-    if status.message().is_empty() {
+    let mut message = if status.message().is_empty() {
         format!("{:?}", status.code())
     } else {
         status.message().to_string()
+    };
+    let mut cause = std::error::Error::source(status);
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        cause = c.source();
     }
+    message
 }
 
 #[cfg(test)]
@@ -121,6 +133,16 @@ mod tests {
             classify(&err),
             Some((Exit::NotFound, "no app named x".to_string()))
         );
+    }
+
+    #[test]
+    fn a_local_transport_failure_names_its_cause() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "connection reset");
+        let mut status = tonic::Status::unknown("transport error");
+        status.set_source(std::sync::Arc::new(io));
+        let (exit, message) = classify(&anyhow::Error::from(status)).expect("not quiet");
+        assert_eq!(exit, Exit::Failed);
+        assert_eq!(message, "transport error: connection reset");
     }
 
     #[test]
