@@ -6,6 +6,7 @@
 
 mod appctl;
 mod config;
+mod ctl;
 mod django_flask;
 mod limits;
 mod master;

@@ -1,21 +1,42 @@
-//! `uwsgictl`: the operator's tool for uwsgid.
+//! `uwsgictl`: the operator's tool for uwsgid. It talks gRPC to the
+//! supervisor (or to one app master) on a unix control socket; see
+//! `uwsgictl --help` for the commands and exit codes.
+
+mod cli;
+mod client;
+mod commands;
+mod exit;
+mod output;
+mod target;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
 
 use clap::Parser;
 
-/// Control uwsgid over its unix control socket.
-#[derive(Parser, Debug)]
-#[command(name = "uwsgictl", version, about)]
-struct Cli {
-    /// The control socket of uwsgid (or of a standalone `uwsgid --ini`).
-    #[arg(long, global = true)]
-    socket: Option<std::path::PathBuf>,
+use crate::exit::Exit;
+
+fn main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let outcome = match args.get(1) {
+        Some(mode) if mode == commands::man::MODE => commands::man::run(&args[2..]),
+        _ => run(cli::Cli::parse_from(args)),
+    };
+    match outcome {
+        Ok(exit) => exit.into(),
+        Err(err) => match exit::classify(&err) {
+            Some((exit, message)) => {
+                eprintln!("uwsgictl: {message}");
+                exit.into()
+            }
+            None => Exit::Ok.into(),
+        },
+    }
 }
 
-fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
-    eprintln!(
-        "uwsgictl: the control API is not served yet (socket {:?})",
-        cli.socket
-    );
-    std::process::ExitCode::from(4)
+fn run(cli: cli::Cli) -> anyhow::Result<Exit> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(commands::run(cli, &mut std::io::stdout().lock()))
 }

@@ -209,6 +209,7 @@ fn serve(
     let code = runtime
         .block_on(async {
             let (commands, inbox) = control::channel();
+            let mut serving = None;
             if let Some(listener) = control {
                 let service = AppControl {
                     commands: commands.clone(),
@@ -216,14 +217,18 @@ fn serve(
                     ini: cfg.ini.clone(),
                     log_path: facts.log_path.clone(),
                 };
-                control::spawn(listener, service)?;
+                serving = Some(control::spawn(listener, service)?);
             }
             if let Some(stats) = stats {
                 stats.spawn(commands)?;
             }
             let supervisor =
                 Supervisor::new(cfg, config_json, exe, sockets).with_control(inbox, facts);
-            supervisor.run().await.map_err(anyhow::Error::from)
+            let code = supervisor.run().await.map_err(anyhow::Error::from);
+            if let Some(serving) = serving {
+                serving.finish().await;
+            }
+            code
         })
         .context("in the master's event loop")?;
     if code == 0 {

@@ -61,18 +61,40 @@ impl ControlSocket {
     }
 }
 
-/// Serves `service` on `listener` as a task of the current runtime until
-/// the runtime ends (the master's exit).
-pub fn spawn(listener: UnixListener, service: AppControl) -> anyhow::Result<()> {
+/// How long a stopping master waits for the control API to send the
+/// answers it owes (the `Stop` that ended the app, a status in flight).
+const FLUSH: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The control API served as a task of the current runtime.
+pub struct Serving {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Serving {
+    /// Stops accepting and lets the answers in flight reach their callers
+    /// (bounded by [`FLUSH`]): without it the reply to the `Stop` that ended
+    /// the app could be lost with the runtime.
+    pub async fn finish(self) {
+        let _ = self.stop.send(());
+        let _ = tokio::time::timeout(FLUSH, self.task).await;
+    }
+}
+
+/// Serves `service` on `listener` until [`Serving::finish`].
+pub fn spawn(listener: UnixListener, service: AppControl) -> anyhow::Result<Serving> {
     let listener =
         tokio::net::UnixListener::from_std(listener).context("cannot serve the control socket")?;
-    tokio::spawn(async move {
-        let forever = std::future::pending::<()>();
-        if let Err(err) = crate::control::serve(listener, service, forever).await {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        if let Err(err) = crate::control::serve(listener, service, shutdown).await {
             log_line!("the control API stopped: {err}");
         }
     });
-    Ok(())
+    Ok(Serving { stop, task })
 }
 
 /// A channel for commands to the event loop.
