@@ -1,16 +1,16 @@
 //! What every part of a running worker shares: configuration, the accept
-//! gate, the runtime handle, the Python threads' queue, the request log.
+//! gate, the runtime handle, the Python threads' queue, the request log,
+//! and whether the worker still takes connections.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::runtime::Handle;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, mpsc, watch};
 
 use super::gate::Gate;
-use super::request::Job;
+use super::queue::JobQueue;
 use super::request_log::RequestLog;
 use crate::config::AppConfig;
 use crate::log::log_line;
@@ -22,7 +22,7 @@ pub struct WorkerCtx {
     pub gate: Arc<Gate>,
     pub rt: Handle,
     /// The queue of the Python threads.
-    pub jobs: mpsc::Sender<Job>,
+    pub jobs: JobQueue,
     pub log: RequestLog,
     /// Requests this worker has served.
     pub requests: AtomicU64,
@@ -32,6 +32,13 @@ pub struct WorkerCtx {
     /// `reload-on-rss`/`reload-on-as`); `retire` wakes the serve loop.
     retiring: AtomicBool,
     pub retire: Notify,
+    /// Set when the worker stops gracefully (connections then answer and
+    /// close).
+    pub stop: watch::Sender<bool>,
+    /// Cloned by every connection being served; gone once the worker
+    /// stops taking connections, so the graceful stop waits for the
+    /// clones alone.
+    alive: Mutex<Option<mpsc::Sender<()>>>,
 }
 
 impl WorkerCtx {
@@ -39,7 +46,8 @@ impl WorkerCtx {
         cfg: Arc<AppConfig>,
         worker_id: u32,
         rt: Handle,
-        jobs: mpsc::Sender<Job>,
+        jobs: JobQueue,
+        alive: mpsc::Sender<()>,
     ) -> WorkerCtx {
         let mut log = RequestLog::new(
             worker_id,
@@ -59,8 +67,36 @@ impl WorkerCtx {
             started: Instant::now(),
             retiring: AtomicBool::new(false),
             retire: Notify::new(),
+            stop: watch::Sender::new(false),
+            alive: Mutex::new(Some(alive)),
             cfg,
         }
+    }
+
+    fn alive_lock(&self) -> std::sync::MutexGuard<'_, Option<mpsc::Sender<()>>> {
+        self.alive.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// What a new connection holds while it is served; `None` once the
+    /// worker stops or retires: it must then not accept.
+    pub fn connection_token(&self) -> Option<mpsc::Sender<()>> {
+        if self.retiring.load(Ordering::Acquire) {
+            return None;
+        }
+        self.alive_lock().clone()
+    }
+
+    /// The worker still takes connections.
+    pub fn is_accepting(&self) -> bool {
+        !self.retiring.load(Ordering::Acquire) && self.alive_lock().is_some()
+    }
+
+    /// Stops taking connections (graceful stop): the accept loops and the
+    /// polling Python threads let go of the listen sockets at once.
+    pub fn stop_accepting(&self) {
+        self.alive_lock().take();
+        self.stop.send_replace(true);
+        self.jobs.post(u64::from(self.cfg.threads.max(1)));
     }
 
     /// Counts a finished request; returns its number.

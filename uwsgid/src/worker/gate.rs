@@ -11,7 +11,7 @@
 //! connection pins nothing.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use tokio::sync::Notify;
 
@@ -22,6 +22,10 @@ pub struct Gate {
     in_flight: AtomicUsize,
     /// Woken when the count drops below the limit.
     freed: Notify,
+    /// Woken by the first request after idleness, while `idle_watch` is set.
+    began: Notify,
+    /// Someone sleeps in [`Gate::wait_busy`].
+    idle_watch: AtomicBool,
 }
 
 /// One request in flight; dropping it frees its place.
@@ -34,13 +38,34 @@ impl Gate {
             limit: limit.max(1),
             in_flight: AtomicUsize::new(0),
             freed: Notify::new(),
+            began: Notify::new(),
+            idle_watch: AtomicBool::new(false),
         })
     }
 
     /// Counts one more request in flight (never waits).
     pub fn take(self: &Arc<Self>) -> Slot {
-        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        let before = self.in_flight.fetch_add(1, Ordering::SeqCst);
+        if before == 0 && self.idle_watch.swap(false, Ordering::SeqCst) {
+            self.began.notify_one();
+        }
         Slot(Arc::clone(self))
+    }
+
+    /// Waits until some request is in flight. For a single waiter: the
+    /// first request after idleness then wakes it, and no later one does.
+    pub async fn wait_busy(&self) {
+        loop {
+            let began = self.began.notified();
+            tokio::pin!(began);
+            began.as_mut().enable();
+            self.idle_watch.store(true, Ordering::SeqCst);
+            if self.in_flight.load(Ordering::SeqCst) > 0 {
+                self.idle_watch.store(false, Ordering::SeqCst);
+                return;
+            }
+            began.await;
+        }
     }
 
     /// Every Python thread has a request, and `ahead` more wait for one.
@@ -108,5 +133,20 @@ mod tests {
         assert!(waiter.await.is_ok());
         drop(b);
         assert_eq!(gate.in_flight(), 0);
+    }
+
+    #[tokio::test]
+    async fn the_first_request_wakes_the_idle_watch() {
+        let gate = Gate::new(1);
+        let watcher = {
+            let gate = Arc::clone(&gate);
+            tokio::spawn(async move { gate.wait_busy().await })
+        };
+        tokio::task::yield_now().await;
+        assert!(!watcher.is_finished());
+        let slot = gate.take();
+        assert!(watcher.await.is_ok());
+        gate.wait_busy().await;
+        drop(slot);
     }
 }

@@ -5,7 +5,10 @@
 //! `accept` itself ([`Listener::try_accept`]), so the accept loop can tell
 //! "a connection is waiting" from "take it": a worker whose Python threads
 //! are all busy lets a waiting connection sit for a moment, for an idle
-//! sibling worker to take it, before it takes it anyway.
+//! sibling worker to take it, before it takes it anyway. The uwsgi
+//! sockets stay out of the runtime ([`Socket`]): idle Python threads poll
+//! and accept on them (`idle.rs`), and the runtime takes connections from
+//! them only when every Python thread has been busy for a while.
 
 use std::io::{self, Write};
 use std::mem::{MaybeUninit, size_of};
@@ -19,15 +22,20 @@ use tokio::io::unix::AsyncFd;
 
 use super::InheritedListener;
 use super::cgi::ConnInfo;
-use crate::config::{ListenAddr, Protocol};
+use crate::config::ListenAddr;
 
-/// One listen socket of the worker.
-pub struct Listener {
-    pub protocol: Protocol,
-    fd: AsyncFd<OwnedFd>,
+/// One listen socket of the worker, not registered with the runtime:
+/// what an idle Python thread polls and accepts on itself (`idle.rs`).
+pub struct Socket {
+    fd: OwnedFd,
     tcp: bool,
     /// SERVER_NAME / SERVER_PORT of connections on this socket.
     base: ConnInfo,
+}
+
+/// A listen socket watched by the runtime (the HTTP sockets).
+pub struct Listener {
+    fd: AsyncFd<Socket>,
 }
 
 /// An accepted connection, not yet registered with the runtime: a front
@@ -89,9 +97,21 @@ impl Stream {
     }
 }
 
-impl Listener {
-    /// Adopts an inherited fd. Must run inside the runtime.
-    pub fn adopt(inherited: InheritedListener) -> io::Result<Listener> {
+impl AsRawFd for Socket {
+    fn as_raw_fd(&self) -> i32 {
+        self.fd.as_raw_fd()
+    }
+}
+
+impl AsFd for Socket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl Socket {
+    /// Takes an inherited fd, non-blocking.
+    pub fn open(inherited: InheritedListener) -> io::Result<Socket> {
         let InheritedListener { spec, fd } = inherited;
         let (fd, tcp, base) = match spec.address {
             ListenAddr::Tcp { .. } => {
@@ -115,15 +135,60 @@ impl Listener {
                 (OwnedFd::from(std), false, base)
             }
         };
-        // SAFETY: the listener owns its fd, which nothing replaces or
-        // closes while the AsyncFd holds it.
-        let fd = unsafe { AsyncFd::register_with_interest(fd, Interest::READABLE)? };
-        Ok(Listener {
-            protocol: spec.protocol,
-            fd,
-            tcp,
-            base,
-        })
+        Ok(Socket { fd, tcp, base })
+    }
+
+    /// Accepts one waiting connection without blocking; `None` when there
+    /// is none (another thread or worker took it).
+    pub fn accept_now(&self) -> io::Result<Option<(Stream, ConnInfo)>> {
+        match self.accept_raw() {
+            Ok(conn) => Ok(Some(conn)),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One accepted connection, or the error of `accept4` (`WouldBlock`
+    /// when the queue is empty); connections the peer gave up while queued
+    /// are skipped.
+    fn accept_raw(&self) -> io::Result<(Stream, ConnInfo)> {
+        let (fd, peer) = loop {
+            match accept(&self.fd, self.tcp) {
+                Ok(conn) => break conn,
+                Err(e) if e.raw_os_error() == Some(libc::ECONNABORTED) => continue,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        let stream = if self.tcp {
+            let stream = std::net::TcpStream::from(fd);
+            // Responses go out in one write; do not let Nagle hold them.
+            let _ = stream.set_nodelay(true);
+            Stream::Tcp(stream)
+        } else {
+            Stream::Unix(UnixStream::from(fd))
+        };
+        Ok((stream, self.info(peer)))
+    }
+
+    fn info(&self, peer: Option<SocketAddr>) -> ConnInfo {
+        let mut info = self.base.clone();
+        if let Some(peer) = peer {
+            info.remote_addr = peer.ip().to_canonical().to_string();
+            info.remote_port = peer.port().to_string();
+        }
+        info
+    }
+}
+
+impl Listener {
+    /// Adopts an inherited fd. Must run inside the runtime.
+    pub fn adopt(inherited: InheritedListener) -> io::Result<Listener> {
+        let socket = Socket::open(inherited)?;
+        // SAFETY: the socket owns its fd, which nothing replaces or closes
+        // while the AsyncFd holds it.
+        let fd = unsafe { AsyncFd::register_with_interest(socket, Interest::READABLE)? };
+        Ok(Listener { fd })
     }
 
     /// Resolves once a connection may be waiting (cancel-safe; consumes
@@ -135,38 +200,14 @@ impl Listener {
     /// Accepts one waiting connection without blocking; `None` when there
     /// is none (another worker took it), which clears the readiness.
     pub fn try_accept(&self) -> io::Result<Option<(Stream, ConnInfo)>> {
-        let accepted = loop {
-            match self
-                .fd
-                .try_io(Interest::READABLE, |fd| accept(fd, self.tcp))
-            {
-                Ok(conn) => break conn,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
-                // The peer gave up while queued: take the next one.
-                Err(e) if e.raw_os_error() == Some(libc::ECONNABORTED) => continue,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
-        };
-        let (fd, peer) = accepted;
-        let stream = if self.tcp {
-            let stream = std::net::TcpStream::from(fd);
-            // Responses go out in one write; do not let Nagle hold them.
-            let _ = stream.set_nodelay(true);
-            Stream::Tcp(stream)
-        } else {
-            Stream::Unix(UnixStream::from(fd))
-        };
-        Ok(Some((stream, self.info(peer))))
-    }
-
-    fn info(&self, peer: Option<SocketAddr>) -> ConnInfo {
-        let mut info = self.base.clone();
-        if let Some(peer) = peer {
-            info.remote_addr = peer.ip().to_canonical().to_string();
-            info.remote_port = peer.port().to_string();
+        match self
+            .fd
+            .try_io(Interest::READABLE, |socket| socket.accept_raw())
+        {
+            Ok(conn) => Ok(Some(conn)),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+            Err(e) => Err(e),
         }
-        info
     }
 }
 

@@ -2,7 +2,8 @@
 //! without the GIL, attaches it for one WSGI call, and detaches again
 //! around every wait inside the call (body reads, a slow client). Measured
 //! as the fastest shape (docs/architecture.md): the tokio thread never
-//! touches the GIL.
+//! touches the GIL. With uwsgi listen sockets, an idle thread waits on them
+//! too and serves what arrives itself (`idle.rs`).
 
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{Receiver, TryRecvError};
@@ -14,6 +15,8 @@ use super::App;
 use super::call;
 use super::context::WorkerCtx;
 use super::environ::Statics;
+use super::idle::{Idle, Next};
+use super::listener::Socket;
 use super::request::Job;
 use crate::log::log_line;
 
@@ -21,20 +24,45 @@ fn lock(rx: &Mutex<Receiver<Job>>) -> MutexGuard<'_, Receiver<Job>> {
     rx.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Starts `ctx.cfg.threads` Python threads serving `rx`.
-pub fn start(ctx: &Arc<WorkerCtx>, app: App, rx: Receiver<Job>) -> std::io::Result<()> {
+/// Starts `ctx.cfg.threads` Python threads serving `rx` and, while idle,
+/// the uwsgi `sockets`.
+pub fn start(
+    ctx: &Arc<WorkerCtx>,
+    app: App,
+    rx: Receiver<Job>,
+    sockets: &Arc<[Socket]>,
+) -> std::io::Result<()> {
     let app = Arc::new(app);
     let rx = Arc::new(Mutex::new(rx));
     for core in 0..ctx.cfg.threads.max(1) as usize {
         let (ctx, app, rx) = (Arc::clone(ctx), Arc::clone(&app), Arc::clone(&rx));
+        let idle = (!sockets.is_empty()).then(|| Idle::new(Arc::clone(&ctx), Arc::clone(sockets)));
         std::thread::Builder::new()
             .name(format!("uwsgid-py-{core}"))
-            .spawn(move || python_thread(&ctx, &app, &rx, core))?;
+            .spawn(move || python_thread(&ctx, &app, &rx, idle, core))?;
     }
     Ok(())
 }
 
-fn python_thread(ctx: &WorkerCtx, app: &App, rx: &Mutex<Receiver<Job>>, core: usize) {
+/// Waits without the GIL for the next job (or, with `idle`, the next
+/// request read from a uwsgi socket); `None` once the queue is closed.
+fn wait(py: Python<'_>, rx: &Mutex<Receiver<Job>>, idle: Option<&mut Idle>) -> Option<Job> {
+    match idle {
+        Some(idle) => match py.detach(|| idle.next(rx)) {
+            Next::Job(job) => Some(job),
+            Next::Closed => None,
+        },
+        None => py.detach(|| lock(rx).recv()).ok(),
+    }
+}
+
+fn python_thread(
+    ctx: &WorkerCtx,
+    app: &App,
+    rx: &Mutex<Receiver<Job>>,
+    mut idle: Option<Idle>,
+    core: usize,
+) {
     Python::attach(|py| {
         let statics = match Statics::new(py, ctx.cfg.threads, ctx.cfg.processes) {
             Ok(s) => s,
@@ -54,9 +82,9 @@ fn python_thread(ctx: &WorkerCtx, app: &App, rx: &Mutex<Receiver<Job>>, core: us
             };
             let job = match next {
                 Ok(job) => job,
-                Err(TryRecvError::Empty) => match py.detach(|| lock(rx).recv()) {
-                    Ok(job) => job,
-                    Err(_) => return,
+                Err(TryRecvError::Empty) => match wait(py, rx, idle.as_mut()) {
+                    Some(job) => job,
+                    None => return,
                 },
                 Err(TryRecvError::Disconnected) => return,
             };

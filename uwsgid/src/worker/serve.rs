@@ -4,7 +4,9 @@
 //! SIGHUP stops gracefully (stop accepting, finish in-flight requests,
 //! close keep-alive connections, exit 0), SIGTERM/SIGINT exit at once.
 
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
@@ -15,7 +17,8 @@ use tokio::sync::{mpsc, watch};
 use super::cgi::ConnInfo;
 use super::context::WorkerCtx;
 use super::gate::Slot;
-use super::listener::{Listener, Registered, Stream};
+use super::listener::{Listener, Registered, Socket, Stream};
+use super::queue::JobQueue;
 use super::{App, InheritedListener, http_front, pool, trim, uwsgi_front};
 use crate::config::{AppConfig, Protocol};
 use crate::log::log_line;
@@ -41,18 +44,57 @@ pub fn run(
         }
     };
     let (jobs, queue) = std::sync::mpsc::channel();
-    let ctx = Arc::new(WorkerCtx::new(cfg, worker_id, rt.handle().clone(), jobs));
-    if let Err(err) = pool::start(&ctx, app, queue) {
+    let jobs = match JobQueue::new(jobs) {
+        Ok(jobs) => jobs,
+        Err(err) => {
+            log_line!("worker {worker_id}: cannot create the job queue: {err}");
+            return 1;
+        }
+    };
+    // Every connection being served holds a clone; recv() ends when all
+    // are gone.
+    let (alive, all_done) = mpsc::channel::<()>(1);
+    let ctx = Arc::new(WorkerCtx::new(
+        cfg,
+        worker_id,
+        rt.handle().clone(),
+        jobs,
+        alive,
+    ));
+    let (uwsgi, http): (Vec<_>, Vec<_>) = listeners
+        .into_iter()
+        .partition(|l| l.spec.protocol == Protocol::Uwsgi);
+    let Some(sockets) = open_sockets(worker_id, uwsgi) else {
+        return 1;
+    };
+    if let Err(err) = pool::start(&ctx, app, queue, &sockets) {
         log_line!("worker {worker_id}: cannot start the Python threads: {err}");
         return 1;
     }
-    let code = rt.block_on(serve(Arc::clone(&ctx), listeners));
+    let code = rt.block_on(serve(Arc::clone(&ctx), http, sockets, all_done));
     // Python threads may be inside the app: do not wait for them.
     rt.shutdown_background();
     if code == 0 {
         run_atexit();
     }
     code
+}
+
+/// The uwsgi sockets, kept out of the runtime: the idle Python threads
+/// poll them (`idle.rs`).
+fn open_sockets(worker_id: u32, inherited: Vec<InheritedListener>) -> Option<Arc<[Socket]>> {
+    let mut sockets = Vec::with_capacity(inherited.len());
+    for inherited in inherited {
+        let raw = inherited.spec.raw.clone();
+        match Socket::open(inherited) {
+            Ok(socket) => sockets.push(socket),
+            Err(err) => {
+                log_line!("worker {worker_id}: cannot use the listen socket {raw}: {err}");
+                return None;
+            }
+        }
+    }
+    Some(sockets.into())
 }
 
 /// After a graceful stop, every request is over: run the app's `atexit`
@@ -68,7 +110,12 @@ fn run_atexit() {
     });
 }
 
-async fn serve(ctx: Arc<WorkerCtx>, inherited: Vec<InheritedListener>) -> i32 {
+async fn serve(
+    ctx: Arc<WorkerCtx>,
+    inherited: Vec<InheritedListener>,
+    sockets: Arc<[Socket]>,
+    mut all_done: mpsc::Receiver<()>,
+) -> i32 {
     let (Ok(mut hup), Ok(mut term), Ok(mut int)) = (
         signal(SignalKind::hangup()),
         signal(SignalKind::terminate()),
@@ -77,9 +124,17 @@ async fn serve(ctx: Arc<WorkerCtx>, inherited: Vec<InheritedListener>) -> i32 {
         log_line!("worker {}: cannot install signal handlers", ctx.worker_id);
         return 1;
     };
-    let (stop_tx, stop) = watch::channel(false);
-    // Every connection task holds a clone; recv() ends when all are gone.
-    let (alive, mut all_done) = mpsc::channel::<()>(1);
+    let stop = ctx.stop.subscribe();
+    let Some(alive) = ctx.connection_token() else {
+        return 0;
+    };
+    if !sockets.is_empty() {
+        tokio::spawn(take_over_when_stuck(
+            Arc::clone(&ctx),
+            sockets,
+            stop.clone(),
+        ));
+    }
     for inherited in inherited {
         let raw = inherited.spec.raw.clone();
         match Listener::adopt(inherited) {
@@ -110,7 +165,7 @@ async fn serve(ctx: Arc<WorkerCtx>, inherited: Vec<InheritedListener>) -> i32 {
         _ = term.recv() => return END_EXIT,
         _ = int.recv() => return END_EXIT,
     }
-    let _ = stop_tx.send(true);
+    ctx.stop_accepting();
     tokio::select! {
         _ = all_done.recv() => 0,
         _ = term.recv() => END_EXIT,
@@ -152,8 +207,6 @@ async fn accept_loop(
     } else {
         0
     };
-    // The first read of each uwsgi connection, reused.
-    let mut scratch = BytesMut::new();
     // Since when the listen queue has been non-empty while this worker
     // was full: once past the deferral, every connection waiting is taken.
     let mut waiting_since: Option<Instant> = None;
@@ -182,27 +235,11 @@ async fn accept_loop(
         match accepted {
             Ok(Some((stream, info))) => {
                 let slot = ctx.gate.take();
-                let stop = stop.clone();
-                match listener.protocol {
-                    Protocol::Http => {
-                        let (ctx, alive) = (Arc::clone(&ctx), alive.clone());
-                        tokio::spawn(async move {
-                            serve_http(ctx, stream, info, slot, stop).await;
-                            drop(alive);
-                        });
-                    }
-                    Protocol::Uwsgi => {
-                        let left =
-                            uwsgi_front::answer_now(&ctx, stream, slot, &alive, &mut scratch);
-                        if let Some(conn) = left {
-                            let (ctx, alive) = (Arc::clone(&ctx), alive.clone());
-                            tokio::spawn(async move {
-                                uwsgi_front::serve(ctx, conn, stop).await;
-                                drop(alive);
-                            });
-                        }
-                    }
-                }
+                let (ctx, stop, alive) = (Arc::clone(&ctx), stop.clone(), alive.clone());
+                tokio::spawn(async move {
+                    serve_http(ctx, stream, info, slot, stop).await;
+                    drop(alive);
+                });
             }
             // Another worker took it: wait for the next one.
             Ok(None) => {}
@@ -213,6 +250,91 @@ async fn accept_loop(
             }
         }
     }
+}
+
+/// Takes the connections waiting on the uwsgi sockets, which the idle
+/// Python threads serve, once this worker has been stuck for
+/// [`ACCEPT_DEFERRAL`]: every Python thread busy, none finished a request
+/// in that time, and connections waiting since. An idle sibling worker
+/// takes them first; past that, they are better queued here than left in
+/// the listen queue. Sleeps while no request is in flight, so it never
+/// wakes an idle worker.
+async fn take_over_when_stuck(
+    ctx: Arc<WorkerCtx>,
+    sockets: Arc<[Socket]>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut scratch = BytesMut::new();
+    let mut served = ctx.requests.load(Ordering::Relaxed);
+    let mut waiting_since: Option<Instant> = None;
+    loop {
+        tokio::select! {
+            biased;
+            _ = stopped(&mut stop) => return,
+            _ = ctx.gate.wait_busy() => {}
+        }
+        tokio::select! {
+            biased;
+            _ = stopped(&mut stop) => return,
+            _ = tokio::time::sleep(ACCEPT_DEFERRAL) => {}
+        }
+        let now = ctx.requests.load(Ordering::Relaxed);
+        let stuck = now == served && ctx.gate.is_full() && !ctx.jobs.has_idle_thread();
+        served = now;
+        if !stuck || !any_waiting(&sockets) {
+            waiting_since = None;
+            continue;
+        }
+        let since = *waiting_since.get_or_insert_with(Instant::now);
+        if since.elapsed() < ACCEPT_DEFERRAL {
+            continue;
+        }
+        waiting_since = None;
+        for socket in sockets.iter() {
+            if let Err(err) = take_waiting(&ctx, socket, &stop, &mut scratch) {
+                log_line!("accept(): {err}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// Some uwsgi socket has a connection waiting.
+fn any_waiting(sockets: &[Socket]) -> bool {
+    let mut fds: Vec<libc::pollfd> = sockets
+        .iter()
+        .map(|socket| libc::pollfd {
+            fd: socket.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    let count = libc::nfds_t::try_from(fds.len()).unwrap_or(0);
+    // SAFETY: `fds` holds `count` pollfds for open sockets; no wait.
+    unsafe { libc::poll(fds.as_mut_ptr(), count, 0) > 0 }
+}
+
+/// Accepts every connection waiting on `socket` for the runtime.
+fn take_waiting(
+    ctx: &Arc<WorkerCtx>,
+    socket: &Socket,
+    stop: &watch::Receiver<bool>,
+    scratch: &mut BytesMut,
+) -> std::io::Result<()> {
+    while let Some(alive) = ctx.connection_token() {
+        let Some((stream, _)) = socket.accept_now()? else {
+            return Ok(());
+        };
+        let slot = ctx.gate.take();
+        if let Some(conn) = uwsgi_front::answer_now(ctx, stream, slot, &alive, scratch) {
+            let (ctx, stop) = (Arc::clone(ctx), stop.clone());
+            tokio::spawn(async move {
+                uwsgi_front::serve(ctx, conn, stop).await;
+                drop(alive);
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Registers an accepted HTTP connection and serves it.

@@ -39,15 +39,22 @@ impl From<io::Error> for HeadError {
 
 /// The read buffer for a request head: the packet header, a vars block of
 /// at most `buffer-size`, and the start of the body.
-fn head_capacity(ctx: &WorkerCtx) -> usize {
+pub fn head_capacity(ctx: &WorkerCtx) -> usize {
     HEADER_LEN + ctx.cfg.buffer_size.min(65535) + 1024
 }
 
-/// A connection [`answer_now`] left to [`serve`]: what was read of it.
+/// A connection [`answer_now`] (or an idle Python thread) left to
+/// [`serve`]: what was read of it.
 pub struct Unanswered {
     stream: Stream,
     buf: BytesMut,
     slot: Slot,
+}
+
+impl Unanswered {
+    pub fn new(stream: Stream, buf: BytesMut, slot: Slot) -> Unanswered {
+        Unanswered { stream, buf, slot }
+    }
 }
 
 /// Takes a connection as accepted, in the accept loop itself. When the
@@ -121,7 +128,7 @@ pub async fn serve(ctx: Arc<WorkerCtx>, conn: Unanswered, stop: watch::Receiver<
 }
 
 /// The packet header and vars block, if `buf` holds all of them.
-fn complete_head(ctx: &WorkerCtx, buf: &[u8]) -> Option<Result<(RequestHead, usize), String>> {
+pub fn complete_head(ctx: &WorkerCtx, buf: &[u8]) -> Option<Result<(RequestHead, usize), String>> {
     let raw: [u8; HEADER_LEN] = buf.get(..HEADER_LEN)?.try_into().ok()?;
     let datasize = usize::from(PacketHeader::parse(raw).datasize);
     let max = ctx.cfg.buffer_size;
@@ -139,7 +146,7 @@ fn complete_head(ctx: &WorkerCtx, buf: &[u8]) -> Option<Result<(RequestHead, usi
 }
 
 /// The protocol of the response's status line: the request's.
-fn response_protocol(head: &RequestHead) -> String {
+pub fn response_protocol(head: &RequestHead) -> String {
     head.get("SERVER_PROTOCOL")
         .filter(|p| !p.is_empty())
         .unwrap_or("HTTP/1.0")
