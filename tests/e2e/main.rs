@@ -14,4 +14,5 @@ mod nginx;
 mod operator;
 mod reload;
 mod worker_protocol;
+mod worker_protocol_idle;
 mod wsgi;

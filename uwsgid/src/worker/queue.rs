@@ -11,9 +11,14 @@
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicUsize, Ordering, fence};
-use std::sync::mpsc::{self, SendError};
+use std::sync::mpsc;
 
 use super::request::Job;
+
+/// The Python threads are gone: the job was dropped.
+#[derive(Debug, thiserror::Error)]
+#[error("the Python threads are gone")]
+pub struct Closed;
 
 /// The sending side of the queue, shared by the fronts.
 pub struct JobQueue {
@@ -45,8 +50,8 @@ impl JobQueue {
     }
 
     /// Queues a job for a Python thread, waking one that polls.
-    pub fn send(&self, job: Job) -> Result<(), SendError<Job>> {
-        self.tx.send(job)?;
+    pub fn send(&self, job: Job) -> Result<(), Closed> {
+        self.tx.send(job).map_err(|_| Closed)?;
         // Pairs with the fence in `enter_poll`: either the poller sees the
         // job when it looks at the queue, or this sees the poller.
         fence(Ordering::SeqCst);
