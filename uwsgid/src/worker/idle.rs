@@ -155,11 +155,14 @@ impl Idle {
             self.ctx.jobs.take_token();
             return None;
         }
-        let ready: Vec<usize> = (1..self.fds.len())
-            .filter(|&i| self.fds[i].revents != 0)
-            .map(|i| i - 1)
-            .collect();
-        ready.into_iter().find_map(|i| self.serve_one(i))
+        for i in 1..self.fds.len() {
+            if self.fds[i].revents != 0
+                && let Some(job) = self.serve_one(i - 1)
+            {
+                return Some(job);
+            }
+        }
+        None
     }
 
     /// Accepts one connection of socket `index` and reads its request.
