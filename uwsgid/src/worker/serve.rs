@@ -252,13 +252,19 @@ async fn accept_loop(
     }
 }
 
+/// How many ticks of [`take_over_when_stuck`] without a request in flight
+/// put it to sleep until the next request: not at the first, so a worker
+/// under load, idle for moments between requests, does not pay a wake-up
+/// of the runtime for each moment.
+const PARK_AFTER_IDLE_TICKS: u32 = 20;
+
 /// Takes the connections waiting on the uwsgi sockets, which the idle
 /// Python threads serve, once this worker has been stuck for
 /// [`ACCEPT_DEFERRAL`]: every Python thread busy, none finished a request
 /// in that time, and connections waiting since. An idle sibling worker
 /// takes them first; past that, they are better queued here than left in
-/// the listen queue. Sleeps while no request is in flight, so it never
-/// wakes an idle worker.
+/// the listen queue. Sleeps once no request has been in flight for a
+/// while, so it does not wake an idle worker.
 async fn take_over_when_stuck(
     ctx: Arc<WorkerCtx>,
     sockets: Arc<[Socket]>,
@@ -267,17 +273,22 @@ async fn take_over_when_stuck(
     let mut scratch = BytesMut::new();
     let mut served = ctx.requests.load(Ordering::Relaxed);
     let mut waiting_since: Option<Instant> = None;
+    let mut idle_ticks = 0;
     loop {
-        tokio::select! {
-            biased;
-            _ = stopped(&mut stop) => return,
-            _ = ctx.gate.wait_busy() => {}
+        if idle_ticks >= PARK_AFTER_IDLE_TICKS {
+            tokio::select! {
+                biased;
+                _ = stopped(&mut stop) => return,
+                _ = ctx.gate.wait_busy() => {}
+            }
+            idle_ticks = 0;
         }
         tokio::select! {
             biased;
             _ = stopped(&mut stop) => return,
             _ = tokio::time::sleep(ACCEPT_DEFERRAL) => {}
         }
+        idle_ticks = if ctx.gate.is_busy() { 0 } else { idle_ticks + 1 };
         let now = ctx.requests.load(Ordering::Relaxed);
         let stuck = now == served && ctx.gate.is_full() && !ctx.jobs.has_idle_thread();
         served = now;
