@@ -9,6 +9,7 @@ mod django_flask;
 mod limits;
 mod master;
 mod nginx;
+mod operator;
 mod reload;
 mod worker_protocol;
 mod wsgi;

@@ -97,13 +97,13 @@ fn wait_served(server: &Server, more: usize) {
 }
 
 /// The load client (`reload/load_client.py`) running in a thread.
-struct Load {
+pub(crate) struct Load {
     stop: PathBuf,
     thread: JoinHandle<anyhow::Result<serde_json::Value>>,
 }
 
 impl Load {
-    fn start(dir: &TestDir, port: u16, clients: usize) -> Load {
+    pub(crate) fn start(dir: &TestDir, port: u16, clients: usize) -> Load {
         let stop = dir.join("stop-load");
         let script = Python::script(include_str!("reload/load_client.py"))
             .arg(port.to_string())
@@ -117,7 +117,7 @@ impl Load {
     }
 
     /// Stops the clients after their current request; their findings.
-    fn finish(self) -> serde_json::Value {
+    pub(crate) fn finish(self) -> serde_json::Value {
         std::fs::write(&self.stop, b"").expect("write the stop file");
         self.thread
             .join()
@@ -126,7 +126,7 @@ impl Load {
     }
 }
 
-fn pids_of(result: &serde_json::Value) -> BTreeSet<i32> {
+pub(crate) fn pids_of(result: &serde_json::Value) -> BTreeSet<i32> {
     result["pids"]
         .as_array()
         .map(|a| {
@@ -139,7 +139,7 @@ fn pids_of(result: &serde_json::Value) -> BTreeSet<i32> {
 }
 
 /// Asserts that not one request failed and some were answered.
-fn assert_no_failure(result: &serde_json::Value, log: &str) {
+pub(crate) fn assert_no_failure(result: &serde_json::Value, log: &str) {
     let failures = result["failures"].as_array().map_or(0, Vec::len);
     assert_eq!(failures, 0, "failed requests: {result}\n{log}");
     assert!(result["ok"].as_u64().unwrap_or(0) > 50, "{result}");

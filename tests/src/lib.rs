@@ -34,6 +34,7 @@ pub mod control;
 pub mod digest;
 pub mod dir;
 pub mod http;
+pub mod modes;
 pub mod net;
 pub mod nginx;
 pub mod paths;
@@ -46,6 +47,7 @@ pub use command::{run_with_timeout, uwsgictl};
 pub use digest::sha256_file;
 pub use dir::TestDir;
 pub use http::{Curl, Response, curl};
+pub use modes::ModeGuard;
 pub use net::free_port;
 pub use nginx::Nginx;
 pub use paths::{

@@ -11,53 +11,14 @@
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use uwsgid_e2e::{DEFAULT_TIMEOUT, Python, shared_dir, uwsgid_bin, venv, wait_until};
+use uwsgid_e2e::{DEFAULT_TIMEOUT, ModeGuard, Python, shared_dir, uwsgid_bin, venv, wait_until};
 
 use super::*;
 
-/// The two tests below change the same directories' modes.
-static MODES: Mutex<()> = Mutex::new(());
-
 const WWW_DATA: u32 = 33;
-
-/// Directory modes changed by a test, restored on drop.
-struct ModeGuard {
-    saved: Vec<(PathBuf, u32)>,
-}
-
-impl ModeGuard {
-    fn new() -> ModeGuard {
-        ModeGuard { saved: Vec::new() }
-    }
-
-    fn set(&mut self, dir: &Path, mode: impl Fn(u32) -> u32) {
-        let old = std::fs::metadata(dir).expect("stat").permissions().mode() & 0o7777;
-        let new = mode(old);
-        if new != old {
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(new)).expect("chmod");
-            self.saved.push((dir.to_path_buf(), old));
-        }
-    }
-
-    /// Makes `path` and every directory above it traversable by others.
-    fn traversable(&mut self, path: &Path) {
-        for dir in path.ancestors().filter(|d| d.is_dir()) {
-            self.set(dir, |m| m | 0o001);
-        }
-    }
-}
-
-impl Drop for ModeGuard {
-    fn drop(&mut self) {
-        for (dir, mode) in self.saved.iter().rev() {
-            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(*mode));
-        }
-    }
-}
 
 /// The CPython installation the venv was made from (`home` of pyvenv.cfg,
 /// without its `bin`).
@@ -204,7 +165,6 @@ fn seed_ini(dir: &Path) -> PathBuf {
 #[test]
 fn the_seed_config_daemonizes_and_runs_as_www_data() {
     assert_root();
-    let _lock = MODES.lock().unwrap_or_else(|p| p.into_inner());
     let dir = TestDir::new().expect("temp dir");
     let mut modes = ModeGuard::new();
     for path in [
@@ -213,7 +173,7 @@ fn the_seed_config_daemonizes_and_runs_as_www_data() {
         uwsgid_bin().expect("binary"),
         dir.path().to_path_buf(),
     ] {
-        modes.traversable(&path);
+        modes.traversable(&path).expect("chmod o+x");
     }
     let ini = seed_ini(dir.path());
     let pidfile = dir.join("mysite1-master.pid");
@@ -321,14 +281,15 @@ fn the_seed_config_daemonizes_and_runs_as_www_data() {
 #[test]
 fn an_unreadable_python_is_reported_clearly() {
     assert_root();
-    let _lock = MODES.lock().unwrap_or_else(|p| p.into_inner());
     let dir = TestDir::new().expect("temp dir");
     let mut modes = ModeGuard::new();
-    modes.traversable(dir.path());
-    modes.traversable(&uwsgid_bin().expect("binary"));
+    modes.traversable(dir.path()).expect("chmod o+x");
+    modes
+        .traversable(&uwsgid_bin().expect("binary"))
+        .expect("chmod o+x");
     // Others may not enter the Python installation.
     let prefix = python_prefix();
-    modes.set(&prefix, |m| m & !0o007);
+    modes.set(&prefix, |m| m & !0o007).expect("chmod");
     let mut server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
         .expect("binary")
         .args(["--master", "--uid", "www-data", "--gid", "www-data"])
