@@ -5,6 +5,7 @@
 //! `uwsgid_e2e` library (`tests/src/`).
 
 mod config;
+mod daemon;
 mod django_flask;
 mod limits;
 mod master;
