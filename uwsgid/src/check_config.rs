@@ -21,23 +21,15 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use crate::config;
+use crate::control::check;
 
 /// Runs the check; exit 0 when the configuration is valid.
 pub fn run(args: &[OsString]) -> ExitCode {
     let json = args.iter().any(|a| a == "--json");
     let r = config::check_from_args(&config_args(args));
-    let errors: Vec<String> = r
-        .errors
-        .iter()
-        .flat_map(config::ConfigError::messages)
-        .collect();
+    let errors = check::error_messages(&r);
     if json {
-        let out = serde_json::json!({
-            "options": r.options,
-            "warnings": r.warnings,
-            "errors": errors,
-        });
-        println!("{out}");
+        println!("{}", check::report_json(&r));
     } else {
         print_options(&r.options);
         for w in &r.warnings {

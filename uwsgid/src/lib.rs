@@ -9,6 +9,7 @@
 //! - [`zygote`]: imports the app once and forks workers;
 //! - [`worker`]: one worker process: embedded CPython serving WSGI;
 //! - [`scoreboard`]: shared-memory worker slots (master and workers);
+//! - [`procmem`]: a process's RSS, PSS and address space from `/proc`;
 //! - [`protocol`]: the wire formats the workers speak (uwsgi; HTTP is hyper's).
 
 pub mod check_config;
@@ -18,6 +19,7 @@ pub mod control;
 pub mod daemon;
 mod log;
 pub mod master;
+pub mod procmem;
 pub mod protocol;
 pub mod scoreboard;
 pub mod worker;

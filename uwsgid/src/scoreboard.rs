@@ -145,6 +145,15 @@ pub struct SlotSnapshot {
     pub rss: u64,
     pub vsz: u64,
     pub last_spawn_us: u64,
+    /// Processes this slot had (uWSGI's `respawn_count`: 1 after the first).
+    pub respawns: u64,
+}
+
+/// One core's counters (for the stats server).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CoreSnapshot {
+    pub requests: u64,
+    pub in_request: bool,
 }
 
 /// A request in progress on one core, as the master sees it.
@@ -395,6 +404,18 @@ impl WorkerSlot {
         out
     }
 
+    /// The counters of the first `cores` cores.
+    pub fn core_snapshots(&self, cores: usize) -> Vec<CoreSnapshot> {
+        self.cores
+            .iter()
+            .take(cores)
+            .map(|c| CoreSnapshot {
+                requests: c.requests.load(Ordering::Relaxed),
+                in_request: c.start_us.load(Ordering::Acquire) != 0,
+            })
+            .collect()
+    }
+
     pub fn snapshot(&self) -> SlotSnapshot {
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
         SlotSnapshot {
@@ -411,6 +432,7 @@ impl WorkerSlot {
             rss: get(&self.rss),
             vsz: get(&self.vsz),
             last_spawn_us: get(&self.last_spawn_us),
+            respawns: get(&self.respawns),
         }
     }
 }

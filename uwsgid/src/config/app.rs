@@ -102,7 +102,10 @@ pub struct AppConfig {
     pub memory_report: bool,
     /// No request log lines (`disable-logging`); errors are still logged.
     pub disable_logging: bool,
+    /// The stats server address (`stats`): a unix path, `host:port` or `:port`.
     pub stats: Option<String>,
+    /// The stats server answers with HTTP headers before its JSON (`stats-http`).
+    pub stats_http: bool,
     pub touch_reload: Vec<PathBuf>,
 
     // Worker life cycle.
@@ -159,6 +162,7 @@ impl Default for AppConfig {
             memory_report: false,
             disable_logging: false,
             stats: None,
+            stats_http: false,
             touch_reload: Vec::new(),
             max_requests: 0,
             min_worker_lifetime: 10,

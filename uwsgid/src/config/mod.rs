@@ -40,6 +40,8 @@ use std::ffi::OsString;
 pub use app::{AppConfig, ListenAddr, ListenSpec, Protocol};
 pub use context::Context;
 pub use error::ConfigError;
+pub use listen::parse_addr;
+pub use load::split_spec;
 pub use resolve::Resolution;
 
 /// A configuration resolved for running.

@@ -175,6 +175,7 @@ pub static SPECS: &[Spec] = &[
         &["stats-server"],
         Setter::Str(|c, v| c.stats = Some(v)),
     ),
+    opt("stats-http", Setter::Bool(|c, v| c.stats_http = v)),
     list(
         "touch-reload",
         &[],

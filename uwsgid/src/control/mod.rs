@@ -2,6 +2,8 @@
 //! API: the unix socket (`socket.rs`) and who may change things
 //! (`peer.rs`). Each side implements the service itself.
 
+pub mod check;
+pub mod logs;
 pub mod peer;
 pub mod socket;
 

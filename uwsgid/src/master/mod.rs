@@ -9,13 +9,20 @@
 //! The master becomes `PR_SET_CHILD_SUBREAPER`, so workers the zygote forks
 //! (double fork) are its children to reap; it never forks to run Python.
 //! Everything after startup is the event loop in `supervisor.rs`.
+//!
+//! With `--control PATH` the master serves the control API there
+//! (`control/`), bound before the pidfile and any privilege drop and
+//! removed at exit; `stats =` adds uWSGI's stats server (`stats/`), and
+//! under systemd the master speaks the notify protocol (`notify.rs`).
 
 mod banner;
 pub(crate) mod child_env;
+mod control;
 mod daemonize;
 mod harakiri;
 mod lifecycle;
 pub(crate) mod log;
+mod notify;
 mod pidfile;
 mod privileges;
 mod reap;
@@ -26,28 +33,33 @@ mod shutdown;
 mod signals;
 mod sockets;
 mod spawn;
+mod stats;
 mod stats_log;
 mod supervisor;
 mod vacuum;
+mod views;
 mod workers;
 mod zygote_life;
 pub(crate) mod zygote_link;
 
 use anyhow::Context;
 
+use std::path::PathBuf;
+
 use crate::config::{AppConfig, Loaded};
 use crate::master::log::log_line;
 use crate::scoreboard::{self, Scoreboard};
+use control::{AppControl, ControlSocket};
 use sockets::{Activated, SocketFile};
 use supervisor::Supervisor;
+use views::AppFacts;
 
 /// Runs one app in the foreground until it is stopped; returns the exit
 /// code. With `control`, the app serves the control API on that unix socket.
-pub fn run(loaded: Loaded, control: Option<std::path::PathBuf>) -> i32 {
-    let _ = control;
+pub fn run(loaded: Loaded, control: Option<PathBuf>) -> i32 {
     // Before any chdir: a reload resolves the arguments from here.
     reload::reread::remember_launch_dir();
-    match run_app(loaded) {
+    match run_app(loaded, control) {
         Ok(code) => code,
         Err(err) => {
             log_line!("{err:#}");
@@ -56,7 +68,7 @@ pub fn run(loaded: Loaded, control: Option<std::path::PathBuf>) -> i32 {
     }
 }
 
-fn run_app(loaded: Loaded) -> anyhow::Result<i32> {
+fn run_app(loaded: Loaded, control: Option<PathBuf>) -> anyhow::Result<i32> {
     // First: systemd's sockets sit at fds 3.. until moved out of the way.
     let mut activated = Activated::from_env().context("while taking over the systemd sockets")?;
     let cfg = loaded.app;
@@ -72,6 +84,10 @@ fn run_app(loaded: Loaded) -> anyhow::Result<i32> {
     for warning in warnings.into_iter().flatten() {
         log_line!("{warning}");
     }
+    // Before the pidfile: a second master on the same control socket must
+    // not take the first one's pidfile.
+    let mut control = control.as_deref().map(ControlSocket::bind).transpose()?;
+    let log_path = log_file(&cfg);
     if let Some(path) = &cfg.pidfile {
         pidfile::write(path, std::process::id())
             .with_context(|| format!("cannot write the pidfile {}", path.display()))?;
@@ -87,7 +103,20 @@ fn run_app(loaded: Loaded) -> anyhow::Result<i32> {
         drop_privileges(&cfg, id)?;
     }
     let mut files = Vec::new();
-    let code = serve(cfg.clone(), &mut activated, &mut files, late.as_ref());
+    let control_listener = control.as_mut().and_then(ControlSocket::take_listener);
+    let code = serve(
+        Startup {
+            cfg: cfg.clone(),
+            log_path,
+            control: control_listener,
+        },
+        &mut activated,
+        &mut files,
+        late.as_ref(),
+    );
+    if let Some(control) = &control {
+        control.remove();
+    }
     if cfg.vacuum {
         // As uWSGI: a master that dropped root may not be able to remove
         // a pidfile root wrote, so with `uid` it is left in place.
@@ -118,6 +147,20 @@ fn setup_log(cfg: &AppConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The file the app logs to, absolute (the master changes directory later).
+fn log_file(cfg: &AppConfig) -> Option<PathBuf> {
+    let path = cfg.daemonize.as_ref().or(cfg.logto.as_ref())?;
+    Some(std::path::absolute(path).unwrap_or_else(|_| path.clone()))
+}
+
+/// What `serve` needs besides the sockets.
+struct Startup {
+    cfg: AppConfig,
+    log_path: Option<PathBuf>,
+    /// The bound control socket (`--control`).
+    control: Option<std::os::unix::net::UnixListener>,
+}
+
 /// Drops to `id`, then checks the Python installation is still readable.
 fn drop_privileges(cfg: &AppConfig, id: &privileges::Identity) -> anyhow::Result<()> {
     privileges::drop_to(id)?;
@@ -128,17 +171,25 @@ fn drop_privileges(cfg: &AppConfig, id: &privileges::Identity) -> anyhow::Result
 /// Everything between the pidfile and vacuum; `files` collects the socket
 /// files created, for vacuum.
 fn serve(
-    mut cfg: AppConfig,
+    startup: Startup,
     activated: &mut Activated,
     files: &mut Vec<SocketFile>,
     late_drop: Option<&privileges::Identity>,
 ) -> anyhow::Result<i32> {
+    let Startup {
+        mut cfg,
+        log_path,
+        control,
+    } = startup;
+    let facts = AppFacts::new(&cfg, log_path);
     if let Some(dir) = &cfg.chdir {
         std::env::set_current_dir(dir).with_context(|| format!("chdir() to {}", dir.display()))?;
     }
     banner::details(&cfg, shutdown::mercy(&cfg));
     let sockets = sockets::open_all(&mut cfg, activated)?;
     files.extend(sockets.iter().filter_map(|s| s.file.clone()));
+    let stats = stats::bind(&cfg)?;
+    files.extend(stats.as_ref().and_then(|s| s.file.clone()));
     if let Some(id) = late_drop {
         drop_privileges(&cfg, id)?;
     }
@@ -156,7 +207,24 @@ fn serve(
         .build()
         .context("cannot start the event loop")?;
     let code = runtime
-        .block_on(Supervisor::new(cfg, config_json, exe, sockets).run())
+        .block_on(async {
+            let (commands, inbox) = control::channel();
+            if let Some(listener) = control {
+                let service = AppControl {
+                    commands: commands.clone(),
+                    name: facts.name.clone(),
+                    ini: cfg.ini.clone(),
+                    log_path: facts.log_path.clone(),
+                };
+                control::spawn(listener, service)?;
+            }
+            if let Some(stats) = stats {
+                stats.spawn(commands)?;
+            }
+            let supervisor =
+                Supervisor::new(cfg, config_json, exe, sockets).with_control(inbox, facts);
+            supervisor.run().await.map_err(anyhow::Error::from)
+        })
         .context("in the master's event loop")?;
     if code == 0 {
         log_line!("goodbye to uWSGI.");

@@ -30,6 +30,7 @@ use std::time::Instant;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
+use super::control::progress::ReloadEvent;
 use super::lifecycle::kill_stray;
 use super::reap::ExitCause;
 use super::shutdown;
@@ -66,6 +67,7 @@ impl Supervisor {
             return;
         }
         log_line!("...gracefully reloading: reading the configuration again...");
+        self.watchers.promote();
         if let Err(why) = self.begin_reload() {
             self.reload_failed(&why);
         }
@@ -103,6 +105,7 @@ impl Supervisor {
             zygote.pid
         );
         self.children_left = true;
+        let total = cfg.processes;
         self.reloading = Some(Reload {
             started: Instant::now(),
             generation,
@@ -111,11 +114,15 @@ impl Supervisor {
             config_json,
             zygote: Some(zygote),
         });
+        self.reload_event(ReloadEvent::Started { generation, total });
         Ok(())
     }
 
     fn reload_failed(&mut self, why: &str) {
         log_line!("reload failed: {why}; the old workers keep serving");
+        self.reload_event(ReloadEvent::Failed {
+            error: why.to_string(),
+        });
         self.after_reload();
     }
 
@@ -190,6 +197,14 @@ impl Supervisor {
         if let Some(cause) = self.take_early_death(pid) {
             self.on_new_worker_exit(pid, cause);
             return;
+        }
+        if let Some(r) = &self.reloading {
+            let progress = ReloadEvent::Progress {
+                generation: r.generation,
+                ready: count(r.table.running().len()),
+                total: count(r.table.len()),
+            };
+            self.reload_event(progress);
         }
         if self.new_generation_ready() {
             self.complete_reload();
@@ -287,6 +302,9 @@ impl Supervisor {
             return;
         };
         log_line!("reload failed: {why}; the old workers keep serving");
+        self.reload_event(ReloadEvent::Failed {
+            error: why.to_string(),
+        });
         if let Some(mut zygote) = r.zygote {
             zygote.close_commands();
             let _ = kill(zygote.pid, Signal::SIGKILL);
@@ -303,6 +321,12 @@ impl Supervisor {
             return;
         };
         let old_table = std::mem::replace(&mut self.table, r.table);
+        for slot in self.table.iter_mut() {
+            slot.reloaded = old_table
+                .iter()
+                .any(|old| old.id == slot.id && old.ever_started);
+        }
+        self.highest_slot = self.highest_slot.max(count(self.table.len()));
         let old_generation = self.generation;
         self.cfg = r.cfg;
         self.config_json = r.config_json;
@@ -330,6 +354,12 @@ impl Supervisor {
             workers.join(", ")
         );
         self.retire_generation(old_table, old_generation);
+        self.reload_event(ReloadEvent::TookOver {
+            generation: self.generation,
+            total: count(self.table.len()),
+            draining: self.old_workers_left(),
+        });
+        self.check_drained();
         self.after_reload();
     }
 
@@ -382,6 +412,8 @@ impl Supervisor {
     /// The app is stopping: what a reload started joins the children to stop.
     pub(super) fn cancel_reload(&mut self) {
         self.reload_queued = false;
+        self.watchers
+            .cancel_all(&self.facts.name, "the app is stopping");
         if let Some(r) = self.reloading.take() {
             if let Some(mut zygote) = r.zygote {
                 zygote.close_commands();
@@ -400,4 +432,9 @@ impl Supervisor {
             }
         }
     }
+}
+
+/// A worker count for the control API.
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }

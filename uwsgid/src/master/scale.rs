@@ -1,7 +1,8 @@
 //! SIGTTIN / SIGTTOU: one worker more or less, as Gunicorn does (uWSGI
-//! leaves both signals unhandled). Removing is graceful: the highest-id
-//! worker gets SIGHUP and the mercy, and is not respawned; there is always
-//! at least one worker. The count holds until a reload reads `processes`
+//! leaves both signals unhandled); the control API's `Scale` sets the
+//! count with the same steps. Removing is graceful: the highest-id worker
+//! gets SIGHUP and the mercy, and is not respawned; there is always at
+//! least one worker. The count holds until a reload reads `processes`
 //! again.
 
 use std::time::Instant;
@@ -12,30 +13,37 @@ use super::workers::SlotState;
 use crate::master::log::log_line;
 
 impl Supervisor {
-    /// SIGTTIN: a new slot, filled at once (or when the zygote is ready).
-    pub(super) fn add_worker(&mut self) {
-        if self.stopping.is_some() {
-            return;
-        }
-        let id = self.table.add();
-        log_line!(
-            "SIGTTIN: adding worker {id} (workers: {})",
-            self.table.len()
-        );
-        self.spawn_worker(id);
+    /// Adds or removes workers until there are `processes`.
+    pub(super) fn scale_to(&mut self, processes: usize) {
+        while self.table.len() < processes && self.add_worker("scale") {}
+        while self.table.len() > processes.max(1) && self.remove_worker("scale") {}
     }
 
-    /// SIGTTOU: the highest slot goes; its worker finishes gracefully.
-    pub(super) fn remove_worker(&mut self) {
+    /// A new slot, filled at once (or when the zygote is ready); false
+    /// when stopping. `why` starts the log line (`SIGTTIN`, `scale`).
+    pub(super) fn add_worker(&mut self, why: &str) -> bool {
         if self.stopping.is_some() {
-            return;
+            return false;
+        }
+        let id = self.table.add();
+        self.highest_slot = self.highest_slot.max(id);
+        log_line!("{why}: adding worker {id} (workers: {})", self.table.len());
+        self.spawn_worker(id);
+        true
+    }
+
+    /// The highest slot goes; its worker finishes gracefully. False when
+    /// stopping or only one is left.
+    pub(super) fn remove_worker(&mut self, why: &str) -> bool {
+        if self.stopping.is_some() {
+            return false;
         }
         let Some(slot) = self.table.remove_last() else {
-            log_line!("SIGTTOU: only one worker left, keeping it");
-            return;
+            log_line!("{why}: only one worker left, keeping it");
+            return false;
         };
         log_line!(
-            "SIGTTOU: removing worker {} (workers: {})",
+            "{why}: removing worker {} (workers: {})",
             slot.id,
             self.table.len()
         );
@@ -54,5 +62,6 @@ impl Supervisor {
             }
             SlotState::Down { .. } => {}
         }
+        true
     }
 }

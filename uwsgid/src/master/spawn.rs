@@ -18,6 +18,7 @@ use super::child_env::{
     CONFIG_VAR, FIRST_LISTEN_FD, LISTEN_FDS_VAR, MASTER_PID_VAR, SCOREBOARD_FD_VAR, WORKER_ID_VAR,
     ZYGOTE_FDS_VAR, format_fd_pair,
 };
+use super::notify::NOTIFY_VARS;
 use super::sockets::{ACTIVATION_VARS, ListenSocket, SocketError, move_high};
 use crate::cli::{WORKER_MODE, ZYGOTE_MODE};
 
@@ -94,7 +95,9 @@ impl Spawner<'_> {
     fn command(&self, mode: &str, extra_fds: &[RawFd]) -> Command {
         let mut command = Command::new(SELF_EXE);
         command.arg0(self.exe).arg(mode);
-        for var in ACTIVATION_VARS {
+        // systemd's variables are the master's alone: a child sending to
+        // NOTIFY_SOCKET would be taken for the master.
+        for var in ACTIVATION_VARS.iter().chain(&NOTIFY_VARS) {
             command.env_remove(var);
         }
         command

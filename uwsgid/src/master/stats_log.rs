@@ -7,9 +7,10 @@ use std::fmt::Write;
 use std::time::Instant;
 
 use super::supervisor::Supervisor;
+use super::views::counters_of;
 use super::workers::{SlotState, WorkerSlot};
 use crate::master::log::log_line;
-use crate::scoreboard::{self, SlotSnapshot};
+use crate::scoreboard::SlotSnapshot;
 
 impl Supervisor {
     pub(super) fn log_stats(&self) {
@@ -29,10 +30,7 @@ impl Supervisor {
             );
         }
         for slot in self.table.iter() {
-            let counters = slot.pid().and_then(|pid| {
-                let snap = scoreboard::master()?.slot(slot.id)?.snapshot();
-                (snap.pid == pid.as_raw()).then_some(snap)
-            });
+            let counters = slot.pid().and_then(|pid| counters_of(slot.id, pid));
             log_line!("{}", slot_line(slot, counters.as_ref(), now));
         }
         for old in &self.drain.workers {

@@ -3,14 +3,20 @@
 //! deadlines). The handlers live next to what they handle:
 //! `lifecycle.rs` (workers), `zygote_life.rs` (the zygote), `shutdown.rs`,
 //! `reload.rs` (new generations, old ones finishing), `scale.rs`
-//! (SIGTTIN/SIGTTOU), `stats_log.rs` (SIGUSR1).
+//! (SIGTTIN/SIGTTOU), `stats_log.rs` (SIGUSR1), `control/command.rs`
+//! (requests from the control API and the stats server). After every
+//! event, systemd hears of a change of the app's state (`notify.rs`).
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use nix::unistd::Pid;
+use tokio::sync::mpsc;
 
+use super::control::command::Command;
+use super::control::progress::ReloadWatchers;
+use super::notify::Notifier;
 use super::reap::{self, ExitCause};
 use super::reload::Reload;
 use super::reload::drain::Drain;
@@ -19,6 +25,7 @@ use super::shutdown::{StopMode, Stopping};
 use super::signals::{MasterSignal, Signals};
 use super::sockets::ListenSocket;
 use super::spawn::Spawner;
+use super::views::AppFacts;
 use super::workers::WorkerTable;
 use super::zygote_link::ZygoteLink;
 use crate::config::AppConfig;
@@ -60,12 +67,23 @@ pub struct Supervisor {
     /// Zygotes of past generations (or of a failed reload), until reaped.
     pub(super) retired_zygotes: Vec<ZygoteLink>,
     pub(super) harakiri: super::harakiri::Harakiri,
+    /// What status shows that never changes.
+    pub(super) facts: AppFacts,
+    /// Requests from the control API and the stats server.
+    pub(super) commands: Option<mpsc::Receiver<Command>>,
+    /// `Reload` callers waiting for progress.
+    pub(super) watchers: ReloadWatchers,
+    pub(super) notifier: Notifier,
+    /// The highest worker id ever used (scoreboard slots to total).
+    pub(super) highest_slot: u32,
 }
 
 enum Event {
     Signal(MasterSignal),
     Report(std::io::Result<Option<String>>),
     NewReport(std::io::Result<Option<String>>),
+    Control(Command),
+    Watchdog,
     Timer,
 }
 
@@ -78,6 +96,11 @@ impl Supervisor {
     ) -> Supervisor {
         Supervisor {
             table: WorkerTable::new(cfg.processes),
+            facts: AppFacts::new(&cfg, None),
+            commands: None,
+            watchers: ReloadWatchers::default(),
+            notifier: Notifier::default(),
+            highest_slot: cfg.processes.max(1),
             cfg,
             config_json,
             exe,
@@ -99,22 +122,39 @@ impl Supervisor {
         }
     }
 
+    /// Serves the control API's commands from `commands`, shows `facts`
+    /// and notifies systemd when asked to (`NOTIFY_SOCKET`).
+    pub fn with_control(
+        mut self,
+        commands: mpsc::Receiver<Command>,
+        facts: AppFacts,
+    ) -> Supervisor {
+        self.commands = Some(commands);
+        self.facts = facts;
+        self.notifier = Notifier::from_env();
+        self
+    }
+
     /// Starts the workers and runs until the app has stopped and every
     /// child is reaped; returns the master's exit code.
     pub async fn run(mut self) -> std::io::Result<i32> {
         let mut signals = Signals::install()?;
         self.start();
         loop {
+            self.notifier.on_state(self.app_state(), self.table.len());
             if let Some(code) = self.finished() {
                 return Ok(code);
             }
             let wake = self.next_wake();
+            let watchdog = self.notifier.watchdog_at();
             let event = tokio::select! {
                 sig = signals.next() => Event::Signal(sig),
                 line = next_report(self.zygote.as_mut()) => Event::Report(line),
                 line = next_report(self.reloading.as_mut().and_then(|r| r.zygote.as_mut())) => {
                     Event::NewReport(line)
                 }
+                Some(command) = next_command(self.commands.as_mut()) => Event::Control(command),
+                () = sleep_until(watchdog) => Event::Watchdog,
                 () = sleep_until(wake) => Event::Timer,
             };
             match event {
@@ -127,6 +167,8 @@ impl Supervisor {
                 Event::NewReport(Err(err)) => {
                     log_line!("cannot read the new zygote's reports: {err}")
                 }
+                Event::Control(command) => self.on_command(command),
+                Event::Watchdog => self.notifier.watchdog_tick(Instant::now()),
                 Event::Timer => self.on_timer(),
             }
         }
@@ -148,8 +190,12 @@ impl Supervisor {
             MasterSignal::Int | MasterSignal::Quit => self.begin_stop(StopMode::Immediate, 0),
             MasterSignal::Hup => self.request_reload(),
             MasterSignal::Usr1 => self.log_stats(),
-            MasterSignal::Ttin => self.add_worker(),
-            MasterSignal::Ttou => self.remove_worker(),
+            MasterSignal::Ttin => {
+                self.add_worker("SIGTTIN");
+            }
+            MasterSignal::Ttou => {
+                self.remove_worker("SIGTTOU");
+            }
         }
     }
 
@@ -229,6 +275,18 @@ async fn next_report(link: Option<&mut ZygoteLink>) -> std::io::Result<Option<St
     match link {
         Some(link) if !link.at_eof() => link.next_line().await,
         _ => std::future::pending().await,
+    }
+}
+
+/// The next command; never, without a control channel or once every
+/// sender is gone.
+async fn next_command(commands: Option<&mut mpsc::Receiver<Command>>) -> Option<Command> {
+    match commands {
+        Some(rx) => match rx.recv().await {
+            Some(command) => Some(command),
+            None => std::future::pending().await,
+        },
+        None => std::future::pending().await,
     }
 }
 

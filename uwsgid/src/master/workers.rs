@@ -36,6 +36,8 @@ pub struct WorkerSlot {
     /// Whether a process was ever started here (first spawn vs respawn).
     pub ever_started: bool,
     pub last_exit: Option<ExitCause>,
+    /// The slot's previous process was replaced by a reload.
+    pub reloaded: bool,
     pub backoff: Backoff,
 }
 
@@ -100,6 +102,7 @@ impl WorkerTable {
             respawns: 0,
             ever_started: false,
             last_exit: None,
+            reloaded: false,
             backoff: Backoff::default(),
         });
         id

@@ -103,6 +103,9 @@ impl Supervisor {
         {
             log_line!("every worker of generation {} is gone", old.generation);
         }
+        if old.generation < self.generation {
+            self.check_drained();
+        }
     }
 
     /// SIGKILLs what outlived its mercy.

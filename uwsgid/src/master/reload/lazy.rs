@@ -11,6 +11,7 @@ use nix::unistd::Pid;
 
 use super::Reload;
 use crate::config::AppConfig;
+use crate::master::control::progress::ReloadEvent;
 use crate::master::log::log_line;
 use crate::master::spawn::Spawner;
 use crate::master::supervisor::Supervisor;
@@ -39,6 +40,8 @@ impl Supervisor {
             table,
             zygote: None,
         });
+        let total = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+        self.reload_event(ReloadEvent::Started { generation, total });
         for id in ids {
             self.spawn_new_lazy(id);
         }

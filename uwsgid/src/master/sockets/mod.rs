@@ -21,6 +21,7 @@ use crate::master::log::log_line;
 
 pub use activation::{ACTIVATION_VARS, Activated};
 pub use address::BoundAddr;
+pub use bind::bind_one;
 
 /// Descriptors the master keeps are moved at or above this number, so that
 /// `dup2` onto 3.. in a child never clobbers one still to be moved.
