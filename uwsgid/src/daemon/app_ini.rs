@@ -2,11 +2,10 @@
 //! whether it resolves, the app's name (`project` placeholder, else the
 //! file's stem) and how long a graceful stop may take.
 
-use std::ffi::OsString;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::config;
+use crate::control::check;
 
 /// An ini that resolves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,17 +26,13 @@ pub struct IniError {
 /// Resolves the ini at `path` as the app master will (same environment,
 /// same working directory: the supervisor runs in the apps directory).
 pub fn resolve(path: &Path) -> Result<AppIni, IniError> {
-    let args = [OsString::from("--ini"), path.as_os_str().to_owned()];
-    let r = config::check_from_args(&args);
-    let errors: Vec<String> = r
-        .errors
-        .iter()
-        .flat_map(config::ConfigError::messages)
-        .collect();
+    let ini = path.to_string_lossy();
+    let r = check::resolve_ini(&ini);
+    let errors = check::error_messages(&r);
     if !errors.is_empty() {
         return Err(IniError { errors });
     }
-    let name = r.app.name.clone().unwrap_or_else(|| stem(path));
+    let name = check::app_name(&r, &ini);
     if !valid_name(&name) {
         return Err(IniError {
             errors: vec![format!(

@@ -8,7 +8,7 @@
 //! - `supervisor.rs`: the event loop; `actions.rs`, `watch.rs`, `adopt.rs`
 //!   its handlers; `spawn.rs`, `pidfd.rs`, `backoff.rs` the processes;
 //! - `state_file.rs`: the apps stopped on purpose, across restarts;
-//! - `service.rs` (with `status.rs`, `check.rs`, `logs.rs`): the control API;
+//! - `service.rs` (with `status.rs`): the control API;
 //! - `signals.rs`, `notify.rs`: signals and systemd.
 
 mod actions;
@@ -16,8 +16,6 @@ mod adopt;
 mod app_ini;
 mod apps_files;
 mod backoff;
-mod check;
-mod logs;
 mod notify;
 mod options;
 mod pidfd;

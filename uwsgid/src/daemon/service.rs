@@ -13,8 +13,8 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 use uwsgid_proto::v1::control_server::Control;
 use uwsgid_proto::v1::{
-    ActionReply, AddRequest, AppRequest, CheckReply, CheckRequest, LogChunk, LogsRequest,
-    ReloadProgress, ReloadRequest, RescanRequest, ScaleRequest, StatusReply, StatusRequest,
+    ActionReply, AddRequest, AppRequest, CheckReply, CheckRequest, LogsRequest, ReloadProgress,
+    ReloadRequest, RescanRequest, ScaleRequest, StatusReply, StatusRequest,
 };
 
 use super::options::Paths;
@@ -22,6 +22,7 @@ use super::registry::AppView;
 use super::status;
 use super::supervisor::Command;
 use crate::control::peer::require_change;
+use crate::control::{check, logs};
 
 /// How long a Scale passed on to an app master may take.
 const SCALE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -214,8 +215,7 @@ impl Control for Service {
     }
 
     async fn check(&self, request: Request<CheckRequest>) -> Result<Response<CheckReply>, Status> {
-        let ini = absolute(&request.into_inner().ini)?;
-        Ok(Response::new(super::check::check(&ini)))
+        Ok(Response::new(check::check_ini(&request.into_inner().ini)))
     }
 
     async fn add(&self, request: Request<AddRequest>) -> Result<Response<ActionReply>, Status> {
@@ -249,7 +249,7 @@ impl Control for Service {
         Ok(Response::new(ActionReply { message }))
     }
 
-    type LogsStream = Stream<LogChunk>;
+    type LogsStream = logs::LogStream;
 
     async fn logs(
         &self,
@@ -263,7 +263,11 @@ impl Control for Service {
             .next()
             .ok_or_else(|| super::supervisor::unknown_app(&request.app))?;
         let path = self.log_file(&view).await;
-        super::logs::stream(&path, request.lines, request.follow).map(Response::new)
+        Ok(Response::new(logs::stream(
+            path,
+            request.lines,
+            request.follow,
+        )))
     }
 }
 
