@@ -78,14 +78,7 @@ fn a_stopped_app_stays_stopped_across_a_supervisor_restart() {
     let pa = s.wait_serving(&a);
     s.wait_serving(&b);
     let alpha = tree(pa);
-    control::call(&s.control(), async |mut c: control::Client| {
-        c.stop(uwsgid_proto::v1::AppRequest {
-            app: "alpha".into(),
-            ..Default::default()
-        })
-        .await
-    })
-    .expect("stop alpha");
+    s.stop_or_start("alpha", false);
     wait_all_gone(&alpha, "alpha's processes after stop");
     s.wait_state("alpha", "stopped");
     let state = std::fs::read_to_string(s.dir.join("state/state.json")).expect("state file");
@@ -101,14 +94,7 @@ fn a_stopped_app_stays_stopped_across_a_supervisor_restart() {
     assert_eq!(alpha.master_pid, 0);
     assert!(!a.answers(), "alpha stays stopped");
 
-    control::call(&s.control(), async |mut c: control::Client| {
-        c.start(uwsgid_proto::v1::AppRequest {
-            app: "alpha".into(),
-            ..Default::default()
-        })
-        .await
-    })
-    .expect("start alpha");
+    s.stop_or_start("alpha", true);
     s.wait_serving(&a);
     let state = std::fs::read_to_string(s.dir.join("state/state.json")).expect("state file");
     assert!(!state.contains("alpha"), "{state}");

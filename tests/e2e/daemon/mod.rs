@@ -180,6 +180,22 @@ impl Supervised {
         }
     }
 
+    /// Starts (`start`) or stops the app `name` through the control API.
+    fn stop_or_start(&self, name: &str, start: bool) {
+        let request = uwsgid_proto::v1::AppRequest {
+            app: name.to_owned(),
+            ..Default::default()
+        };
+        control::call(
+            &self.control(),
+            async move |mut c: control::Client| match start {
+                true => c.start(request).await,
+                false => c.stop(request).await,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{name} (start: {start}): {e:#}\nlog:\n{}", self.log()));
+    }
+
     /// Sends `signal` to the supervisor.
     fn signal(&mut self, signal: Signal) {
         self.server().signal(signal).expect("signal the supervisor");

@@ -123,15 +123,7 @@ async fn serve(paths: Paths, exe: PathBuf) -> anyhow::Result<()> {
 /// `--daemonize LOGFILE`: fork, setsid, fork (the `daemonize` crate), with
 /// stdout and stderr appended to the file. Runs before any thread exists.
 fn detach(log: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let open = || {
-        std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .mode(0o640)
-            .open(log)
-            .with_context(|| format!("cannot open the log {}", log.display()))
-    };
+    let open = || spawn::open_log(log);
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     daemonize::Daemonize::new()
         .working_directory(cwd)

@@ -95,8 +95,8 @@ pub fn spawn(launch: &Launch<'_>) -> Result<tokio::process::Child, SpawnError> {
     })
 }
 
-/// Opens an app's log for appending, creating it with mode 0640.
-fn open_log(path: &Path) -> Result<File, SpawnError> {
+/// Opens a log for appending, creating it with mode 0640.
+pub fn open_log(path: &Path) -> Result<File, SpawnError> {
     OpenOptions::new()
         .append(true)
         .create(true)
