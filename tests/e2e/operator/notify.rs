@@ -1,7 +1,7 @@
 //! The supervisor as systemd sees it: with `NOTIFY_SOCKET` set it sends
 //! `READY=1` only once every app answers (one app here takes seconds to
 //! import), `RELOADING=1` then `READY=1` around the reload of every app
-//! on SIGHUP, and `STOPPING=1` on SIGTERM.
+//! on SIGHUP, `WATCHDOG=1` pings, and `STOPPING=1` on SIGTERM.
 
 use std::os::unix::net::UnixDatagram;
 use std::time::Instant;
@@ -54,7 +54,10 @@ fn ready_is_sent_only_once_both_apps_answer_and_stopping_on_term() {
     let mut host = Host::start_with(
         &[site1.clone(), site2.clone()],
         &[],
-        &[("NOTIFY_SOCKET", notify_env.as_str())],
+        &[
+            ("NOTIFY_SOCKET", notify_env.as_str()),
+            ("WATCHDOG_USEC", "1000000"),
+        ],
         false,
     );
 
@@ -82,6 +85,10 @@ fn ready_is_sent_only_once_both_apps_answer_and_stopping_on_term() {
         "STATUS= lines: {seen:?}"
     );
 
+    assert!(
+        wait_message(&notify, "WATCHDOG=1", &mut seen),
+        "no WATCHDOG=1 with WatchdogSec=1: {seen:?}"
+    );
     let before = host.worker_pids("mysite1");
     host.server.signal(Signal::SIGHUP).expect("SIGHUP");
     assert!(
