@@ -336,3 +336,8 @@ mod tests {
         );
     }
 }
+
+/// The pid a pidfile holds, if it exists and holds one.
+pub fn read_pidfile(path: &Path) -> Option<i32> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}

@@ -6,7 +6,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use super::*;
-use uwsgid_e2e::process::{ProcId, descendants};
+use uwsgid_e2e::process::{ProcId, descendants, read_pidfile};
 use uwsgid_e2e::{run_with_timeout, uwsgid_bin, wait_until};
 
 /// Every process of the detached daemon, SIGKILLed on drop if still alive
