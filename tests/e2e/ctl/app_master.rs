@@ -101,6 +101,7 @@ fn status_shows_the_workers_and_their_memory_before_any_request() {
         Some(u64::from(app.server.pid() as u32))
     );
     uwsgid_e2e::control::assert_fresh_workers(entry, 2);
+    let workers = entry["workers"].as_array().expect("workers");
 
     let table = app.ctl_ok(&["status"]);
     let mut lines = table.lines();

@@ -18,11 +18,7 @@ struct Detached {
 
 impl Detached {
     fn pid(&self) -> Option<i32> {
-        std::fs::read_to_string(&self.pidfile)
-            .ok()?
-            .trim()
-            .parse()
-            .ok()
+        read_pidfile(&self.pidfile)
     }
 
     /// Notes the daemon and everything under it now.
