@@ -32,7 +32,6 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use super::control::progress::ReloadEvent;
-use super::lifecycle::kill_stray;
 use super::reap::ExitCause;
 use super::shutdown;
 use super::spawn::Spawner;
@@ -191,7 +190,8 @@ impl Supervisor {
             return;
         };
         if !r.table.record_birth(id, pid, r.generation, r.cfg.threads) {
-            kill_stray(id, pid);
+            let generation = r.generation;
+            self.retire_stray(id, pid, generation);
             return;
         }
         self.children_left = true;
