@@ -53,7 +53,9 @@ def run(args: argparse.Namespace, bench: Path) -> int:
     load = wrk.Load(
         wrk_bin, bench / "apps" / "wrk.lua", args.duration, args.connections, args.threads
     )
-    settings = runner.Settings(load, args.rounds, args.warmup, args.ready_timeout, log_dir)
+    settings = runner.Settings(
+        load, args.rounds, args.warmup, args.ready_timeout, log_dir, args.settle
+    )
     load_before = os.getloadavg()
     started = time.time()
 
@@ -158,7 +160,7 @@ def _header(args, ctx, wrk_bin, nginx_bin, load_before, started, build_note) -> 
         f"- uwsgid {rev} ({ctx.uwsgid}) · {peers}",
         f"- Load: wrk -t{args.threads} -c{args.connections}, {args.rounds} interleaved round(s) of "
         f"{args.duration:g} s per server (median), {args.warmup:g} s warm-up, loopback only; "
-        f"POST app: 64 KiB bodies",
+        f"POST app: 64 KiB bodies; memory read {args.settle:g} s after each server's last round",
         "- Ratios are uwsgid ÷ that row's server: req/s above 1 and p99 / PSS below 1 favour "
         "uwsgid.",
     ]

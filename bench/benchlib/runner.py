@@ -2,10 +2,12 @@
 
 All servers of a cell are started together on their own ports, then every round runs wrk once
 against each server in turn (A B C A B C ...), so slow drifts of a shared machine hit every
-server alike. Memory is read after the last round, before the servers are stopped.
+server alike. Each server's memory is read `settle` seconds after its own last round, while
+every server is idle, so all of them are measured at the same moment after their load.
 """
 
 import statistics
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +54,8 @@ class Settings:
     warmup: int
     ready_timeout: float
     log_dir: Path
+    #: Seconds between the end of a server's last round and the reading of its memory.
+    settle: float = 2.0
 
 
 @dataclass
@@ -110,13 +114,20 @@ def run_rounds(running: list[Running], app: App, settings: Settings) -> None:
     for item in healthy:
         if settings.warmup > 0:
             _measure(item, app, settings, settings.warmup, keep=False)
-    for _ in range(settings.rounds):
+    for last in range(settings.rounds - 1, -1, -1):
         for item in healthy:
             if not item.result.failure:
                 _measure(item, app, settings, settings.load.duration, keep=True)
-    for item in healthy:
-        if not item.result.failure:
-            item.result.memory = procs.measure_memory(item.server)
+            if last == 0 and not item.result.failure:
+                _read_memory(item, settings.settle)
+
+
+def _read_memory(item: Running, settle: float) -> None:
+    """Memory after `settle` idle seconds: the same moment after the load for every server, a
+    fixed wait by design (what a server frees once idle is part of what is measured)."""
+    assert item.server is not None  # only healthy servers are measured
+    time.sleep(settle)
+    item.result.memory = procs.measure_memory(item.server)
 
 
 def _measure(item: Running, app: App, settings: Settings, duration: int, keep: bool) -> None:

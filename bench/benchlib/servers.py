@@ -3,7 +3,10 @@
 Fairness choices (also in bench/README.md): every server runs the same app file from bench/apps
 with its defaults except for per-request access logging, which is off everywhere (uWSGI and
 uwsgid log every request by default; Gunicorn and Granian do not), and readiness is
-"GET / answered 200".
+"GET / answered 200". Every server runs in the same Python environment, the venv: Gunicorn and
+Granian are started from it, uWSGI finds it from its own path in `venv/bin`, and uwsgid and uWSGI
+are both given `--home VENV` for every app, so none of them loads another site-packages (and its
+`.pth` files) than the others.
 """
 
 import signal
@@ -22,14 +25,13 @@ class App:
     name: str
     file: str  # file in bench/apps, for --wsgi-file
     callable: str  # module:callable, for Gunicorn and Granian
-    needs_venv: bool  # imports packages from the venv (Flask)
     wrk_args: tuple[str, ...] = ("get",)
 
 
 APPS = {
-    "hello": App("hello", "hello.py", "hello:application", False),
-    "flask": App("flask", "flask_app.py", "flask_app:application", True),
-    "post64k": App("post64k", "echo.py", "echo:application", False, ("post", str(POST_BYTES))),
+    "hello": App("hello", "hello.py", "hello:application"),
+    "flask": App("flask", "flask_app.py", "flask_app:application"),
+    "post64k": App("post64k", "echo.py", "echo:application", ("post", str(POST_BYTES))),
 }
 
 
@@ -64,7 +66,6 @@ class Listen:
 
 def uwsgid(ctx: Context, app: App, procs: int, listen: Listen) -> list[str]:
     bind = ["--socket", listen.unix] if listen.unix else ["--http-socket", listen.tcp]
-    home = ["--home", str(ctx.venv)] if app.needs_venv else []
     return [
         str(ctx.uwsgid),
         *bind,
@@ -74,13 +75,13 @@ def uwsgid(ctx: Context, app: App, procs: int, listen: Listen) -> list[str]:
         str(procs),
         "--master",
         "--disable-logging",
-        *home,
+        "--home",
+        str(ctx.venv),
         *ctx.uwsgid_extra,
     ]
 
 
 def _uwsgi(ctx: Context, app: App, procs: int, bind: list[str]) -> list[str]:
-    home = ["--home", str(ctx.venv)] if app.needs_venv else []
     return [
         ctx.venv_bin("uwsgi"),
         *bind,
@@ -91,7 +92,8 @@ def _uwsgi(ctx: Context, app: App, procs: int, bind: list[str]) -> list[str]:
         "--master",
         "--need-app",
         "--disable-logging",
-        *home,
+        "--home",
+        str(ctx.venv),
     ]
 
 

@@ -7,6 +7,7 @@
 mod appctl;
 mod config;
 mod ctl;
+mod daemon;
 mod django_flask;
 mod limits;
 mod master;

@@ -8,6 +8,8 @@
 //! run as root and must never touch `/run/uwsgid` or `/etc/uwsgi`.
 
 mod apps;
+mod daemonize;
+mod files;
 mod notify;
 mod permissions;
 mod reload;

@@ -453,3 +453,52 @@ fn a_lazy_apps_reload_waits_for_the_imports_and_can_fail() {
     assert!(new.is_disjoint(&old), "{old:?} {new:?}");
     assert_eq!(new, generation_pids(&server.log(), 3));
 }
+
+#[test]
+fn a_reload_whose_import_hangs_is_given_up_after_reload_mercy() {
+    let dir = TestDir::new().expect("temp dir");
+    let port = free_port().expect("a free port");
+    let hang = dir.join("hang-on-import");
+    let source = format!(
+        "import os, time\nif os.path.exists({:?}):\n    time.sleep(600)\n{}",
+        hang.display().to_string(),
+        std::fs::read_to_string(app_path("slow_app.py")).expect("read slow_app.py")
+    );
+    let app = dir.write("app.py", source).expect("write app.py");
+    write_ini(&dir, port, &app, "processes = 1\nreload-mercy = 3");
+    let mut server = start_ini(&dir, port);
+    let old = wait_generation(&server, 1, 1);
+
+    std::fs::write(&hang, b"").expect("make the next import hang");
+    let asked = Instant::now();
+    server.signal(Signal::SIGHUP).expect("SIGHUP");
+    let failed = "reload failed: generation 2 was not ready within 3 seconds (reload-mercy)";
+    wait_for_log(&mut server, failed, RELOAD_TIMEOUT).expect("the reload is given up");
+    assert!(
+        asked.elapsed() >= Duration::from_secs(3),
+        "not before its reload-mercy"
+    );
+    let zygote: i32 = server
+        .log()
+        .lines()
+        .find_map(|l| {
+            let rest = l.strip_prefix("spawned uWSGI zygote (pid: ")?;
+            let (pid, rest) = rest.split_once(')')?;
+            rest.contains("generation 2").then(|| pid.parse().ok())?
+        })
+        .expect("the new zygote's pid in the log");
+    wait_until("the hung zygote to be gone", RELOAD_TIMEOUT, || {
+        let gone = uwsgid_e2e::process::ProcId::of(zygote).is_none_or(|p| !p.is_alive());
+        gone.then_some(())
+    })
+    .expect("the hung zygote is killed");
+    let answer = curl(port, "/").run().expect("the app answers");
+    let pid = answer.json().expect("json")["pid"].as_i64().expect("pid") as i32;
+    assert!(
+        old.contains(&pid),
+        "the old worker serves on: {pid} vs {old:?}"
+    );
+
+    std::fs::remove_file(&hang).expect("let imports finish again");
+    reload(&mut server, 3, 1);
+}

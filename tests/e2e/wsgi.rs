@@ -7,12 +7,14 @@
 //! - [`errors`]: app exceptions and apps that do not import;
 //! - [`workers`]: requests spread over processes; idle keep-alive
 //!   connections pin no worker;
+//! - [`shared_memory`]: the zygote's objects stay out of the workers' GC;
 //! - [`venv`]: `home=` runs the app inside the virtualenv;
 //! - [`nginx`]: the same app behind nginx (`uwsgi_pass`, `proxy_pass`).
 
 mod environ;
 mod errors;
 mod nginx;
+mod shared_memory;
 mod validator;
 mod venv;
 mod workers;

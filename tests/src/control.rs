@@ -63,3 +63,17 @@ pub fn wait_app(
     });
     found.with_context(|| format!("last status of {name}: {last:?}"))
 }
+
+/// Asserts that the workers of one app of `uwsgictl --json status` number
+/// `count`, each with a pid and memory read from `/proc` although it served
+/// nothing yet.
+pub fn assert_fresh_workers(app: &serde_json::Value, count: usize) {
+    let workers = app["workers"].as_array().expect("a workers list");
+    assert_eq!(workers.len(), count, "{app}");
+    for w in workers {
+        assert!(w["pid"].as_u64().unwrap_or(0) > 0, "{w}");
+        assert!(w["rss_bytes"].as_u64().unwrap_or(0) > 0, "{w}");
+        assert!(w["pss_bytes"].as_u64().unwrap_or(0) > 0, "{w}");
+        assert_eq!(w["requests"].as_u64(), Some(0), "{w}");
+    }
+}

@@ -244,6 +244,11 @@ impl Drop for Server {
     }
 }
 
+/// The pid a pidfile holds, if it exists and holds one.
+pub fn read_pidfile(path: &Path) -> Option<i32> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::{Duration, Instant};

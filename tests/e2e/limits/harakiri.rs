@@ -122,3 +122,49 @@ fn a_graceful_harakiri_signals_first_then_kills() {
     );
     assert_eq!(curl(port, "/").run().expect("served again").status, 200);
 }
+
+#[test]
+fn a_worker_removed_by_sigttou_is_still_subject_to_harakiri() {
+    let dir = TestDir::new().expect("temp dir");
+    let control = dir.join("control.sock");
+    let control_arg = control.display().to_string();
+    let (mut server, port) = start_http(
+        &dir,
+        "slow_app.py",
+        &[
+            "--processes",
+            "2",
+            "--harakiri",
+            "2",
+            "--reload-mercy",
+            "60",
+            "--control",
+            &control_arg,
+        ],
+    );
+    // Two stuck requests: one on each worker (a busy worker takes no more).
+    let clients: Vec<_> = (0..2)
+        .map(|_| std::thread::spawn(move || curl(port, "/stuck?s=30").run()))
+        .collect();
+    uwsgid_e2e::control::wait_app(&control, "slow_app", DEFAULT_TIMEOUT, |a| {
+        a.workers.iter().filter(|w| w.state == "busy").count() == 2
+    })
+    .expect("both workers are busy");
+    let removed = Instant::now();
+    server
+        .signal(nix::sys::signal::Signal::SIGTTOU)
+        .expect("SIGTTOU");
+    wait_for_log(&mut server, "worker 2 buried after", DEFAULT_TIMEOUT)
+        .expect("the removed worker ends");
+    assert!(
+        removed.elapsed() < Duration::from_secs(10),
+        "harakiri, not the 60 s mercy, ended it"
+    );
+    let log = server.log();
+    assert!(log.contains("SIGTTOU: removing worker 2"), "{log}");
+    assert!(log.contains("*** HARAKIRI ON WORKER 2 "), "{log}");
+    for client in clients {
+        let result = client.join().expect("client thread");
+        assert!(result.is_err(), "a stuck request is cut: {result:?}");
+    }
+}

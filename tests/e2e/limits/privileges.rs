@@ -51,11 +51,7 @@ struct Daemon {
 
 impl Daemon {
     fn pid(&self) -> Option<i32> {
-        std::fs::read_to_string(&self.pidfile)
-            .ok()?
-            .trim()
-            .parse()
-            .ok()
+        uwsgid_e2e::process::read_pidfile(&self.pidfile)
     }
 }
 

@@ -15,14 +15,7 @@ fn status_shows_both_apps_with_worker_memory_before_any_request() {
         let entry = app_of(&status, &app.name);
         assert_eq!(entry["state"], "running", "{entry}");
         assert!(entry["master_pid"].as_u64().unwrap_or(0) > 0, "{entry}");
-        let list = entry["workers"].as_array().expect("workers");
-        assert_eq!(list.len(), workers, "{entry}");
-        for w in list {
-            assert!(w["pid"].as_u64().unwrap_or(0) > 0, "{w}");
-            assert!(w["rss_bytes"].as_u64().unwrap_or(0) > 0, "{w}");
-            assert!(w["pss_bytes"].as_u64().unwrap_or(0) > 0, "{w}");
-            assert_eq!(w["requests"].as_u64(), Some(0), "{w}");
-        }
+        control::assert_fresh_workers(entry, workers);
     }
 
     let table = host.ctl_ok(&["status"]);

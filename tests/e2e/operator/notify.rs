@@ -1,6 +1,7 @@
 //! The supervisor as systemd sees it: with `NOTIFY_SOCKET` set it sends
 //! `READY=1` only once every app answers (one app here takes seconds to
-//! import), then `STOPPING=1` on SIGTERM.
+//! import), `RELOADING=1` then `READY=1` around the reload of every app
+//! on SIGHUP, `WATCHDOG=1` pings, and `STOPPING=1` on SIGTERM.
 
 use std::os::unix::net::UnixDatagram;
 use std::time::Instant;
@@ -53,7 +54,10 @@ fn ready_is_sent_only_once_both_apps_answer_and_stopping_on_term() {
     let mut host = Host::start_with(
         &[site1.clone(), site2.clone()],
         &[],
-        &[("NOTIFY_SOCKET", notify_env.as_str())],
+        &[
+            ("NOTIFY_SOCKET", notify_env.as_str()),
+            ("WATCHDOG_USEC", "1000000"),
+        ],
         false,
     );
 
@@ -80,6 +84,24 @@ fn ready_is_sent_only_once_both_apps_answer_and_stopping_on_term() {
             .any(|m| m.lines().any(|l| l.starts_with("STATUS="))),
         "STATUS= lines: {seen:?}"
     );
+
+    assert!(
+        wait_message(&notify, "WATCHDOG=1", &mut seen),
+        "no WATCHDOG=1 with WatchdogSec=1: {seen:?}"
+    );
+    let before = host.worker_pids("mysite1");
+    host.server.signal(Signal::SIGHUP).expect("SIGHUP");
+    assert!(
+        wait_message(&notify, "RELOADING=1", &mut seen),
+        "no RELOADING=1 on SIGHUP: {seen:?}"
+    );
+    assert!(
+        wait_message(&notify, "READY=1", &mut seen),
+        "no READY=1 after the reload: {seen:?}"
+    );
+    let after = host.wait_running("mysite1");
+    let now: BTreeSet<u32> = after.workers.iter().map(|w| w.pid).collect();
+    assert!(now.is_disjoint(&before), "SIGHUP reloads every app");
 
     host.server.signal(Signal::SIGTERM).expect("SIGTERM");
     assert!(

@@ -92,6 +92,12 @@ fn render_details(out: &mut dyn Write, app: &AppStatus) -> std::io::Result<()> {
     writeln!(out, "{heading}")?;
     if !app.error.is_empty() && !is_up(app) {
         writeln!(out, "  error: {}", app.error)?;
+    } else if app.state == "stopped" {
+        writeln!(
+            out,
+            "  stopped on purpose: `uwsgictl start {}` starts it",
+            app.name
+        )?;
     }
     if app.workers.is_empty() {
         return Ok(());

@@ -8,7 +8,8 @@
 //! `harakiri-graceful-signal` (SIGTERM by default) and a SIGKILL follows
 //! that many seconds later if the worker is still there; otherwise the
 //! first try is a SIGKILL. The master's reaping respawns the worker; the
-//! scoreboard records `harakiri` as its exit cause.
+//! scoreboard records `harakiri` as its exit cause. Workers finishing after
+//! a reload are checked too, while their scoreboard slot is still theirs.
 
 use std::time::{Duration, Instant};
 
@@ -48,7 +49,11 @@ impl Supervisor {
         let Some(board) = scoreboard::master() else {
             return;
         };
-        let running = self.table.running();
+        // Workers finishing after a reload or SIGTTOU too: a stuck request
+        // is not given the whole mercy. (Once a new worker took their slot
+        // of the scoreboard, their request times are no longer visible.)
+        let mut running = self.table.running();
+        running.extend(self.drain.workers.iter().map(|w| (w.id, w.pid)));
         self.harakiri
             .pending
             .retain(|p| running.iter().any(|(_, pid)| *pid == p.pid));

@@ -5,11 +5,11 @@
 
 use std::time::Instant;
 
-use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use super::reap::ExitCause;
 use super::respawn;
+use super::shutdown;
 use super::supervisor::Supervisor;
 use super::workers::SlotState;
 use super::zygote_link::ZygoteCommand;
@@ -79,7 +79,7 @@ impl Supervisor {
             .table
             .record_birth(id, pid, self.generation, self.cfg.threads)
         {
-            kill_stray(id, pid);
+            self.retire_stray(id, pid, self.generation);
             return;
         }
         self.children_left = true;
@@ -155,10 +155,15 @@ fn log_death(id: u32, pid: Pid, cause: ExitCause) {
     }
 }
 
-/// A `born` report for a slot that has no place for it: kill the process.
-pub(super) fn kill_stray(id: u32, pid: Pid) {
-    log_line!("unexpected worker {id} (pid: {pid}): killing it");
-    let _ = kill(pid, Signal::SIGKILL);
+impl Supervisor {
+    /// A `born` report for a slot that has no place for it (the slot was
+    /// removed by SIGTTOU or `scale` while its worker was being forked): the
+    /// worker finishes gracefully, like any removed worker.
+    pub(super) fn retire_stray(&mut self, id: u32, pid: Pid, generation: u64) {
+        log_line!("worker {id} (pid: {pid}) was born for a removed slot: stopping it gracefully");
+        self.children_left = true;
+        self.curse(id, pid, generation, shutdown::mercy(&self.cfg));
+    }
 }
 
 #[cfg(test)]
@@ -230,5 +235,25 @@ mod tests {
                 .map(|at| at > Instant::now() + Duration::from_secs(3)),
             Some(true)
         );
+    }
+
+    #[test]
+    fn a_worker_born_for_a_removed_slot_finishes_gracefully() {
+        let mut sup = supervisor(2);
+        if let Some(slot) = sup.table.get_mut(2) {
+            slot.state = SlotState::Requested {
+                since: Instant::now(),
+            };
+        }
+        assert!(sup.remove_worker("SIGTTOU"));
+        // A pid that cannot exist: the SIGHUP finds no one (ESRCH).
+        let pid = Pid::from_raw(i32::MAX);
+        sup.on_born(2, pid);
+        assert!(sup.table.by_pid(pid).is_none(), "no slot takes it");
+        let old = sup
+            .drain
+            .take(pid)
+            .expect("it drains like a removed worker");
+        assert_eq!(old.id, 2);
     }
 }

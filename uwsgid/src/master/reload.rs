@@ -15,7 +15,8 @@
 //!    meanwhile starts.
 //!
 //! If the new zygote dies before that (exit 22: the app failed to import),
-//! the reload fails: the workers it forked are told to finish and the old
+//! or the new generation is not ready within `reload-mercy` (an import
+//! that hangs, say on a database that does not answer), the reload fails: the workers it forked are told to finish and the old
 //! generation keeps serving. A SIGHUP during a reload is queued (at most
 //! one). With `lazy-apps` there is no zygote: each new worker is exec'd
 //! and imports the app itself, and the generation is ready when every new
@@ -31,7 +32,6 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use super::control::progress::ReloadEvent;
-use super::lifecycle::kill_stray;
 use super::reap::ExitCause;
 use super::shutdown;
 use super::spawn::Spawner;
@@ -190,7 +190,8 @@ impl Supervisor {
             return;
         };
         if !r.table.record_birth(id, pid, r.generation, r.cfg.threads) {
-            kill_stray(id, pid);
+            let generation = r.generation;
+            self.retire_stray(id, pid, generation);
             return;
         }
         self.children_left = true;
@@ -244,8 +245,27 @@ impl Supervisor {
         }
     }
 
-    /// Slots of the generation being started whose respawn is due.
+    /// When the generation being started must be ready: the reload's whole
+    /// budget is its `reload-mercy`, as for a stop.
+    pub(super) fn reload_deadline(&self) -> Option<Instant> {
+        let r = self.reloading.as_ref()?;
+        Some(r.started + shutdown::mercy(&r.cfg))
+    }
+
+    /// Gives up a reload past its deadline; else requests the slots of the
+    /// generation being started whose respawn is due.
     pub(super) fn reload_tick(&mut self, now: Instant) {
+        if let Some(r) = &self.reloading
+            && self.reload_deadline().is_some_and(|at| at <= now)
+        {
+            let why = format!(
+                "generation {} was not ready within {} seconds (reload-mercy)",
+                r.generation,
+                shutdown::mercy(&r.cfg).as_secs()
+            );
+            self.abort_reload(&why);
+            return;
+        }
         let due = match self.reloading.as_ref() {
             Some(r) if r.zygote.as_ref().is_none_or(|z| z.ready) => r.table.due(now, false),
             _ => return,

@@ -52,8 +52,8 @@ impl Supervisor {
                 self.curse(slot.id, pid, slot.generation, shutdown::mercy(&self.cfg));
             }
             SlotState::Requested { since } => {
-                // Its `born` line finds no slot: that worker is killed
-                // before it could have served much.
+                // Its `born` line finds no slot: that worker is then
+                // stopped gracefully (`retire_stray`).
                 log_line!(
                     "worker {} was being forked ({} ms ago): it will be stopped when born",
                     slot.id,

@@ -256,6 +256,7 @@ impl Supervisor {
             self.table.next_respawn(),
             self.zygote_restart_at,
             reload,
+            self.reload_deadline(),
             self.drain.next_deadline(),
             self.lazy_poll_at(),
             self.harakiri_wake(),

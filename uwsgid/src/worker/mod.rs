@@ -23,6 +23,7 @@ mod body;
 mod call;
 pub mod cgi;
 mod context;
+mod cow;
 mod direct;
 mod environ;
 mod errors_stream;
@@ -92,8 +93,10 @@ pub fn load(cfg: &AppConfig) -> Result<App, WorkerError> {
     app::load(cfg)
 }
 
-/// Called in the zygote just before `fork(2)` (CPython's `PyOS_BeforeFork`).
+/// Called in the zygote just before `fork(2)`: freezes the objects the
+/// worker will share (see `cow`), then CPython's `PyOS_BeforeFork`.
 pub fn fork_prepare() {
+    cow::freeze_before_fork();
     python::fork_prepare();
 }
 

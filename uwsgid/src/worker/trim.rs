@@ -1,8 +1,8 @@
 //! Gives the heap memory freed after a burst of load back to the kernel
-//! once the worker has been idle for a while: glibc keeps freed chunks (the
-//! buffers of a hundred keep-alive connections, say) mapped, and a worker
-//! that served a burst would otherwise keep that much more resident memory
-//! for the rest of its life.
+//! soon after the burst ends: glibc keeps freed chunks (the buffers of a
+//! hundred keep-alive connections, say) mapped, and a worker that served a
+//! burst would otherwise keep that much more resident memory for the rest
+//! of its life.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -10,16 +10,24 @@ use std::time::Duration;
 
 use super::context::WorkerCtx;
 
-/// How long without a request counts as idle.
+/// How often the request counter is looked at while the worker serves: a
+/// burst's memory is released between one and two of these after its last
+/// request (a gap this long between requests counts as the end of a burst;
+/// one trim costs tens of microseconds, so even a trim per request at that
+/// rate is noise).
+const QUIET: Duration = Duration::from_millis(200);
+
+/// How often an idle worker that has nothing left to release looks for new
+/// requests: rarely, so that idle workers cost no wake-ups to speak of.
 const IDLE: Duration = Duration::from_secs(1);
 
-/// Runs for the life of the worker: one timer tick per [`IDLE`], a
-/// `malloc_trim` after each burst of requests.
+/// Runs for the life of the worker: a `malloc_trim` after each burst of
+/// requests.
 pub async fn trim_when_idle(ctx: Arc<WorkerCtx>) {
     let mut seen = ctx.requests.load(Ordering::Relaxed);
     let mut trimmed = seen;
     loop {
-        tokio::time::sleep(IDLE).await;
+        tokio::time::sleep(next_look(seen, trimmed)).await;
         let now = ctx.requests.load(Ordering::Relaxed);
         if now == seen && now != trimmed && !ctx.gate.is_busy() {
             release_free_memory();
@@ -27,6 +35,11 @@ pub async fn trim_when_idle(ctx: Arc<WorkerCtx>) {
         }
         seen = now;
     }
+}
+
+/// [`QUIET`] while something may be left to release, else [`IDLE`].
+fn next_look(seen: u64, trimmed: u64) -> Duration {
+    if seen == trimmed { IDLE } else { QUIET }
 }
 
 #[cfg(target_env = "gnu")]
@@ -37,3 +50,15 @@ fn release_free_memory() {
 
 #[cfg(not(target_env = "gnu"))]
 fn release_free_memory() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn looks_often_only_while_there_is_something_to_release() {
+        assert_eq!(next_look(10, 10), IDLE);
+        assert_eq!(next_look(11, 10), QUIET);
+        assert_eq!(next_look(0, 0), IDLE);
+    }
+}

@@ -1,0 +1,166 @@
+//! The apps directory: which `*.ini` files it holds and whether each is new,
+//! changed or gone since the last look. A file is told apart by a
+//! fingerprint taken after following symlinks (device, inode, size, mtime),
+//! so re-pointing a symlink, replacing a file by rename, editing it in place
+//! or touching it all count as a change, as uWSGI's Emperor reloads a
+//! vassal whose mtime moved.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+/// What identifies one version of an ini file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint {
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+    /// Modification time in nanoseconds since the epoch.
+    pub mtime_ns: i128,
+}
+
+impl Fingerprint {
+    fn of(meta: &std::fs::Metadata) -> Fingerprint {
+        Fingerprint {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+            mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
+        }
+    }
+}
+
+/// The ini files of the directory, by absolute path.
+pub type Listing = BTreeMap<PathBuf, Fingerprint>;
+
+/// Lists the apps of `dir`: `*.ini` entries that are regular files or
+/// symlinks to regular files. Hidden files (editor leftovers) and dangling
+/// symlinks are not apps.
+pub fn list(dir: &Path) -> std::io::Result<Listing> {
+    let mut listing = Listing::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        if !is_app_file_name(&path) {
+            continue;
+        }
+        // Follows symlinks: a link counts as the file it points to.
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => {
+                listing.insert(path, Fingerprint::of(&meta));
+            }
+            Ok(_) | Err(_) => {}
+        }
+    }
+    Ok(listing)
+}
+
+fn is_app_file_name(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    !name.starts_with('.') && name.len() > ".ini".len() && name.ends_with(".ini")
+}
+
+/// How the directory changed between two listings.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Diff {
+    pub added: Vec<PathBuf>,
+    pub changed: Vec<PathBuf>,
+    pub removed: Vec<PathBuf>,
+}
+
+/// The files `now` adds to, changes in or removes from `known`, each list
+/// in path order (so of two new files with one name, the first by path
+/// keeps it).
+pub fn diff(known: &Listing, now: &Listing) -> Diff {
+    let mut d = Diff::default();
+    for (path, print) in now {
+        match known.get(path) {
+            None => d.added.push(path.clone()),
+            Some(old) if old != print => d.changed.push(path.clone()),
+            Some(_) => {}
+        }
+    }
+    d.removed = known
+        .keys()
+        .filter(|p| !now.contains_key(*p))
+        .cloned()
+        .collect();
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn print(ino: u64, mtime_ns: i128) -> Fingerprint {
+        Fingerprint {
+            dev: 1,
+            ino,
+            size: 10,
+            mtime_ns,
+        }
+    }
+
+    #[test]
+    fn new_changed_and_removed_files_are_told_apart() {
+        let known = Listing::from([
+            ("/a/keep.ini".into(), print(1, 5)),
+            ("/a/touched.ini".into(), print(2, 5)),
+            ("/a/gone.ini".into(), print(3, 5)),
+            ("/a/replaced.ini".into(), print(4, 5)),
+        ]);
+        let now = Listing::from([
+            ("/a/keep.ini".into(), print(1, 5)),
+            ("/a/touched.ini".into(), print(2, 6)),
+            ("/a/replaced.ini".into(), print(9, 5)),
+            ("/a/new.ini".into(), print(7, 5)),
+        ]);
+        let d = diff(&known, &now);
+        assert_eq!(d.added, vec![PathBuf::from("/a/new.ini")]);
+        assert_eq!(
+            d.changed,
+            vec![
+                PathBuf::from("/a/replaced.ini"),
+                PathBuf::from("/a/touched.ini")
+            ]
+        );
+        assert_eq!(d.removed, vec![PathBuf::from("/a/gone.ini")]);
+        assert_eq!(diff(&now, &now), Diff::default());
+    }
+
+    #[test]
+    fn lists_ini_files_and_links_to_files_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path();
+        std::fs::write(p.join("a.ini"), "[uwsgi]\n").expect("write");
+        std::fs::write(p.join("notes.txt"), "x").expect("write");
+        std::fs::write(p.join(".hidden.ini"), "x").expect("write");
+        std::fs::create_dir(p.join("dir.ini")).expect("mkdir");
+        std::fs::write(p.join("target.conf"), "[uwsgi]\n").expect("write");
+        std::os::unix::fs::symlink(p.join("target.conf"), p.join("b.ini")).expect("link");
+        std::os::unix::fs::symlink(p.join("missing"), p.join("dangling.ini")).expect("link");
+        let listing = list(p).expect("lists");
+        let names: Vec<_> = listing.keys().filter_map(|k| k.file_name()).collect();
+        assert_eq!(names, vec!["a.ini", "b.ini"]);
+        let target = std::fs::metadata(p.join("target.conf")).expect("stat");
+        assert_eq!(listing[&p.join("b.ini")].ino, target.ino());
+    }
+
+    #[test]
+    fn touching_a_file_changes_its_fingerprint() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.ini");
+        std::fs::write(&path, "[uwsgi]\n").expect("write");
+        let before = list(dir.path()).expect("lists");
+        let file = std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .expect("open");
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+        file.set_modified(later).expect("touch");
+        let after = list(dir.path()).expect("lists");
+        assert_eq!(diff(&before, &after).changed, vec![path]);
+    }
+}
