@@ -288,7 +288,11 @@ async fn take_over_when_stuck(
             _ = stopped(&mut stop) => return,
             _ = tokio::time::sleep(ACCEPT_DEFERRAL) => {}
         }
-        idle_ticks = if ctx.gate.is_busy() { 0 } else { idle_ticks + 1 };
+        idle_ticks = if ctx.gate.is_busy() {
+            0
+        } else {
+            idle_ticks + 1
+        };
         let now = ctx.requests.load(Ordering::Relaxed);
         let stuck = now == served && ctx.gate.is_full() && !ctx.jobs.has_idle_thread();
         served = now;
