@@ -285,3 +285,125 @@ fn graceful_reloads_under_uwsgi_load_lose_no_request() {
     assert_eq!(failures, 0, "failed requests: {result}\n{log}");
     assert!(result["ok"].as_u64().unwrap_or(0) > 80, "{result}");
 }
+
+#[test]
+fn four_python_threads_serve_four_slow_uwsgi_requests_at_once() {
+    let dir = TestDir::new().expect("temp dir");
+    let (_server, sock) = start(&dir, "slow_app.py", &["--threads", "4"]);
+    let out = client(
+        &sock,
+        r#"
+answers = [None] * 4
+def run(i):
+    answers[i] = json.loads(split(exchange(get("/", "s=1.5")))[1])
+threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(json.dumps(answers))
+"#,
+    );
+    let answers = out.as_array().expect("four answers");
+    let latest_start = answers
+        .iter()
+        .filter_map(|a| a["start"].as_f64())
+        .fold(f64::MIN, f64::max);
+    let earliest_end = answers
+        .iter()
+        .filter_map(|a| a["end"].as_f64())
+        .fold(f64::MAX, f64::min);
+    assert_eq!(answers.len(), 4, "{out}");
+    assert!(latest_start < earliest_end, "the four ran at once: {out}");
+}
+
+#[test]
+fn max_requests_recycles_uwsgi_workers_without_failing_a_request() {
+    let dir = TestDir::new().expect("temp dir");
+    let (server, sock) = start(
+        &dir,
+        "slow_app.py",
+        &[
+            "--processes",
+            "2",
+            "--max-requests",
+            "10",
+            "--min-worker-lifetime",
+            "0",
+        ],
+    );
+    let out = client(
+        &sock,
+        r#"
+lock = threading.Lock()
+result = {"ok": 0, "failed": [], "pids": set()}
+def run():
+    for _ in range(20):
+        try:
+            status, body = split(exchange(get("/", "s=0")))
+            pid = json.loads(body)["pid"]
+            with lock:
+                result["ok"] += status == "HTTP/1.1 200 OK"
+                result["pids"].add(pid)
+        except Exception as exc:
+            with lock:
+                result["failed"].append(repr(exc))
+threads = [threading.Thread(target=run) for _ in range(4)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+result["pids"] = sorted(result["pids"])
+print(json.dumps(result))
+"#,
+    );
+    assert_eq!(out["failed"], serde_json::json!([]), "{out}");
+    assert_eq!(out["ok"], 80, "{out}");
+    let pids = out["pids"].as_array().map_or(0, Vec::len);
+    // 80 requests at most 10 per worker: at least 8 processes served.
+    assert!(pids >= 8, "{out}");
+    let log = server.log();
+    assert!(
+        log.matches("max requests reached (10 >= 10)").count() >= 6,
+        "{log}"
+    );
+}
+
+#[test]
+fn a_lone_busy_worker_takes_waiting_uwsgi_connections_and_answers_them_after() {
+    let dir = TestDir::new().expect("temp dir");
+    let (_server, sock) = start(&dir, "marked_slow_app.py", &[]);
+    let mark = dir.join("slow-started");
+    let out = Python::script(format!(
+        "{CLIENT}\n{}",
+        r#"
+mark = sys.argv[2]
+answers = {}
+def run(name, query):
+    begun = time.monotonic()
+    status, body = split(exchange(get("/", query)))
+    answers[name] = {"status": status, "body": body.decode(), "end": time.monotonic()}
+slow = threading.Thread(target=run, args=("slow", "mark=%s&s=1" % mark))
+slow.start()
+deadline = time.monotonic() + 30
+while not os.path.exists(mark) and time.monotonic() < deadline:
+    time.sleep(0.01)
+fast = [threading.Thread(target=run, args=(i, "s=0")) for i in range(5)]
+for t in fast:
+    t.start()
+for t in [slow] + fast:
+    t.join()
+print(json.dumps(answers))
+"#
+    ))
+    .arg(&sock)
+    .arg(&mark)
+    .run_json()
+    .expect("the uwsgi client");
+    let answers = out.as_object().expect("answers");
+    assert_eq!(answers.len(), 6, "{out}");
+    for answer in answers.values() {
+        assert_eq!(answer["status"], "HTTP/1.1 200 OK", "{out}");
+        assert_eq!(answers["slow"]["body"], answer["body"], "one worker: {out}");
+    }
+}
