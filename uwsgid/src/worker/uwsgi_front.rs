@@ -57,7 +57,8 @@ impl Unanswered {
     }
 }
 
-/// Takes a connection as accepted, in the accept loop itself. When the
+/// Takes a connection the runtime accepted (a worker stuck with every
+/// Python thread busy, `serve.rs`), at once. When the
 /// whole request, without a body, is already there (what nginx sends at
 /// once), a Python thread answers it on the socket itself (`direct`):
 /// read, write, close, with no task, no registration with the runtime (no
