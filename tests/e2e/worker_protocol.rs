@@ -6,9 +6,7 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use uwsgid_e2e::{
-    DEFAULT_TIMEOUT, HttpApp, Python, ServerBuilder, TestDir, app_path, wait_for_log, wait_until,
-};
+use uwsgid_e2e::{DEFAULT_TIMEOUT, HttpApp, Python, TestDir, wait_for_log};
 
 const APP: &str = "protocol_app.py";
 
@@ -52,24 +50,7 @@ fn worker_pid(app: &mut HttpApp) -> i32 {
 #[test]
 fn uwsgi_protocol_answers_raw_http_and_skips_oversized_blocks() {
     let dir = TestDir::new().expect("temp dir");
-    let sock = dir.join("app.sock");
-    let mut server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
-        .expect("uwsgid binary")
-        .args([
-            "--socket",
-            &sock.to_string_lossy(),
-            "--master",
-            "--wsgi-file",
-        ])
-        .arg(app_path(APP))
-        .current_dir(dir.path())
-        .start()
-        .expect("uwsgid starts");
-    wait_for_log(&mut server, "WSGI app 0", DEFAULT_TIMEOUT).expect("the app loads");
-    wait_until("the uwsgi socket", DEFAULT_TIMEOUT, || {
-        std::os::unix::net::UnixStream::connect(&sock).ok()
-    })
-    .expect("the socket accepts");
+    let (server, sock) = crate::worker_protocol_idle::start(&dir, APP, &[]);
     let out = Python::script(
         r#"
 import json, socket, struct, sys

@@ -55,7 +55,7 @@ def split(answer):
 
 /// `uwsgid --socket DIR/app.sock --master --wsgi-file APP` plus `args`,
 /// once the socket accepts.
-fn start(dir: &TestDir, app: &str, args: &[&str]) -> (Server, PathBuf) {
+pub(crate) fn start(dir: &TestDir, app: &str, args: &[&str]) -> (Server, PathBuf) {
     let sock = dir.join("app.sock");
     let mut server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
         .expect("uwsgid binary")
