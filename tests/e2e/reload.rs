@@ -104,9 +104,15 @@ pub(crate) struct Load {
 
 impl Load {
     pub(crate) fn start(dir: &TestDir, port: u16, clients: usize) -> Load {
+        let script = Python::script(include_str!("reload/load_client.py")).arg(port.to_string());
+        Load::run(dir, script, clients)
+    }
+
+    /// Runs `script` (which already has its target argument) in a thread,
+    /// with the stop file and the number of clients as its last arguments.
+    pub(crate) fn run(dir: &TestDir, script: Python, clients: usize) -> Load {
         let stop = dir.join("stop-load");
-        let script = Python::script(include_str!("reload/load_client.py"))
-            .arg(port.to_string())
+        let script = script
             .arg(&stop)
             .arg(clients.to_string())
             .timeout(Duration::from_secs(600));

@@ -5,8 +5,8 @@
 //! vars block is refused with uWSGI's line while the worker serves on, and
 //! graceful reloads under uwsgi-protocol load lose no request.
 
+use crate::reload::Load;
 use std::path::{Path, PathBuf};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
@@ -224,33 +224,10 @@ for t in threads:
 print(json.dumps(result))
 "#;
 
-/// The load client running in a thread.
-struct Load {
-    stop: PathBuf,
-    thread: JoinHandle<anyhow::Result<Value>>,
-}
-
-impl Load {
-    fn start(dir: &TestDir, sock: &Path, clients: usize) -> Load {
-        let stop = dir.join("stop-load");
-        let script = Python::script(format!("{CLIENT}\n{LOAD}"))
-            .arg(sock)
-            .arg(&stop)
-            .arg(clients.to_string())
-            .timeout(Duration::from_secs(600));
-        Load {
-            stop,
-            thread: std::thread::spawn(move || script.run_json()),
-        }
-    }
-
-    fn finish(self) -> Value {
-        std::fs::write(&self.stop, b"").expect("write the stop file");
-        self.thread
-            .join()
-            .expect("the load thread")
-            .expect("the load client runs")
-    }
+/// The uwsgi-protocol load client on `sock`, in a thread.
+fn start_load(dir: &TestDir, sock: &Path, clients: usize) -> Load {
+    let script = Python::script(format!("{CLIENT}\n{LOAD}")).arg(sock);
+    Load::run(dir, script, clients)
 }
 
 fn served(server: &Server) -> usize {
@@ -261,7 +238,7 @@ fn served(server: &Server) -> usize {
 fn graceful_reloads_under_uwsgi_load_lose_no_request() {
     let dir = TestDir::new().expect("temp dir");
     let (mut server, sock) = start(&dir, "slow_app.py", &["--processes", "2"]);
-    let load = Load::start(&dir, &sock, 6);
+    let load = start_load(&dir, &sock, 6);
     for generation in 2..=4u64 {
         let target = served(&server) + 20;
         wait_until("requests to be served", RELOAD_TIMEOUT, || {
