@@ -16,10 +16,7 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-/// Hidden first argument that runs the zygote (see `crate::zygote`).
-pub const ZYGOTE_MODE: &str = "__zygote";
-/// Hidden first argument that runs one lazy-apps worker.
-pub const WORKER_MODE: &str = "__worker";
+use crate::contract::modes::{MAN_MODE, WORKER_MODE, ZYGOTE_MODE, take_control};
 
 /// Runs uwsgid with the process's arguments.
 pub fn main() -> ExitCode {
@@ -52,27 +49,6 @@ pub fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
-}
-
-/// Hidden first argument that prints the man page.
-pub const MAN_MODE: &str = "__man";
-
-/// Splits `--control PATH` (or `--control=PATH`) off an app master's
-/// arguments; the last one given wins.
-pub(crate) fn take_control(args: Vec<OsString>) -> (Option<std::path::PathBuf>, Vec<OsString>) {
-    let mut control = None;
-    let mut rest = Vec::with_capacity(args.len());
-    let mut iter = args.into_iter();
-    while let Some(arg) = iter.next() {
-        if arg == "--control" {
-            control = iter.next().map(std::path::PathBuf::from);
-        } else if let Some(path) = arg.to_str().and_then(|a| a.strip_prefix("--control=")) {
-            control = Some(std::path::PathBuf::from(path));
-        } else {
-            rest.push(arg);
-        }
-    }
-    (control, rest)
 }
 
 fn exit_code(code: i32) -> ExitCode {

@@ -15,6 +15,7 @@
 pub mod check_config;
 pub mod cli;
 pub mod config;
+pub mod contract;
 pub mod control;
 pub mod daemon;
 mod log;

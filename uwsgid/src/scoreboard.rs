@@ -4,7 +4,7 @@
 //!
 //! The master creates it once (a memfd mapped `MAP_SHARED`) before it starts
 //! any child, and passes the descriptor to every child it execs (layout in
-//! `crate::master::child_env`); a zygote's mapping is inherited by the
+//! `crate::contract::child_env`); a zygote's mapping is inherited by the
 //! workers it forks. The size is fixed for the app's whole life:
 //! [`MAX_WORKERS`] slots of [`MAX_CORES`] cores each, so adding workers
 //! (TTIN, a reload with more processes) never remaps. Untouched slots cost

@@ -6,7 +6,7 @@
 //! the intermediate exits at once, so the worker is reparented to the master
 //! (a `PR_SET_CHILD_SUBREAPER`), which reaps and signals it like any child.
 //! The zygote reads the worker's pid from the intermediate and reports
-//! `born ID PID` to the master (protocol in `crate::master::zygote_link`).
+//! `born ID PID` to the master (protocol in `crate::contract::zygote_lines`).
 //! Zygote and workers die with the master (`PR_SET_PDEATHSIG`), and the
 //! zygote exits when the master closes its command pipe.
 
@@ -24,11 +24,13 @@ use nix::sys::wait::waitpid;
 use nix::unistd::{ForkResult, Pid, fork, getppid};
 
 use crate::config::AppConfig;
-use crate::master::child_env::{self, ChildEnv, ChildEnvError};
-use crate::master::log::log_line;
-use crate::master::zygote_link::{ZygoteCommand, ZygoteReport};
+use crate::contract::InheritedListener;
+use crate::contract::child_env::{self, ChildEnv, ChildEnvError};
+use crate::contract::exit::FAILED_APP_EXIT;
+use crate::contract::zygote_lines::{ZygoteCommand, ZygoteReport};
+use crate::log::log_line;
 use crate::scoreboard::{self, Scoreboard};
-use crate::worker::{self, App, FAILED_APP_EXIT, InheritedListener};
+use crate::worker::{self, App};
 
 /// Exit code when the process cannot even start (bad environment, Python
 /// that does not initialise).

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::config::AppConfig;
-use crate::master::log::log_line;
+use crate::log::log_line;
 
 /// The first line: `*** Starting uWSGI-compatible uwsgid X.Y.Z (64bit) on [date] ***`.
 pub fn starting() {

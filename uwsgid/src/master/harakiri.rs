@@ -19,7 +19,7 @@ use nix::unistd::Pid;
 use super::reap::ExitCause;
 use super::respawn::Backoff;
 use super::supervisor::Supervisor;
-use crate::master::log::log_line;
+use crate::log::log_line;
 use crate::scoreboard::{self, BusyCore, ExitReason, MAX_CORES, WorkerSlot};
 
 /// How often the master looks at the workers' request times.

@@ -12,9 +12,9 @@ use super::respawn;
 use super::shutdown;
 use super::supervisor::Supervisor;
 use super::workers::SlotState;
-use super::zygote_link::ZygoteCommand;
-use crate::master::log::log_line;
-use crate::worker::FAILED_APP_EXIT;
+use crate::contract::exit::FAILED_APP_EXIT;
+use crate::contract::zygote_lines::ZygoteCommand;
+use crate::log::log_line;
 
 impl Supervisor {
     /// Starts every worker: directly with `lazy-apps`, else through a

@@ -16,12 +16,10 @@
 //! under systemd the master speaks the notify protocol (`notify.rs`).
 
 mod banner;
-pub(crate) mod child_env;
 mod control;
 mod daemonize;
 mod harakiri;
 mod lifecycle;
-pub(crate) mod log;
 mod notify;
 mod pidfile;
 mod privileges;
@@ -40,14 +38,14 @@ mod vacuum;
 mod views;
 mod workers;
 mod zygote_life;
-pub(crate) mod zygote_link;
+mod zygote_link;
 
 use anyhow::Context;
 
 use std::path::PathBuf;
 
 use crate::config::{AppConfig, Loaded};
-use crate::master::log::log_line;
+use crate::log::log_line;
 use crate::scoreboard::{self, Scoreboard};
 use control::{AppControl, ControlSocket};
 use sockets::{Activated, SocketFile};

@@ -16,7 +16,7 @@ use sd_notify::NotifyState;
 
 use super::control::progress::ReloadEvent;
 use super::views::AppState;
-use crate::master::log::log_line;
+use crate::log::log_line;
 
 /// The variables of the protocol, kept from the master's children.
 pub const NOTIFY_VARS: [&str; 3] = ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"];

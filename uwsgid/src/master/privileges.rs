@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use nix::unistd::{AccessFlags, Gid, Group, Uid, User, access};
 
 use crate::config::AppConfig;
-use crate::master::log::log_line;
+use crate::log::log_line;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PrivilegeError {

@@ -37,10 +37,11 @@ use super::shutdown;
 use super::spawn::Spawner;
 use super::supervisor::Supervisor;
 use super::workers::{SlotState, WorkerTable};
-use super::zygote_link::{ZygoteCommand, ZygoteLink, ZygoteReport};
+use super::zygote_link::ZygoteLink;
 use crate::config::AppConfig;
-use crate::master::log::log_line;
-use crate::worker::FAILED_APP_EXIT;
+use crate::contract::exit::FAILED_APP_EXIT;
+use crate::contract::zygote_lines::{ZygoteCommand, ZygoteReport};
+use crate::log::log_line;
 
 /// A new generation being started.
 #[derive(Debug)]

@@ -10,7 +10,7 @@ use std::time::Instant;
 use super::shutdown;
 use super::supervisor::Supervisor;
 use super::workers::SlotState;
-use crate::master::log::log_line;
+use crate::log::log_line;
 
 impl Supervisor {
     /// Adds or removes workers until there are `processes`.

@@ -18,7 +18,7 @@ use super::reap;
 use super::supervisor::Supervisor;
 use super::workers::SlotState;
 use crate::config::AppConfig;
-use crate::master::log::log_line;
+use crate::log::log_line;
 
 /// How long workers told to stop at once get before SIGKILL.
 pub const IMMEDIATE_GRACE: Duration = Duration::from_secs(3);

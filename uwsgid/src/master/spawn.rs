@@ -14,13 +14,13 @@ use std::process::{Command, Stdio};
 
 use nix::unistd::Pid;
 
-use super::child_env::{
+use super::notify::NOTIFY_VARS;
+use super::sockets::{ACTIVATION_VARS, ListenSocket, SocketError, move_high};
+use crate::contract::child_env::{
     CONFIG_VAR, FIRST_LISTEN_FD, LISTEN_FDS_VAR, MASTER_PID_VAR, SCOREBOARD_FD_VAR, WORKER_ID_VAR,
     ZYGOTE_FDS_VAR, format_fd_pair,
 };
-use super::notify::NOTIFY_VARS;
-use super::sockets::{ACTIVATION_VARS, ListenSocket, SocketError, move_high};
-use crate::cli::{WORKER_MODE, ZYGOTE_MODE};
+use crate::contract::modes::{WORKER_MODE, ZYGOTE_MODE};
 
 /// The running binary, even after a package upgrade replaced (or deleted)
 /// the file: children always run the master's own version, so both ends of

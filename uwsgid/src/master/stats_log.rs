@@ -9,7 +9,7 @@ use std::time::Instant;
 use super::supervisor::Supervisor;
 use super::views::counters_of;
 use super::workers::{SlotState, WorkerSlot};
-use crate::master::log::log_line;
+use crate::log::log_line;
 use crate::scoreboard::SlotSnapshot;
 
 impl Supervisor {

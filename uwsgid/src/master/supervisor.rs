@@ -29,7 +29,7 @@ use super::views::AppFacts;
 use super::workers::WorkerTable;
 use super::zygote_link::ZygoteLink;
 use crate::config::AppConfig;
-use crate::master::log::log_line;
+use crate::log::log_line;
 
 /// How many deaths of not-yet-reported pids are remembered (a worker can
 /// die before the zygote's `born` line for it is read).

@@ -6,7 +6,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use super::sockets::SocketFile;
-use crate::master::log::log_line;
+use crate::log::log_line;
 
 /// What happened to one socket file.
 #[derive(Debug, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use nix::unistd::Pid;
 
 use super::reap::ExitCause;
 use super::respawn::Backoff;
-use crate::master::log::log_line;
+use crate::log::log_line;
 
 /// What a slot is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,9 +11,10 @@ use super::reap::ExitCause;
 use super::shutdown::StopMode;
 use super::supervisor::Supervisor;
 use super::workers::SlotState;
-use super::zygote_link::{ZygoteLink, ZygoteReport};
-use crate::master::log::log_line;
-use crate::worker::FAILED_APP_EXIT;
+use super::zygote_link::ZygoteLink;
+use crate::contract::exit::FAILED_APP_EXIT;
+use crate::contract::zygote_lines::ZygoteReport;
+use crate::log::log_line;
 
 impl Supervisor {
     /// Execs a new zygote; workers are requested when it reports `ready`.

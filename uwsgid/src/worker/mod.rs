@@ -45,17 +45,10 @@ mod trim;
 mod uwsgi_front;
 mod write_timeout;
 
-use std::os::fd::OwnedFd;
 use std::sync::Arc;
 
-use crate::config::{AppConfig, ListenSpec};
-
-/// A listen socket inherited from the master, with the spec it was bound for.
-#[derive(Debug)]
-pub struct InheritedListener {
-    pub spec: ListenSpec,
-    pub fd: OwnedFd,
-}
+use crate::config::AppConfig;
+use crate::contract::InheritedListener;
 
 /// Why a worker could not start.
 #[derive(Debug, thiserror::Error)]
@@ -69,14 +62,6 @@ pub enum WorkerError {
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
-
-/// The exit code of a worker or zygote whose app failed to load (uWSGI's
-/// `UWSGI_FAILED_APP_CODE`).
-pub const FAILED_APP_EXIT: i32 = 22;
-
-/// The exit code of a worker stopped by SIGTERM/SIGINT (uWSGI's
-/// `UWSGI_END_CODE`); a graceful stop (SIGHUP) exits 0.
-pub const END_EXIT: i32 = serve::END_EXIT;
 
 /// The loaded WSGI callable (Python `None` when `need-app` is off and the
 /// app failed to load: every request is then answered 500).

@@ -19,12 +19,11 @@ use super::context::WorkerCtx;
 use super::gate::Slot;
 use super::listener::{Listener, Registered, Socket, Stream};
 use super::queue::JobQueue;
-use super::{App, InheritedListener, http_front, pool, trim, uwsgi_front};
+use super::{App, http_front, pool, trim, uwsgi_front};
 use crate::config::{AppConfig, Protocol};
+use crate::contract::InheritedListener;
+use crate::contract::exit::END_EXIT;
 use crate::log::log_line;
-
-/// The exit code after SIGTERM/SIGINT (uWSGI's `UWSGI_END_CODE`).
-pub const END_EXIT: i32 = 30;
 
 /// Runs the worker; returns its exit code.
 pub fn run(

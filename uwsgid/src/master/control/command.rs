@@ -54,7 +54,7 @@ impl Supervisor {
         if self.stopping.is_some() {
             return format!("{} is already stopping", self.facts.name);
         }
-        crate::master::log::log_line!("stop requested through the control socket");
+        crate::log::log_line!("stop requested through the control socket");
         self.begin_stop(StopMode::Graceful, 0);
         format!(
             "{} is stopping gracefully (workers finish their requests; mercy: {} seconds)",
@@ -74,7 +74,7 @@ impl Supervisor {
                 .cancel_all(&self.facts.name, "the app is stopping");
             return;
         }
-        crate::master::log::log_line!("reload requested through the control socket");
+        crate::log::log_line!("reload requested through the control socket");
         self.request_reload();
     }
 

@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 pub use service::AppControl;
 
 use crate::control::socket;
-use crate::master::log::log_line;
+use crate::log::log_line;
 
 /// How many commands may wait for the event loop.
 pub const QUEUE: usize = 64;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use crate::master::log::log_line;
+use crate::log::log_line;
 use crate::master::reap::ExitCause;
 use crate::master::supervisor::Supervisor;
 

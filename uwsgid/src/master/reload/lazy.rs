@@ -11,8 +11,8 @@ use nix::unistd::Pid;
 
 use super::Reload;
 use crate::config::AppConfig;
+use crate::log::log_line;
 use crate::master::control::progress::ReloadEvent;
-use crate::master::log::log_line;
 use crate::master::spawn::Spawner;
 use crate::master::supervisor::Supervisor;
 use crate::master::workers::WorkerTable;

@@ -34,7 +34,7 @@ pub struct Reread {
 /// Resolves the master's own arguments again, as `config::load_from_args`
 /// does at startup, keeping from `current` what cannot change.
 pub fn reread(current: &AppConfig) -> Result<Reread, ConfigError> {
-    let (_, args) = crate::cli::take_control(std::env::args_os().skip(1).collect());
+    let (_, args) = crate::contract::modes::take_control(std::env::args_os().skip(1).collect());
     let mut ctx = Context::from_process();
     if let Some(dir) = LAUNCH_DIR.get() {
         ctx.cwd = dir.clone();
@@ -150,7 +150,8 @@ mod tests {
             "-p",
             "2",
         ];
-        let (_, kept) = crate::cli::take_control(args.iter().map(OsString::from).collect());
+        let (_, kept) =
+            crate::contract::modes::take_control(args.iter().map(OsString::from).collect());
         assert_eq!(kept, ["--ini", "a.ini", "-p", "2"]);
     }
 

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use super::address::{BoundAddr, bound_addr, same_address};
 use super::{SocketError, move_high};
 use crate::config::ListenAddr;
-use crate::master::log::log_line;
+use crate::log::log_line;
 
 /// The environment variables of the protocol; children never see them.
 pub const ACTIVATION_VARS: [&str; 3] = ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"];

@@ -17,7 +17,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::PathBuf;
 
 use crate::config::{AppConfig, ListenAddr, ListenSpec};
-use crate::master::log::log_line;
+use crate::log::log_line;
 
 pub use activation::{ACTIVATION_VARS, Activated};
 pub use address::BoundAddr;

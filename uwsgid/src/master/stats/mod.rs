@@ -25,7 +25,7 @@ use super::sockets::{self, BoundAddr, SocketFile};
 use super::supervisor::Supervisor;
 use super::views::WorkerView;
 use crate::config::{AppConfig, ListenSpec, Protocol};
-use crate::master::log::log_line;
+use crate::log::log_line;
 use crate::procmem;
 
 /// How long an HTTP client gets to send its request.

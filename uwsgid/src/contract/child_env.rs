@@ -15,8 +15,8 @@
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
 use crate::config::AppConfig;
+use crate::contract::InheritedListener;
 use crate::scoreboard::Scoreboard;
-use crate::worker::InheritedListener;
 
 pub const CONFIG_VAR: &str = "UWSGID_CONFIG";
 pub const LISTEN_FDS_VAR: &str = "UWSGID_LISTEN_FDS";

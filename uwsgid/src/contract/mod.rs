@@ -1,0 +1,18 @@
+//! What an app master and the processes it execs (the zygote, `lazy-apps`
+//! workers) agree on. The master side (`crate::master`) and the worker side
+//! (`crate::worker`, the zygote included) both import this module and never
+//! each other:
+//! - [`modes`]: the hidden first arguments that select a child's mode, and
+//!   the `--control` argument a supervisor gives an app master;
+//! - [`child_env`]: the environment and descriptors a child inherits;
+//! - [`listener`]: a listen socket as a child inherits it;
+//! - [`zygote_lines`]: the text lines on the zygote's two pipes;
+//! - [`exit`]: the exit codes a child reports its end with.
+
+pub mod child_env;
+pub mod exit;
+pub mod listener;
+pub mod modes;
+pub mod zygote_lines;
+
+pub use listener::InheritedListener;
