@@ -4,7 +4,7 @@
 //! - `uwsgid --ini FILE …` or uWSGI options alone: run one app in the
 //!   foreground (the app master);
 //! - `uwsgid` alone, or with supervisor flags only (`--apps-dir`, …): the
-//!   supervisor of every app of its apps directory (`crate::daemon`);
+//!   supervisor of every app of its apps directory (`crate::supervisor`);
 //! - `uwsgid __zygote` / `uwsgid __worker`: hidden modes the app master
 //!   execs for its zygote and, with `lazy-apps`, for each worker;
 //! - `uwsgid __man`: the man page (roff) on stdout, for packaging.
@@ -32,14 +32,14 @@ pub fn main() -> ExitCode {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
         }
-        Some(MAN_MODE) => return crate::daemon::print_man_page(),
+        Some(MAN_MODE) => return crate::supervisor::print_man_page(),
         _ => {}
     }
     if args.iter().any(|a| a == "--check-config") {
         return crate::check_config::run(&args);
     }
-    if let Some(options) = crate::daemon::Options::from_args(&args) {
-        return exit_code(crate::daemon::run(options));
+    if let Some(options) = crate::supervisor::Options::from_args(&args) {
+        return exit_code(crate::supervisor::run(options));
     }
     let (control, args) = take_control(args);
     match crate::config::load_from_args(&args) {

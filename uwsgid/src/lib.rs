@@ -4,7 +4,7 @@
 //! The crate is organised as the process tree it runs (see
 //! `docs/architecture.md`):
 //! - [`config`]: ini files, environment and command line into an `AppConfig`;
-//! - [`daemon`]: the supervisor of every app of an apps directory;
+//! - [`supervisor`]: the supervisor of every app of an apps directory;
 //! - [`master`]: one app: binds its sockets and supervises its workers;
 //! - [`zygote`]: imports the app once and forks workers;
 //! - [`worker`]: one worker process: embedded CPython serving WSGI;
@@ -12,16 +12,18 @@
 //! - [`procmem`]: a process's RSS, PSS and address space from `/proc`;
 //! - [`protocol`]: the wire formats the workers speak (uwsgi; HTTP is hyper's).
 
+pub mod backoff;
 pub mod check_config;
 pub mod cli;
 pub mod config;
 pub mod contract;
 pub mod control;
-pub mod daemon;
 mod log;
 pub mod master;
 pub mod procmem;
 pub mod protocol;
 pub mod scoreboard;
+pub mod signals;
+pub mod supervisor;
 pub mod worker;
 pub mod zygote;

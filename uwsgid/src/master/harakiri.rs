@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
+use super::event_loop::AppMaster;
 use super::reap::ExitCause;
-use super::respawn::Backoff;
-use super::supervisor::Supervisor;
+use crate::backoff::{Backoff, WORKER_RESPAWN};
 use crate::log::log_line;
 use crate::scoreboard::{self, BusyCore, ExitReason, MAX_CORES, WorkerSlot};
 
@@ -39,7 +39,7 @@ struct Pending {
     kill_at: Instant,
 }
 
-impl Supervisor {
+impl AppMaster {
     /// The timer hook: on schedule, kills the workers past `harakiri`.
     pub(super) fn harakiri_tick(&mut self, now: Instant) {
         if self.cfg.harakiri == 0 || self.harakiri.next_check.is_some_and(|at| at > now) {
@@ -175,7 +175,7 @@ impl Supervisor {
         };
         let reason = board_slot.settle_exit();
         if reason.is_recycle() && cause == ExitCause::Exited(0) {
-            slot.backoff = Backoff::default();
+            slot.backoff = Backoff::new(WORKER_RESPAWN);
         }
     }
 }

@@ -7,16 +7,16 @@ use std::time::Instant;
 
 use nix::unistd::Pid;
 
+use super::event_loop::AppMaster;
 use super::reap::ExitCause;
-use super::respawn;
 use super::shutdown;
-use super::supervisor::Supervisor;
 use super::workers::SlotState;
+use crate::backoff::WORKER_RESPAWN;
 use crate::contract::exit::FAILED_APP_EXIT;
 use crate::contract::zygote_lines::ZygoteCommand;
 use crate::log::log_line;
 
-impl Supervisor {
+impl AppMaster {
     /// Starts every worker: directly with `lazy-apps`, else through a
     /// zygote (the workers are asked for once it is ready).
     pub(super) fn start(&mut self) {
@@ -48,7 +48,7 @@ impl Supervisor {
             Err(err) => {
                 log_line!("unable to spawn worker {id}: {err}");
                 // Counts as a quick death, so a failing exec backs off too.
-                let delay = self.table.get_mut(id).map_or(respawn::MAX_DELAY, |slot| {
+                let delay = self.table.get_mut(id).map_or(WORKER_RESPAWN.max, |slot| {
                     slot.backoff.on_death(std::time::Duration::ZERO)
                 });
                 self.schedule_respawn(id, Instant::now(), delay);
@@ -155,7 +155,7 @@ fn log_death(id: u32, pid: Pid, cause: ExitCause) {
     }
 }
 
-impl Supervisor {
+impl AppMaster {
     /// A `born` report for a slot that has no place for it (the slot was
     /// removed by SIGTTOU or `scale` while its worker was being forked): the
     /// worker finishes gracefully, like any removed worker.
@@ -176,12 +176,12 @@ mod tests {
 
     /// A supervisor in zygote mode with no zygote: nothing is ever spawned
     /// or signalled, only the table changes.
-    fn supervisor(processes: u32) -> Supervisor {
+    fn supervisor(processes: u32) -> AppMaster {
         let cfg = AppConfig {
             processes,
             ..AppConfig::default()
         };
-        Supervisor::new(
+        AppMaster::new(
             cfg,
             String::new(),
             PathBuf::from("/nonexistent"),
@@ -189,7 +189,7 @@ mod tests {
         )
     }
 
-    fn state(sup: &mut Supervisor, id: u32) -> SlotState {
+    fn state(sup: &mut AppMaster, id: u32) -> SlotState {
         sup.table.get_mut(id).map(|s| s.state).expect("slot")
     }
 

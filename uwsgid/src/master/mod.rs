@@ -18,6 +18,7 @@
 mod banner;
 mod control;
 mod daemonize;
+mod event_loop;
 mod harakiri;
 mod lifecycle;
 mod notify;
@@ -25,7 +26,6 @@ mod pidfile;
 mod privileges;
 mod reap;
 mod reload;
-mod respawn;
 mod scale;
 mod shutdown;
 mod signals;
@@ -33,7 +33,6 @@ mod sockets;
 mod spawn;
 mod stats;
 mod stats_log;
-mod supervisor;
 mod vacuum;
 mod views;
 mod workers;
@@ -48,8 +47,8 @@ use crate::config::{AppConfig, Loaded};
 use crate::log::log_line;
 use crate::scoreboard::{self, Scoreboard};
 use control::{AppControl, ControlSocket};
+use event_loop::AppMaster;
 use sockets::{Activated, SocketFile};
-use supervisor::Supervisor;
 use views::AppFacts;
 
 /// Runs one app in the foreground until it is stopped; returns the exit
@@ -221,7 +220,7 @@ fn serve(
                 stats.spawn(commands)?;
             }
             let supervisor =
-                Supervisor::new(cfg, config_json, exe, sockets).with_control(inbox, facts);
+                AppMaster::new(cfg, config_json, exe, sockets).with_control(inbox, facts);
             let code = supervisor.run().await.map_err(anyhow::Error::from);
             if let Some(serving) = serving {
                 serving.finish().await;

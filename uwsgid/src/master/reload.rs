@@ -32,10 +32,10 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use super::control::progress::ReloadEvent;
+use super::event_loop::AppMaster;
 use super::reap::ExitCause;
 use super::shutdown;
 use super::spawn::Spawner;
-use super::supervisor::Supervisor;
 use super::workers::{SlotState, WorkerTable};
 use super::zygote_link::ZygoteLink;
 use crate::config::AppConfig;
@@ -55,7 +55,7 @@ pub struct Reload {
     pub zygote: Option<ZygoteLink>,
 }
 
-impl Supervisor {
+impl AppMaster {
     /// SIGHUP: reload now, or after the reload in progress.
     pub(super) fn request_reload(&mut self) {
         if self.stopping.is_some() {

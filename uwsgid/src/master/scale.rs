@@ -7,12 +7,12 @@
 
 use std::time::Instant;
 
+use super::event_loop::AppMaster;
 use super::shutdown;
-use super::supervisor::Supervisor;
 use super::workers::SlotState;
 use crate::log::log_line;
 
-impl Supervisor {
+impl AppMaster {
     /// Adds or removes workers until there are `processes`.
     pub(super) fn scale_to(&mut self, processes: usize) {
         while self.table.len() < processes && self.add_worker("scale") {}

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
+use super::event_loop::AppMaster;
 use super::reap;
-use super::supervisor::Supervisor;
 use super::workers::SlotState;
 use crate::config::AppConfig;
 use crate::log::log_line;
@@ -75,7 +75,7 @@ impl Stopping {
     }
 }
 
-impl Supervisor {
+impl AppMaster {
     /// Starts stopping the app (or hurries a graceful stop up).
     pub(super) fn begin_stop(&mut self, mode: StopMode, exit_code: i32) {
         let now = Instant::now();

@@ -3,7 +3,10 @@
 //! stop, SIGHUP = graceful reload, SIGUSR1 = workers' stats to the log,
 //! SIGTTIN/SIGTTOU = one worker more/less, SIGCHLD = reap.
 
-use tokio::signal::unix::{Signal, SignalKind, signal};
+use nix::sys::signal::Signal;
+use tokio::signal::unix::SignalKind;
+
+use crate::signals::{SignalSet, kind};
 
 /// A signal delivered to the master.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,58 +21,21 @@ pub enum MasterSignal {
     Ttou,
 }
 
-/// The master's signal streams. Installing them replaces the default
-/// actions, so create this before any child exists.
-#[derive(Debug)]
-pub struct Signals {
-    child: Signal,
-    term: Signal,
-    int: Signal,
-    quit: Signal,
-    hup: Signal,
-    usr1: Signal,
-    ttin: Signal,
-    ttou: Signal,
-}
+/// The master's signal streams.
+pub type Signals = SignalSet<MasterSignal>;
 
-impl Signals {
-    /// Must run inside the tokio runtime.
-    pub fn install() -> std::io::Result<Signals> {
-        Ok(Signals {
-            child: signal(SignalKind::child())?,
-            term: signal(SignalKind::terminate())?,
-            int: signal(SignalKind::interrupt())?,
-            quit: signal(SignalKind::quit())?,
-            hup: signal(SignalKind::hangup())?,
-            usr1: signal(SignalKind::user_defined1())?,
-            // Their default action would stop (suspend) the master.
-            ttin: signal(SignalKind::from_raw(libc_sig(
-                nix::sys::signal::Signal::SIGTTIN,
-            )))?,
-            ttou: signal(SignalKind::from_raw(libc_sig(
-                nix::sys::signal::Signal::SIGTTOU,
-            )))?,
-        })
-    }
-
-    /// The next signal. Stop requests come first when several are pending,
-    /// so a dying worker is not respawned just before the stop. Cancel-safe.
-    pub async fn next(&mut self) -> MasterSignal {
-        tokio::select! {
-            biased;
-            Some(()) = self.term.recv() => MasterSignal::Term,
-            Some(()) = self.int.recv() => MasterSignal::Int,
-            Some(()) = self.quit.recv() => MasterSignal::Quit,
-            Some(()) = self.hup.recv() => MasterSignal::Hup,
-            Some(()) = self.child.recv() => MasterSignal::Child,
-            Some(()) = self.usr1.recv() => MasterSignal::Usr1,
-            Some(()) = self.ttin.recv() => MasterSignal::Ttin,
-            Some(()) = self.ttou.recv() => MasterSignal::Ttou,
-            else => std::future::pending().await,
-        }
-    }
-}
-
-fn libc_sig(sig: nix::sys::signal::Signal) -> i32 {
-    sig as i32
+/// Installs the master's handlers, stop requests first: when several are
+/// pending, a dying worker is not respawned just before the stop. TTIN and
+/// TTOU are caught too: their default action would suspend the master.
+pub fn install() -> std::io::Result<Signals> {
+    SignalSet::install(&[
+        (SignalKind::terminate(), MasterSignal::Term),
+        (SignalKind::interrupt(), MasterSignal::Int),
+        (SignalKind::quit(), MasterSignal::Quit),
+        (SignalKind::hangup(), MasterSignal::Hup),
+        (SignalKind::child(), MasterSignal::Child),
+        (SignalKind::user_defined1(), MasterSignal::Usr1),
+        (kind(Signal::SIGTTIN), MasterSignal::Ttin),
+        (kind(Signal::SIGTTOU), MasterSignal::Ttou),
+    ])
 }

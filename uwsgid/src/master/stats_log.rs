@@ -6,13 +6,13 @@
 use std::fmt::Write;
 use std::time::Instant;
 
-use super::supervisor::Supervisor;
+use super::event_loop::AppMaster;
 use super::views::counters_of;
 use super::workers::{SlotState, WorkerSlot};
 use crate::log::log_line;
 use crate::scoreboard::SlotSnapshot;
 
-impl Supervisor {
+impl AppMaster {
     pub(super) fn log_stats(&self) {
         let now = Instant::now();
         log_line!(

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use nix::unistd::Pid;
 
+use super::event_loop::AppMaster;
 use super::reap::ExitCause;
-use super::supervisor::Supervisor;
 use super::workers::{SlotState, WorkerSlot};
 use crate::config::AppConfig;
 use crate::scoreboard::{self, CoreSnapshot, ExitReason, MAX_CORES, SlotSnapshot};
@@ -116,7 +116,7 @@ pub struct WorkerView {
     pub started_unix: u64,
 }
 
-impl Supervisor {
+impl AppMaster {
     /// The app's state (see [`AppState`]).
     pub(super) fn app_state(&self) -> AppState {
         if self.stopping.is_some() {

@@ -7,7 +7,7 @@ use std::time::Instant;
 use nix::unistd::Pid;
 
 use super::reap::ExitCause;
-use super::respawn::Backoff;
+use crate::backoff::{Backoff, WORKER_RESPAWN};
 use crate::log::log_line;
 
 /// What a slot is doing.
@@ -103,7 +103,7 @@ impl WorkerTable {
             ever_started: false,
             last_exit: None,
             reloaded: false,
-            backoff: Backoff::default(),
+            backoff: Backoff::new(WORKER_RESPAWN),
         });
         id
     }

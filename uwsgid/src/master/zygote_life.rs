@@ -7,16 +7,16 @@ use std::time::Instant;
 
 use nix::unistd::Pid;
 
+use super::event_loop::AppMaster;
 use super::reap::ExitCause;
 use super::shutdown::StopMode;
-use super::supervisor::Supervisor;
 use super::workers::SlotState;
 use super::zygote_link::ZygoteLink;
 use crate::contract::exit::FAILED_APP_EXIT;
 use crate::contract::zygote_lines::ZygoteReport;
 use crate::log::log_line;
 
-impl Supervisor {
+impl AppMaster {
     /// Execs a new zygote; workers are requested when it reports `ready`.
     pub(super) fn start_zygote(&mut self) {
         self.zygote_restart_at = None;

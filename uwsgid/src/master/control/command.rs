@@ -7,9 +7,9 @@ use tonic::Status;
 use uwsgid_proto::v1::AppStatus;
 
 use super::progress::Watcher;
+use crate::master::event_loop::AppMaster;
 use crate::master::shutdown::{self, StopMode};
 use crate::master::stats::Snapshot;
-use crate::master::supervisor::Supervisor;
 use crate::scoreboard::MAX_WORKERS;
 
 /// A request for the event loop.
@@ -30,7 +30,7 @@ pub enum Command {
     Stats { reply: oneshot::Sender<Snapshot> },
 }
 
-impl Supervisor {
+impl AppMaster {
     /// Runs one command. A caller that went away is not an error.
     pub(in crate::master) fn on_command(&mut self, command: Command) {
         match command {

@@ -11,7 +11,7 @@
 use tokio::sync::mpsc::UnboundedSender;
 use uwsgid_proto::v1::ReloadProgress;
 
-use crate::master::supervisor::Supervisor;
+use crate::master::event_loop::AppMaster;
 
 /// The sending end of one caller's progress stream.
 pub type Watcher = UnboundedSender<ReloadProgress>;
@@ -163,7 +163,7 @@ fn message(app: &str, event: &ReloadEvent) -> ReloadProgress {
     }
 }
 
-impl Supervisor {
+impl AppMaster {
     /// The reload code's report of a step: to the `Reload` callers and to
     /// systemd.
     pub(in crate::master) fn reload_event(&mut self, event: ReloadEvent) {

@@ -6,12 +6,12 @@ use std::path::Path;
 
 use uwsgid_proto::v1::{AppStatus, WorkerStatus};
 
-use crate::master::supervisor::Supervisor;
+use crate::master::event_loop::AppMaster;
 use crate::master::views::{WorkerView, elapsed_ms};
 use crate::procmem;
 use crate::scoreboard;
 
-impl Supervisor {
+impl AppMaster {
     /// The app's status, without memory figures.
     pub(in crate::master) fn app_status(&self) -> AppStatus {
         let path = |p: Option<&Path>| p.map(|p| p.display().to_string()).unwrap_or_default();

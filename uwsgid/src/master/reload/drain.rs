@@ -11,8 +11,8 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use crate::log::log_line;
+use crate::master::event_loop::AppMaster;
 use crate::master::reap::ExitCause;
-use crate::master::supervisor::Supervisor;
 
 /// A worker told to finish.
 #[derive(Debug, Clone)]
@@ -65,7 +65,7 @@ impl Drain {
     }
 }
 
-impl Supervisor {
+impl AppMaster {
     /// Tells the worker to finish (SIGHUP) within `mercy`.
     pub(in crate::master) fn curse(&mut self, id: u32, pid: Pid, generation: u64, mercy: Duration) {
         let now = Instant::now();

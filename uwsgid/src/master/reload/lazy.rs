@@ -13,15 +13,15 @@ use super::Reload;
 use crate::config::AppConfig;
 use crate::log::log_line;
 use crate::master::control::progress::ReloadEvent;
+use crate::master::event_loop::AppMaster;
 use crate::master::spawn::Spawner;
-use crate::master::supervisor::Supervisor;
 use crate::master::workers::WorkerTable;
 use crate::scoreboard;
 
 /// How often a lazy reload checks whether its workers imported the app.
 const POLL: Duration = Duration::from_millis(100);
 
-impl Supervisor {
+impl AppMaster {
     /// Starts the new generation's workers.
     pub(super) fn begin_lazy_reload(
         &mut self,

@@ -21,8 +21,8 @@ use tokio_stream::wrappers::{TcpListenerStream, UnixListenerStream};
 use tokio_stream::{Stream, StreamExt};
 
 use super::control::command::Command;
+use super::event_loop::AppMaster;
 use super::sockets::{self, BoundAddr, SocketFile};
-use super::supervisor::Supervisor;
 use super::views::WorkerView;
 use crate::config::{AppConfig, ListenSpec, Protocol};
 use crate::log::log_line;
@@ -180,7 +180,7 @@ async fn read_request<S: AsyncRead + Unpin>(conn: &mut S) -> std::io::Result<()>
     Ok(())
 }
 
-impl Supervisor {
+impl AppMaster {
     /// The figures the stats server shows.
     pub(in crate::master) fn stats_snapshot(&self) -> Snapshot {
         let current = self.table.len();

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
+use super::event_loop::{Event, Supervisor};
 use super::pidfd::PidFd;
 use super::registry::{Master, Wanted};
 use super::status;
-use super::supervisor::{Event, Supervisor};
 use crate::log::log_line;
 
 /// How long an orphan (an app master whose app is gone) gets to stop

@@ -18,7 +18,7 @@ use uwsgid_proto::v1::AppStatus;
 use super::notify::Notifier;
 use super::options::Paths;
 use super::registry::{AppView, Registry, Reply};
-use super::signals::{Signals, SupervisorSignal};
+use super::signals::{self, SupervisorSignal};
 use super::state_file::StateFile;
 use super::status;
 use crate::log::log_line;
@@ -137,7 +137,7 @@ impl Supervisor {
         mut commands: mpsc::Receiver<Command>,
         mut events: mpsc::UnboundedReceiver<Event>,
     ) -> std::io::Result<()> {
-        let mut signals = Signals::install()?;
+        let mut signals = signals::install()?;
         self.scan_without_starting();
         self.adopt().await;
         self.start_wanted();

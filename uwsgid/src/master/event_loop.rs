@@ -20,14 +20,14 @@ use super::notify::Notifier;
 use super::reap::{self, ExitCause};
 use super::reload::Reload;
 use super::reload::drain::Drain;
-use super::respawn::Backoff;
 use super::shutdown::{StopMode, Stopping};
-use super::signals::{MasterSignal, Signals};
+use super::signals::{self, MasterSignal};
 use super::sockets::ListenSocket;
 use super::spawn::Spawner;
 use super::views::AppFacts;
 use super::workers::WorkerTable;
 use super::zygote_link::ZygoteLink;
+use crate::backoff::{Backoff, WORKER_RESPAWN};
 use crate::config::AppConfig;
 use crate::log::log_line;
 
@@ -37,7 +37,7 @@ const ORPHAN_MEMORY: usize = 64;
 
 /// Everything the app master knows about its children.
 #[derive(Debug)]
-pub struct Supervisor {
+pub struct AppMaster {
     pub(super) cfg: AppConfig,
     pub(super) config_json: String,
     pub(super) exe: PathBuf,
@@ -87,14 +87,14 @@ enum Event {
     Timer,
 }
 
-impl Supervisor {
+impl AppMaster {
     pub fn new(
         cfg: AppConfig,
         config_json: String,
         exe: PathBuf,
         sockets: Vec<ListenSocket>,
-    ) -> Supervisor {
-        Supervisor {
+    ) -> AppMaster {
+        AppMaster {
             table: WorkerTable::new(cfg.processes),
             facts: AppFacts::new(&cfg, None),
             commands: None,
@@ -108,7 +108,7 @@ impl Supervisor {
             generation: 1,
             last_generation: 1,
             zygote: None,
-            zygote_backoff: Backoff::default(),
+            zygote_backoff: Backoff::new(WORKER_RESPAWN),
             zygote_restart_at: None,
             zygote_ever_ready: false,
             stopping: None,
@@ -124,11 +124,7 @@ impl Supervisor {
 
     /// Serves the control API's commands from `commands`, shows `facts`
     /// and notifies systemd when asked to (`NOTIFY_SOCKET`).
-    pub fn with_control(
-        mut self,
-        commands: mpsc::Receiver<Command>,
-        facts: AppFacts,
-    ) -> Supervisor {
+    pub fn with_control(mut self, commands: mpsc::Receiver<Command>, facts: AppFacts) -> AppMaster {
         self.commands = Some(commands);
         self.facts = facts;
         self.notifier = Notifier::from_env();
@@ -138,7 +134,7 @@ impl Supervisor {
     /// Starts the workers and runs until the app has stopped and every
     /// child is reaped; returns the master's exit code.
     pub async fn run(mut self) -> std::io::Result<i32> {
-        let mut signals = Signals::install()?;
+        let mut signals = signals::install()?;
         self.start();
         loop {
             self.notifier.on_state(self.app_state(), self.table.len());

@@ -17,10 +17,10 @@ use uwsgid_proto::v1::{
     ReloadRequest, RescanRequest, ScaleRequest, StatusReply, StatusRequest,
 };
 
+use super::event_loop::Command;
 use super::options::Paths;
 use super::registry::AppView;
 use super::status;
-use super::supervisor::Command;
 use crate::control::peer::require_change;
 use crate::control::{check, logs};
 
@@ -81,7 +81,7 @@ impl Service {
             .await?
             .into_iter()
             .next()
-            .ok_or_else(|| super::supervisor::unknown_app(app))?;
+            .ok_or_else(|| super::event_loop::unknown_app(app))?;
         if !view.live || view.state == "stopping" {
             return Err(Status::failed_precondition(format!(
                 "{} is not running ({})",
@@ -261,7 +261,7 @@ impl Control for Service {
             .await?
             .into_iter()
             .next()
-            .ok_or_else(|| super::supervisor::unknown_app(&request.app))?;
+            .ok_or_else(|| super::event_loop::unknown_app(&request.app))?;
         let path = self.log_file(&view).await;
         Ok(Response::new(logs::stream(
             path,

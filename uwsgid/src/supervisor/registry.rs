@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
-use super::backoff::Backoff;
 use super::scan::{Fingerprint, Listing};
+use crate::backoff::{APP_RESTART, Backoff};
 
 /// What the operator (or the apps directory) wants of an app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +83,7 @@ impl App {
             wanted,
             master: None,
             restart_at: None,
-            backoff: Backoff::default(),
+            backoff: Backoff::new(APP_RESTART),
             restarts: 0,
             last_error: String::new(),
             after_exit: AfterExit::Nothing,

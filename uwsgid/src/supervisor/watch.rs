@@ -8,10 +8,10 @@
 use std::path::{Path, PathBuf};
 
 use super::app_ini::{self, AppIni};
+use super::event_loop::{Event, Supervisor};
 use super::registry::{AfterExit, App, Rejected, Wanted};
 use super::scan::{self, Fingerprint};
 use super::status;
-use super::supervisor::{Event, Supervisor};
 use crate::log::log_line;
 
 /// What one scan did, for `Rescan`'s answer and the log.

@@ -5,8 +5,8 @@
 //! - `options.rs`: the command line, default paths, the man page;
 //! - `scan.rs`, `app_ini.rs`: the apps directory and what each ini names;
 //! - `registry.rs`: the apps, wanted and actual state;
-//! - `supervisor.rs`: the event loop; `actions.rs`, `watch.rs`, `adopt.rs`
-//!   its handlers; `spawn.rs`, `pidfd.rs`, `backoff.rs` the processes;
+//! - `event_loop.rs`: the event loop; `actions.rs`, `watch.rs`, `adopt.rs`
+//!   its handlers; `spawn.rs`, `pidfd.rs`, `exit_status.rs` the processes (backoff: `crate::backoff`);
 //! - `state_file.rs`: the apps stopped on purpose, across restarts;
 //! - `service.rs` (with `status.rs`): the control API;
 //! - `signals.rs`, `notify.rs`: signals and systemd.
@@ -15,7 +15,8 @@ mod actions;
 mod adopt;
 mod app_ini;
 mod apps_files;
-mod backoff;
+mod event_loop;
+mod exit_status;
 mod notify;
 mod options;
 mod pidfd;
@@ -26,7 +27,6 @@ mod signals;
 mod spawn;
 mod state_file;
 mod status;
-mod supervisor;
 mod watch;
 
 use std::path::{Path, PathBuf};
@@ -39,8 +39,8 @@ pub use options::{Options, Paths, print_man_page};
 
 use crate::control::socket;
 use crate::log::log_line;
+use event_loop::Supervisor;
 use service::Service;
-use supervisor::Supervisor;
 
 /// How long the control server gets to finish its calls at exit (a
 /// following `logs` stream would hold it forever).

@@ -11,10 +11,10 @@ use tonic::Status;
 
 use super::app_ini;
 use super::apps_files::{place_in_apps_dir, take_out};
-use super::backoff::describe_exit;
+use super::event_loop::{Event, STOP_MARGIN, Supervisor, unknown_app};
+use super::exit_status::describe_exit;
 use super::registry::{AfterExit, App, Master, Reply, Wanted};
 use super::spawn::{self, Launch};
-use super::supervisor::{Event, STOP_MARGIN, Supervisor, unknown_app};
 use crate::log::log_line;
 
 /// Where removed ini files (regular files, not links) are kept.
@@ -203,7 +203,7 @@ impl Supervisor {
             Err(err) => {
                 log_line!("uwsgid: [{name}] {err}");
                 app.last_error = err.to_string();
-                let delay = app.backoff.next_delay(std::time::Duration::ZERO);
+                let delay = app.backoff.on_death(std::time::Duration::ZERO);
                 app.restart_at = Some(Instant::now() + delay);
                 return Err(Status::internal(err.to_string()));
             }
@@ -307,7 +307,7 @@ impl Supervisor {
                 if !asked && app.wanted == Wanted::Run && !self.shutting_down {
                     let log = spawn::log_path(&self.paths.log_dir, name);
                     app.restarts = app.restarts.saturating_add(1);
-                    let delay = app.backoff.next_delay(master.started.elapsed());
+                    let delay = app.backoff.on_death(master.started.elapsed());
                     app.restart_at = Some(Instant::now() + delay);
                     app.last_error = format!(
                         "the app master ended with {how}; its log {} has more",
