@@ -15,10 +15,9 @@ use nix::unistd::Pid;
 use tokio::sync::mpsc;
 
 use super::control::command::Command;
-use super::control::progress::ReloadWatchers;
 use super::notify::Notifier;
 use super::reap::{self, ExitCause};
-use super::reload::Reload;
+use super::reload::Reloads;
 use super::reload::drain::Drain;
 use super::shutdown::{StopMode, Stopping};
 use super::signals::{self, MasterSignal};
@@ -26,8 +25,8 @@ use super::sockets::ListenSocket;
 use super::spawn::Spawner;
 use super::views::AppFacts;
 use super::workers::WorkerTable;
-use super::zygote_link::ZygoteLink;
-use crate::backoff::{Backoff, WORKER_RESPAWN};
+use super::zygote::Zygotes;
+use super::zygote::link::ZygoteLink;
 use crate::config::AppConfig;
 use crate::log::log_line;
 
@@ -47,32 +46,21 @@ pub struct AppMaster {
     pub(super) generation: u64,
     /// The highest generation ever started (a failed reload uses one up).
     pub(super) last_generation: u64,
-    pub(super) zygote: Option<ZygoteLink>,
-    pub(super) zygote_backoff: Backoff,
-    pub(super) zygote_restart_at: Option<Instant>,
-    /// Whether any zygote of this app imported the app: until then a
-    /// zygote's death is fatal (the app cannot load), after it a restart.
-    pub(super) zygote_ever_ready: bool,
+    pub(super) zygotes: Zygotes,
     pub(super) stopping: Option<Stopping>,
     /// Children reaped before the zygote reported their birth.
     pub(super) early_deaths: VecDeque<(Pid, ExitCause)>,
     /// False once the master has no child left.
     pub(super) children_left: bool,
-    /// The generation being started by a reload.
-    pub(super) reloading: Option<Reload>,
-    /// A SIGHUP came during a reload: reload again after it.
-    pub(super) reload_queued: bool,
+    /// Reloads: the generation being started, a queued one, their watchers.
+    pub(super) reload: Reloads,
     /// Workers of past generations (or removed by SIGTTOU) finishing.
     pub(super) drain: Drain,
-    /// Zygotes of past generations (or of a failed reload), until reaped.
-    pub(super) retired_zygotes: Vec<ZygoteLink>,
     pub(super) harakiri: super::harakiri::Harakiri,
     /// What status shows that never changes.
     pub(super) facts: AppFacts,
     /// Requests from the control API and the stats server.
     pub(super) commands: Option<mpsc::Receiver<Command>>,
-    /// `Reload` callers waiting for progress.
-    pub(super) watchers: ReloadWatchers,
     pub(super) notifier: Notifier,
     /// The highest worker id ever used (scoreboard slots to total).
     pub(super) highest_slot: u32,
@@ -98,7 +86,6 @@ impl AppMaster {
             table: WorkerTable::new(cfg.processes),
             facts: AppFacts::new(&cfg, None),
             commands: None,
-            watchers: ReloadWatchers::default(),
             notifier: Notifier::default(),
             highest_slot: cfg.processes.max(1),
             cfg,
@@ -107,17 +94,12 @@ impl AppMaster {
             sockets,
             generation: 1,
             last_generation: 1,
-            zygote: None,
-            zygote_backoff: Backoff::new(WORKER_RESPAWN),
-            zygote_restart_at: None,
-            zygote_ever_ready: false,
+            zygotes: Zygotes::default(),
             stopping: None,
             early_deaths: VecDeque::new(),
             children_left: false,
-            reloading: None,
-            reload_queued: false,
+            reload: Reloads::default(),
             drain: Drain::default(),
-            retired_zygotes: Vec::new(),
             harakiri: Default::default(),
         }
     }
@@ -145,8 +127,8 @@ impl AppMaster {
             let watchdog = self.notifier.watchdog_at();
             let event = tokio::select! {
                 sig = signals.next() => Event::Signal(sig),
-                line = next_report(self.zygote.as_mut()) => Event::Report(line),
-                line = next_report(self.reloading.as_mut().and_then(|r| r.zygote.as_mut())) => {
+                line = next_report(self.zygotes.current.as_mut()) => Event::Report(line),
+                line = next_report(self.reload.current.as_mut().and_then(|r| r.zygote.as_mut())) => {
                     Event::NewReport(line)
                 }
                 Some(command) = next_command(self.commands.as_mut()) => Event::Control(command),
@@ -206,15 +188,15 @@ impl AppMaster {
     }
 
     pub(super) fn on_child_exit(&mut self, pid: Pid, cause: ExitCause) {
-        if self.zygote.as_ref().is_some_and(|z| z.pid == pid) {
+        if self.zygotes.is_current(pid) {
             self.on_zygote_exit(cause);
         } else if self.table.by_pid(pid).is_some() {
             self.on_worker_exit(pid, cause);
         } else if let Some(old) = self.drain.take(pid) {
             self.on_old_worker_exit(old, cause);
-        } else if self.is_new_zygote(pid) {
+        } else if self.reload.is_new_zygote(pid) {
             self.on_new_zygote_exit(cause);
-        } else if self.is_new_worker(pid) {
+        } else if self.reload.is_new_worker(pid) {
             self.on_new_worker_exit(pid, cause);
         } else if self.is_retired_zygote(pid) {
             self.on_retired_zygote_exit(pid);
@@ -232,14 +214,14 @@ impl AppMaster {
             self.stop_tick(now);
             return;
         }
-        if self.zygote_restart_at.is_some_and(|at| at <= now) {
+        if self.zygotes.restart_at().is_some_and(|at| at <= now) {
             self.start_zygote();
         }
         for id in self.table.due(now, false) {
             self.spawn_worker(id);
         }
         self.reload_tick(now);
-        self.drain_tick(now);
+        self.drain.enforce(now);
         self.harakiri_tick(now);
     }
 
@@ -247,14 +229,13 @@ impl AppMaster {
         if let Some(stop) = &self.stopping {
             return Some(stop.next_tick());
         }
-        let reload = self.reloading.as_ref().and_then(|r| r.table.next_respawn());
         [
             self.table.next_respawn(),
-            self.zygote_restart_at,
-            reload,
-            self.reload_deadline(),
+            self.zygotes.restart_at(),
+            self.reload.next_respawn(),
+            self.reload.deadline(),
             self.drain.next_deadline(),
-            self.lazy_poll_at(),
+            self.reload.lazy_poll_at(),
             self.harakiri_wake(),
         ]
         .into_iter()

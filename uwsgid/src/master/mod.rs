@@ -20,24 +20,20 @@ mod control;
 mod daemonize;
 mod event_loop;
 mod harakiri;
-mod lifecycle;
 mod notify;
 mod pidfile;
 mod privileges;
 mod reap;
 mod reload;
-mod scale;
 mod shutdown;
 mod signals;
 mod sockets;
 mod spawn;
 mod stats;
-mod stats_log;
 mod vacuum;
 mod views;
 mod workers;
-mod zygote_life;
-mod zygote_link;
+mod zygote;
 
 use anyhow::Context;
 

@@ -64,6 +64,59 @@ pub struct Stopping {
 }
 
 impl Stopping {
+    fn new(mode: StopMode, exit_code: i32, grace: Duration) -> Stopping {
+        let now = Instant::now();
+        Stopping {
+            mode,
+            started: now,
+            deadline: now + grace,
+            exit_code,
+            signalled: HashSet::new(),
+            no_mercy: false,
+        }
+    }
+
+    /// An immediate stop asked during a graceful one: hurries it up; false
+    /// when there is nothing to hurry.
+    fn hurry(&mut self, mode: StopMode, now: Instant) -> bool {
+        if mode != StopMode::Immediate || self.mode != StopMode::Graceful {
+            return false;
+        }
+        self.mode = mode;
+        self.deadline = self.deadline.min(now + IMMEDIATE_GRACE);
+        self.signalled.clear();
+        true
+    }
+
+    /// True once, when the deadline has passed: from then on everything
+    /// left gets SIGKILL.
+    fn deadline_passed(&mut self, now: Instant) -> bool {
+        if now < self.deadline || self.no_mercy {
+            return false;
+        }
+        self.no_mercy = true;
+        self.signalled.clear();
+        true
+    }
+
+    /// Sends each of `children` not yet signalled the signal it needs now:
+    /// a zygote SIGKILL (it serves nothing), workers the mode's signal, all
+    /// SIGKILL past the deadline.
+    fn signal(&mut self, children: impl IntoIterator<Item = Pid>, zygotes: &HashSet<Pid>) {
+        for pid in children {
+            if !self.signalled.insert(pid) {
+                continue;
+            }
+            let sig = if self.no_mercy || zygotes.contains(&pid) {
+                Signal::SIGKILL
+            } else {
+                self.mode.worker_signal()
+            };
+            // ESRCH: it ended meanwhile; it is reaped with the others.
+            let _ = kill(pid, sig);
+        }
+    }
+
     /// When to look again: every tick, and at the deadline if it comes first.
     pub fn next_tick(&self) -> Instant {
         let now = Instant::now();
@@ -78,13 +131,9 @@ impl Stopping {
 impl AppMaster {
     /// Starts stopping the app (or hurries a graceful stop up).
     pub(super) fn begin_stop(&mut self, mode: StopMode, exit_code: i32) {
-        let now = Instant::now();
         if let Some(stop) = self.stopping.as_mut() {
-            if mode == StopMode::Immediate && stop.mode == StopMode::Graceful {
+            if stop.hurry(mode, Instant::now()) {
                 log_line!("...brutally killing workers...");
-                stop.mode = mode;
-                stop.deadline = stop.deadline.min(now + IMMEDIATE_GRACE);
-                stop.signalled.clear();
                 self.signal_children();
             }
             return;
@@ -109,15 +158,8 @@ impl AppMaster {
                 StopMode::Immediate => log_line!("...brutally killing workers..."),
             }
         }
-        self.stopping = Some(Stopping {
-            mode,
-            started: now,
-            deadline: now + grace,
-            exit_code,
-            signalled: HashSet::new(),
-            no_mercy: false,
-        });
-        self.zygote_restart_at = None;
+        self.stopping = Some(Stopping::new(mode, exit_code, grace));
+        self.zygotes.cancel_restart();
         self.cancel_reload();
         for slot in self.table.iter_mut() {
             if let SlotState::Down { .. } | SlotState::Requested { .. } = slot.state {
@@ -126,7 +168,7 @@ impl AppMaster {
         }
         // The zygote serves no request: close its pipe; it is killed with
         // the others below.
-        if let Some(link) = self.zygote.as_mut() {
+        if let Some(link) = self.zygotes.current.as_mut() {
             link.close_commands();
         }
         self.signal_children();
@@ -138,9 +180,7 @@ impl AppMaster {
         let Some(stop) = self.stopping.as_mut() else {
             return;
         };
-        if now >= stop.deadline && !stop.no_mercy {
-            stop.no_mercy = true;
-            stop.signalled.clear();
+        if stop.deadline_passed(now) {
             let old = self.drain.workers.iter().map(|w| (w.id, w.pid));
             for (id, pid) in self.table.running().into_iter().chain(old) {
                 log_line!("worker {id} (pid: {pid}) is taking too much time to die...NO MERCY !!!");
@@ -150,16 +190,9 @@ impl AppMaster {
         self.reap();
     }
 
-    /// Sends each child not yet signalled the signal it needs now: the
-    /// zygote SIGKILL (it serves nothing), workers the mode's signal, all
-    /// SIGKILL past the deadline.
+    /// Signals every child as the stop requires (see [`Stopping::signal`]).
     fn signal_children(&mut self) {
-        let zygotes: HashSet<Pid> = self
-            .zygote
-            .iter()
-            .chain(&self.retired_zygotes)
-            .map(|z| z.pid)
-            .collect();
+        let zygotes: HashSet<Pid> = self.zygotes.pids().collect();
         let mut children = reap::list_children();
         // Also the pids the tables know, in case /proc lacks `children`.
         children.extend(self.table.running().into_iter().map(|(_, pid)| pid));
@@ -168,18 +201,7 @@ impl AppMaster {
         let Some(stop) = self.stopping.as_mut() else {
             return;
         };
-        for pid in children {
-            if !stop.signalled.insert(pid) {
-                continue;
-            }
-            let sig = if stop.no_mercy || zygotes.contains(&pid) {
-                Signal::SIGKILL
-            } else {
-                stop.mode.worker_signal()
-            };
-            // ESRCH: it ended meanwhile; it is reaped with the others.
-            let _ = kill(pid, sig);
-        }
+        stop.signal(children, &zygotes);
     }
 }
 

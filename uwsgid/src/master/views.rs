@@ -121,7 +121,7 @@ impl AppMaster {
     pub(super) fn app_state(&self) -> AppState {
         if self.stopping.is_some() {
             AppState::Stopping
-        } else if self.reloading.is_some() {
+        } else if self.reload.current.is_some() {
             AppState::Reloading
         } else if self.table.all_running() {
             AppState::Running
@@ -139,7 +139,7 @@ impl AppMaster {
             .iter()
             .map(|slot| slot_view(slot, cores, false))
             .collect();
-        if let Some(r) = &self.reloading {
+        if let Some(r) = &self.reload.current {
             out.extend(r.table.iter().map(|slot| slot_view(slot, cores, true)));
         }
         out.extend(self.drain.workers.iter().map(|old| {

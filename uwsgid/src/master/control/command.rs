@@ -64,13 +64,14 @@ impl AppMaster {
     }
 
     fn reload_requested(&mut self, watcher: Watcher) {
-        let next = match &self.reloading {
+        let next = match &self.reload.current {
             Some(r) => r.generation + 1,
             None => self.last_generation + 1,
         };
-        self.watchers.add(watcher, &self.facts.name, next);
+        self.reload.watchers.add(watcher, &self.facts.name, next);
         if self.stopping.is_some() {
-            self.watchers
+            self.reload
+                .watchers
                 .cancel_all(&self.facts.name, "the app is stopping");
             return;
         }
@@ -88,7 +89,7 @@ impl AppMaster {
         if self.stopping.is_some() {
             return Err(Status::failed_precondition("the app is stopping"));
         }
-        if self.reloading.is_some() {
+        if self.reload.current.is_some() {
             return Err(Status::failed_precondition(
                 "a reload is in progress: scale once it is done",
             ));

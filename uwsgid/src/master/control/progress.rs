@@ -168,18 +168,12 @@ impl AppMaster {
     /// systemd.
     pub(in crate::master) fn reload_event(&mut self, event: ReloadEvent) {
         self.notifier.on_reload(&event);
-        self.watchers.publish(&self.facts.name, &event);
+        self.reload.watchers.publish(&self.facts.name, &event);
     }
 
     /// Workers of generations older than the current one still finishing.
     pub(in crate::master) fn old_workers_left(&self) -> u32 {
-        let n = self
-            .drain
-            .workers
-            .iter()
-            .filter(|w| w.generation < self.generation)
-            .count();
-        u32::try_from(n).unwrap_or(u32::MAX)
+        u32::try_from(self.drain.older_than(self.generation)).unwrap_or(u32::MAX)
     }
 
     /// After the new generation took over or an old worker ended: once no

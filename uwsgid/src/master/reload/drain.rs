@@ -11,7 +11,6 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use crate::log::log_line;
-use crate::master::event_loop::AppMaster;
 use crate::master::reap::ExitCause;
 
 /// A worker told to finish.
@@ -65,13 +64,13 @@ impl Drain {
     }
 }
 
-impl AppMaster {
+impl Drain {
     /// Tells the worker to finish (SIGHUP) within `mercy`.
-    pub(in crate::master) fn curse(&mut self, id: u32, pid: Pid, generation: u64, mercy: Duration) {
+    pub fn curse(&mut self, id: u32, pid: Pid, generation: u64, mercy: Duration) {
         let now = Instant::now();
         // ESRCH: it is already gone; its death is reaped and buried below.
         let _ = kill(pid, Signal::SIGHUP);
-        self.drain.workers.push(OldWorker {
+        self.workers.push(OldWorker {
             id,
             pid,
             generation,
@@ -81,8 +80,23 @@ impl AppMaster {
         });
     }
 
-    /// A finishing worker ended: bury it (never respawned).
-    pub(in crate::master) fn on_old_worker_exit(&mut self, old: OldWorker, cause: ExitCause) {
+    /// Keeps a worker that is being stopped with the app's other children
+    /// (no mercy deadline of its own).
+    pub fn doomed(&mut self, id: u32, pid: Pid, generation: u64) {
+        let now = Instant::now();
+        self.workers.push(OldWorker {
+            id,
+            pid,
+            generation,
+            cursed_at: now,
+            deadline: now,
+            no_mercy: true,
+        });
+    }
+
+    /// A finishing worker ended (it is never respawned): logs it, and
+    /// whether it was the last of a generation other than `current`.
+    pub fn bury(&self, old: &OldWorker, cause: ExitCause, current: u64) {
         let secs = old.cursed_at.elapsed().as_secs();
         log_line!("worker {} buried after {secs} seconds", old.id);
         if !matches!(cause, ExitCause::Exited(0)) && !old.no_mercy {
@@ -93,24 +107,15 @@ impl AppMaster {
                 old.generation
             );
         }
-        let current = old.generation == self.generation;
-        if !current
-            && !self
-                .drain
-                .workers
-                .iter()
-                .any(|w| w.generation == old.generation)
+        if old.generation != current && !self.workers.iter().any(|w| w.generation == old.generation)
         {
             log_line!("every worker of generation {} is gone", old.generation);
-        }
-        if old.generation < self.generation {
-            self.check_drained();
         }
     }
 
     /// SIGKILLs what outlived its mercy.
-    pub(in crate::master) fn drain_tick(&mut self, now: Instant) {
-        for old in self.drain.expire(now) {
+    pub fn enforce(&mut self, now: Instant) {
+        for old in self.expire(now) {
             log_line!(
                 "worker {} (pid: {}) is taking too much time to die...NO MERCY !!!",
                 old.id,
@@ -118,6 +123,14 @@ impl AppMaster {
             );
             let _ = kill(old.pid, Signal::SIGKILL);
         }
+    }
+
+    /// Workers of generations older than `current` still finishing.
+    pub fn older_than(&self, current: u64) -> usize {
+        self.workers
+            .iter()
+            .filter(|w| w.generation < current)
+            .count()
     }
 }
 

@@ -19,7 +19,7 @@ use crate::master::workers::WorkerTable;
 use crate::scoreboard;
 
 /// How often a lazy reload checks whether its workers imported the app.
-const POLL: Duration = Duration::from_millis(100);
+pub(super) const POLL: Duration = Duration::from_millis(100);
 
 impl AppMaster {
     /// Starts the new generation's workers.
@@ -32,7 +32,7 @@ impl AppMaster {
         log_line!("starting the workers of generation {generation} (lazy-apps)");
         let table = WorkerTable::new(cfg.processes);
         let ids: Vec<u32> = table.iter().map(|s| s.id).collect();
-        self.reloading = Some(Reload {
+        self.reload.current = Some(Reload {
             started: Instant::now(),
             generation,
             cfg,
@@ -49,7 +49,7 @@ impl AppMaster {
 
     /// Execs the new generation's worker for slot `id`.
     pub(super) fn spawn_new_lazy(&mut self, id: u32) {
-        let Some(r) = self.reloading.as_ref() else {
+        let Some(r) = self.reload.current.as_ref() else {
             return;
         };
         let spawner = Spawner {
@@ -62,32 +62,12 @@ impl AppMaster {
             Err(err) => self.abort_reload(&format!("cannot start the new worker {id}: {err}")),
         }
     }
-
-    /// Whether the generation being started can take over: a worker in
-    /// every slot, and with `lazy-apps` each of them done importing.
-    pub(super) fn new_generation_ready(&self) -> bool {
-        let Some(r) = &self.reloading else {
-            return false;
-        };
-        if !r.table.all_running() {
-            return false;
-        }
-        r.zygote.is_some() || r.table.running().iter().all(|&(id, pid)| imported(id, pid))
-    }
-
-    /// When a lazy reload looks at its workers next.
-    pub(in crate::master) fn lazy_poll_at(&self) -> Option<Instant> {
-        self.reloading
-            .as_ref()
-            .filter(|r| r.zygote.is_none())
-            .map(|_| Instant::now() + POLL)
-    }
 }
 
 /// Whether the lazy worker `pid` took slot `id` (so imported the app). A
 /// worker without a slot (no scoreboard, an id past its size) counts as
 /// ready once born: nothing better can be known.
-fn imported(id: u32, pid: Pid) -> bool {
+pub(super) fn imported(id: u32, pid: Pid) -> bool {
     match scoreboard::master().and_then(|board| board.slot(id)) {
         Some(slot) => slot.pid() == pid.as_raw(),
         None => true,

@@ -10,6 +10,7 @@
 
 mod json;
 mod queue;
+mod usr1_log;
 
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::Duration;

@@ -7,19 +7,18 @@ use std::time::Instant;
 
 use nix::unistd::Pid;
 
-use super::event_loop::AppMaster;
-use super::reap::ExitCause;
-use super::shutdown;
-use super::workers::SlotState;
+use super::SlotState;
 use crate::backoff::WORKER_RESPAWN;
 use crate::contract::exit::FAILED_APP_EXIT;
-use crate::contract::zygote_lines::ZygoteCommand;
 use crate::log::log_line;
+use crate::master::event_loop::AppMaster;
+use crate::master::reap::ExitCause;
+use crate::master::shutdown;
 
 impl AppMaster {
     /// Starts every worker: directly with `lazy-apps`, else through a
     /// zygote (the workers are asked for once it is ready).
-    pub(super) fn start(&mut self) {
+    pub(in crate::master) fn start(&mut self) {
         if self.cfg.lazy_apps {
             let ids: Vec<u32> = self.table.iter().map(|s| s.id).collect();
             for id in ids {
@@ -31,7 +30,7 @@ impl AppMaster {
     }
 
     /// Starts a process in slot `id`, unless the app is stopping.
-    pub(super) fn spawn_worker(&mut self, id: u32) {
+    pub(in crate::master) fn spawn_worker(&mut self, id: u32) {
         if self.stopping.is_some() {
             return;
         }
@@ -59,10 +58,7 @@ impl AppMaster {
     fn request_from_zygote(&mut self, id: u32) {
         let generation = self.generation;
         let now = Instant::now();
-        let sent = match self.zygote.as_mut() {
-            Some(link) if link.ready => link.send(ZygoteCommand::Spawn { id, generation }).is_ok(),
-            _ => false,
-        };
+        let sent = self.zygotes.request(id, generation);
         if let Some(slot) = self.table.get_mut(id) {
             // Unsent: the zygote is (re)starting; its `ready` asks again.
             slot.state = if sent {
@@ -74,7 +70,7 @@ impl AppMaster {
     }
 
     /// A worker process exists for slot `id`: record and announce it.
-    pub(super) fn on_born(&mut self, id: u32, pid: Pid) {
+    pub(in crate::master) fn on_born(&mut self, id: u32, pid: Pid) {
         if !self
             .table
             .record_birth(id, pid, self.generation, self.cfg.threads)
@@ -89,13 +85,13 @@ impl AppMaster {
     }
 
     /// How `pid` ended, if it was reaped before its birth was read.
-    pub(super) fn take_early_death(&mut self, pid: Pid) -> Option<ExitCause> {
+    pub(in crate::master) fn take_early_death(&mut self, pid: Pid) -> Option<ExitCause> {
         let at = self.early_deaths.iter().position(|(p, _)| *p == pid)?;
         self.early_deaths.remove(at).map(|(_, cause)| cause)
     }
 
     /// The worker `pid` ended.
-    pub(super) fn on_worker_exit(&mut self, pid: Pid, cause: ExitCause) {
+    pub(in crate::master) fn on_worker_exit(&mut self, pid: Pid, cause: ExitCause) {
         let now = Instant::now();
         let stopping_since = self.stopping.as_ref().map(|s| s.started);
         let Some(slot) = self.table.by_pid(pid) else {
@@ -159,10 +155,11 @@ impl AppMaster {
     /// A `born` report for a slot that has no place for it (the slot was
     /// removed by SIGTTOU or `scale` while its worker was being forked): the
     /// worker finishes gracefully, like any removed worker.
-    pub(super) fn retire_stray(&mut self, id: u32, pid: Pid, generation: u64) {
+    pub(in crate::master) fn retire_stray(&mut self, id: u32, pid: Pid, generation: u64) {
         log_line!("worker {id} (pid: {pid}) was born for a removed slot: stopping it gracefully");
         self.children_left = true;
-        self.curse(id, pid, generation, shutdown::mercy(&self.cfg));
+        self.drain
+            .curse(id, pid, generation, shutdown::mercy(&self.cfg));
     }
 }
 

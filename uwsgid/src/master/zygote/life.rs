@@ -7,19 +7,19 @@ use std::time::Instant;
 
 use nix::unistd::Pid;
 
-use super::event_loop::AppMaster;
-use super::reap::ExitCause;
-use super::shutdown::StopMode;
-use super::workers::SlotState;
-use super::zygote_link::ZygoteLink;
+use super::link::ZygoteLink;
 use crate::contract::exit::FAILED_APP_EXIT;
 use crate::contract::zygote_lines::ZygoteReport;
 use crate::log::log_line;
+use crate::master::event_loop::AppMaster;
+use crate::master::reap::ExitCause;
+use crate::master::shutdown::StopMode;
+use crate::master::workers::SlotState;
 
 impl AppMaster {
     /// Execs a new zygote; workers are requested when it reports `ready`.
-    pub(super) fn start_zygote(&mut self) {
-        self.zygote_restart_at = None;
+    pub(in crate::master) fn start_zygote(&mut self) {
+        self.zygotes.cancel_restart();
         let link = self
             .spawner()
             .zygote()
@@ -35,22 +35,22 @@ impl AppMaster {
                     link.pid
                 );
                 self.children_left = true;
-                self.zygote = Some(link);
+                self.zygotes.started(link);
             }
-            Err(err) if !self.zygote_ever_ready => {
+            Err(err) if !self.zygotes.ever_ready() => {
                 log_line!("unable to start the zygote: {err}");
                 self.begin_stop(StopMode::Immediate, 1);
             }
             Err(err) => {
                 log_line!("unable to start the zygote: {err}");
-                let delay = self.zygote_backoff.on_death(std::time::Duration::ZERO);
+                let delay = self.zygotes.backoff(std::time::Duration::ZERO);
                 self.schedule_zygote_restart(Instant::now(), delay);
             }
         }
     }
 
     /// One line from the zygote's report pipe.
-    pub(super) fn on_report_line(&mut self, line: &str) {
+    pub(in crate::master) fn on_report_line(&mut self, line: &str) {
         match ZygoteReport::parse(line) {
             Some(ZygoteReport::Ready) => self.on_zygote_ready(),
             Some(ZygoteReport::Born { id, pid }) => self.on_born(id, Pid::from_raw(pid)),
@@ -69,11 +69,9 @@ impl AppMaster {
     }
 
     fn on_zygote_ready(&mut self) {
-        let Some(link) = self.zygote.as_mut() else {
+        let Some(link) = self.zygotes.mark_ready() else {
             return;
         };
-        link.ready = true;
-        self.zygote_ever_ready = true;
         log_line!(
             "zygote (pid: {}, generation: {}) ready: app imported, forking workers",
             link.pid,
@@ -86,8 +84,8 @@ impl AppMaster {
 
     /// The zygote ended: read the births it reported before dying, then
     /// give up or restart it.
-    pub(super) fn on_zygote_exit(&mut self, cause: ExitCause) {
-        let Some(mut link) = self.zygote.take() else {
+    pub(in crate::master) fn on_zygote_exit(&mut self, cause: ExitCause) {
+        let Some(mut link) = self.zygotes.current.take() else {
             return;
         };
         for line in link.drain_now() {
@@ -102,7 +100,7 @@ impl AppMaster {
             return;
         }
         let now = Instant::now();
-        if !self.zygote_ever_ready {
+        if !self.zygotes.ever_ready() {
             if cause.exit_code() == Some(FAILED_APP_EXIT) {
                 log_line!("*** no app loaded. GAME OVER ***");
                 self.begin_stop(StopMode::Immediate, FAILED_APP_EXIT);
@@ -119,9 +117,7 @@ impl AppMaster {
             "DAMN ! zygote (pid: {}) {cause} :( restarting it ...",
             link.pid
         );
-        let delay = self
-            .zygote_backoff
-            .on_death(now.duration_since(link.started));
+        let delay = self.zygotes.backoff(now.duration_since(link.started));
         self.schedule_zygote_restart(now, delay);
     }
 
@@ -133,7 +129,7 @@ impl AppMaster {
                 "zygote respawning too fast !!! i have to sleep a bit ({} seconds)...",
                 delay.as_secs()
             );
-            self.zygote_restart_at = Some(now + delay);
+            self.zygotes.schedule_restart(now + delay);
         }
     }
 }

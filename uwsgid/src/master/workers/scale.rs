@@ -7,21 +7,21 @@
 
 use std::time::Instant;
 
-use super::event_loop::AppMaster;
-use super::shutdown;
-use super::workers::SlotState;
+use super::SlotState;
 use crate::log::log_line;
+use crate::master::event_loop::AppMaster;
+use crate::master::shutdown;
 
 impl AppMaster {
     /// Adds or removes workers until there are `processes`.
-    pub(super) fn scale_to(&mut self, processes: usize) {
+    pub(in crate::master) fn scale_to(&mut self, processes: usize) {
         while self.table.len() < processes && self.add_worker("scale") {}
         while self.table.len() > processes.max(1) && self.remove_worker("scale") {}
     }
 
     /// A new slot, filled at once (or when the zygote is ready); false
     /// when stopping. `why` starts the log line (`SIGTTIN`, `scale`).
-    pub(super) fn add_worker(&mut self, why: &str) -> bool {
+    pub(in crate::master) fn add_worker(&mut self, why: &str) -> bool {
         if self.stopping.is_some() {
             return false;
         }
@@ -34,7 +34,7 @@ impl AppMaster {
 
     /// The highest slot goes; its worker finishes gracefully. False when
     /// stopping or only one is left.
-    pub(super) fn remove_worker(&mut self, why: &str) -> bool {
+    pub(in crate::master) fn remove_worker(&mut self, why: &str) -> bool {
         if self.stopping.is_some() {
             return false;
         }
@@ -49,7 +49,8 @@ impl AppMaster {
         );
         match slot.state {
             SlotState::Running { pid, .. } => {
-                self.curse(slot.id, pid, slot.generation, shutdown::mercy(&self.cfg));
+                self.drain
+                    .curse(slot.id, pid, slot.generation, shutdown::mercy(&self.cfg));
             }
             SlotState::Requested { since } => {
                 // Its `born` line finds no slot: that worker is then

@@ -6,14 +6,14 @@
 use std::fmt::Write;
 use std::time::Instant;
 
-use super::event_loop::AppMaster;
-use super::views::counters_of;
-use super::workers::{SlotState, WorkerSlot};
 use crate::log::log_line;
+use crate::master::event_loop::AppMaster;
+use crate::master::views::counters_of;
+use crate::master::workers::{SlotState, WorkerSlot};
 use crate::scoreboard::SlotSnapshot;
 
 impl AppMaster {
-    pub(super) fn log_stats(&self) {
+    pub(in crate::master) fn log_stats(&self) {
         let now = Instant::now();
         log_line!(
             "*** workers stats (master pid: {}, generation: {}, workers: {}) ***",
@@ -21,7 +21,7 @@ impl AppMaster {
             self.generation,
             self.table.len()
         );
-        if let Some(z) = &self.zygote {
+        if let Some(z) = &self.zygotes.current {
             log_line!(
                 "zygote pid: {}, generation: {}, ready: {}",
                 z.pid,
@@ -44,7 +44,7 @@ impl AppMaster {
                 if old.no_mercy { ", killed" } else { "" }
             );
         }
-        if let Some(r) = &self.reloading {
+        if let Some(r) = &self.reload.current {
             let zygote = r.zygote.as_ref().map_or("lazy-apps".to_string(), |z| {
                 format!("zygote pid: {}, ready: {}", z.pid, z.ready)
             });

@@ -1,14 +1,19 @@
 //! The table of worker slots: one per configured process, numbered from 1
 //! as uWSGI numbers its workers. A slot outlives the processes that fill
 //! it; it remembers what status and respawn decisions need.
+//! - `lifecycle.rs`: the master's handlers: spawn, birth, death, respawn;
+//! - `scale.rs`: one worker more or less (SIGTTIN/SIGTTOU, `Scale`).
+
+mod lifecycle;
+mod scale;
 
 use std::time::Instant;
 
 use nix::unistd::Pid;
 
-use super::reap::ExitCause;
 use crate::backoff::{Backoff, WORKER_RESPAWN};
 use crate::log::log_line;
+use crate::master::reap::ExitCause;
 
 /// What a slot is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
