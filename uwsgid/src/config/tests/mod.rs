@@ -4,7 +4,9 @@
 mod cli;
 mod files;
 mod props;
+mod references;
 mod seed;
+mod semantics;
 
 use super::{Context, Resolution, check_with};
 use std::ffi::OsString;
