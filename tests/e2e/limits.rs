@@ -2,6 +2,7 @@
 //! `reload-on-rss`), `memory-report`, and the seed configuration run as root
 //! with `uid`/`gid`, `daemonize`, `chown-socket`, `pidfile` and `vacuum`.
 
+mod crash_loop;
 mod harakiri;
 mod privileges;
 mod recycle;

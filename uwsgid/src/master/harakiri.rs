@@ -17,8 +17,6 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use super::event_loop::AppMaster;
-use super::reap::ExitCause;
-use crate::backoff::{Backoff, WORKER_RESPAWN};
 use crate::log::log_line;
 use crate::scoreboard::{self, BusyCore, ExitReason, MAX_CORES, WorkerSlot};
 
@@ -158,25 +156,9 @@ impl AppMaster {
         log_line!("HARAKIRI triggered by worker {id} core {core} !!!");
     }
 
-    /// The reap hook: settles the scoreboard's exit cause of worker `pid`
-    /// and, for a worker that recycled itself (clean exit after
-    /// `max-requests` or a memory limit), clears the slot's respawn backoff
-    /// so the replacement starts at once.
-    pub(super) fn note_exit(&mut self, pid: Pid, cause: ExitCause) {
+    /// Forgets the graceful kill pending for `pid` (it died).
+    pub(super) fn forget_harakiri(&mut self, pid: Pid) {
         self.harakiri.pending.retain(|p| p.pid != pid);
-        let Some(board) = scoreboard::master() else {
-            return;
-        };
-        let Some(slot) = self.table.by_pid(pid) else {
-            return;
-        };
-        let Some(board_slot) = board.slot(slot.id).filter(|s| s.pid() == pid.as_raw()) else {
-            return;
-        };
-        let reason = board_slot.settle_exit();
-        if reason.is_recycle() && cause == ExitCause::Exited(0) {
-            slot.backoff = Backoff::new(WORKER_RESPAWN);
-        }
     }
 }
 

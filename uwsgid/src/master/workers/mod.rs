@@ -2,8 +2,10 @@
 //! as uWSGI numbers its workers. A slot outlives the processes that fill
 //! it; it remembers what status and respawn decisions need.
 //! - `lifecycle.rs`: the master's handlers: spawn, birth, death, respawn;
+//! - `death.rs`: what the scoreboard says of a worker just reaped (crash or recycle);
 //! - `scale.rs`: one worker more or less (SIGTTIN/SIGTTOU, `Scale`).
 
+mod death;
 mod lifecycle;
 mod scale;
 
