@@ -9,17 +9,16 @@ pub mod socket;
 
 use std::future::Future;
 
-use tokio_stream::wrappers::UnixListenerStream;
 use uwsgid_proto::v1::control_server::{Control, ControlServer};
 
-/// Serves `service` on `listener` until `shutdown` completes.
+/// Serves `service` on `incoming` until `shutdown` completes.
 pub async fn serve<S: Control>(
-    listener: tokio::net::UnixListener,
+    incoming: socket::Incoming,
     service: S,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), tonic::transport::Error> {
     tonic::transport::Server::builder()
         .add_service(ControlServer::new(service))
-        .serve_with_incoming_shutdown(UnixListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(incoming, shutdown)
         .await
 }

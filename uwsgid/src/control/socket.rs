@@ -1,11 +1,19 @@
 //! The control socket file: created with mode 0660 (and a group when
-//! asked), a stale file from a dead server replaced, a live one refused.
+//! asked), a stale file from a dead server replaced, a live one refused;
+//! made again (on SIGHUP) when someone deleted it, so `uwsgictl` can reach
+//! the server without a restart.
 
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 
 use nix::unistd::{Gid, chown};
+use tokio::sync::mpsc;
+use tokio_stream::Stream;
 
 /// Why a control socket could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +35,116 @@ pub enum ControlSocketError {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+/// A bound control socket: its file, and the listener until it is served.
+#[derive(Debug)]
+pub struct ControlSocket {
+    path: PathBuf,
+    group: Option<Gid>,
+    /// The inode of the file this server made last (0: none).
+    inode: Arc<AtomicU64>,
+    listener: Option<UnixListener>,
+}
+
+impl ControlSocket {
+    /// Binds `path` (see [`bind`]).
+    pub fn bind(path: &Path, group: Option<Gid>) -> Result<ControlSocket, ControlSocketError> {
+        let listener = bind(path, group)?;
+        Ok(ControlSocket {
+            path: path.to_path_buf(),
+            group,
+            inode: Arc::new(AtomicU64::new(inode(path).unwrap_or(0))),
+            listener: Some(listener),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Starts serving (once; inside the tokio runtime): the connections to
+    /// accept, and the handle that makes the socket again.
+    pub fn serve(&mut self) -> std::io::Result<(Incoming, Rebinder)> {
+        let listener = self.listener.take().ok_or_else(|| {
+            std::io::Error::other(format!("{} is served already", self.path.display()))
+        })?;
+        let listener = tokio::net::UnixListener::from_std(listener)?;
+        let (replace, replacements) = mpsc::unbounded_channel();
+        let rebinder = Rebinder {
+            path: self.path.clone(),
+            group: self.group,
+            inode: Arc::clone(&self.inode),
+            replace,
+        };
+        Ok((
+            Incoming {
+                listener,
+                replacements,
+            },
+            rebinder,
+        ))
+    }
+
+    /// Removes the socket file, unless another server replaced it.
+    pub fn remove(&self) {
+        let made = self.inode.load(Ordering::Acquire);
+        remove(&self.path, (made != 0).then_some(made));
+    }
+}
+
+/// Makes a served control socket again when its file is gone.
+#[derive(Debug)]
+pub struct Rebinder {
+    path: PathBuf,
+    group: Option<Gid>,
+    inode: Arc<AtomicU64>,
+    replace: mpsc::UnboundedSender<tokio::net::UnixListener>,
+}
+
+impl Rebinder {
+    /// Binds the socket again if its file is no longer the one this server
+    /// made (deleted, or replaced by a plain file); `Ok(true)` when it did.
+    /// A live socket of another server there is left alone (an error).
+    pub fn ensure(&self) -> Result<bool, ControlSocketError> {
+        if inode(&self.path) == Some(self.inode.load(Ordering::Acquire)) {
+            return Ok(false);
+        }
+        let listener = bind(&self.path, self.group)?;
+        let bind_err = |source| ControlSocketError::Bind {
+            path: self.path.clone(),
+            source,
+        };
+        let listener = tokio::net::UnixListener::from_std(listener).map_err(bind_err)?;
+        self.inode
+            .store(inode(&self.path).unwrap_or(0), Ordering::Release);
+        // The server is gone only when the process is stopping.
+        let _ = self.replace.send(listener);
+        Ok(true)
+    }
+}
+
+/// The connections a control server accepts: on its listener, which a
+/// [`Rebinder`] replaces when it makes the socket again.
+#[derive(Debug)]
+pub struct Incoming {
+    listener: tokio::net::UnixListener,
+    replacements: mpsc::UnboundedReceiver<tokio::net::UnixListener>,
+}
+
+impl Stream for Incoming {
+    type Item = std::io::Result<tokio::net::UnixStream>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        while let Poll::Ready(Some(listener)) = self.replacements.poll_recv(cx) {
+            self.listener = listener;
+        }
+        match self.listener.poll_accept(cx) {
+            Poll::Ready(Ok((stream, _))) => Poll::Ready(Some(Ok(stream))),
+            Poll::Ready(Err(err)) => Poll::Ready(Some(Err(err))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
 }
 
 /// Binds the control socket at `path` (non-blocking, for tokio): mode 0660,
@@ -97,6 +215,25 @@ mod tests {
         assert!(matches!(err, ControlSocketError::InUse { .. }), "{err}");
         drop(first);
         bind(&path, None).expect("a stale file is replaced");
+    }
+
+    #[tokio::test]
+    async fn a_deleted_socket_is_made_again_and_served() {
+        use tokio_stream::StreamExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.sock");
+        let mut socket = ControlSocket::bind(&path, None).expect("bind");
+        let (mut incoming, rebinder) = socket.serve().expect("serve");
+        assert!(!rebinder.ensure().expect("ensure"), "nothing to do");
+        std::fs::remove_file(&path).expect("rm");
+        assert!(rebinder.ensure().expect("ensure"), "made again");
+        let _client = tokio::net::UnixStream::connect(&path)
+            .await
+            .expect("the new socket accepts");
+        let accepted = incoming.next().await.expect("a connection");
+        assert!(accepted.is_ok(), "{accepted:?}");
+        socket.remove();
+        assert!(!path.exists(), "the new file is removed at exit");
     }
 
     #[test]

@@ -28,6 +28,7 @@ use super::workers::WorkerTable;
 use super::zygote::Zygotes;
 use super::zygote::link::ZygoteLink;
 use crate::config::AppConfig;
+use crate::control::socket::Rebinder;
 use crate::log::log_line;
 
 /// How many deaths of not-yet-reported pids are remembered (a worker can
@@ -61,6 +62,8 @@ pub struct AppMaster {
     pub(super) facts: AppFacts,
     /// Requests from the control API and the stats server.
     pub(super) commands: Option<mpsc::Receiver<Command>>,
+    /// Makes the control socket again when it was deleted (on SIGHUP).
+    pub(super) control_socket: Option<Rebinder>,
     pub(super) notifier: Notifier,
     /// The highest worker id ever used (scoreboard slots to total).
     pub(super) highest_slot: u32,
@@ -86,6 +89,7 @@ impl AppMaster {
             table: WorkerTable::new(cfg.processes),
             facts: AppFacts::new(&cfg, None),
             commands: None,
+            control_socket: None,
             notifier: Notifier::default(),
             highest_slot: cfg.processes.max(1),
             cfg,
@@ -106,8 +110,14 @@ impl AppMaster {
 
     /// Serves the control API's commands from `commands`, shows `facts`
     /// and notifies systemd when asked to (`NOTIFY_SOCKET`).
-    pub fn with_control(mut self, commands: mpsc::Receiver<Command>, facts: AppFacts) -> AppMaster {
+    pub fn with_control(
+        mut self,
+        commands: mpsc::Receiver<Command>,
+        facts: AppFacts,
+        socket: Option<Rebinder>,
+    ) -> AppMaster {
         self.commands = Some(commands);
+        self.control_socket = socket;
         self.facts = facts;
         self.notifier = Notifier::from_env();
         self

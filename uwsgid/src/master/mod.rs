@@ -40,9 +40,10 @@ use anyhow::Context;
 use std::path::PathBuf;
 
 use crate::config::{AppConfig, Loaded};
+use crate::control::socket::ControlSocket;
 use crate::log::log_line;
 use crate::scoreboard::{self, Scoreboard};
-use control::{AppControl, ControlSocket};
+use control::AppControl;
 use event_loop::AppMaster;
 use sockets::{Activated, SocketFile};
 use views::AppFacts;
@@ -79,7 +80,7 @@ fn run_app(loaded: Loaded, control: Option<PathBuf>) -> anyhow::Result<i32> {
     }
     // Before the pidfile: a second master on the same control socket must
     // not take the first one's pidfile.
-    let mut control = control.as_deref().map(ControlSocket::bind).transpose()?;
+    let mut control = control.as_deref().map(control::bind).transpose()?;
     let log_path = log_file(&cfg);
     if let Some(path) = &cfg.pidfile {
         pidfile::write(path, std::process::id())
@@ -96,12 +97,11 @@ fn run_app(loaded: Loaded, control: Option<PathBuf>) -> anyhow::Result<i32> {
         drop_privileges(&cfg, id)?;
     }
     let mut files = Vec::new();
-    let control_listener = control.as_mut().and_then(ControlSocket::take_listener);
     let code = serve(
         Startup {
             cfg: cfg.clone(),
             log_path,
-            control: control_listener,
+            control: control.as_mut(),
         },
         &mut activated,
         &mut files,
@@ -147,11 +147,11 @@ fn log_file(cfg: &AppConfig) -> Option<PathBuf> {
 }
 
 /// What `serve` needs besides the sockets.
-struct Startup {
+struct Startup<'a> {
     cfg: AppConfig,
     log_path: Option<PathBuf>,
     /// The bound control socket (`--control`).
-    control: Option<std::os::unix::net::UnixListener>,
+    control: Option<&'a mut ControlSocket>,
 }
 
 /// Drops to `id`, then checks the Python installation is still readable.
@@ -164,7 +164,7 @@ fn drop_privileges(cfg: &AppConfig, id: &privileges::Identity) -> anyhow::Result
 /// Everything between the pidfile and vacuum; `files` collects the socket
 /// files created, for vacuum.
 fn serve(
-    startup: Startup,
+    startup: Startup<'_>,
     activated: &mut Activated,
     files: &mut Vec<SocketFile>,
     late_drop: Option<&privileges::Identity>,
@@ -203,20 +203,23 @@ fn serve(
         .block_on(async {
             let (commands, inbox) = control::channel();
             let mut serving = None;
-            if let Some(listener) = control {
+            let mut rebinder = None;
+            if let Some(socket) = control {
                 let service = AppControl {
                     commands: commands.clone(),
                     name: facts.name.clone(),
                     ini: cfg.ini.clone(),
                     log_path: facts.log_path.clone(),
                 };
-                serving = Some(control::spawn(listener, service)?);
+                let (served, rebind) = control::spawn(socket, service)?;
+                serving = Some(served);
+                rebinder = Some(rebind);
             }
             if let Some(stats) = stats {
                 stats.spawn(commands)?;
             }
             let supervisor =
-                AppMaster::new(cfg, config_json, exe, sockets).with_control(inbox, facts);
+                AppMaster::new(cfg, config_json, exe, sockets).with_control(inbox, facts, rebinder);
             let code = supervisor.run().await.map_err(anyhow::Error::from);
             if let Some(serving) = serving {
                 serving.finish().await;

@@ -21,6 +21,7 @@ use super::registry::{AppView, Registry, Reply};
 use super::signals::{self, SupervisorSignal};
 use super::state_file::StateFile;
 use super::status;
+use crate::control::socket::Rebinder;
 use crate::log::log_line;
 
 /// A request of the control service to the event loop.
@@ -99,6 +100,8 @@ pub struct Supervisor {
     status_in_flight: bool,
     /// When to collect the next one.
     next_status_at: Instant,
+    /// Makes the control socket again when it was deleted (on SIGHUP).
+    control: Option<Rebinder>,
 }
 
 /// How far past an app's mercy a stopping master gets before SIGKILL.
@@ -127,6 +130,7 @@ impl Supervisor {
             reloads_in_flight: 0,
             status_in_flight: false,
             next_status_at: Instant::now(),
+            control: None,
         }
     }
 
@@ -223,12 +227,34 @@ impl Supervisor {
             SupervisorSignal::Reload => {
                 if !self.shutting_down {
                     log_line!("uwsgid: SIGHUP: scanning and reloading every app");
+                    self.ensure_control_socket();
                     self.notifier.reloading();
                     self.next_status_at = Instant::now();
                     self.rescan();
                     self.reload_all();
                 }
             }
+        }
+    }
+
+    /// Serves the control API through `control`'s socket, made again on
+    /// SIGHUP when it was deleted.
+    pub fn with_control(mut self, control: Rebinder) -> Supervisor {
+        self.control = Some(control);
+        self
+    }
+
+    fn ensure_control_socket(&mut self) {
+        let Some(control) = &self.control else {
+            return;
+        };
+        match control.ensure() {
+            Ok(true) => log_line!(
+                "uwsgid: the control socket {} was gone: made it again",
+                self.paths.control.display()
+            ),
+            Ok(false) => {}
+            Err(err) => log_line!("uwsgid: {err}"),
         }
     }
 

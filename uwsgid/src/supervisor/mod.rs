@@ -37,7 +37,7 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use options::{Options, Paths, print_man_page};
 
-use crate::control::socket;
+use crate::control::socket::ControlSocket;
 use crate::log::log_line;
 use event_loop::Supervisor;
 use service::Service;
@@ -92,15 +92,13 @@ fn run_supervisor(options: &Options) -> anyhow::Result<()> {
 /// Binds the control socket, runs the event loop and the control service
 /// until every app is stopped, then removes the socket.
 async fn serve(paths: Paths, exe: PathBuf) -> anyhow::Result<()> {
-    let listener = socket::bind(&paths.control, paths.control_group)?;
-    let inode = socket::inode(&paths.control);
-    let listener =
-        tokio::net::UnixListener::from_std(listener).context("cannot serve the control socket")?;
+    let mut socket = ControlSocket::bind(&paths.control, paths.control_group)?;
+    let (incoming, rebinder) = socket.serve().context("cannot serve the control socket")?;
     let (commands_tx, commands) = mpsc::channel(64);
     let (events_tx, events) = mpsc::unbounded_channel();
     let (stop_server, server_stopped) = oneshot::channel::<()>();
     let service = Service::new(commands_tx, paths.clone());
-    let server = tokio::spawn(crate::control::serve(listener, service, async {
+    let server = tokio::spawn(crate::control::serve(incoming, service, async {
         let _ = server_stopped.await;
     }));
     log_line!(
@@ -108,14 +106,14 @@ async fn serve(paths: Paths, exe: PathBuf) -> anyhow::Result<()> {
         paths.apps_dir.display(),
         paths.control.display()
     );
-    let control = paths.control.clone();
     let result = Supervisor::new(paths, exe, events_tx)
+        .with_control(rebinder)
         .run(commands, events)
         .await
         .context("the supervisor failed");
     let _ = stop_server.send(());
     let _ = tokio::time::timeout(SERVER_GRACE, server).await;
-    socket::remove(&control, inode);
+    socket.remove();
     log_line!("uwsgid: every app is stopped; exiting");
     result
 }

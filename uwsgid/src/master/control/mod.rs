@@ -12,53 +12,28 @@ pub(super) mod progress;
 mod service;
 mod status;
 
-use std::os::unix::net::UnixListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 use tokio::sync::mpsc;
 
 pub use service::AppControl;
 
-use crate::control::socket;
+use crate::control::socket::{ControlSocket, Rebinder};
 use crate::log::log_line;
 
 /// How many commands may wait for the event loop.
 pub const QUEUE: usize = 64;
 
-/// The control socket of this app master.
-#[derive(Debug)]
-pub struct ControlSocket {
-    path: PathBuf,
-    inode: Option<u64>,
-    listener: Option<UnixListener>,
-}
-
-impl ControlSocket {
-    /// Binds `path` (made absolute first: the master changes directory
-    /// later). Another live server on it is an error.
-    pub fn bind(path: &Path) -> anyhow::Result<ControlSocket> {
-        let path = std::path::absolute(path)
-            .with_context(|| format!("the control socket path {}", path.display()))?;
-        let listener =
-            socket::bind(&path, None).context("cannot serve the control API (--control)")?;
-        log_line!("control API on {}", path.display());
-        Ok(ControlSocket {
-            inode: socket::inode(&path),
-            path,
-            listener: Some(listener),
-        })
-    }
-
-    /// The listener, to serve (once).
-    pub fn take_listener(&mut self) -> Option<UnixListener> {
-        self.listener.take()
-    }
-
-    /// Removes the socket file, unless another server replaced it.
-    pub fn remove(&self) {
-        socket::remove(&self.path, self.inode);
-    }
+/// Binds the control socket at `path` (made absolute first: the master
+/// changes directory later). Another live server on it is an error.
+pub fn bind(path: &Path) -> anyhow::Result<ControlSocket> {
+    let path = std::path::absolute(path)
+        .with_context(|| format!("the control socket path {}", path.display()))?;
+    let socket =
+        ControlSocket::bind(&path, None).context("cannot serve the control API (--control)")?;
+    log_line!("control API on {}", path.display());
+    Ok(socket)
 }
 
 /// How long a stopping master waits for the control API to send the
@@ -81,20 +56,23 @@ impl Serving {
     }
 }
 
-/// Serves `service` on `listener` until [`Serving::finish`].
-pub fn spawn(listener: UnixListener, service: AppControl) -> anyhow::Result<Serving> {
-    let listener =
-        tokio::net::UnixListener::from_std(listener).context("cannot serve the control socket")?;
+/// Serves `service` on `socket` until [`Serving::finish`]; the
+/// [`Rebinder`] makes the socket again when it was deleted.
+pub fn spawn(
+    socket: &mut ControlSocket,
+    service: AppControl,
+) -> anyhow::Result<(Serving, Rebinder)> {
+    let (incoming, rebinder) = socket.serve().context("cannot serve the control socket")?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let shutdown = async {
             let _ = stopped.await;
         };
-        if let Err(err) = crate::control::serve(listener, service, shutdown).await {
+        if let Err(err) = crate::control::serve(incoming, service, shutdown).await {
             log_line!("the control API stopped: {err}");
         }
     });
-    Ok(Serving { stop, task })
+    Ok((Serving { stop, task }, rebinder))
 }
 
 /// A channel for commands to the event loop.

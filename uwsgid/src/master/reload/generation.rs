@@ -33,9 +33,23 @@ impl AppMaster {
             return;
         }
         log_line!("...gracefully reloading: reading the configuration again...");
+        self.ensure_control_socket();
         self.reload.watchers.promote();
         if let Err(why) = self.begin_reload() {
             self.reload_failed(&why);
+        }
+    }
+
+    /// Makes the control socket again if it was deleted: SIGHUP is how an
+    /// operator who lost it gets `uwsgictl` working again.
+    fn ensure_control_socket(&self) {
+        let Some(socket) = &self.control_socket else {
+            return;
+        };
+        match socket.ensure() {
+            Ok(true) => log_line!("the control socket was gone: made it again"),
+            Ok(false) => {}
+            Err(err) => log_line!("{err}"),
         }
     }
 
