@@ -14,10 +14,11 @@ use super::context::WorkerCtx;
 use super::environ::{self, Statics};
 use super::file_wrapper::{FileWrapper, send_real_file};
 use super::input::Input;
-use super::request::Job;
+use super::job::Job;
 use super::request_log::{Entry, RequestLog};
 use super::response::Responder;
 use crate::log::log_line;
+use crate::protocol::request::RequestHead;
 use crate::scoreboard;
 
 /// Runs one request to its end. Never fails: errors become a 500 (or an
@@ -117,7 +118,7 @@ fn call(
     py: Python<'_>,
     statics: &Statics,
     app: &Bound<'_, PyAny>,
-    head: &super::request::RequestHead,
+    head: &RequestHead,
     input: Bound<'_, Input>,
     responder: &Bound<'_, Responder>,
 ) -> PyResult<()> {

@@ -26,11 +26,12 @@ use super::body::BodySource;
 use super::context::WorkerCtx;
 use super::direct::Direct;
 use super::gate::Slot;
+use super::job::Job;
 use super::listener::{Socket, Stream};
-use super::request::{Job, RequestHead};
 use super::response::Sink;
 use super::uwsgi_front::{self, Unanswered, complete_head, head_capacity, response_protocol};
 use crate::log::log_line;
+use crate::protocol::request::RequestHead;
 use crate::protocol::uwsgi::HEADER_LEN;
 
 /// How long a Python thread waits for the rest of a request it accepted

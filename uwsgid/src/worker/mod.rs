@@ -13,7 +13,7 @@
 //!
 //! Inside: `serve` starts a current-thread tokio runtime that does all socket
 //! I/O (`http_front` with hyper, `uwsgi_front`), both fronts produce one
-//! [`request::RequestHead`] plus a body source, and `pool` runs the WSGI
+//! [`RequestHead`](crate::protocol::request::RequestHead) plus a body source, and `pool` runs the WSGI
 //! calls (`call`) on `threads` Python threads that hold the GIL only while
 //! Python runs. `gate` makes a worker accept only while it has a Python
 //! thread free.
@@ -21,7 +21,6 @@
 mod app;
 mod body;
 mod call;
-pub mod cgi;
 mod context;
 mod cow;
 mod direct;
@@ -32,14 +31,14 @@ mod gate;
 mod http_front;
 mod idle;
 mod input;
+mod job;
 mod listener;
 mod pool;
 mod post_buffer;
 mod python;
 mod queue;
-pub mod request;
 mod request_log;
-pub mod response;
+mod response;
 mod serve;
 mod trim;
 mod uwsgi_front;

@@ -16,8 +16,8 @@ use super::call;
 use super::context::WorkerCtx;
 use super::environ::Statics;
 use super::idle::{Idle, Next};
+use super::job::Job;
 use super::listener::Socket;
-use super::request::Job;
 use crate::log::log_line;
 
 fn lock(rx: &Mutex<Receiver<Job>>) -> MutexGuard<'_, Receiver<Job>> {

@@ -14,7 +14,6 @@ use pyo3::prelude::*;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, watch};
 
-use super::cgi::ConnInfo;
 use super::context::WorkerCtx;
 use super::gate::Slot;
 use super::listener::{Listener, Registered, Socket, Stream};
@@ -24,6 +23,7 @@ use crate::config::{AppConfig, Protocol};
 use crate::contract::InheritedListener;
 use crate::contract::exit::END_EXIT;
 use crate::log::log_line;
+use crate::protocol::cgi::ConnInfo;
 
 /// Runs the worker; returns its exit code.
 pub fn run(

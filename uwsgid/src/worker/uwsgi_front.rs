@@ -12,15 +12,17 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::body::BodySource;
-use super::cgi;
 use super::context::WorkerCtx;
 use super::direct::Direct;
 use super::gate::Slot;
+use super::job::Job;
 use super::listener::{Registered, Stream};
 use super::post_buffer;
-use super::request::{Job, RequestHead};
-use super::response::{Event, ResponseHead, Sink, latin1_bytes};
+use super::response::{Event, Sink};
 use crate::log::log_line;
+use crate::protocol::cgi;
+use crate::protocol::request::RequestHead;
+use crate::protocol::response::encode_head;
 use crate::protocol::uwsgi::{HEADER_LEN, PacketHeader, parse_vars};
 
 /// Why a request head was not read.
@@ -313,21 +315,6 @@ async fn fill<R: AsyncRead + Unpin>(
     Ok(())
 }
 
-/// `<protocol> <status>\r\n` + headers + `\r\n`.
-pub fn encode_head(protocol: &str, head: &ResponseHead, out: &mut Vec<u8>) {
-    out.extend_from_slice(protocol.as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(&latin1_bytes(&head.status));
-    out.extend_from_slice(b"\r\n");
-    for (name, value) in &head.headers {
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(&latin1_bytes(value));
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b"\r\n");
-}
-
 /// The bytes of one response event, and whether they end the response;
 /// `None` at the end.
 pub fn event_bytes(protocol: &str, event: Event) -> io::Result<Option<(Bytes, bool)>> {
@@ -375,28 +362,5 @@ async fn write_timed<W: AsyncWrite + Unpin>(
     match tokio::time::timeout(ctx.socket_timeout, wr.write_all(data)).await {
         Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out")),
         Ok(r) => r,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn raw_http_response_head() {
-        let head = ResponseHead {
-            code: 200,
-            status: "200 OK".into(),
-            headers: vec![
-                ("Content-Type".into(), "text/plain".into()),
-                ("X".into(), "caf\u{e9}".into()),
-            ],
-        };
-        let mut out = Vec::new();
-        encode_head("HTTP/1.1", &head, &mut out);
-        assert_eq!(
-            out,
-            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX: caf\xe9\r\n\r\n".to_vec()
-        );
     }
 }
