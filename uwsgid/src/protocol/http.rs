@@ -26,6 +26,7 @@ pub(crate) fn simple<B>(status: StatusCode, body: impl FnOnce(Bytes) -> B) -> Re
 /// The app's status and headers as a hyper response around `body` (its
 /// reason phrase kept when it is not the canonical one). A header hyper
 /// refuses is left out and its name given to `dropped`.
+#[inline]
 pub(crate) fn response<B>(
     head: ResponseHead,
     body: B,

@@ -22,16 +22,16 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, watch};
 
 use super::body::BodySource;
-use super::context::WorkerCtx;
-use super::gate::Slot;
-use super::job::Job;
+use super::event::Event;
+use super::job::{Job, Sink};
 use super::post_buffer;
-use super::response::{Event, Sink};
 use super::write_timeout::WriteTimeout;
 use crate::log::log_line;
 use crate::protocol::cgi::{self, ConnInfo};
 use crate::protocol::http;
 use crate::protocol::response::ResponseHead;
+use crate::worker::runtime::context::{WorkerCtx, stopped};
+use crate::worker::runtime::gate::Slot;
 
 /// How many response events may wait between a Python thread and hyper.
 const EVENTS: usize = 8;
@@ -92,7 +92,7 @@ pub async fn serve<S>(
     tokio::pin!(connection);
     let result = tokio::select! {
         r = connection.as_mut() => r,
-        _ = super::serve::stopped(&mut stop) => {
+        _ = stopped(&mut stop) => {
             tokio::select! {
                 r = connection.as_mut() => r,
                 () = tokio::time::sleep(STOP_LINGER) => {

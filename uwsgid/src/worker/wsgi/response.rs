@@ -1,40 +1,18 @@
 //! The response side of one WSGI call: `start_response` (with PEP 3333's
 //! `exc_info` rules) and the `write()` callable it returns, both methods of
-//! one [`Responder`] per request, and the events a front receives.
+//! one [`Responder`] per request, which sends the response as events
+//! (`fronts/event.rs`) to where the request's job says (`fronts/job.rs`).
 
 use bytes::Bytes;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
-use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio::sync::mpsc::error::TrySendError;
 
-use super::direct::Direct;
 use crate::protocol::response::{ResponseHead, check_header, parse_status};
-
-/// What a Python thread tells the front, in order: one `Head`, then
-/// `Chunk`s, then `End` (or `Abort` if the body cannot be completed).
-#[derive(Debug)]
-pub enum Event {
-    /// Status and headers with the first body chunks; `done` when the body
-    /// is complete (a list response: one message per request).
-    Head {
-        head: ResponseHead,
-        body: Vec<Bytes>,
-        done: bool,
-    },
-    Chunk(Bytes),
-    End,
-    /// The body failed after the headers went out: close the connection.
-    Abort,
-}
-
-/// Where a response goes: to the front that holds the connection, or
-/// straight to the socket (see `direct`).
-pub enum Sink {
-    Channel(mpsc::Sender<Event>),
-    Direct(Direct),
-}
+use crate::worker::fronts::event::Event;
+use crate::worker::fronts::job::Sink;
 
 /// `start_response` and `write` of one request.
 #[pyclass(module = "uwsgid")]

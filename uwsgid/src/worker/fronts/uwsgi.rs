@@ -7,23 +7,22 @@ use std::io;
 use std::sync::Arc;
 use std::time::Instant;
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::body::BodySource;
-use super::context::WorkerCtx;
 use super::direct::Direct;
-use super::gate::Slot;
-use super::job::Job;
-use super::listener::{Registered, Stream};
+use super::event::{Event, event_bytes};
+use super::job::{Job, Sink};
 use super::post_buffer;
-use super::response::{Event, Sink};
 use crate::log::log_line;
 use crate::protocol::cgi;
 use crate::protocol::request::RequestHead;
-use crate::protocol::response::encode_head;
 use crate::protocol::uwsgi::{HEADER_LEN, PacketHeader, parse_vars};
+use crate::worker::runtime::context::{WorkerCtx, stopped};
+use crate::worker::runtime::gate::Slot;
+use crate::worker::runtime::listener::{Registered, Stream};
 
 /// Why a request head was not read.
 enum HeadError {
@@ -60,7 +59,7 @@ impl Unanswered {
 }
 
 /// Takes a connection the runtime accepted (a worker stuck with every
-/// Python thread busy, `serve.rs`), at once. When the
+/// Python thread busy, `runtime/serve.rs`), at once. When the
 /// whole request, without a body, is already there (what nginx sends at
 /// once), a Python thread answers it on the socket itself (`direct`):
 /// read, write, close, with no task, no registration with the runtime (no
@@ -205,7 +204,7 @@ async fn serve_stream<S>(
     };
     let mut slot = slot;
     if ctx.cfg.post_buffering > 0 && length > 0 {
-        // A buffering upload holds no place in the gate (see http_front).
+        // A buffering upload holds no place in the gate (see `http.rs`).
         drop(slot);
         let buffered = post_buffer::buffer(source, ctx.cfg.post_buffering, Some(length)).await;
         slot = ctx.gate.take();
@@ -274,7 +273,7 @@ async fn read_head<R: AsyncRead + Unpin>(
     if buf.is_empty() {
         let first = tokio::select! {
             r = rd.read_buf(buf) => r?,
-            _ = super::serve::stopped(&mut stop) => return Err(HeadError::Nothing),
+            _ = stopped(&mut stop) => return Err(HeadError::Nothing),
         };
         if first == 0 {
             return Err(HeadError::Nothing);
@@ -313,25 +312,6 @@ async fn fill<R: AsyncRead + Unpin>(
         }
     }
     Ok(())
-}
-
-/// The bytes of one response event, and whether they end the response;
-/// `None` at the end.
-pub fn event_bytes(protocol: &str, event: Event) -> io::Result<Option<(Bytes, bool)>> {
-    Ok(Some(match event {
-        Event::Head { head, body, done } => {
-            let size = body.iter().map(|b| b.len()).sum::<usize>();
-            let mut out = Vec::with_capacity(head.wire_size() + size);
-            encode_head(protocol, &head, &mut out);
-            for chunk in &body {
-                out.extend_from_slice(chunk);
-            }
-            (Bytes::from(out), done)
-        }
-        Event::Chunk(chunk) => (chunk, false),
-        Event::End => return Ok(None),
-        Event::Abort => return Err(io::Error::other("the response was aborted")),
-    }))
 }
 
 /// Writes the response as the Python thread produces it; the head and the
