@@ -1,5 +1,5 @@
 //! uwsgi-protocol connections served by the idle Python threads themselves
-//! (`worker/idle.rs`), end to end on a unix socket: a request that arrives
+//! (`worker/runtime/idle.rs`), end to end on a unix socket: a request that arrives
 //! slowly is handed on and still answered, a worker whose only Python
 //! thread is busy leaves new connections to its idle sibling, an oversized
 //! vars block is refused with uWSGI's line while the worker serves on, and

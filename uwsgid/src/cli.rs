@@ -22,8 +22,8 @@ use crate::contract::modes::{MAN_MODE, WORKER_MODE, ZYGOTE_MODE, take_control};
 pub fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     match args.first().and_then(|a| a.to_str()) {
-        Some(ZYGOTE_MODE) => return exit_code(crate::zygote::run_zygote()),
-        Some(WORKER_MODE) => return exit_code(crate::zygote::run_lazy_worker()),
+        Some(ZYGOTE_MODE) => return exit_code(crate::worker::zygote::run_zygote()),
+        Some(WORKER_MODE) => return exit_code(crate::worker::zygote::run_lazy_worker()),
         Some("--version") | Some("-V") => {
             println!("uwsgid {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;

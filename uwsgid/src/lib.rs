@@ -6,11 +6,13 @@
 //! - [`config`]: ini files, environment and command line into an `AppConfig`;
 //! - [`supervisor`]: the supervisor of every app of an apps directory;
 //! - [`master`]: one app: binds its sockets and supervises its workers;
-//! - [`zygote`]: imports the app once and forks workers;
-//! - [`worker`]: one worker process: embedded CPython serving WSGI;
+//! - [`worker`]: one worker process: embedded CPython serving WSGI, and
+//!   the zygote ([`worker::zygote`]) that imports the app once and forks
+//!   workers;
 //! - [`scoreboard`]: shared-memory worker slots (master and workers);
 //! - [`procmem`]: a process's RSS, PSS and address space from `/proc`;
-//! - [`protocol`]: the wire formats the workers speak (uwsgi; HTTP is hyper's).
+//! - [`protocol`]: the wire formats and the one request type (uwsgi codec,
+//!   request and response heads, CGI variables, hyper responses).
 
 pub mod backoff;
 pub mod check_config;
@@ -26,4 +28,3 @@ pub mod scoreboard;
 pub mod signals;
 pub mod supervisor;
 pub mod worker;
-pub mod zygote;

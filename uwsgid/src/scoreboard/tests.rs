@@ -148,7 +148,7 @@ fn an_old_worker_stops_writing_once_its_successor_took_the_slot() {
     // SAFETY: the child only does atomic stores and _exit.
     match unsafe { fork() }.expect("fork") {
         ForkResult::Child => {
-            let head = crate::worker::cgi::from_uwsgi(vec![
+            let head = crate::protocol::cgi::from_uwsgi(vec![
                 ("REQUEST_METHOD".into(), "GET".into()),
                 ("REQUEST_URI".into(), "/old".into()),
             ]);

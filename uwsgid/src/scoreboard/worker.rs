@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use super::{ExitReason, Scoreboard, WorkerSlot, now_us};
-use crate::worker::request::RequestHead;
+use crate::protocol::request::RequestHead;
 
 struct Attached {
     board: Scoreboard,

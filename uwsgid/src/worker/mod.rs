@@ -1,8 +1,7 @@
 //! One worker process: embedded CPython serving the WSGI app on the listen
-//! sockets inherited from the app master.
+//! sockets inherited from the app master, and the zygote that forks it.
 //!
-//! The entry points below are the contract with the zygote and the master
-//! (`crate::zygote`, `crate::master`):
+//! The entry points below are what the zygote ([`zygote`]) runs:
 //! 1. [`initialize`] starts CPython for the app (virtualenv, `chdir`,
 //!    `pythonpath`, `env`) in a single-threaded process;
 //! 2. [`load`] imports the WSGI callable;
@@ -11,88 +10,64 @@
 //! 4. [`serve`] runs the worker until it is told to stop, and returns its exit
 //!    code.
 //!
-//! Inside: `serve` starts a current-thread tokio runtime that does all socket
-//! I/O (`http_front` with hyper, `uwsgi_front`), both fronts produce one
-//! [`request::RequestHead`] plus a body source, and `pool` runs the WSGI
-//! calls (`call`) on `threads` Python threads that hold the GIL only while
-//! Python runs. `gate` makes a worker accept only while it has a Python
-//! thread free.
+//! Inside, by concern:
+//! - `runtime/`: the running worker: the tokio runtime and its accept loop,
+//!   the listen sockets, the accept gate, the Python threads and their
+//!   queue, the idle threads' own accept path on the uwsgi sockets;
+//! - `fronts/`: the protocol fronts (`http.rs` with hyper, `uwsgi.rs`, the
+//!   direct uwsgi answer), which turn a connection into a `Job` (one
+//!   [`RequestHead`] plus a body source) and the response events back into
+//!   bytes;
+//! - `wsgi/`: CPython and the WSGI call: interpreter start, app import, the
+//!   environ, `wsgi.input`, `start_response`, `wsgi.file_wrapper`;
+//! - `logging/`: the request log.
+//!
+//! Arrows inside: `runtime` starts the fronts and runs the Python threads,
+//! which run `wsgi::call`; the fronts and the WSGI side meet at the job and
+//! its response events (`fronts/job.rs`, `fronts/event.rs`); wire formats
+//! come from [`crate::protocol`]. The worker side imports `config`,
+//! `contract`, `protocol` and `scoreboard`, never the master.
+//!
+//! [`RequestHead`]: crate::protocol::request::RequestHead
 
-mod app;
-mod body;
-mod call;
-pub mod cgi;
-mod context;
-mod cow;
-mod direct;
-mod environ;
-mod errors_stream;
-mod file_wrapper;
-mod gate;
-mod http_front;
-mod idle;
-mod input;
-mod listener;
-mod pool;
-mod post_buffer;
-mod python;
-mod queue;
-pub mod request;
-mod request_log;
-pub mod response;
-mod serve;
-mod trim;
-mod uwsgi_front;
-mod write_timeout;
+mod fronts;
+mod logging;
+mod runtime;
+mod wsgi;
+pub mod zygote;
 
 use std::sync::Arc;
 
 use crate::config::AppConfig;
 use crate::contract::InheritedListener;
-
-/// Why a worker could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum WorkerError {
-    /// The interpreter could not be started (bad virtualenv, unreadable stdlib, …).
-    #[error("cannot start the Python interpreter: {0}")]
-    Python(String),
-    /// The app could not be imported; the traceback has been logged.
-    #[error("cannot load the WSGI app: {0}")]
-    App(String),
-    #[error("{0}")]
-    Io(#[from] std::io::Error),
-}
-
-/// The loaded WSGI callable (Python `None` when `need-app` is off and the
-/// app failed to load: every request is then answered 500).
-pub type App = pyo3::Py<pyo3::PyAny>;
+pub use wsgi::app::{App, WorkerError};
 
 /// Starts CPython for this app. Must run before any thread is spawned.
 pub fn initialize(cfg: &AppConfig) -> Result<(), WorkerError> {
-    python::initialize(cfg)
+    wsgi::python::initialize(cfg)
 }
 
 /// Imports the app's WSGI callable (`module`/`wsgi-file`, `callable`),
 /// logging the traceback when that fails.
 pub fn load(cfg: &AppConfig) -> Result<App, WorkerError> {
-    app::load(cfg)
+    wsgi::app::load(cfg)
 }
 
 /// Called in the zygote just before `fork(2)`: freezes the objects the
-/// worker will share (see `cow`), then CPython's `PyOS_BeforeFork`.
+/// worker will share (see `wsgi/cow.rs`), then CPython's `PyOS_BeforeFork`.
 pub fn fork_prepare() {
-    cow::freeze_before_fork();
-    python::fork_prepare();
+    wsgi::cow::freeze_before_fork();
+    wsgi::python::fork_prepare();
 }
 
 /// Called in the child just after `fork(2)` (CPython's `PyOS_AfterFork_Child`).
 pub fn fork_child() {
-    python::fork_child();
+    wsgi::python::fork_child();
 }
 
 /// Called in the parent just after `fork(2)` (CPython's `PyOS_AfterFork_Parent`).
 pub fn fork_parent() {
-    python::fork_parent();
+    wsgi::python::fork_parent();
 }
 
 /// Serves requests until the worker is told to stop; returns the process
@@ -103,5 +78,5 @@ pub fn serve(
     listeners: Vec<InheritedListener>,
     worker_id: u32,
 ) -> i32 {
-    serve::run(cfg, app, listeners, worker_id)
+    runtime::serve::run(cfg, app, listeners, worker_id)
 }

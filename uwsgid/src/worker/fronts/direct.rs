@@ -12,10 +12,9 @@ use std::time::Duration;
 use pyo3::Python;
 use tokio::sync::mpsc;
 
-use super::listener::Stream;
-use super::response::Event;
-use super::uwsgi_front::event_bytes;
+use super::event::{Event, event_bytes};
 use crate::log::log_line;
+use crate::worker::runtime::listener::Stream;
 
 /// The response side of one directly answered connection.
 pub struct Direct {

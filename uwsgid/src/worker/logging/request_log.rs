@@ -15,8 +15,8 @@ use std::io::Write as _;
 use std::os::unix::fs::FileExt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::request::RequestHead;
-use super::response::ResponseHead;
+use crate::protocol::request::RequestHead;
+use crate::protocol::response::ResponseHead;
 
 /// What one request log line says.
 pub struct Entry<'a> {
@@ -156,7 +156,7 @@ fn ctime_now() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::worker::cgi;
+    use crate::protocol::cgi;
 
     #[test]
     fn line_has_uwsgi_shape_and_worker_id() {

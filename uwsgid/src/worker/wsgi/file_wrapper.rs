@@ -11,8 +11,8 @@ use std::os::unix::fs::FileExt;
 use pyo3::intern;
 use pyo3::prelude::*;
 
-use super::body::CHUNK;
 use super::response::Responder;
+use crate::worker::fronts::body::CHUNK;
 
 /// `environ["wsgi.file_wrapper"](filelike, blksize=8192)`.
 #[pyclass(module = "uwsgid")]

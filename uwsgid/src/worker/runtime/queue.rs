@@ -13,7 +13,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicUsize, Ordering, fence};
 use std::sync::mpsc;
 
-use super::request::Job;
+use crate::worker::fronts::job::Job;
 
 /// The Python threads are gone: the job was dropped.
 #[derive(Debug, thiserror::Error)]

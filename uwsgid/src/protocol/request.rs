@@ -1,15 +1,7 @@
 //! The one request type both fronts produce (HTTP and uwsgi protocol), so
-//! the WSGI side never knows which protocol carried a request; and the job a
-//! front hands to a Python thread.
+//! the WSGI side never knows which protocol carried a request.
 
 use std::borrow::Cow;
-use std::time::Instant;
-
-use tokio::sync::oneshot;
-
-use super::body::BodySource;
-use super::gate::Slot;
-use super::response::Sink;
 
 /// A CGI variable name: static for the names the fronts set themselves,
 /// owned for `HTTP_*` and whatever nginx sends.
@@ -54,19 +46,4 @@ impl RequestHead {
     pub fn vars_bytes(&self) -> usize {
         self.vars.iter().map(|(k, v)| k.len() + v.len() + 4).sum()
     }
-}
-
-/// One request handed to a Python thread.
-pub struct Job {
-    pub head: RequestHead,
-    pub body: BodySource,
-    /// Where the response goes (status and headers, then body chunks).
-    pub reply: Sink,
-    /// Holds a place in the worker's accept gate until the call is over.
-    pub slot: Slot,
-    /// When the request head had been read, for the request log.
-    pub started: Instant,
-    /// Where the body goes back once the call is over (the uwsgi front
-    /// drains what the app left unread before closing the connection).
-    pub body_return: Option<oneshot::Sender<BodySource>>,
 }

@@ -9,16 +9,17 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
-use super::body::BodySource;
-use super::context::WorkerCtx;
 use super::environ::{self, Statics};
 use super::file_wrapper::{FileWrapper, send_real_file};
 use super::input::Input;
-use super::request::Job;
-use super::request_log::{Entry, RequestLog};
 use super::response::Responder;
 use crate::log::log_line;
+use crate::protocol::request::RequestHead;
 use crate::scoreboard;
+use crate::worker::fronts::body::BodySource;
+use crate::worker::fronts::job::Job;
+use crate::worker::logging::request_log::{Entry, RequestLog};
+use crate::worker::runtime::context::WorkerCtx;
 
 /// Runs one request to its end. Never fails: errors become a 500 (or an
 /// aborted response) and a log entry.
@@ -117,7 +118,7 @@ fn call(
     py: Python<'_>,
     statics: &Statics,
     app: &Bound<'_, PyAny>,
-    head: &super::request::RequestHead,
+    head: &RequestHead,
     input: Bound<'_, Input>,
     responder: &Bound<'_, Responder>,
 ) -> PyResult<()> {

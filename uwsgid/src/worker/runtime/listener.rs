@@ -20,9 +20,9 @@ use bytes::BytesMut;
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 
-use super::cgi::ConnInfo;
 use crate::config::ListenAddr;
 use crate::contract::InheritedListener;
+use crate::protocol::cgi::ConnInfo;
 
 /// One listen socket of the worker, not registered with the runtime:
 /// what an idle Python thread polls and accepts on itself (`idle.rs`).

@@ -8,7 +8,7 @@ use pyo3::{PyTypeInfo, intern};
 use super::errors_stream::ErrorStream;
 use super::file_wrapper::FileWrapper;
 use super::input::Input;
-use super::request::RequestHead;
+use crate::protocol::request::RequestHead;
 
 /// The per-thread objects every environ shares.
 pub struct Statics {

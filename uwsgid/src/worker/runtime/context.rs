@@ -11,9 +11,9 @@ use tokio::sync::{Notify, mpsc, watch};
 
 use super::gate::Gate;
 use super::queue::JobQueue;
-use super::request_log::RequestLog;
 use crate::config::AppConfig;
 use crate::log::log_line;
+use crate::worker::logging::request_log::RequestLog;
 
 /// One worker's shared state.
 pub struct WorkerCtx {
@@ -145,4 +145,10 @@ impl WorkerCtx {
             self.retire.notify_one();
         }
     }
+}
+
+/// Resolves once the worker is stopping (the guard `wait_for` returns is
+/// not `Send`, so it must not live across an await).
+pub async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
 }

@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use tokio::runtime::Handle;
 
-use super::body::BodySource;
+use crate::worker::fronts::body::BodySource;
 
 /// The body and what has been read of it but not consumed.
 struct Reader {

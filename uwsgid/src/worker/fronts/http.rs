@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use hyper::body::{Body, Frame, Incoming, SizeHint};
-use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
+use hyper::header::{CONNECTION, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
@@ -22,14 +22,16 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, watch};
 
 use super::body::BodySource;
-use super::cgi::{self, ConnInfo};
-use super::context::WorkerCtx;
-use super::gate::Slot;
+use super::event::Event;
+use super::job::{Job, Sink};
 use super::post_buffer;
-use super::request::Job;
-use super::response::{Event, ResponseHead, Sink, latin1_bytes};
 use super::write_timeout::WriteTimeout;
 use crate::log::log_line;
+use crate::protocol::cgi::{self, ConnInfo};
+use crate::protocol::http;
+use crate::protocol::response::ResponseHead;
+use crate::worker::runtime::context::{WorkerCtx, stopped};
+use crate::worker::runtime::gate::Slot;
 
 /// How many response events may wait between a Python thread and hyper.
 const EVENTS: usize = 8;
@@ -90,7 +92,7 @@ pub async fn serve<S>(
     tokio::pin!(connection);
     let result = tokio::select! {
         r = connection.as_mut() => r,
-        _ = super::serve::stopped(&mut stop) => {
+        _ = stopped(&mut stop) => {
             tokio::select! {
                 r = connection.as_mut() => r,
                 () = tokio::time::sleep(STOP_LINGER) => {
@@ -194,47 +196,19 @@ impl Conn {
 
 /// A short plain-text answer that closes the connection.
 fn simple(status: StatusCode) -> Response<ResponseBody> {
-    let text = status.canonical_reason().unwrap_or("Error");
-    let mut resp = Response::new(ResponseBody::new(vec![Bytes::from(text)], None));
-    *resp.status_mut() = status;
-    let headers = resp.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
-    headers.insert(CONTENT_LENGTH, HeaderValue::from(text.len()));
-    headers.insert(CONNECTION, HeaderValue::from_static("close"));
-    resp
+    http::simple(status, |text| ResponseBody::new(vec![text], None))
 }
 
-/// The app's status and headers as a hyper response (its reason phrase
-/// kept when it is not the canonical one).
+/// The app's status and headers as a hyper response (see
+/// [`http::response`]).
 fn to_response(
     head: ResponseHead,
     body: Vec<Bytes>,
     rest: Option<mpsc::Receiver<Event>>,
 ) -> Response<ResponseBody> {
-    let mut resp = Response::new(ResponseBody::new(body, rest));
-    let status = StatusCode::from_u16(head.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    *resp.status_mut() = status;
-    let reason = head.reason();
-    if !reason.is_empty()
-        && status.canonical_reason() != Some(reason)
-        && let Ok(phrase) = hyper::ext::ReasonPhrase::try_from(latin1_bytes(reason).as_ref())
-    {
-        resp.extensions_mut().insert(phrase);
-    }
-    let headers = resp.headers_mut();
-    headers.reserve(head.headers.len());
-    for (name, value) in &head.headers {
-        match (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_bytes(&latin1_bytes(value)),
-        ) {
-            (Ok(n), Ok(v)) => {
-                headers.append(n, v);
-            }
-            _ => log_line!("dropping an invalid response header: {name:?}"),
-        }
-    }
-    resp
+    http::response(head, ResponseBody::new(body, rest), |name| {
+        log_line!("dropping an invalid response header: {name:?}");
+    })
 }
 
 /// A response body: the chunks that came with the head, then the rest as

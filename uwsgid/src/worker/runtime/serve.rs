@@ -14,16 +14,18 @@ use pyo3::prelude::*;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, watch};
 
-use super::cgi::ConnInfo;
-use super::context::WorkerCtx;
+use super::context::{WorkerCtx, stopped};
 use super::gate::Slot;
 use super::listener::{Listener, Registered, Socket, Stream};
 use super::queue::JobQueue;
-use super::{App, http_front, pool, trim, uwsgi_front};
+use super::{pool, trim};
 use crate::config::{AppConfig, Protocol};
 use crate::contract::InheritedListener;
 use crate::contract::exit::END_EXIT;
 use crate::log::log_line;
+use crate::protocol::cgi::ConnInfo;
+use crate::worker::fronts::{http, uwsgi};
+use crate::worker::wsgi::app::App;
 
 /// Runs the worker; returns its exit code.
 pub fn run(
@@ -340,10 +342,10 @@ fn take_waiting(
             return Ok(());
         };
         let slot = ctx.gate.take();
-        if let Some(conn) = uwsgi_front::answer_now(ctx, stream, slot, &alive, scratch) {
+        if let Some(conn) = uwsgi::answer_now(ctx, stream, slot, &alive, scratch) {
             let (ctx, stop) = (Arc::clone(ctx), stop.clone());
             tokio::spawn(async move {
-                uwsgi_front::serve(ctx, conn, stop).await;
+                uwsgi::serve(ctx, conn, stop).await;
                 drop(alive);
             });
         }
@@ -360,14 +362,8 @@ async fn serve_http(
     stop: watch::Receiver<bool>,
 ) {
     match stream.register() {
-        Ok(Registered::Tcp(s)) => http_front::serve(ctx, s, info, slot, stop).await,
-        Ok(Registered::Unix(s)) => http_front::serve(ctx, s, info, slot, stop).await,
+        Ok(Registered::Tcp(s)) => http::serve(ctx, s, info, slot, stop).await,
+        Ok(Registered::Unix(s)) => http::serve(ctx, s, info, slot, stop).await,
         Err(err) => log_line!("cannot register a connection: {err}"),
     }
-}
-
-/// Resolves once the worker is stopping (the guard `wait_for` returns is
-/// not `Send`, so it must not live across an await).
-pub async fn stopped(stop: &mut watch::Receiver<bool>) {
-    let _ = stop.wait_for(|s| *s).await;
 }

@@ -8,7 +8,7 @@ use hyper::http::request::Parts;
 use hyper::http::{HeaderMap, Version};
 
 use super::request::{RequestHead, VarName};
-use crate::protocol::uwsgi::latin1;
+use super::uwsgi::latin1;
 
 /// What the connection knows about both ends, computed once per accept.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

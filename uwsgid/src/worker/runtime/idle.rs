@@ -3,12 +3,12 @@
 //! sockets and on its job queue's wake-up fd, accepts, reads, and when the
 //! whole request is there (vars block within `buffer-size`, a body that
 //! fits the read buffer and needs no post-buffering to a file) runs it and
-//! writes the response itself (`direct.rs`). A request arriving at an idle
+//! writes the response itself (`fronts/direct.rs`). A request arriving at an idle
 //! worker thus wakes one thread, not two.
 //!
 //! Anything else goes on as the runtime serves it: a request still
 //! incomplete after [`READ_WAIT`] (a slow client), a body too large for
-//! the buffer or over `post-buffering` is handed to `uwsgi_front::serve`
+//! the buffer or over `post-buffering` is handed to `uwsgi::serve`
 //! with what was read; an oversized vars block is refused with uWSGI's log
 //! line. The runtime itself takes uwsgi connections only when every Python
 //! thread has been busy for a while (`serve.rs`).
@@ -22,16 +22,18 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use tokio::sync::mpsc;
 
-use super::body::BodySource;
 use super::context::WorkerCtx;
-use super::direct::Direct;
 use super::gate::Slot;
 use super::listener::{Socket, Stream};
-use super::request::{Job, RequestHead};
-use super::response::Sink;
-use super::uwsgi_front::{self, Unanswered, complete_head, head_capacity, response_protocol};
 use crate::log::log_line;
+use crate::protocol::request::RequestHead;
 use crate::protocol::uwsgi::HEADER_LEN;
+use crate::worker::fronts::body::BodySource;
+use crate::worker::fronts::direct::Direct;
+use crate::worker::fronts::job::{Job, Sink};
+use crate::worker::fronts::uwsgi::{
+    self, Unanswered, complete_head, head_capacity, response_protocol,
+};
 
 /// How long a Python thread waits for the rest of a request it accepted
 /// before it hands the connection to the runtime. nginx writes the request
@@ -213,7 +215,7 @@ impl Idle {
         let ctx = Arc::clone(&self.ctx);
         let stop = ctx.stop.subscribe();
         self.ctx.rt.spawn(async move {
-            uwsgi_front::serve(ctx, conn, stop).await;
+            uwsgi::serve(ctx, conn, stop).await;
             drop(alive);
         });
     }

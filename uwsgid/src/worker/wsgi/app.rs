@@ -10,9 +10,25 @@ use std::time::Instant;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use super::{App, WorkerError};
 use crate::config::AppConfig;
 use crate::log::log_line;
+
+/// Why a worker could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    /// The interpreter could not be started (bad virtualenv, unreadable stdlib, …).
+    #[error("cannot start the Python interpreter: {0}")]
+    Python(String),
+    /// The app could not be imported; the traceback has been logged.
+    #[error("cannot load the WSGI app: {0}")]
+    App(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The loaded WSGI callable (Python `None` when `need-app` is off and the
+/// app failed to load: every request is then answered 500).
+pub type App = pyo3::Py<pyo3::PyAny>;
 
 /// Why the app could not be loaded.
 enum Failure {

@@ -11,14 +11,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use pyo3::prelude::*;
 
-use super::App;
-use super::call;
 use super::context::WorkerCtx;
-use super::environ::Statics;
 use super::idle::{Idle, Next};
 use super::listener::Socket;
-use super::request::Job;
 use crate::log::log_line;
+use crate::worker::fronts::job::Job;
+use crate::worker::wsgi::app::App;
+use crate::worker::wsgi::call;
+use crate::worker::wsgi::environ::Statics;
 
 fn lock(rx: &Mutex<Receiver<Job>>) -> MutexGuard<'_, Receiver<Job>> {
     rx.lock().unwrap_or_else(|p| p.into_inner())

@@ -18,7 +18,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
-use super::WorkerError;
+use super::app::WorkerError;
 use crate::config::AppConfig;
 use crate::log::log_line;
 

@@ -7,21 +7,22 @@ use std::io;
 use std::sync::Arc;
 use std::time::Instant;
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::body::BodySource;
-use super::cgi;
-use super::context::WorkerCtx;
 use super::direct::Direct;
-use super::gate::Slot;
-use super::listener::{Registered, Stream};
+use super::event::{Event, event_bytes};
+use super::job::{Job, Sink};
 use super::post_buffer;
-use super::request::{Job, RequestHead};
-use super::response::{Event, ResponseHead, Sink, latin1_bytes};
 use crate::log::log_line;
+use crate::protocol::cgi;
+use crate::protocol::request::RequestHead;
 use crate::protocol::uwsgi::{HEADER_LEN, PacketHeader, parse_vars};
+use crate::worker::runtime::context::{WorkerCtx, stopped};
+use crate::worker::runtime::gate::Slot;
+use crate::worker::runtime::listener::{Registered, Stream};
 
 /// Why a request head was not read.
 enum HeadError {
@@ -58,7 +59,7 @@ impl Unanswered {
 }
 
 /// Takes a connection the runtime accepted (a worker stuck with every
-/// Python thread busy, `serve.rs`), at once. When the
+/// Python thread busy, `runtime/serve.rs`), at once. When the
 /// whole request, without a body, is already there (what nginx sends at
 /// once), a Python thread answers it on the socket itself (`direct`):
 /// read, write, close, with no task, no registration with the runtime (no
@@ -203,7 +204,7 @@ async fn serve_stream<S>(
     };
     let mut slot = slot;
     if ctx.cfg.post_buffering > 0 && length > 0 {
-        // A buffering upload holds no place in the gate (see http_front).
+        // A buffering upload holds no place in the gate (see `http.rs`).
         drop(slot);
         let buffered = post_buffer::buffer(source, ctx.cfg.post_buffering, Some(length)).await;
         slot = ctx.gate.take();
@@ -272,7 +273,7 @@ async fn read_head<R: AsyncRead + Unpin>(
     if buf.is_empty() {
         let first = tokio::select! {
             r = rd.read_buf(buf) => r?,
-            _ = super::serve::stopped(&mut stop) => return Err(HeadError::Nothing),
+            _ = stopped(&mut stop) => return Err(HeadError::Nothing),
         };
         if first == 0 {
             return Err(HeadError::Nothing);
@@ -313,40 +314,6 @@ async fn fill<R: AsyncRead + Unpin>(
     Ok(())
 }
 
-/// `<protocol> <status>\r\n` + headers + `\r\n`.
-pub fn encode_head(protocol: &str, head: &ResponseHead, out: &mut Vec<u8>) {
-    out.extend_from_slice(protocol.as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(&latin1_bytes(&head.status));
-    out.extend_from_slice(b"\r\n");
-    for (name, value) in &head.headers {
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(&latin1_bytes(value));
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b"\r\n");
-}
-
-/// The bytes of one response event, and whether they end the response;
-/// `None` at the end.
-pub fn event_bytes(protocol: &str, event: Event) -> io::Result<Option<(Bytes, bool)>> {
-    Ok(Some(match event {
-        Event::Head { head, body, done } => {
-            let size = body.iter().map(|b| b.len()).sum::<usize>();
-            let mut out = Vec::with_capacity(head.wire_size() + size);
-            encode_head(protocol, &head, &mut out);
-            for chunk in &body {
-                out.extend_from_slice(chunk);
-            }
-            (Bytes::from(out), done)
-        }
-        Event::Chunk(chunk) => (chunk, false),
-        Event::End => return Ok(None),
-        Event::Abort => return Err(io::Error::other("the response was aborted")),
-    }))
-}
-
 /// Writes the response as the Python thread produces it; the head and the
 /// chunks that came with it go out in one write.
 async fn write_response<W: AsyncWrite + Unpin>(
@@ -375,28 +342,5 @@ async fn write_timed<W: AsyncWrite + Unpin>(
     match tokio::time::timeout(ctx.socket_timeout, wr.write_all(data)).await {
         Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out")),
         Ok(r) => r,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn raw_http_response_head() {
-        let head = ResponseHead {
-            code: 200,
-            status: "200 OK".into(),
-            headers: vec![
-                ("Content-Type".into(), "text/plain".into()),
-                ("X".into(), "caf\u{e9}".into()),
-            ],
-        };
-        let mut out = Vec::new();
-        encode_head("HTTP/1.1", &head, &mut out);
-        assert_eq!(
-            out,
-            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX: caf\xe9\r\n\r\n".to_vec()
-        );
     }
 }

@@ -1,0 +1,25 @@
+//! CPython and the WSGI call, everything that holds the GIL.
+//!
+//! - `python.rs`: starting the interpreter (venv, `pythonpath`, `env`) and
+//!   the fork hooks; `cow.rs`: freezing objects before the zygote forks;
+//! - `app.rs`: importing the WSGI callable ([`App`](app::App));
+//! - `call.rs`: one WSGI call, from a [`Job`](super::fronts::job::Job) to
+//!   the request log line;
+//! - `environ.rs`, `input.rs`, `errors_stream.rs`: the environ,
+//!   `wsgi.input`, `wsgi.errors`;
+//! - `response.rs`: `start_response` and `write` (the `Responder`);
+//!   `file_wrapper.rs`: `wsgi.file_wrapper`.
+//!
+//! Imports: the fronts' job, events and body source, `runtime` (the
+//! worker's context), `logging`; from the crate `config`, `protocol`,
+//! `scoreboard`. The `uwsgi` Python module goes here.
+
+pub(super) mod app;
+pub(super) mod call;
+pub(super) mod cow;
+pub(super) mod environ;
+mod errors_stream;
+mod file_wrapper;
+mod input;
+pub(super) mod python;
+mod response;
