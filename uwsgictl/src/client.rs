@@ -51,25 +51,58 @@ fn unreachable(socket: &Path, err: &tonic::transport::Error) -> Failure {
 }
 
 fn unreachable_because(socket: &Path, kind: io::ErrorKind, reason: &str) -> Failure {
-    let socket = socket.display();
+    let server = match kind {
+        io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused => {
+            crate::server_process::serving(socket)
+        }
+        _ => None,
+    };
     if kind == io::ErrorKind::PermissionDenied {
         // uwsgid is likely there: the socket is 0660, so the fix is a group,
         // not starting anything.
         return Failure::new(
             Exit::Failed,
             format!(
-                "cannot reach uwsgid at {socket}: {reason} — only root, uwsgid's user and \
-                 members of the socket's group may use it"
+                "cannot reach uwsgid at {}: {reason} — only root, uwsgid's user and \
+                 members of the socket's group may use it",
+                socket.display()
             ),
         );
     }
     Failure::new(
         Exit::NotFound,
-        format!(
-            "cannot reach uwsgid at {socket}: {reason} — is uwsgid running? \
+        not_found_message(socket, kind, reason, server),
+    )
+}
+
+/// Why nothing answers on `socket`, and what to do: a running server whose
+/// socket file is gone needs a SIGHUP, a file nobody serves is a server
+/// that died, no file at all a server that is not running.
+fn not_found_message(
+    socket: &Path,
+    kind: io::ErrorKind,
+    reason: &str,
+    server: Option<i32>,
+) -> String {
+    let shown = socket.display();
+    match server {
+        Some(pid) if kind == io::ErrorKind::NotFound => format!(
+            "cannot reach uwsgid at {shown}: the socket file is gone, but uwsgid (pid {pid}) \
+             serves it — `kill -HUP {pid}` (or `systemctl reload uwsgid`) makes it again"
+        ),
+        Some(pid) => format!(
+            "cannot reach uwsgid at {shown}: {reason} — uwsgid (pid {pid}) is running but does \
+             not answer there; `kill -HUP {pid}` makes its socket again"
+        ),
+        None if kind == io::ErrorKind::ConnectionRefused => format!(
+            "cannot reach uwsgid at {shown}: {reason} — nothing listens there (a file left by \
+             a uwsgid that died?); start it with `systemctl start uwsgid`, or pass --socket"
+        ),
+        None => format!(
+            "cannot reach uwsgid at {shown}: {reason} — is uwsgid running? \
              (start it with `systemctl start uwsgid`, or pass --socket)"
         ),
-    )
+    }
 }
 
 #[cfg(test)]
@@ -95,6 +128,21 @@ mod tests {
             "cannot reach uwsgid at /run/uwsgid/control.sock: No such file or directory \
              (os error 2) — is uwsgid running? (start it with `systemctl start uwsgid`, or \
              pass --socket)"
+        );
+    }
+
+    #[test]
+    fn a_deleted_socket_of_a_running_server_asks_for_a_sighup() {
+        let message = not_found_message(
+            Path::new("/run/uwsgid/control.sock"),
+            io::ErrorKind::NotFound,
+            "No such file or directory (os error 2)",
+            Some(42),
+        );
+        assert!(
+            message.contains("the socket file is gone, but uwsgid (pid 42) serves it")
+                && message.contains("`kill -HUP 42`"),
+            "{message}"
         );
     }
 

@@ -7,6 +7,7 @@ mod client;
 mod commands;
 mod exit;
 mod output;
+mod server_process;
 mod target;
 
 use std::ffi::OsString;

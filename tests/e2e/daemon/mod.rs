@@ -7,6 +7,7 @@
 //! process group, and survive the supervisor on purpose; [`Supervised`]
 //! notes every master pid it learns and kills what is left on drop.
 
+mod control_socket;
 mod directory;
 mod lifecycle;
 mod survival;

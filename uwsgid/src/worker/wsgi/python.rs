@@ -164,6 +164,10 @@ fn start_interpreter(home: &Home) -> Result<(), WorkerError> {
         (*config).parse_argv = 0;
         // App prints reach the log at once, as uWSGI's do.
         (*config).buffered_stdio = 0;
+        // A crash in a C extension prints the Python traceback of every
+        // thread to the log (`-X faulthandler`), so the master's line naming
+        // the request that crashed the worker comes with where it crashed.
+        (*config).faulthandler = 1;
         let result =
             configure(config, home).and_then(|()| check(ffi::Py_InitializeFromConfig(config)));
         ffi::PyConfig_Clear(config);
