@@ -67,7 +67,7 @@ fn an_app_master_makes_a_deleted_control_socket_again_on_sighup() {
     );
     dir.write("app.ini", ini).expect("write app.ini");
     let socket = dir.join("ctl.sock");
-    let mut server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
+    let server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
         .expect("uwsgid is built")
         .args(["--ini", "app.ini", "--control"])
         .arg(&socket)
