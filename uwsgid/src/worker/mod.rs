@@ -33,6 +33,7 @@ mod http_front;
 mod idle;
 mod input;
 mod listener;
+mod own_venv;
 mod pool;
 mod post_buffer;
 mod python;
