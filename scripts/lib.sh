@@ -77,3 +77,28 @@ make_venv() {
     "$dir/bin/python" -m pip install -q --disable-pip-version-check -r "$reqs"
     printf '%s\n' "$want" > "$dir/.uwsgid-complete"
 }
+
+# find_python 3.9: prints the executable of a GIL-enabled CPython 3.9 the
+# machine has (python3.9 on PATH, else pyenv's newest 3.9.x); fails, printing
+# nothing, when there is none. pyenv's shims of inactive versions do not run,
+# so each candidate is asked for its version.
+find_python() {
+    local version=$1 candidate root
+    local candidates=()
+    candidate=$(command -v "python$version" 2>/dev/null) && candidates+=("$candidate")
+    root=$(pyenv root 2>/dev/null || printf '%s\n' "$HOME/.pyenv")
+    while IFS= read -r candidate; do
+        candidates+=("$candidate")
+    done < <(compgen -G "$root/versions/$version.*/bin/python$version" | sort -rV)
+    for candidate in "${candidates[@]}"; do
+        "$candidate" - "$version" 2>/dev/null <<'PY' && return 0
+import sys, sysconfig
+ok = "%d.%d" % sys.version_info[:2] == sys.argv[1]
+if ok and not sysconfig.get_config_var("Py_GIL_DISABLED"):
+    print(sys.executable)
+else:
+    sys.exit(1)
+PY
+    done
+    return 1
+}
