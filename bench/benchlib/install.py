@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-#: The interpreter uwsgid embeds; the venv must match it (same major.minor and build).
-EMBEDDED_PYTHON = Path("/root/.pyenv/versions/3.11.7/bin/python3.11")
 #: PyPI packages the venv holds: the peer servers and the Flask app's framework.
 VENV_PACKAGES = ["uwsgi", "gunicorn", "granian", "flask"]
 #: Executables the venv must provide for a run to reuse it.
@@ -25,10 +23,14 @@ def log(msg: str) -> None:
     print(f"[bench] {msg}", file=sys.stderr, flush=True)
 
 
-def run_checked(cmd: list[str], what: str, cwd: Path | None = None) -> None:
+def run_checked(
+    cmd: list[str], what: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> None:
     """Runs a setup command with its output on stderr; raises SetupError on failure."""
     log(f"{what}: {' '.join(cmd)}")
-    proc = subprocess.run(cmd, cwd=cwd, stdout=sys.stderr, stderr=sys.stderr, check=False)
+    proc = subprocess.run(
+        cmd, cwd=cwd, env=env, stdout=sys.stderr, stderr=sys.stderr, check=False
+    )
     if proc.returncode != 0:
         raise SetupError(f"{what} failed (exit {proc.returncode}): {' '.join(cmd)}")
 
@@ -69,15 +71,34 @@ def _sbin(binary: str) -> str | None:
     return None
 
 
+def embedded_python() -> Path:
+    """The interpreter uwsgid embeds, found as pyo3 and scripts/lib.sh find it: PYO3_PYTHON, else
+    the active virtualenv's python, else python3 on PATH, as its own sys.executable (pyenv's shim
+    resolves to the real binary). The venv must match it (same major.minor and build)."""
+    if os.environ.get("PYO3_PYTHON"):
+        python = os.environ["PYO3_PYTHON"]
+    elif os.environ.get("VIRTUAL_ENV"):
+        python = str(Path(os.environ["VIRTUAL_ENV"]) / "bin" / "python")
+    else:
+        python = shutil.which("python3") or ""
+    probe = subprocess.run(
+        [python or "python3", "-c", "import sys; print(sys.executable)"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if probe.returncode != 0 or not probe.stdout.strip():
+        raise SetupError(f"cannot run {python or 'python3'} (the interpreter uwsgid embeds)")
+    return Path(probe.stdout.strip())
+
+
 def ensure_venv(venv: Path) -> Path:
     """Creates `venv` with the embedded interpreter and installs VENV_PACKAGES; returns venv/bin."""
     bin_dir = venv / "bin"
     if _venv_complete(venv):
         return bin_dir
-    if not EMBEDDED_PYTHON.exists():
-        raise SetupError(f"{EMBEDDED_PYTHON} (the interpreter uwsgid embeds) is missing")
     if not (bin_dir / "python").exists():
-        run_checked([str(EMBEDDED_PYTHON), "-m", "venv", str(venv)], "creating the venv")
+        run_checked([str(embedded_python()), "-m", "venv", str(venv)], "creating the venv")
     pip = [str(bin_dir / "python"), "-m", "pip", "--disable-pip-version-check"]
     # uwsgi has no wheel: pip compiles it with gcc against this interpreter (about a minute).
     run_checked(pip + ["install", *VENV_PACKAGES], "installing the peer servers into the venv")
@@ -100,5 +121,9 @@ def _venv_complete(venv: Path) -> bool:
 
 
 def build_uwsgid(repo: Path) -> None:
-    """`cargo build --release -p uwsgid`; a failure is reported, not fatal (uwsgid rows say why)."""
-    run_checked(["cargo", "build", "--release", "-p", "uwsgid"], "building uwsgid", cwd=repo)
+    """`cargo build --release -p uwsgid` embedding embedded_python() (the venv's CPython); a failure
+    is reported, not fatal (uwsgid rows say why)."""
+    env = {**os.environ, "PYO3_PYTHON": str(embedded_python())}
+    run_checked(
+        ["cargo", "build", "--release", "-p", "uwsgid"], "building uwsgid", cwd=repo, env=env
+    )

@@ -9,11 +9,13 @@
 //!   connections pin no worker;
 //! - [`shared_memory`]: the zygote's objects stay out of the workers' GC;
 //! - [`venv`]: `home=` runs the app inside the virtualenv;
+//! - [`own_venv`]: a uwsgid installed in a venv runs the app inside it;
 //! - [`nginx`]: the same app behind nginx (`uwsgi_pass`, `proxy_pass`).
 
 mod environ;
 mod errors;
 mod nginx;
+mod own_venv;
 mod shared_memory;
 mod validator;
 mod venv;

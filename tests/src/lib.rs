@@ -52,7 +52,7 @@ pub use net::free_port;
 pub use nginx::Nginx;
 pub use paths::{
     app_path, django_project, fixture_path, repo_root, shared_dir, uwsgictl_bin, uwsgid_bin, venv,
-    venv_python,
+    venv_major_minor, venv_python,
 };
 pub use process::{Server, ServerBuilder};
 pub use python::Python;

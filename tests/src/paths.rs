@@ -47,23 +47,39 @@ fn profile_dir() -> Result<PathBuf> {
         .with_context(|| format!("cannot find the target directory above {}", exe.display()))
 }
 
+/// The variable naming another directory holding the binaries under test.
+pub const BIN_DIR_VAR: &str = "UWSGID_TEST_BIN_DIR";
+
+/// Where the binaries under test are: `UWSGID_TEST_BIN_DIR` when set
+/// (scripts/test points it at `VENV/bin` after a `pip install` of the
+/// checkout for another CPython), else this build's profile directory.
+fn bin_dir() -> Result<PathBuf> {
+    match std::env::var_os(BIN_DIR_VAR) {
+        Some(dir) if !dir.is_empty() => Ok(PathBuf::from(dir)),
+        _ => profile_dir(),
+    }
+}
+
 fn binary(name: &str) -> Result<PathBuf> {
-    let path = profile_dir()?.join(name);
+    let path = bin_dir()?.join(name);
     if !path.is_file() {
         bail!(
-            "{} is not built: run `cargo build --workspace` first (scripts/test does)",
+            "{} is not built: run `cargo build --workspace` first (scripts/test does), \
+             or point {BIN_DIR_VAR} at a directory holding uwsgid and uwsgictl",
             path.display()
         );
     }
     Ok(path)
 }
 
-/// The `uwsgid` binary of this build (`target/debug/uwsgid`).
+/// The `uwsgid` binary under test (`target/debug/uwsgid`, or the one in
+/// `UWSGID_TEST_BIN_DIR`).
 pub fn uwsgid_bin() -> Result<PathBuf> {
     binary("uwsgid")
 }
 
-/// The `uwsgictl` binary of this build (`target/debug/uwsgictl`).
+/// The `uwsgictl` binary under test (`target/debug/uwsgictl`, or the one in
+/// `UWSGID_TEST_BIN_DIR`).
 pub fn uwsgictl_bin() -> Result<PathBuf> {
     binary("uwsgictl")
 }
@@ -80,6 +96,21 @@ pub fn venv() -> Result<PathBuf> {
         );
     }
     Ok(dir)
+}
+
+/// The CPython `major.minor` a virtualenv was made by (`version = 3.13.0`,
+/// or uv's `version_info`, in its `pyvenv.cfg`).
+pub fn venv_major_minor(venv: &Path) -> Result<String> {
+    let path = venv.join("pyvenv.cfg");
+    let cfg = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let version = cfg
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .find(|(key, _)| matches!(key.trim(), "version" | "version_info"))
+        .map(|(_, value)| value.trim().to_owned())
+        .with_context(|| format!("no version in {}", path.display()))?;
+    Ok(version.split('.').take(2).collect::<Vec<_>>().join("."))
 }
 
 /// The test virtualenv's interpreter.

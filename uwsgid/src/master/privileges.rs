@@ -174,11 +174,21 @@ fn loaded_libpython() -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
-/// `<libdir>/pythonX.Y` for `<libdir>/libpythonX.Y.so…`.
+/// `<libdir>/pythonX.Y` for `<libdir>/libpythonX.Y.so…`; where the library
+/// sits in a multiarch directory and the standard library one level up
+/// (Debian: `/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0` and
+/// `/usr/lib/python3.11`), that one.
 fn stdlib_of(lib: &Path) -> Option<PathBuf> {
     let name = lib.file_name()?.to_string_lossy();
     let version = name.strip_prefix("libpython")?.split(".so").next()?;
-    Some(lib.parent()?.join(format!("python{version}")))
+    let dir = format!("python{version}");
+    let libdir = lib.parent()?;
+    let beside = libdir.join(&dir);
+    let above = libdir.parent().map(|up| up.join(&dir));
+    match above {
+        Some(above) if !beside.exists() && above.exists() => Some(above),
+        _ => Some(beside),
+    }
 }
 
 #[cfg(test)]
@@ -192,6 +202,19 @@ mod tests {
             Some(PathBuf::from("/opt/py/lib/python3.11"))
         );
         assert_eq!(stdlib_of(Path::new("/opt/libfoo.so")), None);
+    }
+
+    #[test]
+    fn stdlib_above_a_multiarch_libdir() -> std::io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let multiarch = dir.path().join("lib/x86_64-linux-gnu");
+        std::fs::create_dir_all(&multiarch)?;
+        std::fs::create_dir_all(dir.path().join("lib/python3.11"))?;
+        assert_eq!(
+            stdlib_of(&multiarch.join("libpython3.11.so.1.0")),
+            Some(dir.path().join("lib/python3.11"))
+        );
+        Ok(())
     }
 
     #[test]

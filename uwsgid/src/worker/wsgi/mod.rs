@@ -21,5 +21,6 @@ pub(super) mod environ;
 mod errors_stream;
 mod file_wrapper;
 mod input;
+mod own_venv;
 pub(super) mod python;
 mod response;

@@ -46,7 +46,7 @@ pub fn initialize(cfg: &AppConfig) -> Result<(), WorkerError> {
         // here: no other thread can read the environment concurrently.
         unsafe { std::env::set_var(key, value) };
     }
-    let home = resolve_home(cfg.home.as_deref())?;
+    let home = resolve_home(super::own_venv::home(cfg.home.as_deref()).as_deref())?;
     start_interpreter(&home)?;
     let setup = Python::attach(|py| setup_paths(py, cfg).map_err(|e| format_err(py, e)));
     // SAFETY: the interpreter is initialised and this thread holds the GIL
