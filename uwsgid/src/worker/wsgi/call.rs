@@ -15,8 +15,9 @@ use super::input::Input;
 use super::response::Responder;
 use crate::log::log_line;
 use crate::protocol::request::RequestHead;
+use crate::protocol::response::ResponseHead;
 use crate::scoreboard;
-use crate::worker::fronts::body::BodySource;
+use crate::worker::fronts::body::{BodyFault, BodySource};
 use crate::worker::fronts::job::Job;
 use crate::worker::logging::request_log::{Entry, RequestLog};
 use crate::worker::runtime::context::WorkerCtx;
@@ -53,26 +54,33 @@ pub fn run(
             return;
         }
     };
-    let outcome = if app.is_none() {
+    let (outcome, fault) = if app.is_none() {
         log_line!("--- no python application found, check your startup logs for errors ---");
         if let Ok(mut r) = responder.try_borrow_mut() {
             r.fail(py);
         }
         give_back(body);
-        Ok(Ok(()))
+        (Ok(()), None)
     } else {
-        Bound::new(py, Input::new(body, ctx.rt.clone())).map(|input| {
-            let result = call(py, statics, app, &head, input.clone(), &responder);
-            give_back(input.get().release());
-            result
-        })
-    }
-    .and_then(|result| result);
-    let failed = outcome.is_err();
+        match Bound::new(py, Input::new(body, ctx.rt.clone())) {
+            Ok(input) => {
+                let result = call(py, statics, app, &head, input.clone(), &responder);
+                let fault = input.get().fault();
+                give_back(input.get().release());
+                (result, fault)
+            }
+            Err(err) => (Err(err), None),
+        }
+    };
+    let failed = outcome.is_err() && fault.is_none();
     if let Ok(mut r) = responder.try_borrow_mut() {
-        if let Err(err) = outcome {
-            err.display(py);
-            r.fail(py);
+        match (fault, outcome) {
+            (Some(fault), _) => answer_fault(py, &mut r, fault),
+            (None, Err(err)) => {
+                err.display(py);
+                r.fail(py);
+            }
+            (None, Ok(())) => {}
         }
         r.close();
     } else if let Err(err) = outcome {
@@ -112,6 +120,22 @@ pub fn run(
             RequestLog::emit(&line);
         }
     });
+}
+
+/// The client sent a body that could not be read (bad framing, cut short,
+/// over `limit-post`): whatever the app made of it, the answer is the
+/// fault's 4xx with `Connection: close` if nothing went out yet, else the
+/// connection is closed. Logged as the client's doing, without the app's
+/// traceback (the app only saw the read fail).
+fn answer_fault(py: Python<'_>, responder: &mut Responder, (fault, message): (BodyFault, String)) {
+    let status = fault.status();
+    if responder.headers_sent() {
+        log_line!("{message}: response aborted, connection closed");
+    } else {
+        log_line!("{message}: answered {status}, connection closed");
+    }
+    let (head, body) = ResponseHead::closing_error(status);
+    responder.fail_with(py, head, body);
 }
 
 fn call(
