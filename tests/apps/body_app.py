@@ -6,6 +6,7 @@ the bad part."""
 
 import json
 import os
+import sys
 
 
 def mark(environ):
@@ -17,6 +18,8 @@ def mark(environ):
 
 def application(environ, start_response):
     path = environ["PATH_INFO"]
+    # Tests check from the log that a refused request never got here.
+    print("body_app: called %s" % path, file=sys.stderr, flush=True)
     body = environ["wsgi.input"]
     if path == "/partial":
         # Reads a little, then the rest: the rest fails.

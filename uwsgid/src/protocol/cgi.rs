@@ -22,7 +22,7 @@ pub struct ConnInfo {
 
 /// The CGI variables of an HTTP request (`http-socket`), and the names of
 /// the headers left out because they contain `_` (none when
-/// `keep_underscored`; see [`push_headers`]).
+/// `keep_underscored`).
 ///
 /// An absolute-form target (`GET http://host/path`, RFC 9112 §3.2.2) gives
 /// `PATH_INFO` and `REQUEST_URI` from its path and query, and `HTTP_HOST`
@@ -45,9 +45,11 @@ pub fn from_http(
     };
     let mut vars: Vec<(VarName, String)> = Vec::with_capacity(16 + parts.headers.keys_len());
     vars.push(("REQUEST_METHOD".into(), parts.method.as_str().to_owned()));
-    vars.push(("REQUEST_URI".into(), target.to_owned()));
+    // hyper hands the target over as UTF-8 text; PEP 3333 wants its bytes
+    // as latin-1 (as uWSGI gives them): `/café` sent raw is `/cafÃ©`.
+    vars.push(("REQUEST_URI".into(), latin1(target.as_bytes())));
     vars.push(("PATH_INFO".into(), decode_path(path)));
-    vars.push(("QUERY_STRING".into(), query.to_owned()));
+    vars.push(("QUERY_STRING".into(), latin1(query.as_bytes())));
     vars.push((
         "SERVER_PROTOCOL".into(),
         version_str(parts.version).to_owned(),
@@ -154,7 +156,7 @@ pub fn version_str(v: Version) -> &'static str {
 /// Malformed escapes are kept literally.
 pub fn decode_path(path: &str) -> String {
     if !path.contains('%') {
-        return path.to_owned();
+        return latin1(path.as_bytes());
     }
     let raw = path.as_bytes();
     let mut out = Vec::with_capacity(raw.len());
@@ -250,6 +252,9 @@ mod tests {
         assert_eq!(decode_path("/bad%zz%4"), "/bad%zz%4");
         assert_eq!(decode_path("/%2F%2f"), "///");
         assert_eq!(decode_path("/end%41"), "/endA");
+        // Raw UTF-8 gives the same as its percent-encoded form.
+        assert_eq!(decode_path("/caf\u{e9}"), "/caf\u{c3}\u{a9}");
+        assert_eq!(decode_path("/caf%C3%A9"), "/caf\u{c3}\u{a9}");
     }
 
     #[test]

@@ -15,6 +15,8 @@ use hyper::body::Incoming;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::runtime::Handle;
 
+use crate::protocol::request::RequestHead;
+
 /// How much one read of a streamed or buffered body asks for.
 pub const CHUNK: usize = 64 * 1024;
 
@@ -26,14 +28,13 @@ pub enum BodySource {
     Memory(Bytes),
     /// A body read completely into a temporary file (`post-buffering`).
     File(File),
-    /// An HTTP body, framed by hyper (Content-Length or chunked), `read`
-    /// bytes of it so far; past `limit` (`limit-post`, 0 = none) reading
-    /// fails with [`BodyFault::TooLarge`].
+    /// An HTTP body, framed by hyper (Content-Length or chunked), of which
+    /// `left` more bytes are allowed (`limit-post`; `u64::MAX` without a
+    /// limit): past them reading fails with [`BodyFault::TooLarge`].
     Http {
         body: Incoming,
         timeout: Duration,
-        limit: u64,
-        read: u64,
+        left: u64,
     },
     /// A uwsgi-protocol body: `remaining` raw bytes of the connection,
     /// starting with the bytes read together with the vars block.
@@ -138,10 +139,30 @@ fn hyper_fault(err: &hyper::Error) -> io::Error {
 }
 
 /// The error of a body past `limit-post`.
-pub fn too_large(limit: u64) -> io::Error {
-    BodyFault::TooLarge.error(format!(
-        "the request body is larger than limit-post ({limit} bytes)"
-    ))
+pub fn too_large() -> io::Error {
+    BodyFault::TooLarge.error("the request body is larger than limit-post")
+}
+
+/// The log line refusing a request whose declared body is over
+/// `limit-post` (0 = no limit), if it is.
+pub fn over_limit_post(head: &RequestHead, limit: u64) -> Option<String> {
+    let length = head.content_length()?;
+    (limit > 0 && length > limit).then(|| {
+        format!(
+            "refused {} {}: CONTENT_LENGTH {length} over limit-post ({limit} bytes) (413)",
+            head.get("REQUEST_METHOD").unwrap_or(""),
+            head.get("PATH_INFO").unwrap_or("")
+        )
+    })
+}
+
+/// What `limit-post` allows of a body, as [`BodySource::Http`] counts it.
+pub fn allowed(limit_post: u64) -> u64 {
+    if limit_post == 0 {
+        u64::MAX
+    } else {
+        limit_post
+    }
 }
 
 impl BodySource {
@@ -174,8 +195,7 @@ impl BodySource {
             BodySource::Http {
                 body,
                 timeout,
-                limit,
-                read,
+                left,
             } => loop {
                 let frame = match tokio::time::timeout(*timeout, body.frame()).await {
                     Err(_) => return Err(timed_out()),
@@ -185,10 +205,7 @@ impl BodySource {
                 if let Ok(data) = frame.into_data()
                     && !data.is_empty()
                 {
-                    *read += data.len() as u64;
-                    if *limit > 0 && *read > *limit {
-                        return Err(too_large(*limit));
-                    }
+                    *left = left.checked_sub(data.len() as u64).ok_or_else(too_large)?;
                     return Ok(Some(data));
                 }
             },
@@ -274,10 +291,11 @@ mod tests {
 
     #[test]
     fn faults_are_told_from_other_errors() {
-        let err = too_large(1000);
+        let err = too_large();
         assert_eq!(BodyFault::of(&err), Some(BodyFault::TooLarge));
         assert_eq!(BodyFault::TooLarge.status(), 413);
-        assert!(err.to_string().contains("limit-post (1000 bytes)"), "{err}");
+        assert!(err.to_string().contains("limit-post"), "{err}");
+        assert_eq!((allowed(0), allowed(1000)), (u64::MAX, 1000));
         assert_eq!(BodyFault::of(&timed_out()), None);
         assert_eq!(BodyFault::of(&io::Error::other("disk")), None);
     }

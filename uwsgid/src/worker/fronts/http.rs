@@ -21,7 +21,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, watch};
 
-use super::body::BodySource;
+use super::body::{self, BodySource};
 use super::event::Event;
 use super::job::{Job, Sink};
 use super::post_buffer;
@@ -148,7 +148,7 @@ impl Conn {
         let (parts, body) = req.into_parts();
         let head = match self.validate(&parts) {
             Ok(head) => head,
-            Err(resp) => return resp,
+            Err(resp) => return *resp,
         };
         let slot = self.take_slot();
         let source = if body.is_end_stream() {
@@ -157,8 +157,7 @@ impl Conn {
             BodySource::Http {
                 body,
                 timeout: ctx.socket_timeout,
-                limit: ctx.cfg.limit_post,
-                read: 0,
+                left: body::allowed(ctx.cfg.limit_post),
             }
         };
         let (head, source, slot) =
@@ -168,7 +167,7 @@ impl Conn {
                 drop(slot);
                 match self.buffer(head, source).await {
                     Ok((head, source)) => (head, source, ctx.gate.take()),
-                    Err(resp) => return resp,
+                    Err(resp) => return *resp,
                 }
             } else {
                 (head, source, slot)
@@ -203,7 +202,7 @@ impl Conn {
     fn validate(
         &self,
         parts: &hyper::http::request::Parts,
-    ) -> Result<RequestHead, Response<ResponseBody>> {
+    ) -> Result<RequestHead, Box<Response<ResponseBody>>> {
         let cfg = &self.ctx.cfg;
         if let Err(refusal) = http::check_target(&parts.method, &parts.uri) {
             log_line!(
@@ -213,9 +212,9 @@ impl Conn {
                 refusal.reason(),
                 refusal.status().as_u16()
             );
-            return Err(http::refusal(refusal, |text| {
+            return Err(Box::new(http::refusal(refusal, |text| {
                 ResponseBody::new(vec![text], None)
-            }));
+            })));
         }
         let underscores = cfg.http_header_underscores;
         let (head, dropped) =
@@ -227,7 +226,7 @@ impl Conn {
                     "refused {} {path}: header name with '_' ({first}) (http-header-underscores = refuse)",
                     parts.method
                 );
-                return Err(simple(StatusCode::BAD_REQUEST));
+                return Err(Box::new(simple(StatusCode::BAD_REQUEST)));
             }
             // One line per request, however many headers it had.
             log_line!(
@@ -237,17 +236,9 @@ impl Conn {
                 dropped.join(", ")
             );
         }
-        let limit = cfg.limit_post;
-        if limit > 0
-            && let Some(length) = head.content_length()
-            && length > limit
-        {
-            log_line!(
-                "refused {} {}: Content-Length {length} over limit-post ({limit} bytes) (413)",
-                parts.method,
-                parts.uri.path()
-            );
-            return Err(simple(StatusCode::PAYLOAD_TOO_LARGE));
+        if let Some(line) = body::over_limit_post(&head, cfg.limit_post) {
+            log_line!("{line}");
+            return Err(Box::new(simple(StatusCode::PAYLOAD_TOO_LARGE)));
         }
         Ok(head)
     }
@@ -259,7 +250,7 @@ impl Conn {
         &self,
         mut head: RequestHead,
         source: BodySource,
-    ) -> Result<(RequestHead, BodySource), Response<ResponseBody>> {
+    ) -> Result<(RequestHead, BodySource), Box<Response<ResponseBody>>> {
         let cfg = &self.ctx.cfg;
         match post_buffer::buffer(source, cfg.post_buffering, head.content_length()).await {
             Ok((buffered, len)) => {
@@ -270,7 +261,7 @@ impl Conn {
                 let status =
                     StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 log_line!("{err} ({})", status.as_u16());
-                Err(simple(status))
+                Err(Box::new(simple(status)))
             }
         }
     }

@@ -11,7 +11,7 @@ use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::body::BodySource;
+use super::body::{self, BodySource};
 use super::direct::Direct;
 use super::event::{Event, event_bytes};
 use super::job::{Job, Sink};
@@ -193,13 +193,8 @@ async fn serve_stream<S>(
     let started = Instant::now();
     let prefix = buf.split_off(HEADER_LEN + datasize).freeze();
     let length = head.content_length().unwrap_or(0);
-    let limit = ctx.cfg.limit_post;
-    if limit > 0 && length > limit {
-        log_line!(
-            "refused {} {}: CONTENT_LENGTH {length} over limit-post ({limit} bytes) (413)",
-            head.get("REQUEST_METHOD").unwrap_or(""),
-            head.get("PATH_INFO").unwrap_or("")
-        );
+    if let Some(line) = body::over_limit_post(&head, ctx.cfg.limit_post) {
+        log_line!("{line}");
         let body = BodySource::Raw {
             prefix,
             reader: Box::new(rd),

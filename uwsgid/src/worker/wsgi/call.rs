@@ -17,7 +17,7 @@ use crate::log::log_line;
 use crate::protocol::request::RequestHead;
 use crate::protocol::response::ResponseHead;
 use crate::scoreboard;
-use crate::worker::fronts::body::{BodyFault, BodySource};
+use crate::worker::fronts::body::{self, BodyFault, BodySource};
 use crate::worker::fronts::job::Job;
 use crate::worker::logging::request_log::{Entry, RequestLog};
 use crate::worker::runtime::context::WorkerCtx;
@@ -54,7 +54,18 @@ pub fn run(
             return;
         }
     };
-    let (outcome, fault) = if app.is_none() {
+    let (outcome, fault) = if let Some(line) = body::over_limit_post(&head, ctx.cfg.limit_post) {
+        // The fronts refuse these before reading the body; a request a
+        // Python thread read whole by itself (the idle uwsgi path) is
+        // refused here, still without calling the app.
+        log_line!("{line}");
+        if let Ok(mut r) = responder.try_borrow_mut() {
+            let (head, text) = ResponseHead::closing_error(413);
+            r.fail_with(py, head, text);
+        }
+        give_back(body);
+        (Ok(()), None)
+    } else if app.is_none() {
         log_line!("--- no python application found, check your startup logs for errors ---");
         if let Ok(mut r) = responder.try_borrow_mut() {
             r.fail(py);
@@ -64,7 +75,7 @@ pub fn run(
     } else {
         match Bound::new(py, Input::new(body, ctx.rt.clone())) {
             Ok(input) => {
-                let result = call(py, statics, app, &head, input.clone(), &responder);
+                let result = call(py, statics, app, &head, &input, &responder);
                 let fault = input.get().fault();
                 give_back(input.get().release());
                 (result, fault)
@@ -143,13 +154,19 @@ fn call(
     statics: &Statics,
     app: &Bound<'_, PyAny>,
     head: &RequestHead,
-    input: Bound<'_, Input>,
+    input: &Bound<'_, Input>,
     responder: &Bound<'_, Responder>,
 ) -> PyResult<()> {
-    let environ = environ::build(py, statics, head, input)?;
+    let environ = environ::build(py, statics, head, input.clone())?;
     let start_response = responder.getattr(intern!(py, "start_response"))?;
     let result = app.call1((environ, start_response))?;
-    let sent = respond(py, responder, &result);
+    // The body was bad and the app answered anyway (it caught the read
+    // error): its response is not sent, the caller answers the fault.
+    let sent = if input.get().fault().is_some() {
+        Ok(())
+    } else {
+        respond(py, responder, &result)
+    };
     let closed = close(py, &result);
     sent.and(closed)
 }
