@@ -144,13 +144,13 @@ impl Conn {
 
     async fn respond(&self, req: Request<Incoming>) -> Response<ResponseBody> {
         let started = Instant::now();
+        let slot = self.take_slot();
         let ctx = &self.ctx;
         let (parts, body) = req.into_parts();
         let head = match self.validate(&parts) {
             Ok(head) => head,
             Err(resp) => return *resp,
         };
-        let slot = self.take_slot();
         let source = if body.is_end_stream() {
             BodySource::Empty
         } else {
