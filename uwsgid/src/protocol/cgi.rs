@@ -47,9 +47,9 @@ pub fn from_http(
     vars.push(("REQUEST_METHOD".into(), parts.method.as_str().to_owned()));
     // hyper hands the target over as UTF-8 text; PEP 3333 wants its bytes
     // as latin-1 (as uWSGI gives them): `/café` sent raw is `/cafÃ©`.
-    vars.push(("REQUEST_URI".into(), latin1(target.as_bytes())));
+    vars.push(("REQUEST_URI".into(), native(target)));
     vars.push(("PATH_INFO".into(), decode_path(path)));
-    vars.push(("QUERY_STRING".into(), latin1(query.as_bytes())));
+    vars.push(("QUERY_STRING".into(), native(query)));
     vars.push((
         "SERVER_PROTOCOL".into(),
         version_str(parts.version).to_owned(),
@@ -156,7 +156,7 @@ pub fn version_str(v: Version) -> &'static str {
 /// Malformed escapes are kept literally.
 pub fn decode_path(path: &str) -> String {
     if !path.contains('%') {
-        return latin1(path.as_bytes());
+        return native(path);
     }
     let raw = path.as_bytes();
     let mut out = Vec::with_capacity(raw.len());
@@ -174,6 +174,16 @@ pub fn decode_path(path: &str) -> String {
         i += 1;
     }
     latin1(&out)
+}
+
+/// UTF-8 text from hyper as a PEP 3333 native string: its bytes as
+/// latin-1. ASCII, the common case, is copied as it is.
+fn native(s: &str) -> String {
+    if s.is_ascii() {
+        s.to_owned()
+    } else {
+        s.bytes().map(char::from).collect()
+    }
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -356,6 +366,21 @@ mod tests {
         let head = http(Request::options("*").body(()).unwrap_or_default());
         assert_eq!(head.get("PATH_INFO"), Some("*"));
         assert_eq!(head.get("REQUEST_URI"), Some("*"));
+    }
+
+    #[test]
+    fn a_raw_utf8_target_is_latin1_in_the_environ() {
+        let head = http(
+            Request::get("/caf\u{e9}?q=\u{e9}")
+                .body(())
+                .unwrap_or_default(),
+        );
+        assert_eq!(head.get("PATH_INFO"), Some("/caf\u{c3}\u{a9}"));
+        assert_eq!(
+            head.get("REQUEST_URI"),
+            Some("/caf\u{c3}\u{a9}?q=\u{c3}\u{a9}")
+        );
+        assert_eq!(head.get("QUERY_STRING"), Some("q=\u{c3}\u{a9}"));
     }
 
     #[test]
