@@ -10,10 +10,18 @@
 //! - [`shared_memory`]: the zygote's objects stay out of the workers' GC;
 //! - [`venv`]: `home=` runs the app inside the virtualenv;
 //! - [`own_venv`]: a uwsgid installed in a venv runs the app inside it;
-//! - [`nginx`]: the same app behind nginx (`uwsgi_pass`, `proxy_pass`).
+//! - [`nginx`]: the same app behind nginx (`uwsgi_pass`, `proxy_pass`);
+//! - [`hostile_http`]: header names with `_`, RFC 9112 edge cases,
+//!   request-smuggling shapes;
+//! - [`body_faults`]: bodies that cannot be read: 400 for the client's
+//!   fault, 500 for the server's;
+//! - [`limit_post`]: 413 past `limit-post`.
 
+mod body_faults;
 mod environ;
 mod errors;
+mod hostile_http;
+mod limit_post;
 mod nginx;
 mod own_venv;
 mod shared_memory;

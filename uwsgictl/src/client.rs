@@ -117,17 +117,18 @@ mod tests {
 
     #[test]
     fn no_daemon_exits_4_naming_the_socket() {
+        // A path no process serves, whatever runs on this machine.
         let f = unreachable_because(
-            Path::new("/run/uwsgid/control.sock"),
+            Path::new("/nonexistent/uwsgid-test/control.sock"),
             io::ErrorKind::NotFound,
             "No such file or directory (os error 2)",
         );
         assert_eq!(f.exit, Exit::NotFound);
         assert_eq!(
             f.message,
-            "cannot reach uwsgid at /run/uwsgid/control.sock: No such file or directory \
-             (os error 2) — is uwsgid running? (start it with `systemctl start uwsgid`, or \
-             pass --socket)"
+            "cannot reach uwsgid at /nonexistent/uwsgid-test/control.sock: No such file or \
+             directory (os error 2) — is uwsgid running? (start it with `systemctl start \
+             uwsgid`, or pass --socket)"
         );
     }
 

@@ -19,6 +19,38 @@ pub enum Protocol {
     Http,
 }
 
+/// What the HTTP front does with a request header whose name contains `_`
+/// (`http-header-underscores`). CGI turns `-` into `_`, so `X_Forwarded_For`
+/// and `X-Forwarded-For` would both become `HTTP_X_FORWARDED_FOR`, and a proxy
+/// that strips one does not strip the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HeaderUnderscores {
+    /// Leave the header out of the environ (logged once per request); the
+    /// default, as gunicorn's `header_map = drop` and nginx's
+    /// `underscores_in_headers off`.
+    Drop,
+    /// Answer 400.
+    Refuse,
+    /// Pass it on as `HTTP_*` (uWSGI's behaviour).
+    Keep,
+}
+
+impl HeaderUnderscores {
+    /// The option's values, in the order of the variants.
+    pub const VALUES: &[&str] = &["drop", "refuse", "keep"];
+
+    /// The variant a value names (case-insensitive).
+    pub fn parse(value: &str) -> Option<Self> {
+        match value.to_ascii_lowercase().as_str() {
+            "drop" => Some(HeaderUnderscores::Drop),
+            "refuse" => Some(HeaderUnderscores::Refuse),
+            "keep" => Some(HeaderUnderscores::Keep),
+            _ => None,
+        }
+    }
+}
+
 /// Where a listen socket is bound.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -91,6 +123,11 @@ pub struct AppConfig {
     /// Bodies above this many bytes are buffered completely (to a temporary
     /// file) before the app is called; 0 = off.
     pub post_buffering: u64,
+    /// The largest request body accepted, in bytes (`limit-post`); 0 = no
+    /// limit. Above it the answer is 413.
+    pub limit_post: u64,
+    /// Request headers named with `_` over HTTP (`http-header-underscores`).
+    pub http_header_underscores: HeaderUnderscores,
     /// Seconds a socket read or write may stall.
     pub socket_timeout: u64,
 
@@ -154,6 +191,8 @@ impl Default for AppConfig {
             chmod_socket: None,
             buffer_size: 4096,
             post_buffering: 0,
+            limit_post: 0,
+            http_header_underscores: HeaderUnderscores::Drop,
             socket_timeout: 4,
             pidfile: None,
             daemonize: None,

@@ -37,7 +37,7 @@ mod tests;
 
 use std::ffi::OsString;
 
-pub use app::{AppConfig, ListenAddr, ListenSpec, Protocol};
+pub use app::{AppConfig, HeaderUnderscores, ListenAddr, ListenSpec, Protocol};
 pub use context::Context;
 pub use error::ConfigError;
 pub use listen::parse_addr;

@@ -3,7 +3,7 @@
 //! is parsed and stored. Options uWSGI has and uwsgid does not are listed in
 //! [`super::uwsgi_names`]; they are accepted with a warning.
 
-use super::app::{AppConfig, Protocol};
+use super::app::{AppConfig, HeaderUnderscores, Protocol};
 use std::path::PathBuf;
 
 /// How an option's value is parsed and where it goes (uWSGI's setters, §1.6
@@ -28,6 +28,9 @@ pub enum Setter {
     Env,
     /// `protocol`: the default protocol of `socket=`.
     DefaultProtocol,
+    /// One of a fixed set of words (case-insensitive); the setter gets the
+    /// value as written, already checked against the list.
+    Choice(&'static [&'static str], fn(&mut AppConfig, &str)),
     /// Applied while reading (`ini`, `set`, `strict`, …).
     Immediate,
     /// Accepted and ignored on purpose: meaningless for uwsgid (`plugins`,
@@ -147,6 +150,16 @@ pub static SPECS: &[Spec] = &[
         Setter::U64(|c, v| c.buffer_size = usize::try_from(v).unwrap_or(usize::MAX)),
     ),
     opt("post-buffering", Setter::U64(|c, v| c.post_buffering = v)),
+    opt("limit-post", Setter::U64(|c, v| c.limit_post = v)),
+    // uwsgid's own (see `docs/compatibility.md`).
+    opt(
+        "http-header-underscores",
+        Setter::Choice(HeaderUnderscores::VALUES, |c, v| {
+            if let Some(choice) = HeaderUnderscores::parse(v) {
+                c.http_header_underscores = choice;
+            }
+        }),
+    ),
     opt(
         "socket-timeout",
         Setter::Int(|c, v| c.socket_timeout = u64::from(v)),
@@ -319,10 +332,18 @@ mod tests {
         }
     }
 
+    /// Options uwsgid has and uWSGI does not (documented in
+    /// `docs/compatibility.md`).
+    const UWSGID_ONLY: &[&str] = &["http-header-underscores"];
+
     #[test]
     fn every_spec_is_a_uwsgi_option() {
         for s in SPECS {
             for n in std::iter::once(&s.name).chain(s.aliases) {
+                if UWSGID_ONLY.contains(n) {
+                    assert!(!super::super::uwsgi_names::is_uwsgi_option(n), "{n}");
+                    continue;
+                }
                 assert!(super::super::uwsgi_names::is_uwsgi_option(n), "{n}");
             }
         }

@@ -217,6 +217,13 @@ impl Resolver {
                     );
                 }
             },
+            Setter::Choice(values, set) => {
+                if !values.iter().any(|c| c.eq_ignore_ascii_case(v)) {
+                    return self.invalid(opt, format!("expected one of {}", values.join(", ")));
+                }
+                set(&mut self.app, v);
+                Value::from(v.to_ascii_lowercase())
+            }
             Setter::Immediate | Setter::Noop => return,
         };
         self.last

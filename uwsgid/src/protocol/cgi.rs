@@ -20,46 +20,82 @@ pub struct ConnInfo {
     pub server_port: String,
 }
 
-/// The CGI variables of an HTTP request (`http-socket`).
-pub fn from_http(parts: &Parts, conn: &ConnInfo) -> RequestHead {
+/// The CGI variables of an HTTP request (`http-socket`), and the names of
+/// the headers left out because they contain `_` (none when
+/// `keep_underscored`).
+///
+/// An absolute-form target (`GET http://host/path`, RFC 9112 §3.2.2) gives
+/// `PATH_INFO` and `REQUEST_URI` from its path and query, and `HTTP_HOST`
+/// and `SERVER_NAME` from its authority: the `Host` header is ignored then,
+/// as the RFC requires of an origin server.
+pub fn from_http(
+    parts: &Parts,
+    conn: &ConnInfo,
+    keep_underscored: bool,
+) -> (RequestHead, Vec<String>) {
     let target = parts
         .uri
         .path_and_query()
         .map(|pq| pq.as_str())
         .unwrap_or("/");
+    let authority = parts.uri.authority().map(|a| a.as_str());
     let (path, query) = match target.split_once('?') {
         Some((p, q)) => (p, q),
         None => (target, ""),
     };
     let mut vars: Vec<(VarName, String)> = Vec::with_capacity(16 + parts.headers.keys_len());
     vars.push(("REQUEST_METHOD".into(), parts.method.as_str().to_owned()));
-    vars.push(("REQUEST_URI".into(), target.to_owned()));
+    // hyper hands the target over as UTF-8 text; PEP 3333 wants its bytes
+    // as latin-1 (as uWSGI gives them): `/café` sent raw is `/cafÃ©`.
+    vars.push(("REQUEST_URI".into(), native(target)));
     vars.push(("PATH_INFO".into(), decode_path(path)));
-    vars.push(("QUERY_STRING".into(), query.to_owned()));
+    vars.push(("QUERY_STRING".into(), native(query)));
     vars.push((
         "SERVER_PROTOCOL".into(),
         version_str(parts.version).to_owned(),
     ));
     vars.push(("SCRIPT_NAME".into(), String::new()));
-    let server_name = parts
-        .headers
-        .get(hyper::header::HOST)
-        .map(|h| host_name(&latin1(h.as_bytes())).to_owned())
+    let host = match authority {
+        Some(a) => Some(a.to_owned()),
+        None => parts
+            .headers
+            .get(hyper::header::HOST)
+            .map(|h| latin1(h.as_bytes())),
+    };
+    let server_name = host
+        .as_deref()
+        .map(|h| host_name(h).to_owned())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| conn.server_name.clone());
     vars.push(("SERVER_NAME".into(), server_name));
     vars.push(("SERVER_PORT".into(), conn.server_port.clone()));
     vars.push(("REMOTE_ADDR".into(), conn.remote_addr.clone()));
     vars.push(("REMOTE_PORT".into(), conn.remote_port.clone()));
-    push_headers(&mut vars, &parts.headers);
-    RequestHead { vars, https: false }
+    let dropped = push_headers(&mut vars, &parts.headers, keep_underscored);
+    let mut head = RequestHead { vars, https: false };
+    if let Some(authority) = authority {
+        head.set("HTTP_HOST", authority.to_owned());
+    }
+    (head, dropped)
 }
 
 /// Appends the request headers: `Content-Type`/`Content-Length` as
 /// `CONTENT_*`, the others as `HTTP_*`; repeated headers are joined with
-/// `,` (cookies with `; `).
-fn push_headers(vars: &mut Vec<(VarName, String)>, headers: &HeaderMap) {
+/// `,` (cookies with `; `). A name with `_` is left out unless
+/// `keep_underscored` (CGI maps `-` to `_`, so `Content_Length` would pass
+/// for `Content-Length` to the app, and `X_Forwarded_For` for
+/// `X-Forwarded-For`); the names left out are returned.
+fn push_headers(
+    vars: &mut Vec<(VarName, String)>,
+    headers: &HeaderMap,
+    keep_underscored: bool,
+) -> Vec<String> {
+    let mut dropped = Vec::new();
     for name in headers.keys() {
+        if !keep_underscored && name.as_str().contains('_') {
+            dropped.push(name.as_str().to_owned());
+            continue;
+        }
         let key: VarName = match name.as_str() {
             "content-type" => "CONTENT_TYPE".into(),
             "content-length" => "CONTENT_LENGTH".into(),
@@ -83,6 +119,7 @@ fn push_headers(vars: &mut Vec<(VarName, String)>, headers: &HeaderMap) {
         }
         vars.push((key, value));
     }
+    dropped
 }
 
 /// `x-forwarded-for` → `HTTP_X_FORWARDED_FOR`.
@@ -119,7 +156,7 @@ pub fn version_str(v: Version) -> &'static str {
 /// Malformed escapes are kept literally.
 pub fn decode_path(path: &str) -> String {
     if !path.contains('%') {
-        return path.to_owned();
+        return native(path);
     }
     let raw = path.as_bytes();
     let mut out = Vec::with_capacity(raw.len());
@@ -137,6 +174,16 @@ pub fn decode_path(path: &str) -> String {
         i += 1;
     }
     latin1(&out)
+}
+
+/// UTF-8 text from hyper as a PEP 3333 native string: its bytes as
+/// latin-1. ASCII, the common case, is copied as it is.
+fn native(s: &str) -> String {
+    if s.is_ascii() {
+        s.to_owned()
+    } else {
+        s.bytes().map(char::from).collect()
+    }
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -205,7 +252,7 @@ mod tests {
 
     fn http(req: Request<()>) -> RequestHead {
         let (parts, ()) = req.into_parts();
-        from_http(&parts, &conn())
+        from_http(&parts, &conn(), false).0
     }
 
     #[test]
@@ -215,6 +262,9 @@ mod tests {
         assert_eq!(decode_path("/bad%zz%4"), "/bad%zz%4");
         assert_eq!(decode_path("/%2F%2f"), "///");
         assert_eq!(decode_path("/end%41"), "/endA");
+        // Raw UTF-8 gives the same as its percent-encoded form.
+        assert_eq!(decode_path("/caf\u{e9}"), "/caf\u{c3}\u{a9}");
+        assert_eq!(decode_path("/caf%C3%A9"), "/caf\u{c3}\u{a9}");
     }
 
     #[test]
@@ -268,6 +318,69 @@ mod tests {
                 .unwrap_or_default(),
         );
         assert_eq!(head.get("HTTP_X_BIN"), Some("caf\u{e9}"));
+    }
+
+    #[test]
+    fn underscored_header_names_are_dropped_unless_kept() {
+        let req = || {
+            Request::post("/")
+                .header("Content_Length", "-1E23")
+                .header("X_Forwarded_For", "6.6.6.6")
+                .header("X-Forwarded-For", "1.1.1.1")
+                .header("Content-Length", "2")
+                .body(())
+                .unwrap_or_default()
+                .into_parts()
+                .0
+        };
+        let (head, dropped) = from_http(&req(), &conn(), false);
+        assert_eq!(dropped, vec!["content_length", "x_forwarded_for"]);
+        assert_eq!(head.get("HTTP_X_FORWARDED_FOR"), Some("1.1.1.1"));
+        assert_eq!(head.get("HTTP_CONTENT_LENGTH"), None);
+        assert_eq!(head.content_length(), Some(2));
+        let (head, dropped) = from_http(&req(), &conn(), true);
+        assert!(dropped.is_empty());
+        // Kept, the two spellings meet in one variable, as in uWSGI.
+        assert_eq!(head.get("HTTP_CONTENT_LENGTH"), Some("-1E23"));
+        let forwarded = head
+            .vars
+            .iter()
+            .filter(|(k, _)| k == "HTTP_X_FORWARDED_FOR")
+            .count();
+        assert_eq!(forwarded, 2);
+    }
+
+    #[test]
+    fn absolute_form_takes_the_host_from_the_target() {
+        let head = http(
+            Request::get("http://other.example:81/p%41/q?x=1")
+                .header("Host", "ignored.example")
+                .body(())
+                .unwrap_or_default(),
+        );
+        assert_eq!(head.get("PATH_INFO"), Some("/pA/q"));
+        assert_eq!(head.get("REQUEST_URI"), Some("/p%41/q?x=1"));
+        assert_eq!(head.get("QUERY_STRING"), Some("x=1"));
+        assert_eq!(head.get("HTTP_HOST"), Some("other.example:81"));
+        assert_eq!(head.get("SERVER_NAME"), Some("other.example"));
+        let head = http(Request::options("*").body(()).unwrap_or_default());
+        assert_eq!(head.get("PATH_INFO"), Some("*"));
+        assert_eq!(head.get("REQUEST_URI"), Some("*"));
+    }
+
+    #[test]
+    fn a_raw_utf8_target_is_latin1_in_the_environ() {
+        let head = http(
+            Request::get("/caf\u{e9}?q=\u{e9}")
+                .body(())
+                .unwrap_or_default(),
+        );
+        assert_eq!(head.get("PATH_INFO"), Some("/caf\u{c3}\u{a9}"));
+        assert_eq!(
+            head.get("REQUEST_URI"),
+            Some("/caf\u{c3}\u{a9}?q=\u{c3}\u{a9}")
+        );
+        assert_eq!(head.get("QUERY_STRING"), Some("q=\u{c3}\u{a9}"));
     }
 
     #[test]

@@ -33,6 +33,27 @@ impl ResponseHead {
             + 2
     }
 
+    /// A short plain-text answer of the server's own (400, 413, …) that
+    /// closes the connection: the request could not be read to its end, so
+    /// nothing after it can be trusted on this connection.
+    pub fn closing_error(code: u16) -> (ResponseHead, Bytes) {
+        let reason = hyper::StatusCode::from_u16(code)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("Error");
+        let body = Bytes::from(reason);
+        let head = ResponseHead {
+            code,
+            status: format!("{code} {reason}"),
+            headers: vec![
+                ("Content-Type".to_owned(), "text/plain".to_owned()),
+                ("Content-Length".to_owned(), body.len().to_string()),
+                ("Connection".to_owned(), "close".to_owned()),
+            ],
+        };
+        (head, body)
+    }
+
     /// The 500 answered when the app fails before sending its headers.
     pub fn internal_error() -> (ResponseHead, Bytes) {
         let body = Bytes::from_static(b"Internal Server Error");

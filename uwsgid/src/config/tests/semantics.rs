@@ -212,3 +212,30 @@ fn more_logic_blocks() {
         r.warnings
     );
 }
+
+#[test]
+fn limit_post_and_http_header_underscores() {
+    use crate::config::HeaderUnderscores;
+    let r = ok(ini("[uwsgi]\nprocesses = 1\n"));
+    assert_eq!(r.app.limit_post, 0, "no limit by default, as in uWSGI");
+    assert_eq!(r.app.http_header_underscores, HeaderUnderscores::Drop);
+    let r = ok(ini(
+        "[uwsgi]\nlimit-post = 52428800\nhttp-header-underscores = Keep\n",
+    ));
+    assert_eq!(r.app.limit_post, 50 * 1024 * 1024);
+    assert_eq!(r.app.http_header_underscores, HeaderUnderscores::Keep);
+    assert!(r.warnings.is_empty(), "implemented: {:?}", r.warnings);
+    assert_eq!(
+        super::opt(&r, "http-header-underscores"),
+        Some(&serde_json::json!("keep"))
+    );
+    let r = ok(ini("[uwsgi]\nhttp-header-underscores = refuse\n"));
+    assert_eq!(r.app.http_header_underscores, HeaderUnderscores::Refuse);
+    let r = ini("[uwsgi]\nhttp-header-underscores = allow\n");
+    assert_eq!(
+        errors(&r),
+        [
+            "uwsgi.ini:2: option 'http-header-underscores': invalid value 'allow': expected one of drop, refuse, keep"
+        ]
+    );
+}

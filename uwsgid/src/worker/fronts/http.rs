@@ -21,14 +21,16 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, watch};
 
-use super::body::BodySource;
+use super::body::{self, BodySource};
 use super::event::Event;
 use super::job::{Job, Sink};
 use super::post_buffer;
 use super::write_timeout::WriteTimeout;
+use crate::config::HeaderUnderscores;
 use crate::log::log_line;
 use crate::protocol::cgi::{self, ConnInfo};
 use crate::protocol::http;
+use crate::protocol::request::RequestHead;
 use crate::protocol::response::ResponseHead;
 use crate::worker::runtime::context::{WorkerCtx, stopped};
 use crate::worker::runtime::gate::Slot;
@@ -145,34 +147,31 @@ impl Conn {
         let slot = self.take_slot();
         let ctx = &self.ctx;
         let (parts, body) = req.into_parts();
-        let mut head = cgi::from_http(&parts, &self.info);
-        let mut source = if body.is_end_stream() {
+        let head = match self.validate(&parts) {
+            Ok(head) => head,
+            Err(resp) => return *resp,
+        };
+        let source = if body.is_end_stream() {
             BodySource::Empty
         } else {
             BodySource::Http {
                 body,
                 timeout: ctx.socket_timeout,
+                left: body::allowed(ctx.cfg.limit_post),
             }
         };
-        let mut slot = slot;
-        if ctx.cfg.post_buffering > 0 && !matches!(source, BodySource::Empty) {
-            // A buffering upload holds no place in the gate: the worker
-            // keeps accepting while the client is slow.
-            drop(slot);
-            let buffered =
-                post_buffer::buffer(source, ctx.cfg.post_buffering, head.content_length()).await;
-            slot = ctx.gate.take();
-            match buffered {
-                Ok((buffered, len)) => {
-                    source = buffered;
-                    head.set("CONTENT_LENGTH", len.to_string());
+        let (head, source, slot) =
+            if ctx.cfg.post_buffering > 0 && !matches!(source, BodySource::Empty) {
+                // A buffering upload holds no place in the gate: the worker
+                // keeps accepting while the client is slow.
+                drop(slot);
+                match self.buffer(head, source).await {
+                    Ok((head, source)) => (head, source, ctx.gate.take()),
+                    Err(resp) => return *resp,
                 }
-                Err(err) => {
-                    log_line!("error reading the request body: {err}");
-                    return simple(StatusCode::BAD_REQUEST);
-                }
-            }
-        }
+            } else {
+                (head, source, slot)
+            };
         let (reply, mut events) = mpsc::channel(EVENTS);
         let job = Job {
             head,
@@ -190,6 +189,80 @@ impl Conn {
                 to_response(head, body, (!done).then_some(events))
             }
             _ => simple(StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    }
+}
+
+impl Conn {
+    /// The request's CGI head, or the answer that refuses it before the
+    /// app is called (and before any of its body is read): CONNECT or an
+    /// authority-form target, a header named with `_` under
+    /// `http-header-underscores = refuse`, a Content-Length over
+    /// `limit-post`. Each refusal is logged.
+    fn validate(
+        &self,
+        parts: &hyper::http::request::Parts,
+    ) -> Result<RequestHead, Box<Response<ResponseBody>>> {
+        let cfg = &self.ctx.cfg;
+        if let Err(refusal) = http::check_target(&parts.method, &parts.uri) {
+            log_line!(
+                "refused {} {}: {} ({})",
+                parts.method,
+                parts.uri,
+                refusal.reason(),
+                refusal.status().as_u16()
+            );
+            return Err(Box::new(http::refusal(refusal, |text| {
+                ResponseBody::new(vec![text], None)
+            })));
+        }
+        let underscores = cfg.http_header_underscores;
+        let (head, dropped) =
+            cgi::from_http(parts, &self.info, underscores == HeaderUnderscores::Keep);
+        if let Some(first) = dropped.first() {
+            let path = parts.uri.path();
+            if underscores == HeaderUnderscores::Refuse {
+                log_line!(
+                    "refused {} {path}: header name with '_' ({first}) (http-header-underscores = refuse)",
+                    parts.method
+                );
+                return Err(Box::new(simple(StatusCode::BAD_REQUEST)));
+            }
+            // One line per request, however many headers it had.
+            log_line!(
+                "{} {path}: dropped {} request header(s) named with '_' ({}) (http-header-underscores = drop)",
+                parts.method,
+                dropped.len(),
+                dropped.join(", ")
+            );
+        }
+        if let Some(line) = body::over_limit_post(&head, cfg.limit_post) {
+            log_line!("{line}");
+            return Err(Box::new(simple(StatusCode::PAYLOAD_TOO_LARGE)));
+        }
+        Ok(head)
+    }
+
+    /// Reads the whole body before the call (`post-buffering`); a failure
+    /// is answered at once: the client's with 4xx, the server's (a full
+    /// temporary directory) with 500.
+    async fn buffer(
+        &self,
+        mut head: RequestHead,
+        source: BodySource,
+    ) -> Result<(RequestHead, BodySource), Box<Response<ResponseBody>>> {
+        let cfg = &self.ctx.cfg;
+        match post_buffer::buffer(source, cfg.post_buffering, head.content_length()).await {
+            Ok((buffered, len)) => {
+                head.set("CONTENT_LENGTH", len.to_string());
+                Ok((head, buffered))
+            }
+            Err(err) => {
+                let status =
+                    StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                log_line!("{err} ({})", status.as_u16());
+                Err(Box::new(simple(status)))
+            }
         }
     }
 }

@@ -11,7 +11,7 @@ use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::body::BodySource;
+use super::body::{self, BodySource};
 use super::direct::Direct;
 use super::event::{Event, event_bytes};
 use super::job::{Job, Sink};
@@ -19,6 +19,7 @@ use super::post_buffer;
 use crate::log::log_line;
 use crate::protocol::cgi;
 use crate::protocol::request::RequestHead;
+use crate::protocol::response::{ResponseHead, encode_head};
 use crate::protocol::uwsgi::{HEADER_LEN, PacketHeader, parse_vars};
 use crate::worker::runtime::context::{WorkerCtx, stopped};
 use crate::worker::runtime::gate::Slot;
@@ -192,6 +193,16 @@ async fn serve_stream<S>(
     let started = Instant::now();
     let prefix = buf.split_off(HEADER_LEN + datasize).freeze();
     let length = head.content_length().unwrap_or(0);
+    if let Some(line) = body::over_limit_post(&head, ctx.cfg.limit_post) {
+        log_line!("{line}");
+        let body = BodySource::Raw {
+            prefix,
+            reader: Box::new(rd),
+            remaining: length,
+            timeout: ctx.socket_timeout,
+        };
+        return refuse(&ctx, &mut wr, &head, 413, Some(body)).await;
+    }
     let mut source = if length == 0 {
         BodySource::Empty
     } else {
@@ -211,8 +222,9 @@ async fn serve_stream<S>(
         match buffered {
             Ok((buffered, _)) => source = buffered,
             Err(err) => {
-                log_line!("error reading the request body: {err}");
-                return;
+                let status = err.status();
+                log_line!("{err} ({status})");
+                return refuse(&ctx, &mut wr, &head, status, None).await;
             }
         }
     }
@@ -237,6 +249,33 @@ async fn serve_stream<S>(
     }
     if streamed {
         drain_unread(&ctx, returned).await;
+    }
+    let _ = wr.shutdown().await;
+}
+
+/// Answers `status` (with `Connection: close`) without calling the app,
+/// reads away the unread `body` if there is one (see [`drain_unread`]: a
+/// close with unread data would reset the connection and lose the answer),
+/// then closes.
+async fn refuse<W: AsyncWrite + Unpin>(
+    ctx: &WorkerCtx,
+    wr: &mut W,
+    head: &RequestHead,
+    status: u16,
+    body: Option<BodySource>,
+) {
+    let (head_out, text) = ResponseHead::closing_error(status);
+    let mut out = Vec::with_capacity(head_out.wire_size() + text.len());
+    encode_head(&response_protocol(head), &head_out, &mut out);
+    out.extend_from_slice(&text);
+    if let Err(err) = write_timed(ctx, wr, &out).await {
+        log_write_error(&err);
+        return;
+    }
+    if let Some(body) = body {
+        let (tx, rx) = oneshot::channel();
+        let _ = tx.send(body);
+        drain_unread(ctx, rx).await;
     }
     let _ = wr.shutdown().await;
 }

@@ -15,8 +15,9 @@ use super::input::Input;
 use super::response::Responder;
 use crate::log::log_line;
 use crate::protocol::request::RequestHead;
+use crate::protocol::response::ResponseHead;
 use crate::scoreboard;
-use crate::worker::fronts::body::BodySource;
+use crate::worker::fronts::body::{self, BodyFault, BodySource};
 use crate::worker::fronts::job::Job;
 use crate::worker::logging::request_log::{Entry, RequestLog};
 use crate::worker::runtime::context::WorkerCtx;
@@ -53,31 +54,9 @@ pub fn run(
             return;
         }
     };
-    let outcome = if app.is_none() {
-        log_line!("--- no python application found, check your startup logs for errors ---");
-        if let Ok(mut r) = responder.try_borrow_mut() {
-            r.fail(py);
-        }
-        give_back(body);
-        Ok(Ok(()))
-    } else {
-        Bound::new(py, Input::new(body, ctx.rt.clone())).map(|input| {
-            let result = call(py, statics, app, &head, input.clone(), &responder);
-            give_back(input.get().release());
-            result
-        })
-    }
-    .and_then(|result| result);
-    let failed = outcome.is_err();
-    if let Ok(mut r) = responder.try_borrow_mut() {
-        if let Err(err) = outcome {
-            err.display(py);
-            r.fail(py);
-        }
-        r.close();
-    } else if let Err(err) = outcome {
-        err.display(py);
-    }
+    let (outcome, fault) = execute(py, ctx, statics, app, &head, body, &responder, give_back);
+    let failed = outcome.is_err() && fault.is_none();
+    conclude(py, &responder, outcome, fault);
     let served = ctx.count_request();
     // Decided before the gate frees: a worker that retires must not accept
     // another connection (it would close it unanswered).
@@ -114,18 +93,114 @@ pub fn run(
     });
 }
 
+/// The client's fault found reading a body, and its description.
+type Fault = (BodyFault, String);
+
+/// Calls the app, or refuses the request without calling it; returns the
+/// call's outcome and the body fault the app ran into, if any. What is left
+/// of the body goes to `give_back`.
+#[allow(clippy::too_many_arguments)]
+fn execute(
+    py: Python<'_>,
+    ctx: &WorkerCtx,
+    statics: &Statics,
+    app: &Bound<'_, PyAny>,
+    head: &RequestHead,
+    body: BodySource,
+    responder: &Bound<'_, Responder>,
+    give_back: impl FnOnce(BodySource),
+) -> (PyResult<()>, Option<Fault>) {
+    if let Some(line) = body::over_limit_post(head, ctx.cfg.limit_post) {
+        // The fronts refuse these before reading the body; a request a
+        // Python thread read whole by itself (the idle uwsgi path) is
+        // refused here, still without calling the app.
+        log_line!("{line}");
+        if let Ok(mut r) = responder.try_borrow_mut() {
+            let (head, text) = ResponseHead::closing_error(413);
+            r.fail_with(py, head, text);
+        }
+        give_back(body);
+        return (Ok(()), None);
+    }
+    if app.is_none() {
+        log_line!("--- no python application found, check your startup logs for errors ---");
+        if let Ok(mut r) = responder.try_borrow_mut() {
+            r.fail(py);
+        }
+        give_back(body);
+        return (Ok(()), None);
+    }
+    match Bound::new(py, Input::new(body, ctx.rt.clone())) {
+        Ok(input) => {
+            let result = call(py, statics, app, head, &input, responder);
+            let fault = input.get().fault();
+            give_back(input.get().release());
+            (result, fault)
+        }
+        Err(err) => (Err(err), None),
+    }
+}
+
+/// Ends the response after the call: the body fault's 4xx, or a 500 for
+/// the app's exception (its traceback logged), then closes a direct
+/// connection.
+fn conclude(
+    py: Python<'_>,
+    responder: &Bound<'_, Responder>,
+    outcome: PyResult<()>,
+    fault: Option<Fault>,
+) {
+    let Ok(mut r) = responder.try_borrow_mut() else {
+        if let Err(err) = outcome {
+            err.display(py);
+        }
+        return;
+    };
+    match (fault, outcome) {
+        (Some(fault), _) => answer_fault(py, &mut r, fault),
+        (None, Err(err)) => {
+            err.display(py);
+            r.fail(py);
+        }
+        (None, Ok(())) => {}
+    }
+    r.close();
+}
+
+/// The client sent a body that could not be read (bad framing, cut short,
+/// over `limit-post`): whatever the app made of it, the answer is the
+/// fault's 4xx with `Connection: close` if nothing went out yet, else the
+/// connection is closed. Logged as the client's doing, without the app's
+/// traceback (the app only saw the read fail).
+fn answer_fault(py: Python<'_>, responder: &mut Responder, (fault, message): Fault) {
+    let status = fault.status();
+    if responder.headers_sent() {
+        log_line!("{message}: response aborted, connection closed");
+    } else {
+        log_line!("{message}: answered {status}, connection closed");
+    }
+    let (head, body) = ResponseHead::closing_error(status);
+    responder.fail_with(py, head, body);
+}
+
 fn call(
     py: Python<'_>,
     statics: &Statics,
     app: &Bound<'_, PyAny>,
     head: &RequestHead,
-    input: Bound<'_, Input>,
+    input: &Bound<'_, Input>,
     responder: &Bound<'_, Responder>,
 ) -> PyResult<()> {
-    let environ = environ::build(py, statics, head, input)?;
+    let environ = environ::build(py, statics, head, input.clone())?;
     let start_response = responder.getattr(intern!(py, "start_response"))?;
     let result = app.call1((environ, start_response))?;
-    let sent = respond(py, responder, &result);
+    // The body was bad and the app answered anyway (it caught the read
+    // error): its response is not sent, the caller answers the fault.
+    let sent = if input.get().fault().is_some() {
+        Ok(())
+    } else {
+        respond(py, responder, &result)
+    };
     let closed = close(py, &result);
     sent.and(closed)
 }

@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use tokio::runtime::Handle;
 
-use crate::worker::fronts::body::BodySource;
+use crate::worker::fronts::body::{BodyFault, BodySource};
 
 /// The body and what has been read of it but not consumed.
 struct Reader {
@@ -19,6 +19,10 @@ struct Reader {
     rt: Handle,
     buf: Bytes,
     eof: bool,
+    /// The client's fault found while reading (bad framing, cut short,
+    /// `limit-post`): every later read fails too, and the call answers
+    /// with its status instead of the app's response (`call.rs`).
+    fault: Option<(BodyFault, String)>,
 }
 
 impl Reader {
@@ -27,12 +31,21 @@ impl Reader {
         if !self.buf.is_empty() {
             return Ok(true);
         }
+        if let Some((_, message)) = &self.fault {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, message.clone()));
+        }
         if self.eof {
             return Ok(false);
         }
-        match self.src.next_blocking(&self.rt)? {
-            Some(chunk) => self.buf = chunk,
-            None => self.eof = true,
+        match self.src.next_blocking(&self.rt) {
+            Ok(Some(chunk)) => self.buf = chunk,
+            Ok(None) => self.eof = true,
+            Err(err) => {
+                if let Some(fault) = BodyFault::of(&err) {
+                    self.fault = Some((fault, err.to_string()));
+                }
+                return Err(err);
+            }
         }
         Ok(!self.eof)
     }
@@ -61,6 +74,7 @@ impl Input {
                 rt,
                 buf: Bytes::new(),
                 eof: false,
+                fault: None,
             }),
         }
     }
@@ -74,6 +88,12 @@ impl Input {
         r.buf = Bytes::new();
         r.eof = true;
         std::mem::replace(&mut r.src, BodySource::Empty)
+    }
+
+    /// The client's fault the app ran into reading the body, and its
+    /// description, if any.
+    pub fn fault(&self) -> Option<(BodyFault, String)> {
+        self.lock().fault.clone()
     }
 
     fn lock(&self) -> MutexGuard<'_, Reader> {

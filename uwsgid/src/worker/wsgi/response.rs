@@ -108,11 +108,17 @@ impl Responder {
 
     /// Answers 500 if nothing went out yet, else aborts the response.
     pub fn fail(&mut self, py: Python<'_>) {
+        let (head, body) = ResponseHead::internal_error();
+        self.fail_with(py, head, body);
+    }
+
+    /// Answers `head` and `body` if nothing went out yet (whatever the app
+    /// gave `start_response`), else aborts the response.
+    pub fn fail_with(&mut self, py: Python<'_>, head: ResponseHead, body: Bytes) {
         if self.sent {
             self.send(py, Event::Abort);
             return;
         }
-        let (head, body) = ResponseHead::internal_error();
         self.head = Some(head.clone());
         self.sent = true;
         self.body_bytes = body.len() as u64;
