@@ -97,7 +97,10 @@ impl AppMaster {
         let next = self
             .harakiri
             .next_check
-            .unwrap_or_else(|| Instant::now() + CHECK_EVERY);
+            // Never checked yet: now. A deadline made afresh from `now` at
+            // every wake would never come while other events (control
+            // requests, stats polls) arrive more often than it.
+            .unwrap_or_else(Instant::now);
         self.harakiri
             .pending
             .iter()
@@ -196,6 +199,19 @@ mod tests {
         assert!(startup_warning(60, 0).is_some());
         assert!(startup_warning(60, 65536).is_none());
         assert!(startup_warning(0, 0).is_none());
+    }
+
+    #[test]
+    fn the_first_check_is_due_at_once_not_a_second_after_every_event() {
+        let cfg = crate::config::AppConfig {
+            harakiri: 2,
+            ..Default::default()
+        };
+        let master = AppMaster::new(cfg, String::new(), "/nonexistent".into(), Vec::new());
+        let wake = master
+            .harakiri_wake()
+            .expect("a wake while harakiri is set");
+        assert!(wake <= Instant::now(), "due at once");
     }
 
     #[test]

@@ -61,6 +61,9 @@ pub struct Stopping {
     signalled: HashSet<Pid>,
     /// Set once the deadline passed: everything left gets SIGKILL.
     no_mercy: bool,
+    /// When to look for newcomers next (a stored instant: one recomputed
+    /// from `now` at every wake would never come under a stream of events).
+    next_look: Instant,
 }
 
 impl Stopping {
@@ -73,6 +76,7 @@ impl Stopping {
             exit_code,
             signalled: HashSet::new(),
             no_mercy: false,
+            next_look: now + TICK,
         }
     }
 
@@ -119,11 +123,10 @@ impl Stopping {
 
     /// When to look again: every tick, and at the deadline if it comes first.
     pub fn next_tick(&self) -> Instant {
-        let now = Instant::now();
-        if self.no_mercy || self.deadline <= now {
-            now + TICK
+        if self.no_mercy {
+            self.next_look
         } else {
-            (now + TICK).min(self.deadline)
+            self.next_look.min(self.deadline)
         }
     }
 }
@@ -180,6 +183,7 @@ impl AppMaster {
         let Some(stop) = self.stopping.as_mut() else {
             return;
         };
+        stop.next_look = now + TICK;
         if stop.deadline_passed(now) {
             let old = self.drain.workers.iter().map(|w| (w.id, w.pid));
             for (id, pid) in self.table.running().into_iter().chain(old) {
@@ -217,6 +221,16 @@ mod tests {
         assert_eq!(mercy(&cfg), Duration::from_secs(5));
         cfg.reload_mercy = Some(2);
         assert_eq!(mercy(&cfg), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn the_next_tick_stays_put_until_the_tick_runs() {
+        // A wake recomputed from `now` would drift later at every event.
+        let stop = Stopping::new(StopMode::Graceful, 0, Duration::from_secs(60));
+        let first = stop.next_tick();
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(stop.next_tick(), first);
+        assert!(first <= Instant::now() + TICK);
     }
 
     #[test]

@@ -93,6 +93,7 @@ impl AppMaster {
             cfg,
             config_json,
             zygote: Some(zygote),
+            next_poll: Instant::now(),
         });
         self.reload_event(ReloadEvent::Started { generation, total });
         Ok(())
@@ -223,9 +224,10 @@ impl AppMaster {
     /// Gives up a reload past its deadline; else requests the slots of the
     /// generation being started whose respawn is due.
     pub(in crate::master) fn reload_tick(&mut self, now: Instant) {
-        let Some(r) = &self.reload.current else {
+        let Some(r) = self.reload.current.as_mut() else {
             return;
         };
+        r.next_poll = now + super::lazy::POLL;
         if let Some(why) = r.overdue(now) {
             self.abort_reload(&why);
             return;

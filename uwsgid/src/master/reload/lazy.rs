@@ -39,6 +39,7 @@ impl AppMaster {
             config_json,
             table,
             zygote: None,
+            next_poll: Instant::now() + POLL,
         });
         let total = u32::try_from(ids.len()).unwrap_or(u32::MAX);
         self.reload_event(ReloadEvent::Started { generation, total });

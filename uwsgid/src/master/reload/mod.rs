@@ -51,6 +51,9 @@ pub struct Reload {
     pub table: WorkerTable,
     /// `None` with `lazy-apps`.
     pub zygote: Option<ZygoteLink>,
+    /// With `lazy-apps`: when to look next whether its workers imported the
+    /// app (stored, so a stream of other events cannot postpone it).
+    pub next_poll: Instant,
 }
 
 impl Reload {
@@ -153,7 +156,7 @@ impl Reloads {
         self.current
             .as_ref()
             .filter(|r| r.zygote.is_none())
-            .map(|_| Instant::now() + lazy::POLL)
+            .map(|r| r.next_poll)
     }
 
     /// Whether `pid` is the new generation's zygote.
