@@ -102,3 +102,42 @@ PY
     done
     return 1
 }
+
+# Installs cargo-fuzz (from crates.io) and makes sure the nightly toolchain it
+# needs is there; both only when missing.
+cargo_fuzz_ensure() {
+    if ! rustup toolchain list | grep -q '^nightly'; then
+        say "rustup toolchain install nightly"
+        rustup toolchain install nightly --profile minimal
+    fi
+    if ! cargo fuzz --version >/dev/null 2>&1; then
+        say "cargo install cargo-fuzz --locked"
+        cargo install cargo-fuzz --locked
+    fi
+}
+
+# fuzz_targets SECONDS [TARGET...]: runs each fuzz target of tests/fuzz for
+# SECONDS (every target when none is named), starting from its committed seeds
+# (tests/fuzz/corpus/TARGET, read only) and the corpus grown by earlier runs
+# (target/fuzz-corpus/TARGET). A crash stops with the input saved under
+# tests/fuzz/artifacts/TARGET/ and a non-zero status.
+fuzz_targets() {
+    local seconds=$1 target grown log
+    shift
+    local targets=("$@")
+    [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cargo +nightly fuzz list --fuzz-dir "$ROOT/tests/fuzz")
+    for target in "${targets[@]}"; do
+        grown=$ROOT/target/fuzz-corpus/$target
+        mkdir -p "$grown"
+        say "cargo fuzz run $target (${seconds}s)"
+        log=$ROOT/target/fuzz-$target.log
+        if ! cargo +nightly fuzz run --fuzz-dir "$ROOT/tests/fuzz" "$target" \
+            "$grown" "$ROOT/tests/fuzz/corpus/$target" \
+            -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 >"$log" 2>&1; then
+            tail -n 60 "$log"
+            die "fuzz target $target failed (log $log; input under tests/fuzz/artifacts/$target/)"
+        fi
+        # libFuzzer's last line: "Done N runs in S second(s)".
+        grep -E '^Done [0-9]+ runs' "$log" | tail -n 1
+    done
+}

@@ -8,7 +8,11 @@
 //! each replacement the value is scanned again from the start, so a
 //! placeholder whose value holds another placeholder is expanded too. A
 //! self-referencing placeholder would loop forever in uWSGI; uwsgid stops
-//! after [`MAX_EXPANSIONS`] replacements with a warning.
+//! after [`MAX_EXPANSIONS`] replacements, or once the value would grow past
+//! [`MAX_EXPANDED_LEN`] bytes, with a warning. The length bound matters as
+//! much as the count: without it, options that each refer to a
+//! self-referencing one multiply its growth (256 copies of 256 copies …),
+//! and resolving a few lines of ini took minutes and gigabytes.
 
 use super::context::Context;
 use super::raw::{RawOption, Warning};
@@ -16,6 +20,9 @@ use std::collections::BTreeSet;
 
 /// Replacements per value and pass before uwsgid gives up (a loop).
 pub const MAX_EXPANSIONS: usize = 256;
+
+/// The longest value an expansion may produce (far above any real option).
+pub const MAX_EXPANDED_LEN: usize = 64 * 1024;
 
 /// Finds the next `sym(...)` at or after `from`: (start of `sym`, start of the
 /// key, index of the closing parenthesis). Empty keys are skipped.
@@ -50,7 +57,7 @@ fn next_ref(s: &str, sym: u8, from: usize) -> Option<(usize, usize, usize)> {
 }
 
 /// One pass over one value. Returns the new value and whether it stopped at
-/// the loop limit.
+/// the loop limits (count or length).
 pub fn expand_value(
     value: &str,
     sym: u8,
@@ -63,7 +70,8 @@ pub fn expand_value(
         match hook(&s[key..end]) {
             Some(v) => {
                 count += 1;
-                if count > MAX_EXPANSIONS {
+                let len = s.len() - (end + 1 - start) + v.len();
+                if count > MAX_EXPANSIONS || len > MAX_EXPANDED_LEN {
                     return (s, true);
                 }
                 s = format!("{}{}{}", &s[..start], v, &s[end + 1..]);
@@ -234,7 +242,7 @@ pub fn expand_all(
 fn warn_loop(looped: bool, o: &RawOption, sym: &str, warnings: &mut Vec<Warning>) {
     if looped {
         warnings.push(Warning(format!(
-            "{}: option '{}': {sym}() expansion stopped after {MAX_EXPANSIONS} replacements (a placeholder refers to itself?)",
+            "{}: option '{}': {sym}() expansion stopped after {MAX_EXPANSIONS} replacements or at {MAX_EXPANDED_LEN} bytes (a placeholder refers to itself?)",
             o.origin, o.key
         )));
     }
@@ -312,6 +320,25 @@ mod tests {
     fn referenced_names_include_pipeline_tokens() {
         let names = referenced_names(&opts(&[("x", "%(a) %(b + c) %(")]));
         assert_eq!(names.into_iter().collect::<Vec<_>>(), ["+", "a", "b", "c"]);
+    }
+
+    /// Found by the `ini` fuzz target: options referring to a
+    /// self-referencing one, in a chain, multiplied its growth.
+    #[test]
+    fn chained_self_references_stop_at_the_length_bound() {
+        let mut o = opts(&[
+            ("www", "x%(www)/a-long-enough-path-segment"),
+            ("base", "%(www)/%(www)"),
+            ("lib", "%(base)%(base)"),
+            ("chdir", "%(lib)%(lib)"),
+        ]);
+        let mut w = Vec::new();
+        let started = std::time::Instant::now();
+        expand_all(&mut o, &Context::default(), &mut w);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert!(o.iter().all(|o| o.value.len() <= MAX_EXPANDED_LEN));
+        assert_eq!(w.len(), 4, "each option is warned about: {w:?}");
+        assert!(w[0].0.contains("stopped after"), "{w:?}");
     }
 
     #[test]

@@ -33,6 +33,10 @@ use std::sync::Arc;
 /// Nested `ini =` / `include` deeper than this is taken for a loop.
 const MAX_INCLUDE_DEPTH: usize = 32;
 
+/// More ini files read in all than this is taken for a loop too: the depth
+/// bound alone lets a file that includes itself twice be read 2^32 times.
+const MAX_INI_LOADS: usize = 64;
+
 /// An open logic block: the test and its argument.
 #[derive(Debug, Clone)]
 struct Logic {
@@ -48,6 +52,8 @@ pub struct Loader<'a> {
     last_ini: Option<String>,
     first_vars: Option<FileVars>,
     depth: usize,
+    /// Ini files read so far (every `ini =`, `include`, …).
+    loads: usize,
     logic: Option<Logic>,
 }
 
@@ -60,6 +66,7 @@ impl<'a> Loader<'a> {
             last_ini: None,
             first_vars: None,
             depth: 0,
+            loads: 0,
             logic: None,
         }
     }
@@ -279,6 +286,16 @@ impl<'a> Loader<'a> {
                 message: format!("'{spec}': ini files included more than {MAX_INCLUDE_DEPTH} deep (an include loop?)"),
             });
         }
+        if self.loads >= MAX_INI_LOADS {
+            return self.errors.push(ConfigError::Option {
+                origin: origin.clone(),
+                option: via.into(),
+                message: format!(
+                    "'{spec}': more than {MAX_INI_LOADS} ini files read (an include loop?)"
+                ),
+            });
+        }
+        self.loads += 1;
         if file.contains("://") {
             return self.errors.push(ConfigError::Option {
                 origin: origin.clone(),

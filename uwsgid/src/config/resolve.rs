@@ -37,6 +37,9 @@ struct Resolver {
     default_protocol: Protocol,
     /// Where each option was last set, and to what (for validation errors).
     last: HashMap<&'static str, (Origin, String)>,
+    /// "Did you mean" per unknown key: an edit distance to every option
+    /// name is worth computing once, not once per repetition of the key.
+    suggestions: HashMap<String, Option<String>>,
 }
 
 /// Expands and applies `raw`.
@@ -51,6 +54,7 @@ pub fn resolve(mut raw: RawConfig, ctx: &Context) -> Resolution {
         errors: Vec::new(),
         default_protocol: Protocol::Uwsgi,
         last: HashMap::new(),
+        suggestions: HashMap::new(),
     };
     for opt in raw.options.iter().filter(|o| !o.configured) {
         match options::find(&opt.key) {
@@ -80,7 +84,11 @@ impl Resolver {
     }
 
     fn unknown(&mut self, opt: &RawOption, strict: bool) {
-        let hint = suggest::nearest(&opt.key)
+        let hint = self
+            .suggestions
+            .entry(opt.key.clone())
+            .or_insert_with(|| suggest::nearest(&opt.key))
+            .as_ref()
             .map_or_else(String::new, |s| format!(" (did you mean '{s}'?)"));
         let message = format!("unknown option, not used as a %(placeholder) either{hint}");
         if strict {

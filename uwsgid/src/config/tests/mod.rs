@@ -3,6 +3,7 @@
 
 mod cli;
 mod files;
+mod fuzz;
 mod props;
 mod references;
 mod seed;

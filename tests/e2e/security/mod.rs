@@ -1,0 +1,49 @@
+//! What an operator relies on for safety: the files uwsgid creates are not
+//! writable by other users and its logs not readable by them, and nothing
+//! listens on TCP unless configured. (Workers without root under `uid` are
+//! checked in `limits::privileges`, the control API's refusal of
+//! non-authorized peers in `operator::permissions`.)
+
+mod files;
+mod hostile;
+mod tcp;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+/// The process's umask, read without changing it (`/proc/self/status`);
+/// uwsgid inherits it from the test.
+fn umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("Umask:"))?.to_owned();
+            u32::from_str_radix(line.split_whitespace().nth(1)?, 8).ok()
+        })
+        .expect("the Umask line of /proc/self/status")
+}
+
+/// The permission bits of `path`.
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// Asserts that others (not the owner, not the group) cannot write `path`.
+fn assert_not_world_writable(path: &Path, what: &str) {
+    let m = mode(path);
+    assert_eq!(m & 0o002, 0, "{what} {} is {m:o}", path.display());
+}
+
+/// Stops a supervisor gracefully, then kills whatever of its tree is left
+/// (its app masters are not in its process group).
+fn stop_supervisor(supervisor: uwsgid_e2e::Server) {
+    let tree = uwsgid_e2e::process::descendants(supervisor.pid());
+    drop(supervisor);
+    for proc in tree {
+        proc.kill_if_same(nix::sys::signal::Signal::SIGKILL);
+    }
+}
