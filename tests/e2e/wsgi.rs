@@ -7,12 +7,15 @@
 //! - [`errors`]: app exceptions and apps that do not import;
 //! - [`workers`]: requests spread over processes; idle keep-alive
 //!   connections pin no worker;
+//! - [`head_of_line`]: no request waits behind a slow one while a worker
+//!   is idle; a killed worker fails only the request it ran;
 //! - [`shared_memory`]: the zygote's objects stay out of the workers' GC;
 //! - [`venv`]: `home=` runs the app inside the virtualenv;
 //! - [`nginx`]: the same app behind nginx (`uwsgi_pass`, `proxy_pass`).
 
 mod environ;
 mod errors;
+mod head_of_line;
 mod nginx;
 mod shared_memory;
 mod validator;
