@@ -66,9 +66,7 @@ results = []
 while len(results) < 20 or (slow.ended is None and len(results) < 2000):
     results.append(hol.fetch(port))
 slow.join()
-last_fast = time.monotonic()
-rawhttp.emit({"slow_pid": slow.pid, "slow_status": slow.status, "results": results,
-              "fast_done_first": slow.ended is None or len(results) >= 20})
+rawhttp.emit({"slow_pid": slow.pid, "slow_status": slow.status, "results": results})
 "#,
         60,
     );
