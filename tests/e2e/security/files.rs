@@ -2,11 +2,7 @@
 //! socket, pidfile and `logto` file; the supervisor's control socket and its
 //! per-app log files. Created under the test's umask (022 on CI).
 
-use std::time::Duration;
-
-use uwsgid_e2e::{
-    DEFAULT_TIMEOUT, HttpApp, ServerBuilder, TestDir, control, free_port, wait_until,
-};
+use uwsgid_e2e::{DEFAULT_TIMEOUT, HttpApp, TestDir, control, free_port, wait_until};
 
 use super::*;
 
@@ -61,24 +57,7 @@ fn the_supervisors_control_socket_and_app_logs_are_not_writable_by_others() {
         ),
     )
     .expect("the app's ini");
-    let control = dir.join("run/control.sock");
-    let supervisor = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
-        .expect("the uwsgid binary")
-        .arg("--apps-dir")
-        .arg(dir.join("apps"))
-        .arg("--control")
-        .arg(&control)
-        .arg("--state-dir")
-        .arg(dir.join("state"))
-        .arg("--log-dir")
-        .arg(dir.join("log"))
-        .stop_timeout(Duration::from_secs(60))
-        .start()
-        .expect("the supervisor starts");
-    control::wait_app(&control, "alpha", Duration::from_secs(60), |a| {
-        a.state == "running"
-    })
-    .unwrap_or_else(|e| panic!("{e:#}\n{}", supervisor.log()));
+    let (supervisor, control) = start_supervisor(&dir);
     let log = dir.join("log/alpha.log");
     assert_eq!(mode(&control), 0o660, "the supervisor's control socket");
     assert_eq!(

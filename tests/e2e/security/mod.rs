@@ -9,7 +9,34 @@ mod hostile;
 mod tcp;
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use uwsgid_e2e::{Server, ServerBuilder, TestDir, control};
+
+/// A supervisor over `DIR/apps` (which holds the app `alpha`), its control
+/// socket at `DIR/run/control.sock`; returns once `alpha` is running.
+fn start_supervisor(dir: &TestDir) -> (Server, PathBuf) {
+    let control = dir.join("run/control.sock");
+    let supervisor = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
+        .expect("the uwsgid binary")
+        .arg("--apps-dir")
+        .arg(dir.join("apps"))
+        .arg("--control")
+        .arg(&control)
+        .arg("--state-dir")
+        .arg(dir.join("state"))
+        .arg("--log-dir")
+        .arg(dir.join("log"))
+        .stop_timeout(Duration::from_secs(60))
+        .start()
+        .expect("the supervisor starts");
+    control::wait_app(&control, "alpha", Duration::from_secs(60), |a| {
+        a.state == "running"
+    })
+    .unwrap_or_else(|e| panic!("{e:#}\n{}", supervisor.log()));
+    (supervisor, control)
+}
 
 /// The process's umask, read without changing it (`/proc/self/status`);
 /// uwsgid inherits it from the test.

@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use uwsgid_e2e::process::descendants;
-use uwsgid_e2e::{Curl, ServerBuilder, TestDir, control, wait_until};
+use uwsgid_e2e::{Curl, TestDir, wait_until};
 
-use super::stop_supervisor;
+use super::{start_supervisor, stop_supervisor};
 
 /// Inodes of the TCP sockets in LISTEN state (state 0A), v4 and v6.
 fn listening_inodes() -> BTreeSet<u64> {
@@ -73,24 +73,7 @@ fn a_supervisor_with_a_unix_socket_app_listens_on_no_tcp_port() {
         ),
     )
     .expect("the app's ini");
-    let control = dir.join("run/control.sock");
-    let supervisor = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
-        .expect("the uwsgid binary")
-        .arg("--apps-dir")
-        .arg(dir.join("apps"))
-        .arg("--control")
-        .arg(&control)
-        .arg("--state-dir")
-        .arg(dir.join("state"))
-        .arg("--log-dir")
-        .arg(dir.join("log"))
-        .stop_timeout(Duration::from_secs(60))
-        .start()
-        .expect("the supervisor starts");
-    control::wait_app(&control, "alpha", Duration::from_secs(60), |a| {
-        a.state == "running"
-    })
-    .unwrap_or_else(|e| panic!("{e:#}\n{}", supervisor.log()));
+    let (supervisor, _control) = start_supervisor(&dir);
     let answer = wait_until(
         "an answer on the unix socket",
         Duration::from_secs(60),
