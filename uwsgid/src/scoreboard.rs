@@ -354,6 +354,18 @@ impl WorkerSlot {
             .store(u64::from(accepting), Ordering::Relaxed);
     }
 
+    /// Whether the worker in this slot takes connections and none of its
+    /// first `cores` cores is in a request (no allocation: the accept loop
+    /// asks it of its siblings).
+    pub fn is_idle(&self, cores: usize) -> bool {
+        self.accepting.load(Ordering::Relaxed) != 0
+            && self
+                .cores
+                .iter()
+                .take(cores)
+                .all(|c| c.start_us.load(Ordering::Acquire) == 0)
+    }
+
     pub fn set_memory(&self, rss: u64, vsz: u64) {
         self.rss.store(rss, Ordering::Relaxed);
         self.vsz.store(vsz, Ordering::Relaxed);

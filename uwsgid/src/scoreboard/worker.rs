@@ -63,6 +63,20 @@ fn slot() -> Option<(&'static Attached, &'static WorkerSlot)> {
     Some((attached, attached.slot()?))
 }
 
+/// Whether another live worker of slots `1..=processes` is idle (takes
+/// connections, no request on its first `cores` cores): a busy worker then
+/// leaves a waiting connection to it. A slot whose worker just died looks
+/// idle until its successor takes it, so callers bound how long they wait.
+pub fn idle_sibling(processes: u32, cores: usize) -> bool {
+    let Some(attached) = ATTACHED.get() else {
+        return false;
+    };
+    (1..=processes)
+        .filter(|&id| id != attached.id)
+        .filter_map(|id| attached.board.slot(id))
+        .any(|slot| slot.pid() != 0 && slot.is_idle(cores))
+}
+
 /// A request whose head was read at `started` begins on Python thread `core`.
 pub fn request_started(core: usize, started: Instant, head: &RequestHead) {
     let Some((attached, slot)) = slot() else {

@@ -182,6 +182,38 @@ async fn serve(
 /// would starve it for as long as they stay busy).
 const ACCEPT_DEFERRAL: Duration = Duration::from_millis(5);
 
+/// How long at most a full worker leaves a waiting connection to a sibling
+/// the scoreboard shows idle: on a loaded machine the sibling's runtime may
+/// need longer than [`ACCEPT_DEFERRAL`] to wake, and a slot whose worker
+/// just died looks idle until it is respawned.
+const MAX_DEFERRAL: Duration = Duration::from_millis(100);
+
+/// Waits, with every Python thread busy and a connection waiting since
+/// `since`, until a thread frees or the deferral is over: [`ACCEPT_DEFERRAL`],
+/// extended up to [`MAX_DEFERRAL`] while a sibling is idle (it will take the
+/// connection; taking it here would make it wait behind this worker's
+/// requests). False on stop.
+async fn defer(ctx: &WorkerCtx, since: Instant, stop: &mut watch::Receiver<bool>) -> bool {
+    let cores = usize::try_from(ctx.cfg.threads).unwrap_or(1).max(1);
+    let mut until = since + ACCEPT_DEFERRAL;
+    loop {
+        tokio::select! {
+            biased;
+            _ = stopped(stop) => return false,
+            _ = ctx.gate.wait_free() => return true,
+            _ = tokio::time::sleep_until(until.into()) => {}
+        }
+        let now = Instant::now();
+        let sibling_idle = ctx.cfg.processes > 1
+            && now < since + MAX_DEFERRAL
+            && crate::scoreboard::worker::idle_sibling(ctx.cfg.processes, cores);
+        if !sibling_idle {
+            return true;
+        }
+        until = (now + ACCEPT_DEFERRAL).min(since + MAX_DEFERRAL);
+    }
+}
+
 /// How many requests per Python thread a lone worker (`processes=1`)
 /// queues before it defers accepting.
 const LONE_AHEAD: usize = 128;
@@ -222,11 +254,8 @@ async fn accept_loop(
         };
         if ready.is_ok() && ctx.gate.is_full_ahead(ahead) {
             let since = *waiting_since.get_or_insert_with(Instant::now);
-            tokio::select! {
-                biased;
-                _ = stopped(&mut stop) => return,
-                _ = ctx.gate.wait_free() => {}
-                _ = tokio::time::sleep_until((since + ACCEPT_DEFERRAL).into()) => {}
+            if !defer(&ctx, since, &mut stop).await {
+                return;
             }
         }
         let accepted = ready.and_then(|()| listener.try_accept());
