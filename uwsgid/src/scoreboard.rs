@@ -354,16 +354,21 @@ impl WorkerSlot {
             .store(u64::from(accepting), Ordering::Relaxed);
     }
 
-    /// Whether the worker in this slot takes connections and none of its
-    /// first `cores` cores is in a request (no allocation: the accept loop
-    /// asks it of its siblings).
-    pub fn is_idle(&self, cores: usize) -> bool {
+    /// Whether the worker in this slot takes connections.
+    pub fn is_accepting(&self) -> bool {
         self.accepting.load(Ordering::Relaxed) != 0
-            && self
-                .cores
-                .iter()
-                .take(cores)
-                .all(|c| c.start_us.load(Ordering::Acquire) == 0)
+    }
+
+    /// When the oldest request on the first `cores` cores started (µs since
+    /// the epoch); `None` when none runs. No allocation: the accept loop
+    /// asks it of its siblings.
+    pub fn oldest_start(&self, cores: usize) -> Option<u64> {
+        self.cores
+            .iter()
+            .take(cores)
+            .map(|c| c.start_us.load(Ordering::Acquire))
+            .filter(|&start| start != 0)
+            .min()
     }
 
     pub fn set_memory(&self, rss: u64, vsz: u64) {

@@ -182,17 +182,17 @@ async fn serve(
 /// would starve it for as long as they stay busy).
 const ACCEPT_DEFERRAL: Duration = Duration::from_millis(5);
 
-/// How long at most a full worker leaves a waiting connection to a sibling
-/// the scoreboard shows idle: on a loaded machine the sibling's runtime may
-/// need longer than [`ACCEPT_DEFERRAL`] to wake, and a slot whose worker
-/// just died looks idle until it is respawned.
-const MAX_DEFERRAL: Duration = Duration::from_millis(100);
+/// How long at most a full worker leaves a waiting connection to a better
+/// sibling (see `scoreboard::worker::better_sibling`): on a loaded machine
+/// an idle sibling's runtime may need longer than [`ACCEPT_DEFERRAL`] to
+/// wake, and a slot whose worker just died looks idle until it is respawned.
+const MAX_DEFERRAL: Duration = Duration::from_secs(1);
 
 /// Waits, with every Python thread busy and a connection waiting since
 /// `since`, until a thread frees or the deferral is over: [`ACCEPT_DEFERRAL`],
-/// extended up to [`MAX_DEFERRAL`] while a sibling is idle (it will take the
-/// connection; taking it here would make it wait behind this worker's
-/// requests). False on stop.
+/// extended up to [`MAX_DEFERRAL`] while a sibling is idle or busy with a
+/// younger request (it will take the connection; taking it here would make
+/// it wait behind this worker's older request). False on stop.
 async fn defer(ctx: &WorkerCtx, since: Instant, stop: &mut watch::Receiver<bool>) -> bool {
     let cores = usize::try_from(ctx.cfg.threads).unwrap_or(1).max(1);
     let mut until = since + ACCEPT_DEFERRAL;
@@ -204,10 +204,10 @@ async fn defer(ctx: &WorkerCtx, since: Instant, stop: &mut watch::Receiver<bool>
             _ = tokio::time::sleep_until(until.into()) => {}
         }
         let now = Instant::now();
-        let sibling_idle = ctx.cfg.processes > 1
+        let leave_it = ctx.cfg.processes > 1
             && now < since + MAX_DEFERRAL
-            && crate::scoreboard::worker::idle_sibling(ctx.cfg.processes, cores);
-        if !sibling_idle {
+            && crate::scoreboard::worker::better_sibling(ctx.cfg.processes, cores);
+        if !leave_it {
             return true;
         }
         until = (now + ACCEPT_DEFERRAL).min(since + MAX_DEFERRAL);
