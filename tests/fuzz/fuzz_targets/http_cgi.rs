@@ -34,11 +34,21 @@ fuzz_target!(|data: &[u8]| {
         server_name: "localhost".into(),
         server_port: "8000".into(),
     };
-    let head = from_http(&parts, &conn);
-    assert!(head.get("PATH_INFO").is_some());
-    assert!(head.get("REQUEST_METHOD").is_some());
-    for (name, _) in &head.vars {
-        assert!(!name.is_empty(), "an empty CGI variable name");
+    for keep_underscored in [false, true] {
+        let (head, dropped) = from_http(&parts, &conn, keep_underscored);
+        assert!(head.get("PATH_INFO").is_some());
+        assert!(head.get("REQUEST_METHOD").is_some());
+        for (name, _) in &head.vars {
+            assert!(!name.is_empty(), "an empty CGI variable name");
+        }
+        if keep_underscored {
+            assert!(dropped.is_empty(), "nothing is dropped when kept: {dropped:?}");
+        } else {
+            assert!(
+                dropped.iter().all(|name| name.contains('_')),
+                "only names with `_` are dropped: {dropped:?}"
+            );
+        }
+        let _ = head.content_length();
     }
-    let _ = head.content_length();
 });
