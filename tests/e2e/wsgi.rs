@@ -7,6 +7,8 @@
 //! - [`errors`]: app exceptions and apps that do not import;
 //! - [`workers`]: requests spread over processes; idle keep-alive
 //!   connections pin no worker;
+//! - [`head_of_line`]: no request waits behind a slow one while a worker
+//!   is idle; a killed worker fails only the request it ran;
 //! - [`shared_memory`]: the zygote's objects stay out of the workers' GC;
 //! - [`venv`]: `home=` runs the app inside the virtualenv;
 //! - [`own_venv`]: a uwsgid installed in a venv runs the app inside it;
@@ -20,6 +22,7 @@
 mod body_faults;
 mod environ;
 mod errors;
+mod head_of_line;
 mod hostile_http;
 mod limit_post;
 mod nginx;

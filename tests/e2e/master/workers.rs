@@ -343,10 +343,11 @@ os.execv(binary, [binary, "--http-socket", "127.0.0.1:" + port, "--wsgi-file", a
     assert!(open_fds(server.pid()).contains(&50), "the master got fd 50");
     let log = server.log();
     let zygote = zygotes(&log)[0];
-    // stdio, the listen socket, the two pipes to the master.
+    // stdio, the listen socket, the two pipes to the master, the two ends
+    // of the workers' hand-off pair.
     assert_eq!(
         open_fds(zygote),
-        BTreeSet::from([0, 1, 2, 3, 4, 5]),
+        BTreeSet::from([0, 1, 2, 3, 4, 5, 6, 7]),
         "zygote"
     );
     let worker = births(&log)[0].1;

@@ -7,7 +7,9 @@
 //! `UWSGID_CONFIG`, the master's pid in `UWSGID_MASTER_PID`. The zygote also
 //! gets its command pipe (read end) at 3+n and its report pipe (write end)
 //! at 3+n+1, named by `UWSGID_ZYGOTE_FDS` = `"CMD REPORT"`. A lazy worker
-//! gets its id in `UWSGID_WORKER_ID`. Last comes the scoreboard
+//! gets its id in `UWSGID_WORKER_ID`. Every child then gets the two ends
+//! of the workers' hand-off pair (`UWSGID_HANDOFF_FDS` = `"SEND RECV"`,
+//! [`crate::contract::handoff`]). Last comes the scoreboard
 //! (`crate::scoreboard`), named by `UWSGID_SCOREBOARD_FD`: the child maps
 //! it and closes the descriptor (the mapping stays, and is inherited by
 //! the workers a zygote forks).
@@ -16,6 +18,7 @@ use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
 use crate::config::AppConfig;
 use crate::contract::InheritedListener;
+use crate::contract::handoff::{self, HANDOFF_FDS_VAR, HandoffEnds};
 use crate::scoreboard::Scoreboard;
 
 pub const CONFIG_VAR: &str = "UWSGID_CONFIG";
@@ -45,6 +48,8 @@ pub struct ChildEnv {
     pub cfg: AppConfig,
     pub listen_fds: usize,
     pub master_pid: i32,
+    /// Where the hand-off pair's ends are, when the master passed them.
+    pub handoff_fds: Option<(RawFd, RawFd)>,
 }
 
 impl ChildEnv {
@@ -61,15 +66,31 @@ impl ChildEnv {
             return Err(ChildEnvError::Invalid(LISTEN_FDS_VAR, msg));
         }
         let master_pid = parse_var(MASTER_PID_VAR)?;
+        let handoff_fds = match std::env::var(HANDOFF_FDS_VAR) {
+            Ok(value) => Some(
+                handoff::parse_fds(&value)
+                    .ok_or_else(|| ChildEnvError::Invalid(HANDOFF_FDS_VAR, value.clone()))?,
+            ),
+            Err(_) => None,
+        };
         Ok(ChildEnv {
             cfg,
             listen_fds,
             master_pid,
+            handoff_fds,
         })
     }
 
-    /// Takes ownership of the inherited listen sockets, paired with their specs.
+    /// Takes ownership of the inherited listen sockets, paired with their
+    /// specs, and keeps the hand-off pair's ends for the worker runtime
+    /// ([`handoff::take_inherited`]): both are what a worker serves from.
     pub fn take_listeners(&self) -> Result<Vec<InheritedListener>, ChildEnvError> {
+        if let Some((send, recv)) = self.handoff_fds {
+            handoff::keep_inherited(HandoffEnds {
+                send: take_fd(send)?,
+                recv: take_fd(recv)?,
+            });
+        }
         let mut out = Vec::with_capacity(self.listen_fds);
         for (index, spec) in self.cfg.sockets.iter().enumerate() {
             let fd = take_fd(FIRST_LISTEN_FD + index as RawFd)?;
@@ -96,6 +117,7 @@ pub unsafe fn scrub() {
         ZYGOTE_FDS_VAR,
         WORKER_ID_VAR,
         SCOREBOARD_FD_VAR,
+        HANDOFF_FDS_VAR,
     ] {
         // SAFETY: the caller guarantees no other thread exists.
         unsafe { std::env::remove_var(name) };

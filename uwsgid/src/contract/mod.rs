@@ -5,12 +5,14 @@
 //! - [`modes`]: the hidden first arguments that select a child's mode, and
 //!   the `--control` argument a supervisor gives an app master;
 //! - [`child_env`]: the environment and descriptors a child inherits;
+//! - [`handoff`]: the socket pair over which workers pass connections;
 //! - [`listener`]: a listen socket as a child inherits it;
 //! - [`zygote_lines`]: the text lines on the zygote's two pipes;
 //! - [`exit`]: the exit codes a child reports its end with.
 
 pub mod child_env;
 pub mod exit;
+pub mod handoff;
 pub mod listener;
 pub mod modes;
 pub mod zygote_lines;

@@ -1,7 +1,7 @@
 //! Starting children: the master execs its own binary in a hidden mode
 //! (`__zygote`, or `__worker` with `lazy-apps`) with the listen sockets
-//! (and the zygote's pipes) at fds 3, 4, … and the configuration in the
-//! environment (layout in `super::child_env`).
+//! (and the zygote's pipes, then the workers' hand-off pair) at fds 3, 4, …
+//! and the configuration in the environment (layout in `super::child_env`).
 //!
 //! The master never forks to run Python itself: it may run threads, so the
 //! only thing a child does between fork and exec is the `pre_exec` below
@@ -11,6 +11,7 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 
 use nix::unistd::Pid;
 
@@ -20,7 +21,9 @@ use crate::contract::child_env::{
     CONFIG_VAR, FIRST_LISTEN_FD, LISTEN_FDS_VAR, MASTER_PID_VAR, SCOREBOARD_FD_VAR, WORKER_ID_VAR,
     ZYGOTE_FDS_VAR, format_fd_pair,
 };
+use crate::contract::handoff::{self, HANDOFF_FDS_VAR, HandoffEnds};
 use crate::contract::modes::{WORKER_MODE, ZYGOTE_MODE};
+use crate::log::log_line;
 
 /// The running binary, even after a package upgrade replaced (or deleted)
 /// the file: children always run the master's own version, so both ends of
@@ -108,20 +111,26 @@ impl Spawner<'_> {
             // Its own process group: a ^C on the terminal reaches the master
             // alone, which then stops its children in order.
             .process_group(0);
-        // The scoreboard, when the master has one, comes last (after the
-        // zygote's pipes: `child_env`'s layout).
+        // Then the hand-off pair, then the scoreboard, when the master has
+        // one (`child_env`'s layout).
+        let mut next = FIRST_LISTEN_FD + (self.sockets.len() + extra_fds.len()) as RawFd;
+        let pair = handoff_pair().map(|ends| [ends.send.as_raw_fd(), ends.recv.as_raw_fd()]);
+        if pair.is_some() {
+            command.env(HANDOFF_FDS_VAR, handoff::format_fds(next, next + 1));
+            next += 2;
+        }
         let board = crate::scoreboard::master()
             .and_then(|b| b.fd())
             .map(|fd| fd.as_raw_fd());
         if board.is_some() {
-            let at = FIRST_LISTEN_FD + (self.sockets.len() + extra_fds.len()) as RawFd;
-            command.env(SCOREBOARD_FD_VAR, at.to_string());
+            command.env(SCOREBOARD_FD_VAR, next.to_string());
         }
         let sources = self
             .sockets
             .iter()
             .map(|s| s.fd.as_raw_fd())
             .chain(extra_fds.iter().copied())
+            .chain(pair.into_iter().flatten())
             .chain(board);
         let moves: Vec<(RawFd, RawFd)> = sources.zip(FIRST_LISTEN_FD..).collect();
         let master = nix::unistd::getpid().as_raw();
@@ -174,6 +183,28 @@ fn place_fds_and_tie_to(moves: &[(RawFd, RawFd)], master: libc::pid_t) -> std::i
         }
     }
     Ok(())
+}
+
+/// The app's hand-off pair, made at the first spawn and kept for the
+/// master's life, so every worker of every generation shares it; `None`
+/// (logged once) when it cannot be made: workers then keep their
+/// connections.
+fn handoff_pair() -> Option<&'static HandoffEnds> {
+    static PAIR: OnceLock<Option<HandoffEnds>> = OnceLock::new();
+    PAIR.get_or_init(|| {
+        let ends = handoff::create()
+            .map_err(|err| log_line!("cannot create the workers' hand-off socket pair: {err}"))
+            .ok()?;
+        let high = move_high(ends.send).and_then(|send| {
+            Ok(HandoffEnds {
+                send,
+                recv: move_high(ends.recv)?,
+            })
+        });
+        high.map_err(|err| log_line!("cannot place the workers' hand-off socket pair: {err}"))
+            .ok()
+    })
+    .as_ref()
 }
 
 fn cloexec_pipe() -> Result<(OwnedFd, OwnedFd), SpawnError> {

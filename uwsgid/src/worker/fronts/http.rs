@@ -6,6 +6,7 @@
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -34,6 +35,7 @@ use crate::protocol::request::RequestHead;
 use crate::protocol::response::ResponseHead;
 use crate::worker::runtime::context::{WorkerCtx, stopped};
 use crate::worker::runtime::gate::Slot;
+use crate::worker::runtime::passable::{self, PassState, Passable};
 
 /// How many response events may wait between a Python thread and hyper.
 const EVENTS: usize = 8;
@@ -56,26 +58,144 @@ struct Conn {
 /// Serves one HTTP connection until it closes; on `stop`, every response
 /// carries `Connection: close` and the connection closes after it, or after
 /// [`STOP_LINGER`] if no request comes (one in flight is finished first).
+/// `read_ahead` is what a sibling worker had read of a connection it passed
+/// on; `first` the gate place of the first request, if one was taken.
+///
+/// While the worker is stuck (`runtime/stuck.rs`), an idle keep-alive
+/// connection leaves hyper at the request boundary and goes to a sibling
+/// with what hyper had read of it (`runtime/handoff.rs`); if it cannot go,
+/// it is served here again from those bytes.
 pub async fn serve<S>(
     ctx: Arc<WorkerCtx>,
     io: S,
     info: ConnInfo,
-    first: Slot,
+    first: Option<Slot>,
+    read_ahead: Bytes,
     mut stop: watch::Receiver<bool>,
 ) where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: AsyncRead + AsyncWrite + AsRawFd + Unpin + Send + 'static,
 {
-    let buffer_size = ctx.cfg.buffer_size;
+    let fd = io.as_raw_fd();
     let conn = Arc::new(Conn {
         ctx: Arc::clone(&ctx),
         info,
-        reserved: Mutex::new(Some(first)),
+        reserved: Mutex::new(first),
         stop: stop.clone(),
     });
-    let service = service_fn(move |req| {
-        let conn = Arc::clone(&conn);
-        async move { Ok::<_, Infallible>(conn.handle(req).await) }
-    });
+    let state = Arc::new(PassState::default());
+    let io = WriteTimeout::new(io, ctx.socket_timeout);
+    let mut io = Passable::new(io, read_ahead, Arc::clone(&state));
+    loop {
+        let (mut back, read_ahead) = match serve_until_passed(&conn, io, &state, &mut stop).await {
+            Served::Closed(Ok(())) => return,
+            Served::Closed(Err(err)) => {
+                log_error(&err, ctx.cfg.buffer_size);
+                return;
+            }
+            Served::Released { io, read_ahead } => (io, read_ahead),
+        };
+        // SAFETY: `back` owns the connection's stream, open until dropped.
+        let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+        let sent = match &ctx.handoff {
+            Some(outbox) => outbox.send(borrowed, &conn.info, &read_ahead),
+            None => Err(io::ErrorKind::Unsupported.into()),
+        };
+        match sent {
+            // Our descriptor closes with `back`; the sibling's stays open.
+            Ok(()) => return,
+            Err(err) => {
+                if err.kind() != io::ErrorKind::WouldBlock {
+                    log_line!("cannot pass a connection to another worker: {err}");
+                }
+                state.stop_passing();
+                state.busy();
+                back.rewind(read_ahead);
+                io = back;
+            }
+        }
+    }
+}
+
+/// How [`serve_until_passed`] ended.
+enum Served<I> {
+    /// The connection is over (closed, or failed with this error).
+    Closed(Result<(), hyper::Error>),
+    /// It left hyper at a request boundary, to be passed on.
+    Released { io: I, read_ahead: Bytes },
+}
+
+/// The I/O of a connection under hyper.
+type ConnIo<S> = Passable<WriteTimeout<S>>;
+
+/// Runs hyper on the connection until it closes, or until it is released
+/// to be passed on.
+async fn serve_until_passed<S>(
+    conn: &Arc<Conn>,
+    io: ConnIo<S>,
+    state: &Arc<PassState>,
+    stop: &mut watch::Receiver<bool>,
+) -> Served<ConnIo<S>>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let ctx = &conn.ctx;
+    let service = {
+        let (conn, state) = (Arc::clone(conn), Arc::clone(state));
+        service_fn(move |req: Request<Incoming>| {
+            state.busy();
+            let reusable = passable::reusable(&req);
+            let (conn, state) = (Arc::clone(&conn), Arc::clone(&state));
+            async move {
+                let resp = conn.handle(req).await;
+                Ok::<_, Infallible>(passable::track(resp, reusable, state))
+            }
+        })
+    };
+    let mut connection = builder(ctx).serve_connection(TokioIo::new(io), service);
+    let mut stuck = ctx.stuck.subscribe();
+    let mut watch_stuck = ctx.handoff.is_some();
+    // A stop lets the connection linger, then shuts it down gracefully.
+    let (mut stopping, mut shut, mut passing) = (false, false, false);
+    let linger = tokio::time::sleep(STOP_LINGER);
+    tokio::pin!(linger);
+    let result = loop {
+        tokio::select! {
+            r = &mut connection => break r,
+            _ = stopped(stop), if !stopping => {
+                stopping = true;
+                watch_stuck = false;
+                linger.as_mut().reset(tokio::time::Instant::now() + STOP_LINGER);
+            }
+            () = &mut linger, if stopping && !shut => {
+                shut = true;
+                Pin::new(&mut connection).graceful_shutdown();
+            }
+            changed = stuck.changed(), if watch_stuck => {
+                // The sender lives as long as the worker; gone, stop watching.
+                watch_stuck = changed.is_ok();
+                if watch_stuck && *stuck.borrow_and_update() && state.is_idle() {
+                    state.start_passing();
+                    (passing, watch_stuck) = (true, false);
+                    Pin::new(&mut connection).graceful_shutdown();
+                }
+            }
+        }
+    };
+    match result {
+        Ok(()) if passing => {
+            let parts = connection.into_parts();
+            Served::Released {
+                io: parts.io.into_inner(),
+                read_ahead: parts.read_buf,
+            }
+        }
+        r => Served::Closed(r),
+    }
+}
+
+/// hyper's HTTP/1.1 server, configured for this worker.
+fn builder(ctx: &WorkerCtx) -> http1::Builder {
+    let buffer_size = ctx.cfg.buffer_size;
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -89,24 +209,7 @@ pub async fn serve<S>(
         // body then comes in chunks of up to 64 KiB, each one hop to the
         // Python thread, instead of 8 KiB ones.
         .max_buf_size((buffer_size + 1024).max(super::body::CHUNK));
-    let io = WriteTimeout::new(io, ctx.socket_timeout);
-    let connection = builder.serve_connection(TokioIo::new(io), service);
-    tokio::pin!(connection);
-    let result = tokio::select! {
-        r = connection.as_mut() => r,
-        _ = stopped(&mut stop) => {
-            tokio::select! {
-                r = connection.as_mut() => r,
-                () = tokio::time::sleep(STOP_LINGER) => {
-                    connection.as_mut().graceful_shutdown();
-                    connection.await
-                }
-            }
-        }
-    };
-    if let Err(err) = result {
-        log_error(&err, buffer_size);
-    }
+    builder
 }
 
 /// Logs what a client did wrong; resets and timeouts are not news.

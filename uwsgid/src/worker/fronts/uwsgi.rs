@@ -12,7 +12,6 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::body::{self, BodySource};
-use super::direct::Direct;
 use super::event::{Event, event_bytes};
 use super::job::{Job, Sink};
 use super::post_buffer;
@@ -45,8 +44,8 @@ pub fn head_capacity(ctx: &WorkerCtx) -> usize {
     HEADER_LEN + ctx.cfg.buffer_size.min(65535) + 1024
 }
 
-/// A connection [`answer_now`] (or an idle Python thread) left to
-/// [`serve`]: what was read of it.
+/// A connection an idle Python thread left to [`serve`]: what was read of
+/// it.
 pub struct Unanswered {
     stream: Stream,
     buf: BytesMut,
@@ -59,61 +58,8 @@ impl Unanswered {
     }
 }
 
-/// Takes a connection the runtime accepted (a worker stuck with every
-/// Python thread busy, `runtime/serve.rs`), at once. When the
-/// whole request, without a body, is already there (what nginx sends at
-/// once), a Python thread answers it on the socket itself (`direct`):
-/// read, write, close, with no task, no registration with the runtime (no
-/// `epoll_ctl`) and one hop between threads. `scratch` is the accept
-/// loop's read buffer, reused from one connection to the next. Anything
-/// else is returned, for [`serve`] on a task of its own.
-pub fn answer_now(
-    ctx: &WorkerCtx,
-    stream: Stream,
-    slot: Slot,
-    alive: &mpsc::Sender<()>,
-    scratch: &mut BytesMut,
-) -> Option<Unanswered> {
-    scratch.clear();
-    scratch.reserve(head_capacity(ctx));
-    match stream.read_now(scratch) {
-        Ok(0) => return None,
-        Ok(_) => {}
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-        Err(e) => {
-            log_line!("uwsgi request read error: {e}");
-            return None;
-        }
-    }
-    match complete_head(ctx, scratch) {
-        Some(Err(line)) => {
-            log_line!("{line}");
-            None
-        }
-        Some(Ok((head, _))) if head.content_length().unwrap_or(0) == 0 => {
-            let protocol = response_protocol(&head);
-            let direct = Direct::new(stream, protocol, ctx.socket_timeout, alive.clone());
-            let job = Job {
-                head,
-                body: BodySource::Empty,
-                reply: Sink::Direct(direct),
-                slot,
-                started: Instant::now(),
-                body_return: None,
-            };
-            // The Python thread answers and closes the connection.
-            let _ = ctx.jobs.send(job);
-            None
-        }
-        _ => Some(Unanswered {
-            stream,
-            buf: scratch.split(),
-            slot,
-        }),
-    }
-}
-
-/// Serves a connection [`answer_now`] could not answer at once.
+/// Serves a connection an idle Python thread could not answer at once
+/// (`runtime/idle.rs`).
 pub async fn serve(ctx: Arc<WorkerCtx>, conn: Unanswered, stop: watch::Receiver<bool>) {
     let Unanswered {
         stream,

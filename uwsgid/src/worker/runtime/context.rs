@@ -1,6 +1,7 @@
 //! What every part of a running worker shares: configuration, the accept
 //! gate, the runtime handle, the Python threads' queue, the request log,
-//! and whether the worker still takes connections.
+//! whether the worker still takes connections, whether it is stuck, and
+//! where it passes connections on.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -10,6 +11,7 @@ use tokio::runtime::Handle;
 use tokio::sync::{Notify, mpsc, watch};
 
 use super::gate::Gate;
+use super::handoff::Outbox;
 use super::queue::JobQueue;
 use crate::config::AppConfig;
 use crate::log::log_line;
@@ -39,6 +41,13 @@ pub struct WorkerCtx {
     /// stops taking connections, so the graceful stop waits for the
     /// clones alone.
     alive: Mutex<Option<mpsc::Sender<()>>>,
+    /// Every Python thread has been in the same request for a while
+    /// (`stuck.rs`): the worker takes no connection, and its idle
+    /// keep-alive connections go to a sibling.
+    pub stuck: watch::Sender<bool>,
+    /// Where idle keep-alive connections go when the worker is stuck;
+    /// `None` without a hand-off pair, or with `processes=1`.
+    pub handoff: Option<Outbox>,
 }
 
 impl WorkerCtx {
@@ -48,6 +57,7 @@ impl WorkerCtx {
         rt: Handle,
         jobs: JobQueue,
         alive: mpsc::Sender<()>,
+        handoff: Option<Outbox>,
     ) -> WorkerCtx {
         let mut log = RequestLog::new(
             worker_id,
@@ -69,6 +79,8 @@ impl WorkerCtx {
             retire: Notify::new(),
             stop: watch::Sender::new(false),
             alive: Mutex::new(Some(alive)),
+            stuck: watch::Sender::new(false),
+            handoff,
             cfg,
         }
     }
@@ -84,6 +96,11 @@ impl WorkerCtx {
             return None;
         }
         self.alive_lock().clone()
+    }
+
+    /// Every Python thread has been in the same request for a while.
+    pub fn is_stuck(&self) -> bool {
+        *self.stuck.borrow()
     }
 
     /// The worker still takes connections.

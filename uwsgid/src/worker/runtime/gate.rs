@@ -1,11 +1,11 @@
 //! The accept gate: a worker accepts a connection at once only while it
 //! has a Python thread free for it, so load spreads over idle workers (the
 //! kernel hands the connection to another worker's pending `accept`); a
-//! busy worker accepts only after a short deferral (`serve.rs`), so a
-//! connection never starves in the listen queue. On the uwsgi sockets the
-//! idle Python threads accept themselves (`idle.rs`) and take a slot each;
-//! [`Gate::wait_busy`] lets the runtime's watch over them sleep while the
-//! worker is idle.
+//! full worker that is not stuck takes one after a short deferral
+//! (`serve.rs`), so a connection never starves in the listen queue. On the
+//! uwsgi sockets the idle Python threads accept themselves (`idle.rs`) and
+//! take a slot each; [`Gate::wait_busy`] lets the stuck watch
+//! (`stuck.rs`) sleep while the worker is idle.
 //!
 //! A [`Slot`] counts one request in flight, from accept (the new
 //! connection's first request) or from the head of a later keep-alive

@@ -10,8 +10,9 @@
 //! incomplete after [`READ_WAIT`] (a slow client), a body too large for
 //! the buffer or over `post-buffering` is handed to `uwsgi::serve`
 //! with what was read; an oversized vars block is refused with uWSGI's log
-//! line. The runtime itself takes uwsgi connections only when every Python
-//! thread has been busy for a while (`serve.rs`).
+//! line. Only idle threads poll: a worker whose threads are all busy
+//! leaves the connections in the listen queue, for an idle sibling or the
+//! first thread to free (uWSGI's model).
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd};

@@ -4,11 +4,10 @@
 //! A listener is watched for readiness ([`Listener::ready`]) apart from the
 //! `accept` itself ([`Listener::try_accept`]), so the accept loop can tell
 //! "a connection is waiting" from "take it": a worker whose Python threads
-//! are all busy lets a waiting connection sit for a moment, for an idle
-//! sibling worker to take it, before it takes it anyway. The uwsgi
-//! sockets stay out of the runtime ([`Socket`]): idle Python threads poll
-//! and accept on them (`idle.rs`), and the runtime takes connections from
-//! them only when every Python thread has been busy for a while.
+//! are all busy leaves a waiting connection in the listen queue, for an
+//! idle sibling worker to take it (`serve.rs`). The uwsgi sockets stay out
+//! of the runtime ([`Socket`]): idle Python threads poll and accept on
+//! them (`idle.rs`); busy ones do not.
 
 use std::io::{self, Write};
 use std::mem::{MaybeUninit, size_of};
@@ -67,6 +66,37 @@ impl Stream {
             Stream::Tcp(s) => s.as_raw_fd(),
             Stream::Unix(s) => s.as_raw_fd(),
         }
+    }
+
+    /// A connection passed from another worker (`handoff.rs`): TCP or unix
+    /// by its socket's domain. It is already non-blocking and, for TCP,
+    /// without Nagle: those flags belong to the socket, which the sender's
+    /// `accept4` set up.
+    pub fn from_fd(fd: OwnedFd) -> io::Result<Stream> {
+        let mut domain: libc::c_int = 0;
+        let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: SO_DOMAIN writes one c_int into `domain`, of `len` bytes.
+        let rc = unsafe {
+            libc::getsockopt(
+                fd.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_DOMAIN,
+                (&raw mut domain).cast(),
+                &raw mut len,
+            )
+        };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(match domain {
+            libc::AF_INET | libc::AF_INET6 => Stream::Tcp(std::net::TcpStream::from(fd)),
+            libc::AF_UNIX => Stream::Unix(UnixStream::from(fd)),
+            other => {
+                return Err(io::Error::other(format!(
+                    "a passed socket of domain {other}"
+                )));
+            }
+        })
     }
 
     /// One non-blocking read into the spare capacity of `buf`.

@@ -1,9 +1,14 @@
 //! The running worker: what turns a forked process into a server.
 //!
 //! - `serve.rs`: the tokio runtime (current-thread, started after the
-//!   fork), the signals, one accept loop per HTTP socket gated on a free
-//!   Python thread, and the runtime's take-over of the uwsgi sockets when
-//!   every Python thread is stuck;
+//!   fork), the signals, one accept loop per HTTP socket and one on the
+//!   hand-off queue, each gated on a free Python thread;
+//! - `stuck.rs`: tells when every Python thread has been in the same
+//!   request for a while (the worker then takes nothing and passes its idle
+//!   keep-alive connections on);
+//! - `handoff.rs`: passing connections between sibling workers;
+//! - `passable.rs`: the I/O under hyper that lets a connection leave it at
+//!   a request boundary;
 //! - `pool.rs`: the Python threads (`threads=N`), which wait without the
 //!   GIL and run one WSGI call at a time;
 //! - `idle.rs`: an idle Python thread's own accept path on the uwsgi
@@ -20,9 +25,12 @@
 
 pub(super) mod context;
 pub(super) mod gate;
+pub(super) mod handoff;
 mod idle;
 pub(super) mod listener;
+pub(super) mod passable;
 mod pool;
 pub(super) mod queue;
 pub(super) mod serve;
+mod stuck;
 mod trim;

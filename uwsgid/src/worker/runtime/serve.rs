@@ -1,30 +1,32 @@
 //! A running worker: the tokio runtime (started after the fork), one accept
-//! loop per listen socket gated on a free Python thread (see
-//! [`ACCEPT_DEFERRAL`]), and the signals:
-//! SIGHUP stops gracefully (stop accepting, finish in-flight requests,
-//! close keep-alive connections, exit 0), SIGTERM/SIGINT exit at once.
+//! loop per HTTP listen socket and one on the hand-off queue, each taking
+//! a connection only while the worker may serve it (see [`may_take`]),
+//! the stuck watch (`stuck.rs`), and the signals: SIGHUP stops gracefully
+//! (stop accepting, finish in-flight requests, close keep-alive
+//! connections, exit 0), SIGTERM/SIGINT exit at once.
 
-use std::os::fd::AsRawFd;
+use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::Bytes;
 use pyo3::prelude::*;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, watch};
 
 use super::context::{WorkerCtx, stopped};
 use super::gate::Slot;
+use super::handoff::{self, Inbox, Outbox};
 use super::listener::{Listener, Registered, Socket, Stream};
 use super::queue::JobQueue;
-use super::{pool, trim};
+use super::{pool, stuck, trim};
 use crate::config::{AppConfig, Protocol};
 use crate::contract::InheritedListener;
 use crate::contract::exit::END_EXIT;
 use crate::log::log_line;
 use crate::protocol::cgi::ConnInfo;
-use crate::worker::fronts::{http, uwsgi};
+use crate::worker::fronts::http;
 use crate::worker::wsgi::app::App;
 
 /// Runs the worker; returns its exit code.
@@ -55,16 +57,18 @@ pub fn run(
     // Every connection being served holds a clone; recv() ends when all
     // are gone.
     let (alive, all_done) = mpsc::channel::<()>(1);
+    let (uwsgi, http): (Vec<_>, Vec<_>) = listeners
+        .into_iter()
+        .partition(|l| l.spec.protocol == Protocol::Uwsgi);
+    let (outbox, inbox) = handoff_ends(&cfg, !http.is_empty());
     let ctx = Arc::new(WorkerCtx::new(
         cfg,
         worker_id,
         rt.handle().clone(),
         jobs,
         alive,
+        outbox,
     ));
-    let (uwsgi, http): (Vec<_>, Vec<_>) = listeners
-        .into_iter()
-        .partition(|l| l.spec.protocol == Protocol::Uwsgi);
     let Some(sockets) = open_sockets(worker_id, uwsgi) else {
         return 1;
     };
@@ -72,13 +76,26 @@ pub fn run(
         log_line!("worker {worker_id}: cannot start the Python threads: {err}");
         return 1;
     }
-    let code = rt.block_on(serve(Arc::clone(&ctx), http, sockets, all_done));
+    let code = rt.block_on(serve(Arc::clone(&ctx), http, inbox, all_done));
     // Python threads may be inside the app: do not wait for them.
     rt.shutdown_background();
     if code == 0 {
         run_atexit();
     }
     code
+}
+
+/// The hand-off pair's ends, when this worker has siblings to pass HTTP
+/// connections to (one uwsgi request per connection: nothing to pass).
+fn handoff_ends(cfg: &AppConfig, serves_http: bool) -> (Option<Outbox>, Option<OwnedFd>) {
+    let ends = crate::contract::handoff::take_inherited();
+    match ends {
+        Some(ends) if serves_http && cfg.processes > 1 => {
+            let (outbox, inbox) = handoff::split(ends);
+            (Some(outbox), Some(inbox))
+        }
+        _ => (None, None),
+    }
 }
 
 /// The uwsgi sockets, kept out of the runtime: the idle Python threads
@@ -114,7 +131,7 @@ fn run_atexit() {
 async fn serve(
     ctx: Arc<WorkerCtx>,
     inherited: Vec<InheritedListener>,
-    sockets: Arc<[Socket]>,
+    inbox: Option<OwnedFd>,
     mut all_done: mpsc::Receiver<()>,
 ) -> i32 {
     let (Ok(mut hup), Ok(mut term), Ok(mut int)) = (
@@ -129,12 +146,23 @@ async fn serve(
     let Some(alive) = ctx.connection_token() else {
         return 0;
     };
-    if !sockets.is_empty() {
-        tokio::spawn(take_over_when_stuck(
-            Arc::clone(&ctx),
-            sockets,
-            stop.clone(),
-        ));
+    tokio::spawn(stuck::watch_stuck(Arc::clone(&ctx), stop.clone()));
+    if let Some(inbox) = inbox {
+        match Inbox::adopt(inbox) {
+            Ok(inbox) => {
+                let source = Source::Inbox(inbox);
+                tokio::spawn(accept_loop(
+                    Arc::clone(&ctx),
+                    source,
+                    stop.clone(),
+                    alive.clone(),
+                ));
+            }
+            Err(err) => log_line!(
+                "worker {}: cannot watch the hand-off socket: {err}",
+                ctx.worker_id
+            ),
+        }
     }
     for inherited in inherited {
         let raw = inherited.spec.raw.clone();
@@ -142,7 +170,7 @@ async fn serve(
             Ok(listener) => {
                 tokio::spawn(accept_loop(
                     Arc::clone(&ctx),
-                    listener,
+                    Source::Listen(listener),
                     stop.clone(),
                     alive.clone(),
                 ));
@@ -174,100 +202,108 @@ async fn serve(
     }
 }
 
-/// How long a connection may wait in the listen queue while every Python
-/// thread of this worker is busy before the worker takes it anyway. An idle
-/// sibling worker accepts at once, so within this time it takes the
-/// connection; past it, the connection is better queued here than left
-/// waiting behind keep-alive connections this worker already holds (which
-/// would starve it for as long as they stay busy).
-const ACCEPT_DEFERRAL: Duration = Duration::from_millis(5);
+/// Where a worker takes HTTP connections from.
+enum Source {
+    /// A listen socket: new connections.
+    Listen(Listener),
+    /// The hand-off queue: kept-alive connections a stuck sibling passed on.
+    Inbox(Inbox),
+}
 
-/// How long at most a full worker leaves a waiting connection to a better
-/// sibling (see `scoreboard::worker::better_sibling`): on a loaded machine
-/// an idle sibling's runtime may need longer than [`ACCEPT_DEFERRAL`] to
-/// wake, and a slot whose worker just died looks idle until it is respawned.
-const MAX_DEFERRAL: Duration = Duration::from_secs(1);
+/// A connection taken from a [`Source`].
+struct Taken {
+    stream: Stream,
+    info: ConnInfo,
+    /// What a sibling had read of a passed connection.
+    read_ahead: Bytes,
+}
 
-/// Waits, with every Python thread busy and a connection waiting since
-/// `since`, until a thread frees or the deferral is over: [`ACCEPT_DEFERRAL`],
-/// extended up to [`MAX_DEFERRAL`] while a sibling is idle or busy with a
-/// younger request (it will take the connection; taking it here would make
-/// it wait behind this worker's older request). False on stop.
-async fn defer(ctx: &WorkerCtx, since: Instant, stop: &mut watch::Receiver<bool>) -> bool {
-    let cores = usize::try_from(ctx.cfg.threads).unwrap_or(1).max(1);
-    let mut until = since + ACCEPT_DEFERRAL;
-    loop {
-        tokio::select! {
-            biased;
-            _ = stopped(stop) => return false,
-            _ = ctx.gate.wait_free() => return true,
-            _ = tokio::time::sleep_until(until.into()) => {}
+impl Source {
+    async fn ready(&self) -> std::io::Result<()> {
+        match self {
+            Source::Listen(listener) => listener.ready().await,
+            Source::Inbox(inbox) => inbox.ready().await,
         }
-        let now = Instant::now();
-        let leave_it = ctx.cfg.processes > 1
-            && now < since + MAX_DEFERRAL
-            && crate::scoreboard::worker::better_sibling(ctx.cfg.processes, cores);
-        if !leave_it {
-            return true;
+    }
+
+    fn try_take(&self) -> std::io::Result<Option<Taken>> {
+        Ok(match self {
+            Source::Listen(listener) => listener.try_accept()?.map(|(stream, info)| Taken {
+                stream,
+                info,
+                read_ahead: Bytes::new(),
+            }),
+            Source::Inbox(inbox) => inbox.try_take()?.map(|passed| Taken {
+                stream: passed.stream,
+                info: passed.info,
+                read_ahead: passed.read_ahead,
+            }),
+        })
+    }
+
+    /// The call that failed, for the log.
+    fn call(&self) -> &'static str {
+        match self {
+            Source::Listen(_) => "accept()",
+            Source::Inbox(_) => "recvmsg() on the hand-off socket",
         }
-        until = (now + ACCEPT_DEFERRAL).min(since + MAX_DEFERRAL);
     }
 }
+
+/// How long a full worker whose Python threads are finishing requests (it
+/// is not stuck) lets connections wait before it takes one anyway: an idle
+/// sibling takes a waiting connection at once, so one still waiting has
+/// found none, and would otherwise starve behind the keep-alive requests
+/// the busy workers hold (each takes one per deferral).
+const ACCEPT_DEFERRAL: Duration = Duration::from_millis(5);
 
 /// How many requests per Python thread a lone worker (`processes=1`)
 /// queues before it defers accepting.
 const LONE_AHEAD: usize = 128;
 
-/// Accepts at once while a Python thread is free, so load spreads over idle
-/// workers; with every thread busy, only once the listen queue has been
-/// non-empty for [`ACCEPT_DEFERRAL`] (then every connection waiting, until
-/// the queue is empty again). With `processes=1`,
-/// also at once while fewer than [`LONE_AHEAD`] requests per thread wait.
+/// Takes the connections of `source` while this worker may (see
+/// [`may_take`]); otherwise they wait in the kernel's queue for an idle
+/// sibling, for a thread of this worker to free, or (full but not stuck)
+/// for [`ACCEPT_DEFERRAL`].
 async fn accept_loop(
     ctx: Arc<WorkerCtx>,
-    listener: Listener,
+    source: Source,
     mut stop: watch::Receiver<bool>,
     alive: mpsc::Sender<()>,
 ) {
-    // A single worker has no sibling to leave a connection to: it takes
-    // connections at once up to LONE_AHEAD queued requests per thread, so
-    // a Python thread that finishes finds the next request queued instead
-    // of sleeping until the runtime has accepted and read it, and a burst
-    // of new connections is not let in one per deferral.
+    // A single worker has no sibling to leave a connection to: while it is
+    // not stuck it takes connections at once up to LONE_AHEAD queued
+    // requests per thread, so a Python thread that finishes finds the
+    // next request queued instead of sleeping until the runtime has
+    // accepted and read it.
     let threads = usize::try_from(ctx.cfg.threads).unwrap_or(1).max(1);
     let ahead = if ctx.cfg.processes <= 1 {
         LONE_AHEAD * threads
     } else {
         0
     };
-    // Since when the listen queue has been non-empty while this worker
-    // was full: once past the deferral, every connection waiting is taken.
-    let mut waiting_since: Option<Instant> = None;
     loop {
         // Biased, stop first: a stopping worker must not accept one more
-        // connection, which it would close unanswered. Only a connection
-        // actually waiting starts the deferral clock.
+        // connection, which it would close unanswered.
         let ready = tokio::select! {
             biased;
             _ = stopped(&mut stop) => return,
-            r = listener.ready() => r,
+            r = source.ready() => r,
         };
-        if ready.is_ok() && ctx.gate.is_full_ahead(ahead) {
-            let since = *waiting_since.get_or_insert_with(Instant::now);
-            if !defer(&ctx, since, &mut stop).await {
-                return;
-            }
+        if ready.is_ok() && !may_take(&ctx, ahead) && !wait_for_room(&ctx, ahead, &mut stop).await {
+            return;
         }
-        let accepted = ready.and_then(|()| listener.try_accept());
-        if !matches!(accepted, Ok(Some(_))) {
-            waiting_since = None;
-        }
-        match accepted {
-            Ok(Some((stream, info))) => {
-                let slot = ctx.gate.take();
+        match ready.and_then(|()| source.try_take()) {
+            Ok(Some(taken)) => {
+                // A passed connection with nothing read holds no place
+                // until its next request comes.
+                let slot = match &source {
+                    Source::Inbox(_) if taken.read_ahead.is_empty() => None,
+                    _ => Some(ctx.gate.take()),
+                };
                 let (ctx, stop, alive) = (Arc::clone(&ctx), stop.clone(), alive.clone());
                 tokio::spawn(async move {
-                    serve_http(ctx, stream, info, slot, stop).await;
+                    serve_http(ctx, taken, slot, stop).await;
                     drop(alive);
                 });
             }
@@ -275,124 +311,55 @@ async fn accept_loop(
             Ok(None) => {}
             Err(err) => {
                 // EMFILE and friends: back off instead of spinning.
-                log_line!("accept(): {err}");
+                log_line!("{}: {err}", source.call());
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
     }
 }
 
-/// How many ticks of [`take_over_when_stuck`] without a request in flight
-/// put it to sleep until the next request: not at the first, so a worker
-/// under load, idle for moments between requests, does not pay a wake-up
-/// of the runtime for each moment.
-const PARK_AFTER_IDLE_TICKS: u32 = 20;
+/// This worker may take a connection now: a Python thread is free, or
+/// (a lone worker) it is not stuck and has room in its queue.
+fn may_take(ctx: &WorkerCtx, ahead: usize) -> bool {
+    !ctx.gate.is_full() || (!ctx.is_stuck() && !ctx.gate.is_full_ahead(ahead))
+}
 
-/// Takes the connections waiting on the uwsgi sockets, which the idle
-/// Python threads serve, once this worker has been stuck for
-/// [`ACCEPT_DEFERRAL`]: every Python thread busy, none finished a request
-/// in that time, and connections waiting since. An idle sibling worker
-/// takes them first; past that, they are better queued here than left in
-/// the listen queue. Sleeps once no request has been in flight for a
-/// while, so it does not wake an idle worker.
-async fn take_over_when_stuck(
-    ctx: Arc<WorkerCtx>,
-    sockets: Arc<[Socket]>,
-    mut stop: watch::Receiver<bool>,
-) {
-    let mut scratch = BytesMut::new();
-    let mut served = ctx.requests.load(Ordering::Relaxed);
-    let mut waiting_since: Option<Instant> = None;
-    let mut idle_ticks = 0;
+/// Waits, with a connection waiting, until this worker may take it: until
+/// [`may_take`], or until one [`ACCEPT_DEFERRAL`] passed in which the
+/// worker finished a request and is not stuck. Never while stuck: then
+/// the connection waits in the kernel's queue, for an idle sibling or the
+/// first worker to free a thread, as uWSGI's do. False on stop.
+async fn wait_for_room(ctx: &WorkerCtx, ahead: usize, stop: &mut watch::Receiver<bool>) -> bool {
     loop {
-        if idle_ticks >= PARK_AFTER_IDLE_TICKS {
-            tokio::select! {
-                biased;
-                _ = stopped(&mut stop) => return,
-                _ = ctx.gate.wait_busy() => {}
-            }
-            idle_ticks = 0;
-        }
+        let served = ctx.requests.load(Ordering::Relaxed);
         tokio::select! {
             biased;
-            _ = stopped(&mut stop) => return,
+            _ = stopped(stop) => return false,
+            _ = ctx.gate.wait_free() => {}
             _ = tokio::time::sleep(ACCEPT_DEFERRAL) => {}
         }
-        idle_ticks = if ctx.gate.is_busy() {
-            0
-        } else {
-            idle_ticks + 1
-        };
-        let now = ctx.requests.load(Ordering::Relaxed);
-        let stuck = now == served && ctx.gate.is_full() && !ctx.jobs.has_idle_thread();
-        served = now;
-        if !stuck || !any_waiting(&sockets) {
-            waiting_since = None;
-            continue;
-        }
-        let since = *waiting_since.get_or_insert_with(Instant::now);
-        if since.elapsed() < ACCEPT_DEFERRAL {
-            continue;
-        }
-        waiting_since = None;
-        for socket in sockets.iter() {
-            if let Err(err) = take_waiting(&ctx, socket, &stop, &mut scratch) {
-                log_line!("accept(): {err}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
+        let progressed = ctx.requests.load(Ordering::Relaxed) != served;
+        if may_take(ctx, ahead) || (progressed && !ctx.is_stuck()) {
+            return true;
         }
     }
-}
-
-/// Some uwsgi socket has a connection waiting.
-fn any_waiting(sockets: &[Socket]) -> bool {
-    let mut fds: Vec<libc::pollfd> = sockets
-        .iter()
-        .map(|socket| libc::pollfd {
-            fd: socket.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        })
-        .collect();
-    let count = libc::nfds_t::try_from(fds.len()).unwrap_or(0);
-    // SAFETY: `fds` holds `count` pollfds for open sockets; no wait.
-    unsafe { libc::poll(fds.as_mut_ptr(), count, 0) > 0 }
-}
-
-/// Accepts every connection waiting on `socket` for the runtime.
-fn take_waiting(
-    ctx: &Arc<WorkerCtx>,
-    socket: &Socket,
-    stop: &watch::Receiver<bool>,
-    scratch: &mut BytesMut,
-) -> std::io::Result<()> {
-    while let Some(alive) = ctx.connection_token() {
-        let Some((stream, _)) = socket.accept_now()? else {
-            return Ok(());
-        };
-        let slot = ctx.gate.take();
-        if let Some(conn) = uwsgi::answer_now(ctx, stream, slot, &alive, scratch) {
-            let (ctx, stop) = (Arc::clone(ctx), stop.clone());
-            tokio::spawn(async move {
-                uwsgi::serve(ctx, conn, stop).await;
-                drop(alive);
-            });
-        }
-    }
-    Ok(())
 }
 
 /// Registers an accepted HTTP connection and serves it.
 async fn serve_http(
     ctx: Arc<WorkerCtx>,
-    stream: Stream,
-    info: ConnInfo,
-    slot: Slot,
+    taken: Taken,
+    slot: Option<Slot>,
     stop: watch::Receiver<bool>,
 ) {
+    let Taken {
+        stream,
+        info,
+        read_ahead,
+    } = taken;
     match stream.register() {
-        Ok(Registered::Tcp(s)) => http::serve(ctx, s, info, slot, stop).await,
-        Ok(Registered::Unix(s)) => http::serve(ctx, s, info, slot, stop).await,
+        Ok(Registered::Tcp(s)) => http::serve(ctx, s, info, slot, read_ahead, stop).await,
+        Ok(Registered::Unix(s)) => http::serve(ctx, s, info, slot, read_ahead, stop).await,
         Err(err) => log_line!("cannot register a connection: {err}"),
     }
 }
