@@ -65,10 +65,28 @@ fn born_pids(log: &str) -> BTreeSet<i32> {
         .collect()
 }
 
-/// The `Uid:` line of `/proc/PID/status`: (real, effective).
-fn uids_of(pid: i32) -> Option<(u32, u32)> {
+/// Who a process runs as, from `/proc/PID/status`: the real, effective,
+/// saved and filesystem ids of its `Uid:` and `Gid:` lines, and its
+/// supplementary groups. A saved id of 0 would let it become root again.
+#[derive(Debug, PartialEq, Eq)]
+struct Ids {
+    uids: Vec<u32>,
+    gids: Vec<u32>,
+    groups: Vec<u32>,
+}
+
+fn ids_of(pid: i32) -> Option<Ids> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
-    let mut ids = line.split_whitespace().skip(1).map(|v| v.parse().ok());
-    Some((ids.next()??, ids.next()??))
+    let field = |name: &str| -> Option<Vec<u32>> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        line[name.len()..]
+            .split_whitespace()
+            .map(|v| v.parse().ok())
+            .collect()
+    };
+    Some(Ids {
+        uids: field("Uid:")?,
+        gids: field("Gid:")?,
+        groups: field("Groups:")?,
+    })
 }

@@ -354,23 +354,6 @@ impl WorkerSlot {
             .store(u64::from(accepting), Ordering::Relaxed);
     }
 
-    /// Whether the worker in this slot takes connections.
-    pub fn is_accepting(&self) -> bool {
-        self.accepting.load(Ordering::Relaxed) != 0
-    }
-
-    /// When the oldest request on the first `cores` cores started (µs since
-    /// the epoch); `None` when none runs. No allocation: the accept loop
-    /// asks it of its siblings.
-    pub fn oldest_start(&self, cores: usize) -> Option<u64> {
-        self.cores
-            .iter()
-            .take(cores)
-            .map(|c| c.start_us.load(Ordering::Acquire))
-            .filter(|&start| start != 0)
-            .min()
-    }
-
     pub fn set_memory(&self, rss: u64, vsz: u64) {
         self.rss.store(rss, Ordering::Relaxed);
         self.vsz.store(vsz, Ordering::Relaxed);

@@ -64,6 +64,15 @@ impl Drop for Daemon {
 }
 
 /// Running and not a zombie.
+/// Every uid and gid of `pid` (real, effective, saved, filesystem) is
+/// www-data's, and no supplementary group is root's.
+fn assert_runs_as_www_data(pid: i32) {
+    let ids = ids_of(pid).unwrap_or_else(|| panic!("pid {pid} has a /proc/PID/status"));
+    assert_eq!(ids.uids, [WWW_DATA; 4], "pid {pid}: {ids:?}");
+    assert_eq!(ids.gids, [WWW_DATA; 4], "pid {pid}: {ids:?}");
+    assert!(!ids.groups.contains(&0), "pid {pid}: {ids:?}");
+}
+
 fn alive(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
@@ -239,7 +248,7 @@ fn the_seed_config_daemonizes_and_runs_as_www_data() {
     assert!(tree.contains(&served), "{served} not in {tree:?}");
     assert!(tree.len() >= 3, "zygote and two workers: {tree:?}");
     for &pid in std::iter::once(&master).chain(tree.iter()) {
-        assert_eq!(uids_of(pid), Some((WWW_DATA, WWW_DATA)), "pid {pid}");
+        assert_runs_as_www_data(pid);
     }
     let meta = std::fs::metadata(&socket).expect("the socket");
     assert_eq!((meta.uid(), meta.gid()), (WWW_DATA, WWW_DATA));
@@ -256,7 +265,7 @@ fn the_seed_config_daemonizes_and_runs_as_www_data() {
         uwsgi_pid(&socket).filter(|pid| !tree.contains(pid))
     })
     .unwrap_or_else(|e| panic!("{e}\n{}", log_text()));
-    assert_eq!(uids_of(fresh), Some((WWW_DATA, WWW_DATA)), "pid {fresh}");
+    assert_runs_as_www_data(fresh);
     assert!(alive(master));
 
     kill(Pid::from_raw(master), Signal::SIGTERM).expect("TERM");

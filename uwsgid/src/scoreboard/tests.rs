@@ -189,25 +189,3 @@ fn an_old_worker_stops_writing_once_its_successor_took_the_slot() {
         }
     }
 }
-
-#[test]
-fn the_oldest_request_of_a_slot_is_known_without_allocating() {
-    let board = Scoreboard::create().expect("create");
-    let slot = board.slot(2).expect("slot 2");
-    slot.on_spawn(4242, 1, 1);
-    assert!(slot.is_accepting());
-    assert_eq!(slot.oldest_start(2), None);
-    slot.begin(1, 30, &[b"GET /"]);
-    slot.begin(0, 20, &[b"GET /"]);
-    assert_eq!(slot.oldest_start(2), Some(20));
-    assert_eq!(slot.oldest_start(1), Some(20));
-    slot.end(0, 5, 0, false);
-    assert_eq!(slot.oldest_start(2), Some(30));
-    assert_eq!(
-        slot.oldest_start(1),
-        None,
-        "core 1 is not among the first one"
-    );
-    slot.set_accepting(false);
-    assert!(!slot.is_accepting());
-}

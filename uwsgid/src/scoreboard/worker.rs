@@ -63,27 +63,6 @@ fn slot() -> Option<(&'static Attached, &'static WorkerSlot)> {
     Some((attached, attached.slot()?))
 }
 
-/// Whether another live worker of slots `1..=processes` should take a
-/// connection rather than this one, busy on its first `cores` cores: one
-/// that takes connections and is idle, or whose oldest request is younger
-/// than this worker's (so more likely to finish first). Among busy workers
-/// the one with the youngest oldest request finds no better sibling, so a
-/// waiting connection is always taken by someone. A slot whose worker just
-/// died looks idle until its successor takes it: callers bound the wait.
-pub fn better_sibling(processes: u32, cores: usize) -> bool {
-    let Some((attached, own)) = slot() else {
-        return false;
-    };
-    let Some(mine) = own.oldest_start(cores) else {
-        return false;
-    };
-    (1..=processes)
-        .filter(|&id| id != attached.id)
-        .filter_map(|id| attached.board.slot(id))
-        .filter(|sibling| sibling.pid() != 0 && sibling.is_accepting())
-        .any(|sibling| sibling.oldest_start(cores).is_none_or(|start| start > mine))
-}
-
 /// A request whose head was read at `started` begins on Python thread `core`.
 pub fn request_started(core: usize, started: Instant, head: &RequestHead) {
     let Some((attached, slot)) = slot() else {

@@ -44,12 +44,21 @@ const EVENTS: usize = 8;
 /// close`, so a busy client learns of the close from a response instead of
 /// finding the connection closed under a request it is sending.
 const STOP_LINGER: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long the gate place taken at accept waits for the first request's
+/// head. A real client sends its request as soon as it has connected, so
+/// the head is there within this time and the place keeps other
+/// connections from being accepted into the same Python thread; a client
+/// that sends its head slowly (or never: slowloris) then holds no place,
+/// so it neither makes the worker look full nor stops it from accepting.
+/// Its request takes a place when its head is complete.
+const HEAD_RESERVATION: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// One HTTP connection's state shared by its requests.
 struct Conn {
     ctx: Arc<WorkerCtx>,
     info: ConnInfo,
-    /// The gate place taken at accept, used by the first request.
+    /// The gate place taken at accept, used by the first request if its
+    /// head comes within [`HEAD_RESERVATION`].
     reserved: Mutex<Option<Slot>>,
     /// Set when the worker stops gracefully: answers then close.
     stop: watch::Receiver<bool>,
@@ -152,6 +161,9 @@ where
         })
     };
     let mut connection = builder(ctx).serve_connection(TokioIo::new(io), service);
+    let reservation = tokio::time::sleep(HEAD_RESERVATION);
+    tokio::pin!(reservation);
+    let mut reserving = conn.is_reserving();
     let mut stuck = ctx.stuck.subscribe();
     let mut watch_stuck = ctx.handoff.is_some();
     // A stop lets the connection linger, then shuts it down gracefully.
@@ -161,6 +173,10 @@ where
     let result = loop {
         tokio::select! {
             r = &mut connection => break r,
+            () = &mut reservation, if reserving => {
+                reserving = false;
+                conn.release_reservation();
+            }
             _ = stopped(stop), if !stopping => {
                 stopping = true;
                 watch_stuck = false;
@@ -227,13 +243,24 @@ fn log_error(err: &hyper::Error, buffer_size: usize) {
 }
 
 impl Conn {
+    fn reserved(&self) -> std::sync::MutexGuard<'_, Option<Slot>> {
+        self.reserved.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn take_slot(&self) -> Slot {
-        let reserved = self
-            .reserved
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let reserved = self.reserved().take();
         reserved.unwrap_or_else(|| self.ctx.gate.take())
+    }
+
+    /// The place taken at accept still waits for the first request.
+    fn is_reserving(&self) -> bool {
+        self.reserved().is_some()
+    }
+
+    /// The first request's head did not come in time: give its place back.
+    fn release_reservation(&self) {
+        let released = self.reserved().take();
+        drop(released);
     }
 
     async fn handle(&self, req: Request<Incoming>) -> Response<ResponseBody> {
