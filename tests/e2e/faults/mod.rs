@@ -1,12 +1,14 @@
 //! Faults the server must ride through without losing more than the request
 //! a fault hits: processes killed mid-request, the log file's disk full or
-//! its directory removed, a client that stops reading, the fd limit reached.
+//! its directory removed, a client that stops reading, the fd limit reached,
+//! uploads cut short while they are buffered to temporary files.
 //! (Killed zygotes, app masters and supervisors are in `master::workers`,
 //! `daemon::lifecycle` and `daemon::survival`; crashing apps in
 //! `limits::crash_loop`.)
 
 mod fd_exhaustion;
 mod log_file;
+mod post_buffer_files;
 mod slow_reader;
 mod worker_kill;
 
