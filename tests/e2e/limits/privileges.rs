@@ -148,6 +148,11 @@ fn seed_ini(dir: &Path) -> PathBuf {
         out.push_str(&line);
         out.push('\n');
     }
+    // The master FIFO, made by the master after it dropped root.
+    out.push_str(&format!(
+        "master-fifo = {}/run/%(project).fifo\n",
+        dir.display()
+    ));
     let package = dir.join("mysite1/mysite1");
     std::fs::create_dir_all(&package).expect("app dir");
     std::fs::write(package.join("__init__.py"), "").expect("__init__");
@@ -253,6 +258,10 @@ fn the_seed_config_daemonizes_and_runs_as_www_data() {
     let meta = std::fs::metadata(&socket).expect("the socket");
     assert_eq!((meta.uid(), meta.gid()), (WWW_DATA, WWW_DATA));
     assert_eq!(meta.permissions().mode() & 0o777, 0o664);
+    let fifo = dir.join("run/mysite1.fifo");
+    let meta = std::fs::metadata(&fifo).expect("the master fifo");
+    assert_eq!((meta.uid(), meta.gid()), (WWW_DATA, WWW_DATA));
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
 
     // `kill -HUP` reloads: a new generation of workers, still www-data,
     // under the same master.
@@ -278,6 +287,7 @@ fn the_seed_config_daemonizes_and_runs_as_www_data() {
     // vacuum: the socket goes; the pidfile stays, as uWSGI leaves it when
     // `uid` is set (the master no longer has root's rights to remove it).
     assert!(!socket.exists(), "{text}");
+    assert!(!fifo.exists(), "{text}");
     assert!(text.contains("VACUUM: unix socket "), "{text}");
     assert!(pidfile.exists());
     drop(modes);

@@ -144,6 +144,9 @@ pub struct AppConfig {
     /// The stats server answers with HTTP headers before its JSON (`stats-http`).
     pub stats_http: bool,
     pub touch_reload: Vec<PathBuf>,
+    /// `master-fifo`: named pipes for one-letter commands (the first is
+    /// active; `0`–`9` choose).
+    pub master_fifo: Vec<PathBuf>,
 
     // Worker life cycle.
     pub max_requests: u64,
@@ -203,6 +206,7 @@ impl Default for AppConfig {
             stats: None,
             stats_http: false,
             touch_reload: Vec::new(),
+            master_fifo: Vec::new(),
             max_requests: 0,
             min_worker_lifetime: 10,
             harakiri: 0,

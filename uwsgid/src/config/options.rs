@@ -194,6 +194,11 @@ pub static SPECS: &[Spec] = &[
         &[],
         Setter::Str(|c, v| c.touch_reload.push(PathBuf::from(v))),
     ),
+    list(
+        "master-fifo",
+        &[],
+        Setter::Str(|c, v| c.master_fifo.push(PathBuf::from(v))),
+    ),
     // Worker life cycle.
     opt("max-requests", Setter::U64(|c, v| c.max_requests = v)),
     opt(

@@ -15,6 +15,7 @@ use nix::unistd::Pid;
 use tokio::sync::mpsc;
 
 use super::control::command::Command;
+use super::fifo::{self, MasterFifo};
 use super::notify::Notifier;
 use super::reap::{self, ExitCause};
 use super::reload::Reloads;
@@ -64,6 +65,8 @@ pub struct AppMaster {
     pub(super) commands: Option<mpsc::Receiver<Command>>,
     /// Makes the control socket again when it was deleted (on SIGHUP).
     pub(super) control_socket: Option<Rebinder>,
+    /// `master-fifo`: commands written to a named pipe.
+    pub(super) fifo: Option<MasterFifo>,
     pub(super) notifier: Notifier,
     /// The highest worker id ever used (scoreboard slots to total).
     pub(super) highest_slot: u32,
@@ -74,6 +77,7 @@ enum Event {
     Report(std::io::Result<Option<String>>),
     NewReport(std::io::Result<Option<String>>),
     Control(Command),
+    Fifo(Vec<u8>),
     Watchdog,
     Timer,
 }
@@ -90,6 +94,7 @@ impl AppMaster {
             facts: AppFacts::new(&cfg, None),
             commands: None,
             control_socket: None,
+            fifo: MasterFifo::new(&cfg.master_fifo),
             notifier: Notifier::default(),
             highest_slot: cfg.processes.max(1),
             cfg,
@@ -127,10 +132,18 @@ impl AppMaster {
     /// child is reaped; returns the master's exit code.
     pub async fn run(mut self) -> std::io::Result<i32> {
         let mut signals = signals::install()?;
+        if let Some(fifo) = self.fifo.as_mut() {
+            fifo.make()?;
+        }
         self.start();
         loop {
             self.notifier.on_state(self.app_state(), self.table.len());
             if let Some(code) = self.finished() {
+                if self.cfg.vacuum
+                    && let Some(fifo) = self.fifo.as_mut()
+                {
+                    fifo.remove();
+                }
                 return Ok(code);
             }
             let wake = self.next_wake();
@@ -142,6 +155,7 @@ impl AppMaster {
                     Event::NewReport(line)
                 }
                 Some(command) = next_command(self.commands.as_mut()) => Event::Control(command),
+                bytes = fifo::next_bytes(self.fifo.as_mut()) => Event::Fifo(bytes),
                 () = sleep_until(watchdog) => Event::Watchdog,
                 () = sleep_until(wake) => Event::Timer,
             };
@@ -156,6 +170,7 @@ impl AppMaster {
                     log_line!("cannot read the new zygote's reports: {err}")
                 }
                 Event::Control(command) => self.on_command(command),
+                Event::Fifo(bytes) => self.on_fifo_bytes(&bytes),
                 Event::Watchdog => self.notifier.watchdog_tick(Instant::now()),
                 Event::Timer => self.on_timer(),
             }

@@ -19,6 +19,7 @@ mod banner;
 mod control;
 mod daemonize;
 mod event_loop;
+mod fifo;
 mod harakiri;
 mod notify;
 mod pidfile;

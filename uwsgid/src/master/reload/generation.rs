@@ -34,6 +34,9 @@ impl AppMaster {
         }
         log_line!("...gracefully reloading: reading the configuration again...");
         self.ensure_control_socket();
+        if let Some(fifo) = self.fifo.as_mut() {
+            fifo.ensure();
+        }
         self.reload.watchers.promote();
         if let Err(why) = self.begin_reload() {
             self.reload_failed(&why);
