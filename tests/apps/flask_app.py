@@ -7,7 +7,7 @@ import os
 import sys
 
 import flask
-from flask import Flask, Response, jsonify, redirect, request, stream_with_context
+from flask import Flask, Response, jsonify, redirect, request, stream_with_context, url_for
 
 app = Flask(__name__)
 application = app
@@ -45,6 +45,13 @@ def upload():
         files[name] = {"filename": storage.filename, "size": len(content),
                        "sha256": hashlib.sha256(content).hexdigest()}
     return jsonify(files=files, fields=request.form.to_dict())
+
+
+@app.get("/urls")
+def urls():
+    """What Flask makes of the mountpoint: url_for carries SCRIPT_NAME."""
+    return jsonify(index=url_for("index"), info=url_for("info"),
+                   script_root=request.script_root, path=request.path)
 
 
 @app.get("/redirect")

@@ -2,6 +2,7 @@
 //! configuration exactly, reports errors with `file:line`, and reads every
 //! file of the shared corpus of real-world ini files without crashing.
 
+use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -191,6 +192,10 @@ fn the_whole_corpus_resolves_or_fails_cleanly() {
     assert!(!files.is_empty(), "no ini files in {}", dir.display());
     let tmp = tempfile::tempdir().expect("tempdir");
     let (mut resolved, mut failed) = (0, Vec::new());
+    // Files whose every option is implemented, and how many files use
+    // each option that is not.
+    let mut complete = 0;
+    let mut missing: std::collections::BTreeMap<String, usize> = Default::default();
     for f in &files {
         let name = f
             .file_name()
@@ -201,7 +206,16 @@ fn the_whole_corpus_resolves_or_fails_cleanly() {
             tmp.path(),
         );
         match out.status.code() {
-            Some(0) => resolved += 1,
+            Some(0) => {
+                resolved += 1;
+                let ignored = ignored_options(&out.stderr);
+                if ignored.is_empty() {
+                    complete += 1;
+                }
+                for option in ignored {
+                    *missing.entry(option).or_default() += 1;
+                }
+            }
             Some(1) => {
                 let first = out
                     .stderr
@@ -236,8 +250,32 @@ fn the_whole_corpus_resolves_or_fails_cleanly() {
     for f in &failed {
         println!("  {f}");
     }
+    println!(
+        "{complete} of {} corpus files ({}%) use only options uwsgid implements",
+        files.len(),
+        complete * 100 / files.len()
+    );
+    let mut by_use: Vec<_> = missing.into_iter().collect();
+    by_use.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let listed: Vec<String> = by_use.iter().map(|(o, n)| format!("{o} {n}")).collect();
+    println!(
+        "options still ignored, by files using them: {}",
+        listed.join(", ")
+    );
     assert!(
         resolved > failed.len(),
         "most real configurations must resolve"
     );
+}
+
+/// The options a `--check-config` run warned it does not implement.
+fn ignored_options(stderr: &str) -> BTreeSet<String> {
+    stderr
+        .lines()
+        .filter(|l| l.contains("uwsgid does not implement"))
+        .filter_map(|l| {
+            let rest = &l[l.find("option `")? + "option `".len()..];
+            Some(rest[..rest.find('`')?].to_owned())
+        })
+        .collect()
 }

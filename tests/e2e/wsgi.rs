@@ -17,7 +17,8 @@
 //!   request-smuggling shapes;
 //! - [`body_faults`]: bodies that cannot be read: 400 for the client's
 //!   fault, 500 for the server's;
-//! - [`limit_post`]: 413 past `limit-post`.
+//! - [`limit_post`]: 413 past `limit-post`;
+//! - [`mounts`]: `mount` and `manage-script-name`, as uWSGI chooses apps.
 
 mod body_faults;
 mod environ;
@@ -25,6 +26,7 @@ mod errors;
 mod head_of_line;
 mod hostile_http;
 mod limit_post;
+mod mounts;
 mod nginx;
 mod own_venv;
 mod shared_memory;

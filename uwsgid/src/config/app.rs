@@ -110,6 +110,11 @@ pub struct AppConfig {
     /// `env = KEY=VALUE` lines, in order.
     pub env: Vec<(String, String)>,
     pub need_app: bool,
+    /// `mount = MOUNTPOINT=APP`: more apps, in order (mountpoint, app).
+    pub mounts: Vec<(String, String)>,
+    /// `manage-script-name`: the mountpoint prefixing PATH_INFO becomes
+    /// SCRIPT_NAME.
+    pub manage_script_name: bool,
 
     // Sockets.
     pub sockets: Vec<ListenSpec>,
@@ -188,6 +193,8 @@ impl Default for AppConfig {
             pythonpath: Vec::new(),
             env: Vec::new(),
             need_app: true,
+            mounts: Vec::new(),
+            manage_script_name: false,
             sockets: Vec::new(),
             listen: 100,
             chown_socket: None,

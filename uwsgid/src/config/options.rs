@@ -26,6 +26,8 @@ pub enum Setter {
     Socket(Option<Protocol>),
     /// `env = KEY=VALUE`.
     Env,
+    /// `mount = MOUNTPOINT=APP`.
+    Mount,
     /// `protocol`: the default protocol of `socket=`.
     DefaultProtocol,
     /// One of a fixed set of words (case-insensitive); the setter gets the
@@ -135,6 +137,11 @@ pub static SPECS: &[Spec] = &[
     ),
     list("env", &[], Setter::Env),
     opt("need-app", Setter::Bool(|c, v| c.need_app = v)),
+    list("mount", &[], Setter::Mount),
+    opt(
+        "manage-script-name",
+        Setter::Bool(|c, v| c.manage_script_name = v),
+    ),
     // Sockets.
     list("socket", &[], Setter::Socket(None)),
     list("uwsgi-socket", &[], Setter::Socket(Some(Protocol::Uwsgi))),

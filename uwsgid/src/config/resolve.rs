@@ -202,6 +202,13 @@ impl Resolver {
                 }
                 Err(reason) => return self.invalid(opt, reason),
             },
+            Setter::Mount => match setters::parse_mount(v) {
+                Ok(pair) => {
+                    self.app.mounts.push(pair);
+                    Value::from(v)
+                }
+                Err(reason) => return self.invalid(opt, reason),
+            },
             Setter::Env => match setters::parse_env(v) {
                 Ok(pair) => {
                     self.app.env.push(pair);

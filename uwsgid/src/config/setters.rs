@@ -114,6 +114,18 @@ pub fn parse_chmod(value: &str, flag: bool) -> Result<u32, String> {
     Ok(b.iter().fold(0, |acc, d| (acc << 3) + u32::from(d - b'0')))
 }
 
+/// `mount = MOUNTPOINT=APP`: split at the first `=`; uWSGI refuses a value
+/// without one ("invalid mountpoint").
+pub fn parse_mount(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((mountpoint, app)) if !app.is_empty() => Ok((mountpoint.to_string(), app.to_string())),
+        _ => Err(
+            "expected MOUNTPOINT=APP, e.g. /blog=blog/wsgi.py (uWSGI: invalid mountpoint)"
+                .to_string(),
+        ),
+    }
+}
+
 /// `env = KEY=VALUE`.
 pub fn parse_env(value: &str) -> Result<(String, String), String> {
     match value.split_once('=') {

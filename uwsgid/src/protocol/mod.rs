@@ -12,6 +12,7 @@
 
 pub mod cgi;
 pub mod http;
+pub mod mounts;
 pub mod request;
 pub mod response;
 pub mod uwsgi;

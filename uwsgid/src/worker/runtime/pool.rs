@@ -71,7 +71,6 @@ fn python_thread(
                 return;
             }
         };
-        let app = app.bind(py);
         loop {
             // Take what is queued before giving up the GIL; but never wait
             // for the queue's lock with the GIL held: its holder may be

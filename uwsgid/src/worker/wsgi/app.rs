@@ -1,6 +1,7 @@
-//! Importing the WSGI callable: `module = pkg.mod[:callable]` or
+//! Importing the WSGI callables: `module = pkg.mod[:callable]` or
 //! `wsgi-file = path`, the callable named by `callable` (default
-//! `application`), a name ending in `()` called as a factory. A failure
+//! `application`), a name ending in `()` called as a factory; and each
+//! `mount = /prefix=app` after it. A failure
 //! logs the traceback and uWSGI's lines, and is fatal unless `need-app` is
 //! off (then requests are answered 500, uWSGI's "full dynamic mode").
 
@@ -12,6 +13,8 @@ use pyo3::types::PyDict;
 
 use crate::config::AppConfig;
 use crate::log::log_line;
+use crate::protocol::mounts;
+use crate::protocol::request::RequestHead;
 
 /// Why a worker could not start.
 #[derive(Debug, thiserror::Error)]
@@ -26,9 +29,35 @@ pub enum WorkerError {
     Io(#[from] std::io::Error),
 }
 
-/// The loaded WSGI callable (Python `None` when `need-app` is off and the
-/// app failed to load: every request is then answered 500).
-pub type App = pyo3::Py<pyo3::PyAny>;
+/// The loaded WSGI apps: app 0 (`module`/`wsgi-file`, else the first
+/// `mount`) and the mounted ones, in uWSGI's order; none when `need-app`
+/// is off and nothing loaded (every request is then answered 500).
+pub struct App {
+    callables: Vec<Py<PyAny>>,
+    /// The mountpoint of each callable (`""` for `module`/`wsgi-file`).
+    mountpoints: Vec<String>,
+    manage_script_name: bool,
+}
+
+impl App {
+    /// The app a request goes to (see `protocol/mounts.rs`), with
+    /// `manage-script-name` applied to its head first. A single app
+    /// without `manage-script-name`, the common case, costs nothing.
+    pub fn choose<'a, 'py>(
+        &'a self,
+        py: Python<'py>,
+        head: &mut RequestHead,
+    ) -> Option<&'a Bound<'py, PyAny>> {
+        if self.manage_script_name {
+            mounts::manage_script_name(head, &self.mountpoints);
+        }
+        let index = match self.callables.len() {
+            0 | 1 => 0,
+            _ => mounts::choose(head, &self.mountpoints),
+        };
+        self.callables.get(index).map(|app| app.bind(py))
+    }
+}
 
 /// Why the app could not be loaded.
 enum Failure {
@@ -44,46 +73,105 @@ impl From<PyErr> for Failure {
     }
 }
 
-/// Imports the app's callable.
+/// Imports app 0 and every `mount`, logging each as uWSGI does. A failure
+/// is fatal with `need-app`; without it the app is skipped.
 pub fn load(cfg: &AppConfig) -> Result<App, WorkerError> {
     Python::attach(|py| {
-        let started = Instant::now();
-        match import(py, cfg) {
-            Ok(app) => {
-                log_line!(
-                    "WSGI app 0 (mountpoint='') ready in {} seconds on interpreter {:p} pid: {} (default app)",
-                    started.elapsed().as_secs(),
-                    app.as_ptr(),
-                    std::process::id()
-                );
-                Ok(app.unbind())
-            }
-            Err(failure) => {
-                let message = match failure {
-                    Failure::Python(err) => {
-                        err.display(py);
-                        err.to_string()
-                    }
-                    Failure::Message(m) => {
-                        log_line!("{m}");
-                        m
-                    }
-                };
-                log_line!(
-                    "unable to load app 0 (mountpoint='') (callable not found or import error)"
-                );
-                if cfg.need_app {
-                    // The master decides whether this is the end (the first
-                    // zygote: GAME OVER) or not (a reload keeps the old
-                    // workers; a lazy worker is retried), and says so.
-                    Err(WorkerError::App(message))
-                } else {
-                    log_line!("*** no app loaded. going in full dynamic mode ***");
-                    Ok(py.None())
+        let mut app = App {
+            callables: Vec::new(),
+            mountpoints: Vec::new(),
+            manage_script_name: cfg.manage_script_name,
+        };
+        let has_main =
+            cfg.module.as_deref().is_some_and(|m| !m.is_empty()) || cfg.wsgi_file.is_some();
+        if has_main || cfg.mounts.is_empty() {
+            load_one(py, cfg, &mut app, "", |py| import(py, cfg))?;
+        }
+        for (mountpoint, target) in &cfg.mounts {
+            log_line!("mounting {target} on {mountpoint}");
+            load_one(py, cfg, &mut app, mountpoint, |py| {
+                import_mount(py, cfg, target)
+            })?;
+        }
+        if app.callables.is_empty() {
+            log_line!("*** no app loaded. going in full dynamic mode ***");
+        }
+        Ok(app)
+    })
+}
+
+/// Imports one app with `import` and adds it at `mountpoint`.
+fn load_one<'py>(
+    py: Python<'py>,
+    cfg: &AppConfig,
+    app: &mut App,
+    mountpoint: &str,
+    import: impl FnOnce(Python<'py>) -> Result<Bound<'py, PyAny>, Failure>,
+) -> Result<(), WorkerError> {
+    let started = Instant::now();
+    let id = app.callables.len();
+    match import(py) {
+        Ok(callable) => {
+            log_line!(
+                "WSGI app {id} (mountpoint='{mountpoint}') ready in {} seconds on interpreter {:p} pid: {}{}",
+                started.elapsed().as_secs(),
+                callable.as_ptr(),
+                std::process::id(),
+                if id == 0 { " (default app)" } else { "" }
+            );
+            app.callables.push(callable.unbind());
+            app.mountpoints.push(mountpoint.to_owned());
+            Ok(())
+        }
+        Err(failure) => {
+            let message = match failure {
+                Failure::Python(err) => {
+                    err.display(py);
+                    err.to_string()
                 }
+                Failure::Message(m) => {
+                    log_line!("{m}");
+                    m
+                }
+            };
+            log_line!(
+                "unable to load app {id} (mountpoint='{mountpoint}') (callable not found or import error)"
+            );
+            if cfg.need_app {
+                // The master decides whether this is the end (the first
+                // zygote: GAME OVER) or not (a reload keeps the old
+                // workers; a lazy worker is retried), and says so.
+                Err(WorkerError::App(message))
+            } else {
+                Ok(())
             }
         }
-    })
+    }
+}
+
+/// A `mount` target, as uWSGI's mount loader reads it: a `.py`/`.wsgi`
+/// file, or `module:callable`; a bare module name uses `callable` (uWSGI
+/// 2.0.31 silently loads nothing for it, see `docs/compatibility.md`).
+fn import_mount<'py>(
+    py: Python<'py>,
+    cfg: &AppConfig,
+    target: &str,
+) -> Result<Bound<'py, PyAny>, Failure> {
+    if target.ends_with(".py") || target.ends_with(".wsgi") {
+        let path = Path::new(target);
+        let module = import_file(py, path)?;
+        return find_callable(&module, &cfg.callable, &format!("file {}", path.display()));
+    }
+    if target.ends_with(".ini") {
+        return Err(Failure::Message(format!(
+            "cannot mount {target}: uwsgid does not load Paste deployment files"
+        )));
+    }
+    let (name, callable) = target
+        .split_once(':')
+        .unwrap_or((target, cfg.callable.as_str()));
+    let module = py.import(name)?;
+    find_callable(&module, callable, &format!("module {name}"))
 }
 
 fn import<'py>(py: Python<'py>, cfg: &AppConfig) -> Result<Bound<'py, PyAny>, Failure> {

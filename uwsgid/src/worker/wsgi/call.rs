@@ -9,6 +9,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
+use super::app::App;
 use super::environ::{self, Statics};
 use super::file_wrapper::{FileWrapper, send_real_file};
 use super::input::Input;
@@ -24,22 +25,16 @@ use crate::worker::runtime::context::WorkerCtx;
 
 /// Runs one request to its end. Never fails: errors become a 500 (or an
 /// aborted response) and a log entry.
-pub fn run(
-    py: Python<'_>,
-    ctx: &WorkerCtx,
-    statics: &Statics,
-    app: &Bound<'_, PyAny>,
-    job: Job,
-    core: usize,
-) {
+pub fn run(py: Python<'_>, ctx: &WorkerCtx, statics: &Statics, app: &App, job: Job, core: usize) {
     let Job {
-        head,
+        mut head,
         body,
         reply,
         slot,
         started,
         body_return,
     } = job;
+    let app = app.choose(py, &mut head);
     scoreboard::worker::request_started(core, started, &head);
     // What the app left of the body goes back to the front (or is dropped).
     let give_back = |rest: BodySource| {
@@ -104,7 +99,7 @@ fn execute(
     py: Python<'_>,
     ctx: &WorkerCtx,
     statics: &Statics,
-    app: &Bound<'_, PyAny>,
+    app: Option<&Bound<'_, PyAny>>,
     head: &RequestHead,
     body: BodySource,
     responder: &Bound<'_, Responder>,
@@ -122,14 +117,14 @@ fn execute(
         give_back(body);
         return (Ok(()), None);
     }
-    if app.is_none() {
+    let Some(app) = app.filter(|app| !app.is_none()) else {
         log_line!("--- no python application found, check your startup logs for errors ---");
         if let Ok(mut r) = responder.try_borrow_mut() {
             r.fail(py);
         }
         give_back(body);
         return (Ok(()), None);
-    }
+    };
     match Bound::new(py, Input::new(body, ctx.rt.clone())) {
         Ok(input) => {
             let result = call(py, statics, app, head, &input, responder);

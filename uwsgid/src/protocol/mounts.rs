@@ -1,0 +1,94 @@
+//! Several apps in one worker (`mount = /prefix=app`) and which of them a
+//! request goes to, as uWSGI 2.0 decides (pinned against uWSGI 2.0.31 in
+//! `tests/e2e/wsgi/mounts.rs`):
+//!
+//! - with `manage-script-name`, the longest mountpoint that starts
+//!   `PATH_INFO` at a segment boundary (`/a` matches `/a` and `/a/x`, not
+//!   `/ab`) becomes `SCRIPT_NAME` and is cut from `PATH_INFO`; with no
+//!   match, `SCRIPT_NAME` stays as the request had it (nginx may send one);
+//! - then the app whose mountpoint equals `SCRIPT_NAME` serves; with none,
+//!   the first app loaded (app 0: `module`/`wsgi-file`, else the first
+//!   `mount`) does.
+
+use super::request::RequestHead;
+
+/// `manage-script-name`: moves the longest mountpoint that prefixes
+/// `PATH_INFO` into `SCRIPT_NAME`. A root path (`/`) is left alone.
+pub fn manage_script_name<S: AsRef<str>>(head: &mut RequestHead, mountpoints: &[S]) {
+    let Some(path) = head.get("PATH_INFO") else {
+        return;
+    };
+    if path.len() <= 1 {
+        return;
+    }
+    let best = mountpoints
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|m| !m.is_empty() && prefixes(m, path))
+        .max_by_key(|m| m.len());
+    if let Some(mountpoint) = best {
+        let rest = path[mountpoint.len()..].to_owned();
+        let mountpoint = mountpoint.to_owned();
+        head.set("SCRIPT_NAME", mountpoint);
+        head.set("PATH_INFO", rest);
+    }
+}
+
+/// `mountpoint` starts `path` and ends at a segment boundary of it.
+fn prefixes(mountpoint: &str, path: &str) -> bool {
+    path.starts_with(mountpoint)
+        && matches!(path.as_bytes().get(mountpoint.len()), None | Some(b'/'))
+}
+
+/// The index of the app a request goes to: the one mounted at its
+/// `SCRIPT_NAME`, else app 0.
+pub fn choose<S: AsRef<str>>(head: &RequestHead, mountpoints: &[S]) -> usize {
+    let script_name = head.get("SCRIPT_NAME").unwrap_or("");
+    mountpoints
+        .iter()
+        .position(|m| m.as_ref() == script_name)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(script_name: &str, path: &str) -> RequestHead {
+        let mut head = RequestHead::default();
+        head.set("SCRIPT_NAME", script_name.to_owned());
+        head.set("PATH_INFO", path.to_owned());
+        head
+    }
+
+    fn split(script_name: &str, path: &str) -> (String, String) {
+        let mut h = head(script_name, path);
+        manage_script_name(&mut h, &["", "/a", "/a/b"]);
+        let get = |k| h.get(k).unwrap_or("-").to_owned();
+        (get("SCRIPT_NAME"), get("PATH_INFO"))
+    }
+
+    #[test]
+    fn the_longest_mountpoint_at_a_segment_boundary_wins() {
+        let pair = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+        assert_eq!(split("", "/a/x"), pair("/a", "/x"));
+        assert_eq!(split("", "/a/b/x"), pair("/a/b", "/x"));
+        assert_eq!(split("", "/a"), pair("/a", ""));
+        assert_eq!(split("", "/a/"), pair("/a", "/"));
+        assert_eq!(split("", "/ab"), pair("", "/ab"));
+        assert_eq!(split("", "/"), pair("", "/"));
+        assert_eq!(split("", "/A/x"), pair("", "/A/x"));
+        // What nginx sent is replaced by a match, kept without one.
+        assert_eq!(split("/zz", "/a/b/x"), pair("/a/b", "/x"));
+        assert_eq!(split("/a", "/x"), pair("/a", "/x"));
+    }
+
+    #[test]
+    fn script_name_chooses_the_app_else_app_zero() {
+        let mounts = ["", "/a", "/a/b"];
+        assert_eq!(choose(&head("/a/b", "/q"), &mounts), 2);
+        assert_eq!(choose(&head("/a", "/a/x"), &mounts), 1);
+        assert_eq!(choose(&head("/zz", "/a"), &mounts), 0);
+        assert_eq!(choose(&head("", "/a"), &["/a", "/b"]), 0);
+    }
+}
