@@ -15,6 +15,7 @@
 //! - [`nginx`]: the same app behind nginx (`uwsgi_pass`, `proxy_pass`);
 //! - [`hostile_http`]: header names with `_`, RFC 9112 edge cases,
 //!   request-smuggling shapes;
+//! - [`http_options`]: PROXY headers, `add-header`, `http-timeout`;
 //! - [`body_faults`]: bodies that cannot be read: 400 for the client's
 //!   fault, 500 for the server's;
 //! - [`limit_post`]: 413 past `limit-post`;
@@ -25,6 +26,7 @@ mod environ;
 mod errors;
 mod head_of_line;
 mod hostile_http;
+mod http_options;
 mod limit_post;
 mod mounts;
 mod nginx;

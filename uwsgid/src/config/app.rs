@@ -115,6 +115,14 @@ pub struct AppConfig {
     /// `manage-script-name`: the mountpoint prefixing PATH_INFO becomes
     /// SCRIPT_NAME.
     pub manage_script_name: bool,
+    /// `http-timeout`: the HTTP front's read, idle and write timeout in
+    /// seconds (else `socket-timeout`).
+    pub http_timeout: Option<u64>,
+    /// `enable-proxy-protocol` / `http-enable-proxy-protocol`: HTTP
+    /// connections may start with a PROXY header.
+    pub proxy_protocol: bool,
+    /// `add-header`: `Name: value` lines added to every response.
+    pub add_header: Vec<String>,
 
     // Sockets.
     pub sockets: Vec<ListenSpec>,
@@ -195,6 +203,9 @@ impl Default for AppConfig {
             need_app: true,
             mounts: Vec::new(),
             manage_script_name: false,
+            http_timeout: None,
+            proxy_protocol: false,
+            add_header: Vec::new(),
             sockets: Vec::new(),
             listen: 100,
             chown_socket: None,

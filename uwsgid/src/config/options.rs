@@ -171,6 +171,21 @@ pub static SPECS: &[Spec] = &[
         "socket-timeout",
         Setter::Int(|c, v| c.socket_timeout = u64::from(v)),
     ),
+    // The HTTP front: uWSGI's router (`http =`) and `http-socket` spell
+    // these differently; the in-worker front honours both spellings.
+    opt(
+        "http-timeout",
+        Setter::Int(|c, v| c.http_timeout = Some(u64::from(v))),
+    ),
+    alias(
+        "enable-proxy-protocol",
+        &["http-enable-proxy-protocol"],
+        Setter::Bool(|c, v| c.proxy_protocol = v),
+    ),
+    // Keep-alive and chunked responses are always on in the HTTP front.
+    opt("http-keepalive", Setter::Noop),
+    opt("http-auto-chunked", Setter::Noop),
+    list("add-header", &[], Setter::Str(|c, v| c.add_header.push(v))),
     // Files and logging.
     opt(
         "pidfile",

@@ -13,6 +13,7 @@
 pub mod cgi;
 pub mod http;
 pub mod mounts;
+pub mod proxy_header;
 pub mod request;
 pub mod response;
 pub mod uwsgi;

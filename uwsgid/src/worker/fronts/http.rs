@@ -51,7 +51,7 @@ const STOP_LINGER: std::time::Duration = std::time::Duration::from_secs(2);
 /// that sends its head slowly (or never: slowloris) then holds no place,
 /// so it neither makes the worker look full nor stops it from accepting.
 /// Its request takes a place when its head is complete.
-const HEAD_RESERVATION: std::time::Duration = std::time::Duration::from_millis(20);
+pub(crate) const HEAD_RESERVATION: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// One HTTP connection's state shared by its requests.
 struct Conn {
@@ -92,7 +92,7 @@ pub async fn serve<S>(
         stop: stop.clone(),
     });
     let state = Arc::new(PassState::default());
-    let io = WriteTimeout::new(io, ctx.socket_timeout);
+    let io = WriteTimeout::new(io, ctx.http_timeout);
     let mut io = Passable::new(io, read_ahead, Arc::clone(&state));
     loop {
         let (mut back, read_ahead) = match serve_until_passed(&conn, io, &state, &mut stop).await {
@@ -215,7 +215,7 @@ fn builder(ctx: &WorkerCtx) -> http1::Builder {
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(ctx.socket_timeout)
+        .header_read_timeout(ctx.http_timeout)
         // `Content-Type`, as apps write them and uWSGI sends them, not
         // hyper's lower case.
         .title_case_headers(true)
@@ -286,7 +286,7 @@ impl Conn {
         } else {
             BodySource::Http {
                 body,
-                timeout: ctx.socket_timeout,
+                timeout: ctx.http_timeout,
                 left: body::allowed(ctx.cfg.limit_post),
             }
         };

@@ -12,7 +12,8 @@
 //!   it gets back: where the fronts and the WSGI side meet;
 //! - `body.rs`, `post_buffer.rs`: request bodies, streamed or buffered
 //!   (`post-buffering`);
-//! - `write_timeout.rs`: `socket-timeout` on the HTTP front's writes.
+//! - `write_timeout.rs`: `socket-timeout` on the HTTP front's writes;
+//! - `proxy_protocol.rs`: the PROXY header before an HTTP request.
 //!
 //! Imports: `runtime` (the worker's context, the gate's slots, accepted
 //! streams), `protocol`; never `wsgi`. A new front (static files, say)
@@ -24,5 +25,6 @@ pub(super) mod event;
 pub(super) mod http;
 pub(super) mod job;
 mod post_buffer;
+pub(super) mod proxy_protocol;
 pub(super) mod uwsgi;
 mod write_timeout;

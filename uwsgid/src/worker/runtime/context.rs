@@ -29,6 +29,10 @@ pub struct WorkerCtx {
     /// Requests this worker has served.
     pub requests: AtomicU64,
     pub socket_timeout: Duration,
+    /// The HTTP front's timeout: `http-timeout`, else `socket-timeout`.
+    pub http_timeout: Duration,
+    /// `add-header`, parsed once; `None` without any.
+    pub extra_headers: Option<Arc<[(String, String)]>>,
     pub started: Instant,
     /// Set once the worker decided to retire itself (`max-requests`,
     /// `reload-on-rss`/`reload-on-as`); `retire` wakes the serve loop.
@@ -74,6 +78,10 @@ impl WorkerCtx {
             log,
             requests: AtomicU64::new(0),
             socket_timeout: Duration::from_secs(cfg.socket_timeout.max(1)),
+            http_timeout: Duration::from_secs(
+                cfg.http_timeout.unwrap_or(cfg.socket_timeout).max(1),
+            ),
+            extra_headers: extra_headers(&cfg.add_header),
             started: Instant::now(),
             retiring: AtomicBool::new(false),
             retire: Notify::new(),
@@ -168,4 +176,22 @@ impl WorkerCtx {
 /// not `Send`, so it must not live across an await).
 pub async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await;
+}
+
+/// `add-header = Name: value` lines as headers; a line without a colon is
+/// named in the log and left out.
+fn extra_headers(lines: &[String]) -> Option<Arc<[(String, String)]>> {
+    let headers: Vec<(String, String)> = lines
+        .iter()
+        .filter_map(|line| match line.split_once(':') {
+            Some((name, value)) if !name.trim().is_empty() => {
+                Some((name.trim().to_owned(), value.trim_start().to_owned()))
+            }
+            _ => {
+                log_line!("add-header = {line}: not `Name: value`; left out");
+                None
+            }
+        })
+        .collect();
+    (!headers.is_empty()).then(|| headers.into())
 }

@@ -5,6 +5,7 @@
 //! (stop accepting, finish in-flight requests, close keep-alive
 //! connections, exit 0), SIGTERM/SIGINT exit at once.
 
+use std::os::fd::AsRawFd;
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -26,7 +27,7 @@ use crate::contract::InheritedListener;
 use crate::contract::exit::END_EXIT;
 use crate::log::log_line;
 use crate::protocol::cgi::ConnInfo;
-use crate::worker::fronts::http;
+use crate::worker::fronts::{http, proxy_protocol};
 use crate::worker::wsgi::app::App;
 
 /// Runs the worker; returns its exit code.
@@ -216,6 +217,8 @@ struct Taken {
     info: ConnInfo,
     /// What a sibling had read of a passed connection.
     read_ahead: Bytes,
+    /// It came from a sibling, not from the listen socket.
+    passed: bool,
 }
 
 impl Source {
@@ -232,11 +235,13 @@ impl Source {
                 stream,
                 info,
                 read_ahead: Bytes::new(),
+                passed: false,
             }),
             Source::Inbox(inbox) => inbox.try_take()?.map(|passed| Taken {
                 stream: passed.stream,
                 info: passed.info,
                 read_ahead: passed.read_ahead,
+                passed: true,
             }),
         })
     }
@@ -356,10 +361,70 @@ async fn serve_http(
         stream,
         info,
         read_ahead,
+        passed,
     } = taken;
+    let conn = Conn {
+        info,
+        slot,
+        read_ahead,
+        // A passed connection's header was read by the worker it left.
+        proxy_header: ctx.cfg.proxy_protocol && !passed,
+    };
     match stream.register() {
-        Ok(Registered::Tcp(s)) => http::serve(ctx, s, info, slot, read_ahead, stop).await,
-        Ok(Registered::Unix(s)) => http::serve(ctx, s, info, slot, read_ahead, stop).await,
+        Ok(Registered::Tcp(s)) => serve_registered(ctx, s, conn, stop).await,
+        Ok(Registered::Unix(s)) => serve_registered(ctx, s, conn, stop).await,
         Err(err) => log_line!("cannot register a connection: {err}"),
+    }
+}
+
+/// An accepted HTTP connection before hyper takes it.
+struct Conn {
+    info: ConnInfo,
+    slot: Option<Slot>,
+    read_ahead: Bytes,
+    /// A PROXY header may come first.
+    proxy_header: bool,
+}
+
+async fn serve_registered<S>(
+    ctx: Arc<WorkerCtx>,
+    mut io: S,
+    mut conn: Conn,
+    stop: watch::Receiver<bool>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + AsRawFd + Unpin + Send + 'static,
+{
+    if conn.proxy_header {
+        match proxy_header(&ctx, &mut io, &mut conn).await {
+            Ok(rest) => conn.read_ahead = rest,
+            Err(err) => {
+                log_line!(
+                    "refused a connection from {}: {err} (PROXY protocol)",
+                    conn.info.remote_addr
+                );
+                return;
+            }
+        }
+    }
+    http::serve(ctx, io, conn.info, conn.slot, conn.read_ahead, stop).await;
+}
+
+/// Reads the PROXY header into `conn.info`; returns the bytes after it.
+/// The place taken at accept waits for the header as long as it would for
+/// a request head, then is given back.
+async fn proxy_header<S>(ctx: &WorkerCtx, io: &mut S, conn: &mut Conn) -> std::io::Result<Bytes>
+where
+    S: tokio::io::AsyncRead + Unpin,
+{
+    let Conn { slot, info, .. } = conn;
+    let header = proxy_protocol::read(io, info, ctx.http_timeout);
+    tokio::pin!(header);
+    let reservation = tokio::time::sleep(http::HEAD_RESERVATION);
+    tokio::pin!(reservation);
+    loop {
+        tokio::select! {
+            read = &mut header => return read,
+            () = &mut reservation, if slot.is_some() => drop(slot.take()),
+        }
     }
 }

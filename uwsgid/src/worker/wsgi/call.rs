@@ -42,7 +42,7 @@ pub fn run(py: Python<'_>, ctx: &WorkerCtx, statics: &Statics, app: &App, job: J
             let _ = tx.send(rest);
         }
     };
-    let responder = match Bound::new(py, Responder::new(reply)) {
+    let responder = match Bound::new(py, Responder::new(reply, ctx.extra_headers.clone())) {
         Ok(r) => r,
         Err(err) => {
             err.display(py);

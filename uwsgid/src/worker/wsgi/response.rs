@@ -3,6 +3,8 @@
 //! one [`Responder`] per request, which sends the response as events
 //! (`fronts/event.rs`) to where the request's job says (`fronts/job.rs`).
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::intern;
@@ -24,12 +26,15 @@ pub struct Responder {
     pub gone: bool,
     /// Body bytes produced, for the request log.
     pub body_bytes: u64,
+    /// `add-header`: appended to the app's headers.
+    extra: Option<Arc<[(String, String)]>>,
 }
 
 impl Responder {
-    pub fn new(sink: Sink) -> Self {
+    pub fn new(sink: Sink, extra: Option<Arc<[(String, String)]>>) -> Self {
         Responder {
             sink,
+            extra,
             head: None,
             sent: false,
             gone: false,
@@ -179,12 +184,17 @@ impl Responder {
             .to_str()?
             .to_owned();
         let code = parse_status(&status).map_err(PyValueError::new_err)?;
-        let headers = read_headers(headers)?;
-        slf.borrow_mut().head = Some(ResponseHead {
+        let mut headers = read_headers(headers)?;
+        let mut this = slf.borrow_mut();
+        if let Some(extra) = &this.extra {
+            headers.extend(extra.iter().cloned());
+        }
+        this.head = Some(ResponseHead {
             code,
             status,
             headers,
         });
+        drop(this);
         slf.getattr(intern!(py, "write"))
     }
 
