@@ -1,124 +1,103 @@
 //! Which uwsgid process serves a control socket, found from `/proc` when
 //! the socket cannot be reached: a deleted socket file is not a stopped
 //! server, and the way out differs (SIGHUP makes the socket again).
+//!
+//! The kernel keeps the path a listening unix socket was bound to
+//! (`/proc/net/unix`) after the file is deleted; the process holding that
+//! socket (`/proc/PID/fd` → `socket:[INODE]`) is the server. Nothing here
+//! reads command lines, which process titles overwrite.
 
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::collections::HashSet;
+use std::path::Path;
 
-use uwsgid_proto::transport::default_control_socket;
+/// `__SO_ACCEPTCON` in `/proc/net/unix`'s flags: a listening socket.
+const LISTENING: u32 = 0x0001_0000;
 
-/// The pid of a running uwsgid (supervisor or app master) whose control
-/// socket is `socket`, if any.
+/// The pid of a running process listening on the unix socket `socket`
+/// (bound to that path, whether or not the file is still there).
 pub fn serving(socket: &Path) -> Option<i32> {
+    let table = std::fs::read_to_string("/proc/net/unix").ok()?;
+    let mut inodes = listening_inodes(&table, socket);
+    // A server may have bound it by its absolute path, or as given.
+    if let Ok(absolute) = std::path::absolute(socket) {
+        inodes.extend(listening_inodes(&table, &absolute));
+    }
+    if inodes.is_empty() {
+        return None;
+    }
     let entries = std::fs::read_dir("/proc").ok()?;
-    entries.flatten().find_map(|entry| {
-        let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
-        let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
-        let args: Vec<&OsStr> = cmdline
-            .split(|b| *b == 0)
-            .filter(|a| !a.is_empty())
-            .map(OsStr::from_bytes)
-            .collect();
-        let cwd = std::fs::read_link(entry.path().join("cwd")).ok();
-        controls(&args, cwd.as_deref(), socket).then_some(pid)
-    })
+    let mut pids: Vec<i32> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+            holds_any(&entry.path(), &inodes).then_some(pid)
+        })
+        .collect();
+    // The lowest pid: the process that bound it, before any it started.
+    pids.sort_unstable();
+    pids.first().copied()
 }
 
-/// Whether a process started as `args` in `cwd` serves the control socket
-/// `socket`: a `uwsgid` with `--control` naming it, or a supervisor without
-/// `--control` when `socket` is the default one.
-fn controls(args: &[&OsStr], cwd: Option<&Path>, socket: &Path) -> bool {
-    let Some((program, rest)) = args.split_first() else {
+/// Inodes of the listening sockets bound to `socket`, from the text of
+/// `/proc/net/unix` (`Num RefCount Protocol Flags Type St Inode Path`).
+fn listening_inodes(table: &str, socket: &Path) -> HashSet<u64> {
+    let wanted = socket.as_os_str().as_encoded_bytes();
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (flags, inode, path) = (fields.get(3)?, fields.get(6)?, fields.get(7)?);
+            let flags = u32::from_str_radix(flags, 16).ok()?;
+            let listening = flags & LISTENING != 0;
+            (listening && path.as_bytes() == wanted).then(|| inode.parse().ok())?
+        })
+        .collect()
+}
+
+/// Some descriptor of the process at `proc_dir` is one of `inodes`.
+fn holds_any(proc_dir: &Path, inodes: &HashSet<u64>) -> bool {
+    let Ok(fds) = std::fs::read_dir(proc_dir.join("fd")) else {
         return false;
     };
-    if Path::new(program).file_name() != Some(OsStr::new("uwsgid")) {
-        return false;
-    }
-    match control_arg(rest) {
-        Some(path) => {
-            let path = match cwd {
-                Some(cwd) if path.is_relative() => cwd.join(path),
-                _ => path,
-            };
-            path == socket
-        }
-        None => is_supervisor(rest) && socket == default_control_socket(),
-    }
-}
-
-/// The last `--control PATH` / `--control=PATH` of `args`.
-fn control_arg(args: &[&OsStr]) -> Option<PathBuf> {
-    let mut found = None;
-    let mut iter = args.iter();
-    while let Some(arg) = iter.next() {
-        if *arg == "--control" {
-            found = iter.next().map(PathBuf::from);
-        } else if let Some(path) = arg.as_bytes().strip_prefix(b"--control=") {
-            found = Some(PathBuf::from(OsStr::from_bytes(path)));
-        }
-    }
-    found
-}
-
-/// Supervisor mode: no uWSGI option at all, or supervisor flags only.
-fn is_supervisor(args: &[&OsStr]) -> bool {
-    const FLAGS: [&str; 8] = [
-        "--apps-dir",
-        "--control-group",
-        "--state-dir",
-        "--log-dir",
-        "--pidfile",
-        "--daemonize",
-        "--scan-interval",
-        "--control",
-    ];
-    args.iter()
-        .filter_map(|a| a.to_str())
-        .filter(|a| a.starts_with("--"))
-        .all(|a| FLAGS.iter().any(|f| a.split('=').next() == Some(f)))
+    fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path()).ok().is_some_and(|target| {
+            target
+                .to_str()
+                .and_then(|t| t.strip_prefix("socket:["))
+                .and_then(|t| t.strip_suffix(']'))
+                .and_then(|n| n.parse::<u64>().ok())
+                .is_some_and(|n| inodes.contains(&n))
+        })
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn args<'a>(words: &[&'a str]) -> Vec<&'a OsStr> {
-        words.iter().map(|w| OsStr::new(*w)).collect()
+    const TABLE: &str = "Num       RefCount Protocol Flags    Type St Inode Path
+0000000000000000: 00000002 00000000 00010000 0001 01 4242 /srv/run/app.sock
+0000000000000000: 00000003 00000000 00000000 0001 03 4243 /srv/run/app.sock
+0000000000000000: 00000002 00000000 00010000 0001 01 4244 /srv/run/other.sock
+0000000000000000: 00000002 00000000 00000000 0002 01 4245
+";
+
+    #[test]
+    fn only_the_listening_socket_bound_to_the_path_counts() {
+        let found = listening_inodes(TABLE, Path::new("/srv/run/app.sock"));
+        assert_eq!(found, HashSet::from([4242]));
+        assert!(listening_inodes(TABLE, Path::new("/srv/run/none.sock")).is_empty());
     }
 
     #[test]
-    fn an_app_master_serves_the_socket_its_control_flag_names() {
-        let socket = Path::new("/srv/run/app.sock");
-        let master = args(&[
-            "/usr/bin/uwsgid",
-            "--control",
-            "/srv/run/app.sock",
-            "--ini",
-            "a.ini",
-        ]);
-        assert!(controls(&master, None, socket));
-        let relative = args(&["uwsgid", "--control=run/app.sock", "--ini", "a.ini"]);
-        assert!(controls(&relative, Some(Path::new("/srv")), socket));
-        let other = args(&["uwsgid", "--control", "/srv/run/other.sock"]);
-        assert!(!controls(&other, None, socket));
-        let not_uwsgid = args(&["python3", "--control", "/srv/run/app.sock"]);
-        assert!(!controls(&not_uwsgid, None, socket));
-    }
-
-    #[test]
-    fn a_supervisor_without_control_serves_the_default_socket() {
-        let default = default_control_socket();
-        assert!(controls(&args(&["uwsgid"]), None, &default));
-        assert!(controls(
-            &args(&["uwsgid", "--apps-dir", "/etc/uwsgi/apps-enabled"]),
-            None,
-            &default
-        ));
-        assert!(!controls(
-            &args(&["uwsgid", "--http", ":8080", "--wsgi-file", "app.py"]),
-            None,
-            &default
-        ));
+    fn this_process_is_found_by_its_listening_socket() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ctl.sock");
+        let listener = std::os::unix::net::UnixListener::bind(&path).expect("bind");
+        std::fs::remove_file(&path).expect("delete the socket file");
+        assert_eq!(serving(&path), Some(std::process::id() as i32));
+        drop(listener);
+        assert_eq!(serving(&path), None);
     }
 }

@@ -29,6 +29,7 @@ pub mod control;
 mod log;
 pub mod master;
 pub mod procmem;
+pub mod proctitle;
 pub mod protocol;
 pub mod scoreboard;
 pub mod signals;

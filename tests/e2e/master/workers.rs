@@ -306,6 +306,57 @@ fn workers_are_named_and_do_not_see_the_master_contract() {
     }
 }
 
+/// What `ps` shows as the command of `pid`.
+fn ps_args(pid: i32) -> String {
+    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).expect("cmdline");
+    String::from_utf8_lossy(&raw)
+        .split('\0')
+        .filter(|a| !a.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn ps_shows_each_processs_app_and_role_and_the_procname_options() {
+    let dir = TestDir::new().expect("temp dir");
+    let (server, port) = start_http(
+        &dir,
+        "pid_app.py",
+        &["--processes", "2", "--set", "project=mysite1"],
+    );
+    let pids = distinct_pids(2, || curl(port, "/"));
+    assert_eq!(ps_args(server.pid()), "uwsgid mysite1 master");
+    assert_eq!(ps_args(zygotes(&server.log())[0]), "uwsgid mysite1 zygote");
+    let titles: BTreeSet<String> = pids.iter().map(|&pid| ps_args(pid)).collect();
+    let want: BTreeSet<String> = ["uwsgid mysite1 worker 1", "uwsgid mysite1 worker 2"]
+        .map(String::from)
+        .into();
+    assert_eq!(titles, want);
+    stop_cleanly(server, Signal::SIGTERM);
+
+    // uWSGI's options: procname for workers, procname-master, and the
+    // prefix and suffix around both.
+    let dir = TestDir::new().expect("temp dir");
+    let (server, port) = start_http(
+        &dir,
+        "pid_app.py",
+        &[
+            "--procname",
+            "web",
+            "--procname-master",
+            "boss",
+            "--procname-prefix-spaced",
+            "[shop]",
+            "--procname-append",
+            " (v2)",
+        ],
+    );
+    let worker = served_pid(curl(port, "/")).expect("a worker pid");
+    assert_eq!(ps_args(server.pid()), "[shop] boss (v2)");
+    assert_eq!(ps_args(worker), "[shop] web (v2)");
+    stop_cleanly(server, Signal::SIGTERM);
+}
+
 /// The descriptor numbers `pid` has open.
 fn open_fds(pid: i32) -> BTreeSet<i32> {
     std::fs::read_dir(format!("/proc/{pid}/fd"))

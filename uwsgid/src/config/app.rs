@@ -115,6 +115,13 @@ pub struct AppConfig {
     /// `manage-script-name`: the mountpoint prefixing PATH_INFO becomes
     /// SCRIPT_NAME.
     pub manage_script_name: bool,
+    /// `procname`, `procname-master`, `procname-prefix`,
+    /// `procname-prefix-spaced`, `procname-append`: process titles.
+    pub procname: Option<String>,
+    pub procname_master: Option<String>,
+    pub procname_prefix: Option<String>,
+    pub procname_prefix_spaced: Option<String>,
+    pub procname_append: Option<String>,
     /// `http-timeout`: the HTTP front's read, idle and write timeout in
     /// seconds (else `socket-timeout`).
     pub http_timeout: Option<u64>,
@@ -203,6 +210,11 @@ impl Default for AppConfig {
             need_app: true,
             mounts: Vec::new(),
             manage_script_name: false,
+            procname: None,
+            procname_master: None,
+            procname_prefix: None,
+            procname_prefix_spaced: None,
+            procname_append: None,
             http_timeout: None,
             proxy_protocol: false,
             add_header: Vec::new(),

@@ -138,6 +138,24 @@ pub static SPECS: &[Spec] = &[
     list("env", &[], Setter::Env),
     opt("need-app", Setter::Bool(|c, v| c.need_app = v)),
     list("mount", &[], Setter::Mount),
+    // Process titles (`contract/titles.rs`).
+    opt("procname", Setter::Str(|c, v| c.procname = Some(v))),
+    opt(
+        "procname-master",
+        Setter::Str(|c, v| c.procname_master = Some(v)),
+    ),
+    opt(
+        "procname-prefix",
+        Setter::Str(|c, v| c.procname_prefix = Some(v)),
+    ),
+    opt(
+        "procname-prefix-spaced",
+        Setter::Str(|c, v| c.procname_prefix_spaced = Some(v)),
+    ),
+    opt(
+        "procname-append",
+        Setter::Str(|c, v| c.procname_append = Some(v)),
+    ),
     opt(
         "manage-script-name",
         Setter::Bool(|c, v| c.manage_script_name = v),
@@ -276,17 +294,8 @@ pub static SPECS: &[Spec] = &[
     ),
     opt("single-interpreter", Setter::Noop),
     opt("thunder-lock", Setter::Noop),
+    // Titles are always on (`contract/titles.rs`).
     opt("auto-procname", Setter::Noop),
-    alias(
-        "procname",
-        &[
-            "procname-prefix",
-            "procname-prefix-spaced",
-            "procname-append",
-            "procname-master",
-        ],
-        Setter::Noop,
-    ),
 ];
 
 /// uWSGI's short command-line flags (`uwsgi --help`), including those of

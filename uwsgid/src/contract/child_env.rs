@@ -124,14 +124,6 @@ pub unsafe fn scrub() {
     }
 }
 
-/// Names the calling process in `ps -o comm`, `top`, `pgrep` (the kernel
-/// keeps 15 bytes).
-pub fn set_process_name(name: &str) {
-    if let Ok(name) = std::ffi::CString::new(name) {
-        let _ = nix::sys::prctl::set_name(&name);
-    }
-}
-
 /// The zygote's pipes: (command read end, report write end).
 pub fn take_zygote_pipes() -> Result<(OwnedFd, OwnedFd), ChildEnvError> {
     let value = var(ZYGOTE_FDS_VAR)?;

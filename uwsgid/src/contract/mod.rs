@@ -8,13 +8,15 @@
 //! - [`handoff`]: the socket pair over which workers pass connections;
 //! - [`listener`]: a listen socket as a child inherits it;
 //! - [`zygote_lines`]: the text lines on the zygote's two pipes;
-//! - [`exit`]: the exit codes a child reports its end with.
+//! - [`exit`]: the exit codes a child reports its end with;
+//! - [`titles`]: what `ps` shows for the master and each child.
 
 pub mod child_env;
 pub mod exit;
 pub mod handoff;
 pub mod listener;
 pub mod modes;
+pub mod titles;
 pub mod zygote_lines;
 
 pub use listener::InheritedListener;

@@ -72,6 +72,7 @@ fn run_app(loaded: Loaded, control: Option<PathBuf>) -> anyhow::Result<i32> {
         log_line!("{warning}");
     }
     banner::starting();
+    crate::proctitle::set(&crate::contract::titles::master(&cfg));
     let warnings = [
         harakiri::startup_warning(cfg.harakiri, cfg.post_buffering),
         privileges::root_warning(&cfg),

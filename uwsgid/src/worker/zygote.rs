@@ -27,8 +27,10 @@ use crate::config::AppConfig;
 use crate::contract::InheritedListener;
 use crate::contract::child_env::{self, ChildEnv, ChildEnvError};
 use crate::contract::exit::FAILED_APP_EXIT;
+use crate::contract::titles;
 use crate::contract::zygote_lines::{ZygoteCommand, ZygoteReport};
 use crate::log::log_line;
+use crate::proctitle;
 use crate::scoreboard::{self, Scoreboard};
 use crate::worker::{self, App};
 
@@ -81,7 +83,7 @@ fn lazy_worker_main() -> Result<i32, ZygoteError> {
     let board = take_board();
     // SAFETY: nothing has started a thread yet.
     unsafe { child_env::scrub() };
-    child_env::set_process_name(&format!("uwsgid worker {id}"));
+    proctitle::set(&titles::worker(&env.cfg, id));
     tie_to_master(env.master_pid)?;
     let listeners = env.take_listeners()?;
     let cfg = Arc::new(env.cfg);
@@ -110,7 +112,7 @@ fn zygote_main() -> Result<i32, ZygoteError> {
     let board = take_board();
     // SAFETY: the zygote is single-threaded.
     unsafe { child_env::scrub() };
-    child_env::set_process_name("uwsgid zygote");
+    proctitle::set(&titles::zygote(&env.cfg));
     tie_to_master(env.master_pid)?;
     let master = env.master_pid;
     let listeners = env.take_listeners()?;
@@ -263,7 +265,7 @@ fn run_forked_worker(
     master: i32,
 ) -> i32 {
     worker::fork_child();
-    child_env::set_process_name(&format!("uwsgid worker {id}"));
+    proctitle::set(&titles::worker(&cfg, id));
     if let Err(err) = await_adoption(master) {
         log_line!("uwsgid worker {id}: {err}");
         return SETUP_FAILED_EXIT;
