@@ -16,6 +16,7 @@ use super::direct::Direct;
 use super::event::{Event, event_bytes};
 use super::job::{Job, Sink};
 use super::post_buffer;
+use super::static_files::{self, SendFile};
 use crate::log::log_line;
 use crate::protocol::cgi;
 use crate::protocol::request::RequestHead;
@@ -90,7 +91,12 @@ pub fn answer_now(
             log_line!("{line}");
             None
         }
-        Some(Ok((head, _))) if head.content_length().unwrap_or(0) == 0 => {
+        // A static hit goes to `serve` (this path runs only while the
+        // worker is stuck): its body must not hold a Python thread.
+        Some(Ok((head, _)))
+            if head.content_length().unwrap_or(0) == 0
+                && static_files::find(ctx, &head).is_none() =>
+        {
             let protocol = response_protocol(&head);
             let direct = Direct::new(stream, protocol, ctx.socket_timeout, alive.clone());
             let job = Job {
@@ -170,7 +176,7 @@ async fn serve_stream<S>(
     slot: Slot,
     stop: watch::Receiver<bool>,
 ) where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static,
 {
     let (mut rd, mut wr) = tokio::io::split(stream);
     let head =
@@ -191,6 +197,11 @@ async fn serve_stream<S>(
         }
     };
     let started = Instant::now();
+    if let Some(found) = static_files::find(&ctx, &head) {
+        // A static answer holds no Python thread: free its gate place.
+        drop(slot);
+        return static_files::send_uwsgi(&ctx, rd.unsplit(wr), &head, found, started).await;
+    }
     let prefix = buf.split_off(HEADER_LEN + datasize).freeze();
     let length = head.content_length().unwrap_or(0);
     if let Some(line) = body::over_limit_post(&head, ctx.cfg.limit_post) {
