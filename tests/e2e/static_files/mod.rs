@@ -11,6 +11,7 @@
 mod http;
 mod keep_alive;
 mod nginx;
+mod no_thread_held;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
