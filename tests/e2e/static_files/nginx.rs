@@ -120,3 +120,39 @@ fn a_slow_uwsgi_request_for_a_file() {
         assert_eq!(out["closed"], true, "{path}: {out}");
     }
 }
+
+/// What nginx would never send (it resolves `..` itself), sent raw: a
+/// PATH_INFO leading out of the map is passed to the app, as uWSGI 2.0.31
+/// does ("[uwsgi-fileserve] security error").
+const RAW_CLIENT: &str = r#"
+import sys, json, rawhttp
+out = {}
+for path in sys.argv[2:]:
+    c = rawhttp.Conn.unix(sys.argv[1], timeout=10)
+    c.uwsgi_request(rawhttp.uwsgi_vars("GET", path))
+    r = c.read_response()
+    out[path] = [r.status, r.body.decode("latin-1")]
+print(json.dumps(out))
+"#;
+
+#[test]
+fn a_raw_uwsgi_path_out_of_the_map_goes_to_the_app() {
+    let b = behind(false, &[]);
+    let paths = ["/s/../other/secret.txt", "/s/link.txt", "/s/a.txt"];
+    let out = paths
+        .iter()
+        .fold(
+            Python::script(RAW_CLIENT).arg(b.dir.join("app.sock")),
+            |p, path| p.arg(path),
+        )
+        .run_json()
+        .expect("the client runs");
+    assert_eq!(
+        out["/s/../other/secret.txt"],
+        serde_json::json!([200, "Hello World"])
+    );
+    assert_eq!(out["/s/link.txt"], serde_json::json!([200, "Hello World"]));
+    assert_eq!(out["/s/a.txt"], serde_json::json!([200, "hello static\n"]));
+    let log = b.app.log();
+    assert!(log.contains("[uwsgi-fileserve] security error:"), "{log}");
+}
