@@ -244,3 +244,22 @@ fn maps_in_order_check_static_and_map2() {
     // static-map2: the whole PATH_INFO appended to the directory.
     assert_eq!(get("/www/a.txt"), "hello static\n");
 }
+
+/// `mimefile` replaces `/etc/mime.types`: the first line naming an
+/// extension gives its type; an extension it does not name has none.
+#[test]
+fn a_mimefile_gives_the_types() {
+    let tree = super::Tree::new();
+    let table = tree
+        .dir
+        .write("my.types", "# mine\ntext/x-mine txt css\ntext/plain txt\n")
+        .expect("write");
+    let mut args = tree.args(&["--mimefile"]);
+    args.push(table.into_os_string());
+    let app = uwsgid_e2e::HttpApp::start_args(&args).expect("uwsgid serves");
+    let get = |path: &str| app.curl(path).run().expect("curl");
+    assert_eq!(get("/s/a.txt").header("content-type"), Some("text/x-mine"));
+    assert_eq!(get("/s/s.css").header("content-type"), Some("text/x-mine"));
+    let html = get("/s/dir/index.html");
+    assert_eq!((html.status, html.header("content-type")), (200, None));
+}

@@ -218,3 +218,13 @@ fn range_is_ignored_without_honour_range() {
     assert_eq!(a.head.code, 200);
     assert_eq!(header(&a.head, "Content-Length"), ["13"]);
 }
+
+#[test]
+fn a_non_ascii_name_is_found_from_its_latin1_path_info() {
+    let t = tree();
+    fs::write(t.root.join("www/café.txt"), "accent").expect("write");
+    let s = Server::new(&config(&t));
+    // PATH_INFO carries the UTF-8 bytes as latin-1 chars (PEP 3333).
+    let path = "/s/caf\u{c3}\u{a9}.txt";
+    assert_eq!(found(&s, "GET", path), Some(t.root.join("www/café.txt")));
+}
