@@ -3,18 +3,29 @@
 //! `uwsgi_get_mime_type` finds it: the text after the last `.` of the
 //! name, compared case-sensitively, the first line naming it winning.
 
-use std::collections::HashMap;
 use std::path::Path;
 
-/// Extension → content type.
+/// One extension → type pair: ranges of [`MimeTable::pool`].
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    ext: u32,
+    ext_len: u16,
+    mime: u32,
+    mime_len: u16,
+}
+
+/// Extension → content type. Kept compact (every worker has one, built
+/// after the fork): the names back to back in one buffer, the pairs sorted
+/// by extension for a binary search.
 #[derive(Debug, Default)]
 pub struct MimeTable {
-    types: HashMap<Box<[u8]>, Box<str>>,
+    pool: Vec<u8>,
+    entries: Vec<Entry>,
 }
 
 impl MimeTable {
-    /// Reads every table, in order; a table that cannot be read is logged
-    /// by the caller through the returned errors.
+    /// Reads every table, in order; what could not be read comes back as
+    /// a note for the log, with the count of each table read.
     pub fn load(files: &[impl AsRef<Path>]) -> (MimeTable, Vec<String>) {
         let mut table = MimeTable::default();
         let mut notes = Vec::new();
@@ -34,12 +45,15 @@ impl MimeTable {
                 )),
             }
         }
+        table.pool.shrink_to_fit();
+        table.entries.shrink_to_fit();
         (table, notes)
     }
 
     /// Adds the lines of one table: `type ext ext …`, a line starting with
-    /// anything but a letter or digit (a `#` comment) skipped. Returns how
-    /// many extensions it named.
+    /// anything but a letter or digit (a `#` comment) skipped; an
+    /// extension already named keeps its first type. Returns how many
+    /// extensions the table named.
     pub fn add(&mut self, text: &[u8]) -> usize {
         let mut entries = 0;
         for line in text.split(|&b| b == b'\n') {
@@ -49,22 +63,59 @@ impl MimeTable {
             let mut words = line
                 .split(|b| matches!(b, b' ' | b'\t' | b'\r'))
                 .filter(|w| !w.is_empty());
-            let Some(mime) = words.next().and_then(|m| std::str::from_utf8(m).ok()) else {
+            let Some(mime) = words.next().filter(|m| std::str::from_utf8(m).is_ok()) else {
+                continue;
+            };
+            let Some(mime) = self.intern(mime) else {
                 continue;
             };
             for ext in words {
-                entries += 1;
-                self.types.entry(ext.into()).or_insert_with(|| mime.into());
+                if let Some(ext) = self.intern(ext) {
+                    entries += 1;
+                    self.entries.push(Entry {
+                        ext: ext.0,
+                        ext_len: ext.1,
+                        mime: mime.0,
+                        mime_len: mime.1,
+                    });
+                }
             }
         }
+        // Stable: of two lines naming an extension, the first stays first.
+        let pool = &self.pool;
+        self.entries
+            .sort_by(|a, b| slice(pool, a.ext, a.ext_len).cmp(slice(pool, b.ext, b.ext_len)));
+        self.entries
+            .dedup_by(|b, a| slice(pool, a.ext, a.ext_len) == slice(pool, b.ext, b.ext_len));
         entries
+    }
+
+    /// Appends `word` to the pool: its start and length.
+    fn intern(&mut self, word: &[u8]) -> Option<(u32, u16)> {
+        let start = u32::try_from(self.pool.len()).ok()?;
+        let len = u16::try_from(word.len()).ok()?;
+        self.pool.extend_from_slice(word);
+        Some((start, len))
     }
 
     /// The type of a file name, from the text after its last `.`.
     pub fn lookup(&self, name: &[u8]) -> Option<&str> {
         let dot = name.iter().rposition(|&b| b == b'.')?;
-        self.types.get(&name[dot + 1..]).map(|m| &**m)
+        let ext = &name[dot + 1..];
+        let pool = &self.pool;
+        let i = self
+            .entries
+            .binary_search_by(|e| slice(pool, e.ext, e.ext_len).cmp(ext))
+            .ok()?;
+        let e = self.entries[i];
+        std::str::from_utf8(slice(pool, e.mime, e.mime_len)).ok()
     }
+}
+
+fn slice(pool: &[u8], start: u32, len: u16) -> &[u8] {
+    let start = start as usize;
+    pool.get(start..start + usize::from(len))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -94,6 +145,16 @@ mod tests {
         assert_eq!(t.lookup(b"noext"), None);
         assert_eq!(t.lookup(b"a.txt"), None);
         assert_eq!(t.lookup(b"a.nope"), None);
+    }
+
+    #[test]
+    fn an_earlier_table_wins() {
+        let mut t = MimeTable::default();
+        t.add(b"text/first a b\n");
+        t.add(b"text/second b c\n");
+        assert_eq!(t.lookup(b"x.a"), Some("text/first"));
+        assert_eq!(t.lookup(b"x.b"), Some("text/first"));
+        assert_eq!(t.lookup(b"x.c"), Some("text/second"));
     }
 
     #[test]
