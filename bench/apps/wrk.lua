@@ -1,5 +1,5 @@
 -- wrk script for every run: optional POST body, and exact statistics printed as one JSON line.
--- Arguments (after `--`): "get", or "post" and a body size in bytes.
+-- Arguments (after `--`): "get", "post" and a body size in bytes, or "path" and a path to GET.
 
 function init(args)
    if args[1] == "post" then
@@ -7,6 +7,8 @@ function init(args)
       wrk.method = "POST"
       wrk.body = string.rep("x", size)
       wrk.headers["Content-Type"] = "application/octet-stream"
+   elseif args[1] == "path" then
+      wrk.path = args[2]
    end
 end
 

@@ -10,7 +10,15 @@ from pathlib import Path
 
 from . import install, nginx, procs, reload, report, runner, wrk
 from .install import log
-from .servers import APPS, HTTP_VARIANTS, NGINX_VARIANTS, RELOAD_VARIANTS, Context
+from .servers import (
+    APPS,
+    HTTP_VARIANTS,
+    NGINX_VARIANTS,
+    RELOAD_VARIANTS,
+    STATIC_BYTES,
+    STATIC_FILE,
+    Context,
+)
 
 
 def _csv(text: str) -> list[str]:
@@ -47,6 +55,7 @@ def run(args: argparse.Namespace, bench: Path) -> int:
 
     uwsgid = (args.uwsgid or repo / "target" / "release" / "uwsgid").resolve()
     ctx = Context(repo, bench / "apps", venv, uwsgid, list(args.uwsgid_arg))
+    ctx.static_dir = _static_file(bench / "results" / "static")
     log_dir = bench / "results" / "logs"
     shutil.rmtree(log_dir, ignore_errors=True)
     log_dir.mkdir(parents=True)
@@ -59,11 +68,14 @@ def run(args: argparse.Namespace, bench: Path) -> int:
     load_before = os.getloadavg()
     started = time.time()
 
-    http_cells = [] if args.no_http else _http_matrix(ctx, apps, counts, variants, settings)
+    # The static app is compared behind nginx only (Granian and Gunicorn have no static-map).
+    http_apps = [a for a in apps if a.name != "static"]
+    nginx_apps = [APPS["hello"]] + [a for a in apps if a.name == "static"]
+    http_cells = [] if args.no_http else _http_matrix(ctx, http_apps, counts, variants, settings)
     nginx_cells = (
         []
         if args.no_nginx
-        else _nginx_path(ctx, counts, settings, nginx_bin, args.nginx_workers, names)
+        else _nginx_path(ctx, nginx_apps, counts, settings, nginx_bin, args.nginx_workers, names)
     )
     reload_rows = _reload(ctx, counts, settings, args, names) if args.reload else []
 
@@ -85,7 +97,15 @@ def _http_matrix(ctx, apps, counts, variants, settings):
     return cells
 
 
-def _nginx_path(ctx, counts, settings, nginx_bin, workers, names):
+def _static_file(folder: Path) -> Path:
+    """The static app's file (text, so every server gives it a Content-Type), rewritten each run."""
+    folder.mkdir(parents=True, exist_ok=True)
+    line = b"/* the static file of bench/run: the same bytes for every server */\n"
+    (folder / STATIC_FILE).write_bytes((line * (STATIC_BYTES // len(line) + 1))[:STATIC_BYTES])
+    return folder
+
+
+def _nginx_path(ctx, apps, counts, settings, nginx_bin, workers, names):
     # The uwsgi-protocol backends follow --servers: uwsgid and uWSGI are kept when selected.
     wanted = [
         v
@@ -96,13 +116,14 @@ def _nginx_path(ctx, counts, settings, nginx_bin, workers, names):
     cells = []
     server = None
     try:
-        lay = nginx.layout(prefix, wanted)
+        lay = nginx.layout(prefix, wanted, ctx.static_dir)
         server = nginx.start_nginx(nginx_bin, lay, workers, settings.log_dir)
-        for n in counts:
-            log(f"nginx: hello, {n} process(es): {', '.join(v.name for v in wanted)}, ceiling")
-            cells.append(
-                ("hello", n, nginx.run_cell(ctx, APPS["hello"], n, wanted, settings, server, lay))
-            )
+        for app in apps:
+            for n in counts:
+                log(f"nginx: {app.name}, {n} process(es): {', '.join(v.name for v in wanted)}")
+                cells.append(
+                    (app.name, n, nginx.run_cell(ctx, app, n, wanted, settings, server, lay))
+                )
     finally:
         if server is not None:
             procs.stop(server)

@@ -1,5 +1,6 @@
 """The nginx path: a private nginx (own prefix, config and loopback ports) in front of
-uwsgid and uWSGI over uwsgi_pass unix sockets, plus `return 200` as the machine's ceiling.
+uwsgid and uWSGI over uwsgi_pass unix sockets, plus `return 200` as the machine's ceiling (and,
+for the static app, nginx serving the same file itself).
 """
 
 import os
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import procs, runner
-from .servers import App, Context, Listen, Variant
+from .servers import STATIC_PREFIX, App, Context, Listen, Variant
 
 # nginx's conf/uwsgi_params, written into the private prefix so the system copy does not matter.
 UWSGI_PARAMS = """\
@@ -38,13 +39,15 @@ class Layout:
     ceiling_port: int
     backend_ports: dict[str, int]
     sockets: dict[str, str]
+    #: What the ceiling port serves under STATIC_PREFIX.
+    static_dir: Path
 
 
-def layout(prefix: Path, variants: list[Variant]) -> Layout:
+def layout(prefix: Path, variants: list[Variant], static_dir: Path) -> Layout:
     prefix.mkdir(parents=True, exist_ok=True)
     ports = {v.name: procs.free_port() for v in variants}
     sockets = {v.name: str(prefix / f"{v.name}.sock") for v in variants}
-    return Layout(prefix, procs.free_port(), ports, sockets)
+    return Layout(prefix, procs.free_port(), ports, sockets, static_dir)
 
 
 def write_config(lay: Layout, workers: int) -> Path:
@@ -55,6 +58,7 @@ def write_config(lay: Layout, workers: int) -> Path:
         f"""    server {{
         listen 127.0.0.1:{lay.ceiling_port};
         location / {{ return 200 "Hello World"; }}
+        location {STATIC_PREFIX}/ {{ alias {lay.static_dir}/; types {{ text/css css; }} }}
     }}"""
     ]
     for name, port in lay.backend_ports.items():
@@ -112,7 +116,12 @@ def run_cell(
         runner.start_servers(
             ctx, app, n, variants, settings, listens, f"nginx-{app.name}-p{n}", running
         )
-        ceiling = runner.Result(CEILING, "nginx `return 200` (ceiling)")
+        label = (
+            "nginx serving the file (ceiling)"
+            if app.name == "static"
+            else "nginx `return 200` (ceiling)"
+        )
+        ceiling = runner.Result(CEILING, label)
         # The ceiling row is nginx itself; it is stopped by the caller, not here.
         running.append(
             runner.Running(

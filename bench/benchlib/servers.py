@@ -18,6 +18,10 @@ from pathlib import Path
 GTHREAD_THREADS = 4
 #: Bytes sent by the POST app's load.
 POST_BYTES = 65536
+#: The static app's file: under STATIC_PREFIX for wrk, in Context.static_dir on disk.
+STATIC_PREFIX = "/static"
+STATIC_FILE = "bench.css"
+STATIC_BYTES = 16384
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,10 @@ APPS = {
     "hello": App("hello", "hello.py", "hello:application"),
     "flask": App("flask", "flask_app.py", "flask_app:application"),
     "post64k": App("post64k", "echo.py", "echo:application", ("post", str(POST_BYTES))),
+    # Behind nginx only: uwsgid's and uWSGI's static-map against nginx serving the file itself.
+    "static": App(
+        "static", "hello.py", "hello:application", ("path", f"{STATIC_PREFIX}/{STATIC_FILE}")
+    ),
 }
 
 
@@ -44,12 +52,20 @@ class Context:
     venv: Path
     uwsgid: Path
     uwsgid_extra: list[str] = field(default_factory=list)
+    #: The directory `static-map` maps (the static app).
+    static_dir: Path = Path()
 
     def app_file(self, app: App) -> str:
         return str(self.apps_dir / app.file)
 
     def venv_bin(self, name: str) -> str:
         return str(self.venv / "bin" / name)
+
+    def static_args(self, app: App) -> list[str]:
+        """`--static-map` for the static app (the same for uwsgid and uWSGI), else nothing."""
+        if app.name != "static":
+            return []
+        return ["--static-map", f"{STATIC_PREFIX}={self.static_dir}"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +93,7 @@ def uwsgid(ctx: Context, app: App, procs: int, listen: Listen) -> list[str]:
         "--disable-logging",
         "--home",
         str(ctx.venv),
+        *ctx.static_args(app),
         *ctx.uwsgid_extra,
     ]
 
@@ -94,6 +111,7 @@ def _uwsgi(ctx: Context, app: App, procs: int, bind: list[str]) -> list[str]:
         "--disable-logging",
         "--home",
         str(ctx.venv),
+        *ctx.static_args(app),
     ]
 
 

@@ -16,6 +16,7 @@ mod nginx;
 mod operator;
 mod reload;
 mod security;
+mod static_files;
 mod worker_protocol;
 mod worker_protocol_idle;
 mod wsgi;

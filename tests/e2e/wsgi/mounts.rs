@@ -235,6 +235,29 @@ fn flask_url_for_and_django_reverse_carry_the_mountpoint_behind_nginx() {
 }
 
 #[test]
+fn static_maps_apply_after_manage_script_name_as_in_uwsgi() {
+    let apps = Apps::new();
+    let files = apps.dir.join("files");
+    std::fs::create_dir(&files).expect("files dir");
+    std::fs::write(files.join("f.txt"), "static body\n").expect("file");
+    let args = vec![
+        "--mount".to_owned(),
+        format!("/a={}", apps.a),
+        "--manage-script-name".into(),
+        "--static-map".into(),
+        format!("/static={}", files.display()),
+    ];
+    let app = HttpApp::start_args(&args).expect("uwsgid serves");
+    // uWSGI 2.0.31: both serve the file; the mount still gets the rest.
+    for path in ["/a/static/f.txt", "/static/f.txt"] {
+        let got = app.curl(path).run().expect("curl");
+        assert_eq!(got.status, 200, "{path}: {}", app.log());
+        assert_eq!(got.text(), "static body\n", "{path}");
+    }
+    assert_eq!(answers(&app, &["/a/x"]), vec![json!(["a", "/a", "/x"])]);
+}
+
+#[test]
 fn a_mount_without_a_mountpoint_is_refused_with_its_line() {
     let dir = TestDir::new().expect("temp dir");
     let ini = dir

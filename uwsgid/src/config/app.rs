@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::static_files::StaticFiles;
+
 /// Which protocol a listen socket speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -185,6 +187,9 @@ pub struct AppConfig {
     /// Bytes (the ini gives MiB).
     pub limit_as: Option<u64>,
     pub die_on_term: bool,
+
+    // Static files.
+    pub static_files: StaticFiles,
 }
 
 impl Default for AppConfig {
@@ -249,6 +254,7 @@ impl Default for AppConfig {
             reload_on_rss: None,
             limit_as: None,
             die_on_term: false,
+            static_files: StaticFiles::default(),
         }
     }
 }

@@ -29,6 +29,7 @@ mod options;
 mod raw;
 mod resolve;
 mod setters;
+mod static_files;
 mod suggest;
 mod uwsgi_names;
 
@@ -43,6 +44,7 @@ pub use error::ConfigError;
 pub use listen::parse_addr;
 pub use load::split_spec;
 pub use resolve::Resolution;
+pub use static_files::{ExpiresOn, Expiry, StaticFiles, StaticMap};
 
 /// A configuration resolved for running.
 #[derive(Debug, Clone)]

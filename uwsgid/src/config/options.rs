@@ -4,6 +4,7 @@
 //! [`super::uwsgi_names`]; they are accepted with a warning.
 
 use super::app::{AppConfig, HeaderUnderscores, Protocol};
+use super::static_files::{self, ExpiresOn};
 use std::path::PathBuf;
 
 /// How an option's value is parsed and where it goes (uWSGI's setters, §1.6
@@ -33,6 +34,8 @@ pub enum Setter {
     /// One of a fixed set of words (case-insensitive); the setter gets the
     /// value as written, already checked against the list.
     Choice(&'static [&'static str], fn(&mut AppConfig, &str)),
+    /// A value parsed by the setter itself; its error is the option's.
+    Parse(fn(&mut AppConfig, &str) -> Result<(), String>),
     /// Applied while reading (`ini`, `set`, `strict`, …).
     Immediate,
     /// Accepted and ignored on purpose: meaningless for uwsgid (`plugins`,
@@ -96,6 +99,35 @@ const fn list(name: &'static str, aliases: &'static [&'static str], setter: Sett
         list: true,
         setter,
     }
+}
+
+/// A `static-expires*` option: one setter per (what it matches, from
+/// now or from the mtime); the rules keep their configuration order.
+const fn expires(name: &'static str, on: ExpiresOn, from_mtime: bool) -> Spec {
+    let setter = match (on, from_mtime) {
+        (ExpiresOn::File, false) => Setter::Parse(|c, v| push_rule(c, ExpiresOn::File, false, v)),
+        (ExpiresOn::File, true) => Setter::Parse(|c, v| push_rule(c, ExpiresOn::File, true, v)),
+        (ExpiresOn::PathInfo, false) => {
+            Setter::Parse(|c, v| push_rule(c, ExpiresOn::PathInfo, false, v))
+        }
+        (ExpiresOn::PathInfo, true) => {
+            Setter::Parse(|c, v| push_rule(c, ExpiresOn::PathInfo, true, v))
+        }
+        (ExpiresOn::Uri, false) => Setter::Parse(|c, v| push_rule(c, ExpiresOn::Uri, false, v)),
+        (ExpiresOn::Uri, true) => Setter::Parse(|c, v| push_rule(c, ExpiresOn::Uri, true, v)),
+        (ExpiresOn::Type, false) => Setter::Parse(|c, v| push_rule(c, ExpiresOn::Type, false, v)),
+        (ExpiresOn::Type, true) => Setter::Parse(|c, v| push_rule(c, ExpiresOn::Type, true, v)),
+    };
+    list(name, &[], setter)
+}
+
+fn push_rule(c: &mut AppConfig, on: ExpiresOn, from_mtime: bool, v: &str) -> Result<(), String> {
+    let rule = match on {
+        ExpiresOn::Type => static_files::parse_type_rule(from_mtime, v)?,
+        _ => static_files::parse_regex_rule(on, from_mtime, v)?,
+    };
+    c.static_files.expires.push(rule);
+    Ok(())
 }
 
 /// Every option uwsgid applies.
@@ -273,6 +305,67 @@ pub static SPECS: &[Spec] = &[
     ),
     opt("limit-as", Setter::MiB(|c, v| c.limit_as = Some(v))),
     opt("die-on-term", Setter::Bool(|c, v| c.die_on_term = v)),
+    // Static files.
+    list(
+        "static-map",
+        &[],
+        Setter::Parse(|c, v| {
+            let map = static_files::parse_map(v)?;
+            c.static_files.maps.push(map);
+            Ok(())
+        }),
+    ),
+    list(
+        "static-map2",
+        &[],
+        Setter::Parse(|c, v| {
+            let map = static_files::parse_map(v)?;
+            c.static_files.maps2.push(map);
+            Ok(())
+        }),
+    ),
+    list(
+        "check-static",
+        &["static-check"],
+        Setter::Str(|c, v| c.static_files.check.push(PathBuf::from(v))),
+    ),
+    list(
+        "static-index",
+        &[],
+        Setter::Str(|c, v| c.static_files.index.push(v)),
+    ),
+    list(
+        "static-skip-ext",
+        &[],
+        Setter::Str(|c, v| c.static_files.skip_ext.push(v)),
+    ),
+    list(
+        "static-safe",
+        &[],
+        Setter::Str(|c, v| c.static_files.safe.push(v)),
+    ),
+    expires("static-expires", ExpiresOn::File, false),
+    expires("static-expires-mtime", ExpiresOn::File, true),
+    expires("static-expires-path-info", ExpiresOn::PathInfo, false),
+    expires("static-expires-path-info-mtime", ExpiresOn::PathInfo, true),
+    expires("static-expires-uri", ExpiresOn::Uri, false),
+    expires("static-expires-uri-mtime", ExpiresOn::Uri, true),
+    expires("static-expires-type", ExpiresOn::Type, false),
+    expires("static-expires-type-mtime", ExpiresOn::Type, true),
+    opt(
+        "honour-range",
+        Setter::Bool(|c, v| c.static_files.honour_range = v),
+    ),
+    list(
+        "mimefile",
+        &["mime-file"],
+        Setter::Str(|c, v| c.static_files.mime_files.push(PathBuf::from(v))),
+    ),
+    alias(
+        "offload-threads",
+        &["offload-thread"],
+        Setter::Int(|c, v| c.static_files.offload_threads = v),
+    ),
     // Read while loading (see `load.rs`).
     opt("ini", Setter::Immediate),
     opt("include", Setter::Immediate),

@@ -239,6 +239,10 @@ impl Resolver {
                 set(&mut self.app, v);
                 Value::from(v.to_ascii_lowercase())
             }
+            Setter::Parse(set) => match set(&mut self.app, v) {
+                Ok(()) => Value::from(v),
+                Err(reason) => return self.invalid(opt, reason),
+            },
             Setter::Immediate | Setter::Noop => return,
         };
         self.last

@@ -18,20 +18,26 @@ pub fn manage_script_name<S: AsRef<str>>(head: &mut RequestHead, mountpoints: &[
     let Some(path) = head.get("PATH_INFO") else {
         return;
     };
-    if path.len() <= 1 {
-        return;
-    }
-    let best = mountpoints
-        .iter()
-        .map(AsRef::as_ref)
-        .filter(|m| !m.is_empty() && prefixes(m, path))
-        .max_by_key(|m| m.len());
-    if let Some(mountpoint) = best {
-        let rest = path[mountpoint.len()..].to_owned();
-        let mountpoint = mountpoint.to_owned();
+    let cut = managed_cut(path, mountpoints.iter().map(AsRef::as_ref));
+    if cut > 0 {
+        let (mountpoint, rest) = (path[..cut].to_owned(), path[cut..].to_owned());
         head.set("SCRIPT_NAME", mountpoint);
         head.set("PATH_INFO", rest);
     }
+}
+
+/// How many bytes of `path` `manage-script-name` moves into `SCRIPT_NAME`:
+/// the longest of `mountpoints` starting it at a segment boundary, 0 for
+/// none (or a root path). Static files are looked up past it, as in uWSGI.
+pub fn managed_cut<'a>(path: &str, mountpoints: impl Iterator<Item = &'a str>) -> usize {
+    if path.len() <= 1 {
+        return 0;
+    }
+    mountpoints
+        .filter(|m| !m.is_empty() && prefixes(m, path))
+        .map(str::len)
+        .max()
+        .unwrap_or(0)
 }
 
 /// `mountpoint` starts `path` and ends at a segment boundary of it.

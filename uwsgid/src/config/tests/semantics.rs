@@ -102,12 +102,12 @@ fn error_messages_name_file_line_option() {
 fn unimplemented_noop_and_unknown_options() {
     let r = ok(ini(
         "[uwsgi]\nplugins = python3\nplugin = python\nthunder-lock = true\nsingle-interpreter\nauto-procname\nprocname-prefix = x\n\
-         enable-threads = true\nstatic-map = /s=/srv\nproccesses = 4\nmax_requests = 9\nproject = p\n",
+         enable-threads = true\nstatic-gzip-dir = /srv\nproccesses = 4\nmax_requests = 9\nproject = p\n",
     ));
     assert_eq!(
         r.warnings,
         [
-            "option `static-map` (uwsgi.ini:9) is a uWSGI option uwsgid does not implement; ignored",
+            "option `static-gzip-dir` (uwsgi.ini:9) is a uWSGI option uwsgid does not implement; ignored",
             "uwsgi.ini:10: option 'proccesses': unknown option, not used as a %(placeholder) either (did you mean 'processes'?); ignored",
             "uwsgi.ini:11: option 'max_requests': unknown option, not used as a %(placeholder) either (did you mean 'max-requests'?); ignored",
         ]
@@ -238,4 +238,43 @@ fn limit_post_and_http_header_underscores() {
             "uwsgi.ini:2: option 'http-header-underscores': invalid value 'allow': expected one of drop, refuse, keep"
         ]
     );
+}
+
+#[test]
+fn static_file_options() {
+    let r = ok(ini("[uwsgi]\n\
+         static-map = /static=/srv/static\n\
+         static-map = /media=/srv/media\n\
+         static-map2 = /s2=/srv\n\
+         static-check = /srv/root\n\
+         static-index = index.html\n\
+         static-skip-ext = .py\n\
+         static-safe = /usr/share\n\
+         static-expires-uri = \\.css$ 3600\n\
+         static-expires-type-mtime = image/png=60\n\
+         honour-range = true\n\
+         mime-file = /etc/my.types\n\
+         offload-thread = 4\n"));
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    let s = &r.app.static_files;
+    let prefixes: Vec<_> = s.maps.iter().map(|m| m.prefix.as_str()).collect();
+    assert_eq!(prefixes, ["/static", "/media"]);
+    assert_eq!(s.maps2.len(), 1);
+    assert_eq!(s.check, [std::path::PathBuf::from("/srv/root")]);
+    assert_eq!((s.index.len(), s.skip_ext.len(), s.safe.len()), (1, 1, 1));
+    assert_eq!(s.expires.len(), 2);
+    assert!(s.expires[1].from_mtime);
+    assert!(s.honour_range);
+    assert_eq!(s.offload_threads, 4);
+    assert!(s.is_active());
+
+    for (line, wanted) in [
+        ("static-map = /static", "static-map"),
+        ("static-expires = (unclosed 10", "static-expires"),
+        ("static-expires-type = text/css", "static-expires-type"),
+    ] {
+        let r = ini(&format!("[uwsgi]\n{line}\n"));
+        let e = errors(&r);
+        assert!(e.iter().any(|m| m.contains(wanted)), "{line}: {e:?}");
+    }
 }

@@ -3,7 +3,9 @@
 //! request then costs one hop between threads instead of two, and the
 //! runtime thread is not woken for the response. Writes are non-blocking;
 //! a peer slow to read is waited for without the GIL, within
-//! `socket-timeout`.
+//! `socket-timeout`. A static file never goes this way: the idle thread
+//! that read the request hands the connection to the runtime, which sends
+//! the file (`static_files::spawn_uwsgi`), so no body holds the thread.
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd};

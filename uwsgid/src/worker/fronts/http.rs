@@ -26,6 +26,7 @@ use super::body::{self, BodySource};
 use super::event::Event;
 use super::job::{Job, Sink};
 use super::post_buffer;
+use super::static_files;
 use super::write_timeout::WriteTimeout;
 use crate::config::HeaderUnderscores;
 use crate::log::log_line;
@@ -281,6 +282,9 @@ impl Conn {
             Ok(head) => head,
             Err(resp) => return *resp,
         };
+        if let Some((head, ready, rest)) = static_files::answer_http(ctx, &head, started) {
+            return to_response(head, ready, rest);
+        }
         let source = if body.is_end_stream() {
             BodySource::Empty
         } else {

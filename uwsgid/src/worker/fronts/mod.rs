@@ -13,11 +13,13 @@
 //! - `body.rs`, `post_buffer.rs`: request bodies, streamed or buffered
 //!   (`post-buffering`);
 //! - `write_timeout.rs`: `socket-timeout` on the HTTP front's writes;
-//! - `proxy_protocol.rs`: the PROXY header before an HTTP request.
+//! - `proxy_protocol.rs`: the PROXY header before an HTTP request;
+//! - `static_files/`: `static-map` and friends, answered before a request
+//!   reaches a Python thread (the HTTP, uwsgi and idle-thread paths each
+//!   ask it first).
 //!
 //! Imports: `runtime` (the worker's context, the gate's slots, accepted
-//! streams), `protocol`; never `wsgi`. A new front (static files, say)
-//! goes here.
+//! streams), `protocol`; never `wsgi`.
 
 pub(super) mod body;
 pub(super) mod direct;
@@ -26,5 +28,6 @@ pub(super) mod http;
 pub(super) mod job;
 mod post_buffer;
 pub(super) mod proxy_protocol;
+pub(super) mod static_files;
 pub(super) mod uwsgi;
 mod write_timeout;

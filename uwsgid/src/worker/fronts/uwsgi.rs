@@ -15,6 +15,7 @@ use super::body::{self, BodySource};
 use super::event::{Event, event_bytes};
 use super::job::{Job, Sink};
 use super::post_buffer;
+use super::static_files::{self, SendFile};
 use crate::log::log_line;
 use crate::protocol::cgi;
 use crate::protocol::request::RequestHead;
@@ -116,7 +117,7 @@ async fn serve_stream<S>(
     slot: Slot,
     stop: watch::Receiver<bool>,
 ) where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static,
 {
     let (mut rd, mut wr) = tokio::io::split(stream);
     let head =
@@ -137,6 +138,11 @@ async fn serve_stream<S>(
         }
     };
     let started = Instant::now();
+    if let Some(found) = static_files::find(&ctx, &head) {
+        // A static answer holds no Python thread: free its gate place.
+        drop(slot);
+        return static_files::send_uwsgi(&ctx, rd.unsplit(wr), &head, found, started).await;
+    }
     let prefix = buf.split_off(HEADER_LEN + datasize).freeze();
     let length = head.content_length().unwrap_or(0);
     if let Some(line) = body::over_limit_post(&head, ctx.cfg.limit_post) {

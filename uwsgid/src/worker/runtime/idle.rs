@@ -32,6 +32,7 @@ use crate::protocol::uwsgi::HEADER_LEN;
 use crate::worker::fronts::body::BodySource;
 use crate::worker::fronts::direct::Direct;
 use crate::worker::fronts::job::{Job, Sink};
+use crate::worker::fronts::static_files;
 use crate::worker::fronts::uwsgi::{
     self, Unanswered, complete_head, head_capacity, response_protocol,
 };
@@ -187,6 +188,12 @@ impl Idle {
         let slot = self.ctx.gate.take();
         match read_request(&self.ctx, &stream, &mut self.buf) {
             Read::Whole(head, body) => {
+                if let Some(found) = static_files::find(&self.ctx, &head) {
+                    // The runtime sends a static file: this thread goes
+                    // back to waiting, whatever the file's size.
+                    static_files::spawn_uwsgi(&self.ctx, stream, head, found, alive);
+                    return None;
+                }
                 let protocol = response_protocol(&head);
                 let direct = Direct::new(stream, protocol, self.ctx.socket_timeout, alive);
                 Some(Job {
