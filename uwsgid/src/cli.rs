@@ -20,7 +20,7 @@ use crate::contract::modes::{MAN_MODE, WORKER_MODE, ZYGOTE_MODE, take_control};
 
 /// Runs uwsgid with the process's arguments.
 pub fn main() -> ExitCode {
-    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let args: Vec<OsString> = crate::proctitle::args_os();
     match args.first().and_then(|a| a.to_str()) {
         Some(ZYGOTE_MODE) => return exit_code(crate::worker::zygote::run_zygote()),
         Some(WORKER_MODE) => return exit_code(crate::worker::zygote::run_lazy_worker()),

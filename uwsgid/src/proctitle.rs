@@ -9,8 +9,8 @@
 //! started with is cut; the master starts its children with its full binary
 //! path as `argv[0]`, which leaves room.
 
-use std::ffi::{CString, c_char, c_int};
-use std::sync::Mutex;
+use std::ffi::{CString, OsString, c_char, c_int};
+use std::sync::{Mutex, OnceLock};
 
 /// The argument strings' memory: start and length (NUL included).
 struct Area {
@@ -19,6 +19,22 @@ struct Area {
 }
 
 static AREA: Mutex<Option<Area>> = Mutex::new(None);
+
+/// The arguments as the process got them, saved before the first title
+/// overwrites them: `std::env::args_os` reads the argument memory itself,
+/// so after [`set`] it would return the title.
+static ORIGINAL: OnceLock<Vec<OsString>> = OnceLock::new();
+
+/// The process's arguments (without the program), as it was started.
+/// Use this, not `std::env::args_os`, anywhere a title may have been set.
+pub fn args_os() -> Vec<OsString> {
+    ORIGINAL
+        .get_or_init(|| std::env::args_os().collect())
+        .iter()
+        .skip(1)
+        .cloned()
+        .collect()
+}
 
 /// Records where the arguments are. Called once by the C runtime, before
 /// `main` and before any thread, with the process's real `argv`.
@@ -56,6 +72,7 @@ static CAPTURE: extern "C" fn(c_int, *const *const c_char, *const *const c_char)
 /// Shows `title` as this process's command line (cut to the space the
 /// arguments had) and its first 15 bytes as its name.
 pub fn set(title: &str) {
+    ORIGINAL.get_or_init(|| std::env::args_os().collect());
     if let Ok(name) = CString::new(title.replace('\0', " ")) {
         let _ = nix::sys::prctl::set_name(&name);
     }
@@ -68,8 +85,8 @@ pub fn set(title: &str) {
     let bytes = title.as_bytes();
     let shown = bytes.len().min(area.len - 1);
     // SAFETY: the area is this process's argument memory, writable and
-    // `area.len` bytes long (captured above); Rust's `std::env::args` was
-    // copied out of it at start-up and is not affected.
+    // `area.len` bytes long (captured above); the arguments were saved in
+    // ORIGINAL first.
     unsafe {
         let dst = area.start as *mut u8;
         std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst, shown);
@@ -117,8 +134,10 @@ mod tests {
     }
 
     #[test]
-    fn the_command_line_shows_the_title() {
+    fn the_command_line_shows_the_title_and_the_arguments_stay() {
+        let before: Vec<OsString> = std::env::args_os().skip(1).collect();
         set("uwsgid-unit-test title");
+        assert_eq!(args_os(), before);
         let cmdline = std::fs::read("/proc/self/cmdline").expect("cmdline");
         assert!(
             cmdline.starts_with(b"uwsgid-unit-test title"),

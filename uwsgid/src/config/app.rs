@@ -117,6 +117,8 @@ pub struct AppConfig {
     /// `manage-script-name`: the mountpoint prefixing PATH_INFO becomes
     /// SCRIPT_NAME.
     pub manage_script_name: bool,
+    /// The `route*` rules, in order (`config/routing.rs`).
+    pub routes: Vec<super::routing::Rule>,
     /// `procname`, `procname-master`, `procname-prefix`,
     /// `procname-prefix-spaced`, `procname-append`: process titles.
     pub procname: Option<String>,
@@ -215,6 +217,7 @@ impl Default for AppConfig {
             need_app: true,
             mounts: Vec::new(),
             manage_script_name: false,
+            routes: Vec::new(),
             procname: None,
             procname_master: None,
             procname_prefix: None,

@@ -28,6 +28,7 @@ mod magic;
 mod options;
 mod raw;
 mod resolve;
+pub mod routing;
 mod setters;
 mod static_files;
 mod suggest;

@@ -4,6 +4,7 @@
 //! [`super::uwsgi_names`]; they are accepted with a warning.
 
 use super::app::{AppConfig, HeaderUnderscores, Protocol};
+use super::routing::{self, Subject};
 use super::static_files::{self, ExpiresOn};
 use std::path::PathBuf;
 
@@ -170,6 +171,57 @@ pub static SPECS: &[Spec] = &[
     list("env", &[], Setter::Env),
     opt("need-app", Setter::Bool(|c, v| c.need_app = v)),
     list("mount", &[], Setter::Mount),
+    // Internal routing, request chain (`config/routing.rs`).
+    list(
+        "route",
+        &[],
+        Setter::Parse(|c, v| route(c, Subject::Var("PATH_INFO".into()), v)),
+    ),
+    list(
+        "route-uri",
+        &[],
+        Setter::Parse(|c, v| route(c, Subject::Var("REQUEST_URI".into()), v)),
+    ),
+    list(
+        "route-qs",
+        &[],
+        Setter::Parse(|c, v| route(c, Subject::Var("QUERY_STRING".into()), v)),
+    ),
+    list(
+        "route-host",
+        &[],
+        Setter::Parse(|c, v| route(c, Subject::Var("HTTP_HOST".into()), v)),
+    ),
+    list(
+        "route-user-agent",
+        &[],
+        Setter::Parse(|c, v| route(c, Subject::Var("HTTP_USER_AGENT".into()), v)),
+    ),
+    list(
+        "route-remote-addr",
+        &[],
+        Setter::Parse(|c, v| route(c, Subject::Var("REMOTE_ADDR".into()), v)),
+    ),
+    list(
+        "route-referer",
+        &[],
+        Setter::Parse(|c, v| route(c, Subject::Var("HTTP_REFERER".into()), v)),
+    ),
+    list(
+        "route-run",
+        &[],
+        Setter::Parse(|c, v| route(c, Subject::Always, v)),
+    ),
+    list(
+        "route-if",
+        &[],
+        Setter::Parse(|c, v| route(c, Subject::If { negate: false }, v)),
+    ),
+    list(
+        "route-if-not",
+        &[],
+        Setter::Parse(|c, v| route(c, Subject::If { negate: true }, v)),
+    ),
     // Process titles (`contract/titles.rs`).
     opt("procname", Setter::Str(|c, v| c.procname = Some(v))),
     opt(
@@ -488,4 +540,10 @@ mod tests {
         assert_eq!(short('H'), Some("home"));
         assert_eq!(short('j'), None);
     }
+}
+
+/// Adds a routing rule.
+fn route(c: &mut AppConfig, subject: Subject, value: &str) -> Result<(), String> {
+    c.routes.push(routing::parse(subject, value)?);
+    Ok(())
 }

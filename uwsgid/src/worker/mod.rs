@@ -32,6 +32,7 @@
 
 mod fronts;
 mod logging;
+mod routing;
 mod runtime;
 mod wsgi;
 pub mod zygote;

@@ -34,7 +34,7 @@ pub struct Reread {
 /// Resolves the master's own arguments again, as `config::load_from_args`
 /// does at startup, keeping from `current` what cannot change.
 pub fn reread(current: &AppConfig) -> Result<Reread, ConfigError> {
-    let (_, args) = crate::contract::modes::take_control(std::env::args_os().skip(1).collect());
+    let (_, args) = crate::contract::modes::take_control(crate::proctitle::args_os());
     let mut ctx = Context::from_process();
     if let Some(dir) = LAUNCH_DIR.get() {
         ctx.cwd = dir.clone();
