@@ -24,6 +24,7 @@ mod expand;
 mod ini;
 mod listen;
 mod load;
+mod logging;
 mod magic;
 mod options;
 mod raw;
@@ -42,6 +43,7 @@ pub use context::Context;
 pub use error::ConfigError;
 pub use listen::parse_addr;
 pub use load::split_spec;
+pub use logging::{Conditions, RequestLogging};
 pub use resolve::Resolution;
 
 /// A configuration resolved for running.

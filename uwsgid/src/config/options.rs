@@ -4,6 +4,7 @@
 //! [`super::uwsgi_names`]; they are accepted with a warning.
 
 use super::app::{AppConfig, HeaderUnderscores, Protocol};
+use super::logging::date_format;
 use std::path::PathBuf;
 
 /// How an option's value is parsed and where it goes (uWSGI's setters, §1.6
@@ -20,6 +21,9 @@ pub enum Setter {
     MiB(fn(&mut AppConfig, u64)),
     /// `uwsgi_opt_set_str`: the value verbatim (must not be empty).
     Str(fn(&mut AppConfig, String)),
+    /// A value that may be absent (`log-date`): the value as written, or
+    /// the empty string.
+    OptStr(fn(&mut AppConfig, &str)),
     /// `chmod-socket`: three octal digits, or `1`/no value for 666.
     Chmod,
     /// A listen socket; `None` = the default protocol (`protocol=`).
@@ -63,7 +67,7 @@ impl Spec {
     pub fn arg_kind(&self) -> ArgKind {
         match self.setter {
             Setter::Bool(_) => ArgKind::Flag,
-            Setter::Chmod | Setter::Noop => ArgKind::Optional,
+            Setter::Chmod | Setter::Noop | Setter::OptStr(_) => ArgKind::Optional,
             _ => ArgKind::Required,
         }
     }
@@ -259,6 +263,58 @@ pub static SPECS: &[Spec] = &[
             "procname-master",
         ],
         Setter::Noop,
+    ),
+    // Request logging.
+    alias(
+        "log-format",
+        &["logformat"],
+        Setter::Str(|c, v| c.request_logging.format = Some(v)),
+    ),
+    alias(
+        "log-format-strftime",
+        &["logformat-strftime"],
+        Setter::Bool(|c, v| c.request_logging.format_strftime = v),
+    ),
+    alias(
+        "log-date",
+        &["logdate", "log-prefix"],
+        Setter::OptStr(|c, v| c.request_logging.date = Some(date_format(v))),
+    ),
+    opt(
+        "log-micros",
+        Setter::Bool(|c, v| c.request_logging.micros = v),
+    ),
+    opt(
+        "log-x-forwarded-for",
+        Setter::Bool(|c, v| c.request_logging.x_forwarded_for = v),
+    ),
+    opt(
+        "log-zero",
+        Setter::Bool(|c, v| c.request_logging.conditions.zero = v),
+    ),
+    opt(
+        "log-slow",
+        Setter::Int(|c, v| c.request_logging.conditions.slow_ms = v),
+    ),
+    opt(
+        "log-4xx",
+        Setter::Bool(|c, v| c.request_logging.conditions.status_4xx = v),
+    ),
+    opt(
+        "log-5xx",
+        Setter::Bool(|c, v| c.request_logging.conditions.status_5xx = v),
+    ),
+    opt(
+        "log-big",
+        Setter::U64(|c, v| c.request_logging.conditions.big = v),
+    ),
+    opt(
+        "log-sendfile",
+        Setter::Bool(|c, v| c.request_logging.conditions.sendfile = v),
+    ),
+    opt(
+        "log-ioerror",
+        Setter::Bool(|c, v| c.request_logging.conditions.ioerror = v),
     ),
 ];
 

@@ -1,7 +1,11 @@
-//! The worker's request log: one line per request, in uWSGI's format
-//! (`request_log.rs`). Request-log options (`log-format`, `logger`-style
-//! targets) go here.
+//! The worker's request log: one line per request, in uWSGI's default
+//! format or a compiled `log-format` (`request_log.rs`, `format.rs`,
+//! `variables.rs`, `clock.rs`), for the requests `filters.rs` lets through.
 //!
-//! Imports: `protocol` (the request and response heads) only.
+//! Imports: `protocol` (the request and response heads) and `config` only.
 
+mod clock;
+mod filters;
+mod format;
 pub(super) mod request_log;
+mod variables;

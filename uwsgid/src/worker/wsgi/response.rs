@@ -24,6 +24,9 @@ pub struct Responder {
     pub gone: bool,
     /// Body bytes produced, for the request log.
     pub body_bytes: u64,
+    /// The body was a real file sent by `wsgi.file_wrapper` (the request
+    /// log's `via sendfile()`).
+    pub via_sendfile: bool,
 }
 
 impl Responder {
@@ -34,6 +37,7 @@ impl Responder {
             sent: false,
             gone: false,
             body_bytes: 0,
+            via_sendfile: false,
         }
     }
 
