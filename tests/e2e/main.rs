@@ -15,6 +15,7 @@ mod master;
 mod nginx;
 mod operator;
 mod reload;
+mod request_log;
 mod security;
 mod worker_protocol;
 mod worker_protocol_idle;

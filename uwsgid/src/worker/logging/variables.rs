@@ -59,7 +59,7 @@ pub enum Var {
     /// Any other name is a uWSGI "logvar", set by the app through
     /// `uwsgi.set_logvar`; uwsgid has none, so it is always `-` (uWSGI's
     /// answer for a logvar nobody set).
-    LogVar,
+    Unset,
 }
 
 const NAMES: &[(&str, Var)] = &[
@@ -116,7 +116,7 @@ impl Var {
         if name.starts_with("metric.") {
             return Var::Metric;
         }
-        Var::LogVar
+        Var::Unset
     }
 
     /// Whether the value needs the worker's memory figures.
@@ -212,6 +212,6 @@ fn write_value(out: &mut String, var: &Var, f: &Facts<'_>) {
         Var::Werr => write!(out, "{}", u8::from(e.write_error)),
         Var::Rerr => write!(out, "{}", u8::from(e.read_error)),
         Var::Ioerr => write!(out, "{}", u8::from(e.write_error) + u8::from(e.read_error)),
-        Var::LogVar => Ok(()),
+        Var::Unset => Ok(()),
     };
 }
