@@ -99,3 +99,29 @@ fn log_x_forwarded_for_in_the_default_line() {
     let plain = lines.last().cloned().unwrap_or_default();
     assert!(plain.contains("] 127.0.0.1 () {"), "{lines:?}");
 }
+
+/// Pins uWSGI 2.0.31 with `log-date = %Y-%m-%d`: its own lines start with
+/// the date and ` - ` (`2026-12-02 - spawned uWSGI worker 1 (pid: …)`),
+/// the request lines do not. A bare `log-date` is the `ctime` date.
+#[test]
+fn log_date_prefixes_the_servers_lines_not_the_request_lines() {
+    let app = LogApp::start(&["--log-date=%Y-%m-%d", "--log-format", "F %(uri)"]);
+    app.get("/dated");
+    let lines = app.lines_until("F ", "/dated");
+    assert_eq!(lines.last().map(String::as_str), Some("F /dated"));
+    let spawned = app.server_line("spawned uWSGI worker 1");
+    let log = app.server.log();
+    let (date, rest) = spawned.split_once(" - ").unwrap_or_default();
+    assert!(rest.starts_with("spawned uWSGI worker 1"), "{log}");
+    let parts: Vec<&str> = date.split('-').collect();
+    assert_eq!(
+        parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+        [4, 2, 2],
+        "{log}"
+    );
+    let ctime = LogApp::start(&["--log-date"]);
+    let spawned = ctime.server_line("spawned uWSGI worker 1");
+    let log = ctime.server.log();
+    // `Wed Dec  2 23:00:14 2026 - spawned uWSGI worker 1 (pid: …)`.
+    assert_eq!(spawned.get(24..27), Some(" - "), "{log}");
+}

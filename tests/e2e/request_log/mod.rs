@@ -95,4 +95,16 @@ impl LogApp {
         })
         .unwrap_or_else(|e| panic!("{e:#}\n{}", self.server.log()))
     }
+
+    /// The first log line that contains `text`, once there is one.
+    fn server_line(&self, text: &str) -> String {
+        wait_until(text, DEFAULT_TIMEOUT, || {
+            self.server
+                .log()
+                .lines()
+                .find(|l| l.contains(text))
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|e| panic!("{e:#}\n{}", self.server.log()))
+    }
 }

@@ -66,6 +66,9 @@ fn run_app(loaded: Loaded, control: Option<PathBuf>) -> anyhow::Result<i32> {
     // First: systemd's sockets sit at fds 3.. until moved out of the way.
     let mut activated = Activated::from_env().context("while taking over the systemd sockets")?;
     let cfg = loaded.app;
+    if let Some(date) = &cfg.request_logging.date {
+        crate::log::set_date(date.as_deref());
+    }
     setup_log(&cfg)?;
     for warning in &loaded.warnings {
         log_line!("{warning}");

@@ -9,3 +9,11 @@ mod filters;
 mod format;
 pub(super) mod request_log;
 mod variables;
+
+/// What every child process sets up for logging before its first line:
+/// `log-date`.
+pub fn init_process(cfg: &crate::config::AppConfig) {
+    if let Some(date) = &cfg.request_logging.date {
+        crate::log::set_date(date.as_deref());
+    }
+}
