@@ -6,6 +6,7 @@
 
 mod conditions;
 mod format;
+mod log_file;
 
 use std::time::Duration;
 
@@ -39,7 +40,7 @@ def application(env, start_response):
 struct LogApp {
     server: Server,
     port: u16,
-    _dir: TestDir,
+    dir: TestDir,
 }
 
 impl LogApp {
@@ -60,11 +61,12 @@ impl LogApp {
             .expect("uwsgid starts");
         wait_http_ready(&mut server, port, DEFAULT_TIMEOUT)
             .unwrap_or_else(|e| panic!("{e:#}\n{}", server.log()));
-        LogApp {
-            server,
-            port,
-            _dir: dir,
-        }
+        LogApp { server, port, dir }
+    }
+
+    /// `<tempdir>/<name>` (relative paths in the arguments resolve there).
+    fn path(&self, name: &str) -> std::path::PathBuf {
+        self.dir.join(name)
     }
 
     /// `GET path`, answered.

@@ -3,6 +3,8 @@
 //! uWSGI 2.0.31 reads them. The worker compiles them once at start-up
 //! (`worker/logging/`).
 
+use std::path::PathBuf;
+
 use serde::{Deserialize, Serialize};
 
 /// How requests are logged, beyond `disable-logging` and `memory-report`.
@@ -25,6 +27,34 @@ pub struct RequestLogging {
     pub x_forwarded_for: bool,
     /// Requests logged even with `disable-logging`.
     pub conditions: Conditions,
+    /// Who writes the log file, and its rotation.
+    pub file: LogFile,
+}
+
+/// The log file's options.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogFile {
+    /// `log-master`: the children's output goes through a socket to the
+    /// master, which writes it. Implied by `log-maxsize`, as in uWSGI.
+    pub master: bool,
+    /// `log-maxsize`: bytes after which the `logto`/`daemonize` file is
+    /// rotated; 0 = never.
+    pub maxsize: u64,
+    /// `log-backupname`: the rotated file's name; default
+    /// `<logto>.<epoch>`.
+    pub backupname: Option<PathBuf>,
+    /// `log-reopen`: the log file is opened again on reload.
+    pub reopen: bool,
+    /// `logto2`: the log file, opened after privileges are dropped.
+    pub logto2: Option<PathBuf>,
+}
+
+impl LogFile {
+    /// Whether the master writes the log (`log-master`, or implied).
+    pub fn master_writes(&self) -> bool {
+        self.master || self.maxsize > 0
+    }
 }
 
 /// uWSGI's conditional logging: a request that matches one of these is

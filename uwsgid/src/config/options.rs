@@ -316,6 +316,26 @@ pub static SPECS: &[Spec] = &[
         "log-ioerror",
         Setter::Bool(|c, v| c.request_logging.conditions.ioerror = v),
     ),
+    opt(
+        "log-master",
+        Setter::Bool(|c, v| c.request_logging.file.master = v),
+    ),
+    opt(
+        "log-maxsize",
+        Setter::U64(|c, v| c.request_logging.file.maxsize = v),
+    ),
+    opt(
+        "log-backupname",
+        Setter::Str(|c, v| c.request_logging.file.backupname = Some(PathBuf::from(v))),
+    ),
+    opt(
+        "log-reopen",
+        Setter::Bool(|c, v| c.request_logging.file.reopen = v),
+    ),
+    opt(
+        "logto2",
+        Setter::Str(|c, v| c.request_logging.file.logto2 = Some(PathBuf::from(v))),
+    ),
 ];
 
 /// uWSGI's short command-line flags (`uwsgi --help`), including those of

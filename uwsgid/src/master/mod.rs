@@ -20,6 +20,7 @@ mod control;
 mod daemonize;
 mod event_loop;
 mod harakiri;
+mod log_master;
 mod notify;
 mod pidfile;
 mod privileges;
@@ -110,6 +111,7 @@ fn run_app(loaded: Loaded, control: Option<PathBuf>) -> anyhow::Result<i32> {
         &mut files,
         late.as_ref(),
     );
+    log_master::finish();
     if let Some(control) = &control {
         control.remove();
     }
@@ -145,7 +147,9 @@ fn setup_log(cfg: &AppConfig) -> anyhow::Result<()> {
 
 /// The file the app logs to, absolute (the master changes directory later).
 fn log_file(cfg: &AppConfig) -> Option<PathBuf> {
-    let path = cfg.daemonize.as_ref().or(cfg.logto.as_ref())?;
+    let path = (cfg.request_logging.file.logto2.as_ref())
+        .or(cfg.daemonize.as_ref())
+        .or(cfg.logto.as_ref())?;
     Some(std::path::absolute(path).unwrap_or_else(|_| path.clone()))
 }
 
@@ -177,7 +181,7 @@ fn serve(
         log_path,
         control,
     } = startup;
-    let facts = AppFacts::new(&cfg, log_path);
+    let facts = AppFacts::new(&cfg, log_path.clone());
     if let Some(dir) = &cfg.chdir {
         std::env::set_current_dir(dir).with_context(|| format!("chdir() to {}", dir.display()))?;
     }
@@ -189,6 +193,7 @@ fn serve(
     if let Some(id) = late_drop {
         drop_privileges(&cfg, id)?;
     }
+    log_master::after_privileges(&cfg, log_path)?;
     nix::sys::prctl::set_child_subreaper(true).context("prctl(PR_SET_CHILD_SUBREAPER)")?;
     let mut board = Scoreboard::create().context("while creating the scoreboard")?;
     board
