@@ -7,6 +7,7 @@
 mod conditions;
 mod format;
 mod log_file;
+mod write_errors;
 
 use std::time::Duration;
 
@@ -45,8 +46,13 @@ struct LogApp {
 
 impl LogApp {
     fn start(args: &[&str]) -> LogApp {
+        LogApp::start_app(APP, args)
+    }
+
+    /// As `start`, serving the WSGI app `source` instead of [`APP`].
+    fn start_app(source: &str, args: &[&str]) -> LogApp {
         let dir = TestDir::new().expect("temp dir");
-        let app = dir.write("app.py", APP).expect("app.py");
+        let app = dir.write("app.py", source).expect("app.py");
         let port = free_port().expect("a free port");
         let mut server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
             .expect("the uwsgid binary")

@@ -29,6 +29,19 @@ pub struct RequestLogging {
     pub conditions: Conditions,
     /// Who writes the log file, and its rotation.
     pub file: LogFile,
+    /// What a client that went away is worth.
+    pub write_errors: WriteErrors,
+}
+
+/// uWSGI's options against the noise of clients that go away.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WriteErrors {
+    /// `ignore-write-errors`: no line for a failed response write.
+    pub ignore_write_errors: bool,
+    /// `disable-write-exception`: the WSGI `write()` callable does not
+    /// raise when the client is gone.
+    pub disable_write_exception: bool,
 }
 
 /// The log file's options.

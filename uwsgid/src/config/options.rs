@@ -336,6 +336,16 @@ pub static SPECS: &[Spec] = &[
         "logto2",
         Setter::Str(|c, v| c.request_logging.file.logto2 = Some(PathBuf::from(v))),
     ),
+    opt(
+        "ignore-write-errors",
+        Setter::Bool(|c, v| c.request_logging.write_errors.ignore_write_errors = v),
+    ),
+    opt(
+        "disable-write-exception",
+        Setter::Bool(|c, v| c.request_logging.write_errors.disable_write_exception = v),
+    ),
+    // uwsgid ignores SIGPIPE in every process and never reports it.
+    opt("ignore-sigpipe", Setter::Noop),
 ];
 
 /// uWSGI's short command-line flags (`uwsgi --help`), including those of

@@ -13,6 +13,7 @@ use tokio::sync::mpsc::error::TrySendError;
 use crate::protocol::response::{ResponseHead, check_header, parse_status};
 use crate::worker::fronts::event::Event;
 use crate::worker::fronts::job::Sink;
+use crate::worker::logging::write_errors;
 
 /// `start_response` and `write` of one request.
 #[pyclass(module = "uwsgid")]
@@ -202,7 +203,8 @@ impl Responder {
                 "write() called before start_response()",
             ));
         }
-        if !self.send_chunk(py, data.as_bytes())? {
+        // `disable-write-exception`: the app is not told.
+        if !self.send_chunk(py, data.as_bytes())? && write_errors::raise_on_write() {
             return Err(pyo3::exceptions::PyOSError::new_err(
                 "the client closed the connection",
             ));
