@@ -31,7 +31,41 @@ pub struct RequestLogging {
     pub file: LogFile,
     /// What a client that went away is worth.
     pub write_errors: WriteErrors,
+    /// `logger`, `req-logger`, `log-route`, `log-encoder` and their kin.
+    pub loggers: Loggers,
 }
+
+/// uWSGI's logger options, as written; the master parses them at startup
+/// (`master/log_master/`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Loggers {
+    /// `logger = [ID ]PLUGIN[:ARGS]`: every line (a named one: only
+    /// through `log-route`).
+    pub logger: Vec<String>,
+    /// `req-logger` / `logger-req`: the request lines.
+    pub req_logger: Vec<String>,
+    /// `log-route = ID REGEX`.
+    pub route: Vec<String>,
+    /// `log-req-route = ID REGEX`.
+    pub req_route: Vec<String>,
+    /// `log-encoder = NAME[:ID] ARGS`.
+    pub encoder: Vec<String>,
+    /// `log-req-encoder = NAME[:ID] ARGS`.
+    pub req_encoder: Vec<String>,
+}
+
+impl Loggers {
+    /// Whether any of them is set (each implies `log-master`, as in uWSGI).
+    pub fn any(&self) -> bool {
+        *self != Loggers::default()
+    }
+}
+
+/// The first byte of a request line a worker sends to the master when
+/// `req-logger` is set, so the master can tell it from the other output
+/// (uWSGI uses a second socket pair). The master removes it.
+pub const REQUEST_LINE_MARK: char = '\u{1e}';
 
 /// uWSGI's options against the noise of clients that go away.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,9 +98,23 @@ pub struct LogFile {
 }
 
 impl LogFile {
-    /// Whether the master writes the log (`log-master`, or implied).
+    /// Whether the master writes the log (`log-master`, or implied by
+    /// `log-maxsize`; loggers imply it too, see `RequestLogging`).
     pub fn master_writes(&self) -> bool {
         self.master || self.maxsize > 0
+    }
+}
+
+impl RequestLogging {
+    /// Whether the master writes the log: `log-master`, `log-maxsize`, or
+    /// any logger option.
+    pub fn master_writes(&self) -> bool {
+        self.file.master_writes() || self.loggers.any()
+    }
+
+    /// Whether request lines go to `req-logger`s (marked for the master).
+    pub fn marks_request_lines(&self) -> bool {
+        !self.loggers.req_logger.is_empty()
     }
 }
 

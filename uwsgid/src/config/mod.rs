@@ -43,7 +43,7 @@ pub use context::Context;
 pub use error::ConfigError;
 pub use listen::parse_addr;
 pub use load::split_spec;
-pub use logging::{Conditions, LogFile, RequestLogging};
+pub use logging::{Conditions, LogFile, Loggers, REQUEST_LINE_MARK, RequestLogging};
 pub use resolve::Resolution;
 
 /// A configuration resolved for running.

@@ -344,6 +344,36 @@ pub static SPECS: &[Spec] = &[
         "disable-write-exception",
         Setter::Bool(|c, v| c.request_logging.write_errors.disable_write_exception = v),
     ),
+    list(
+        "logger",
+        &[],
+        Setter::Str(|c, v| c.request_logging.loggers.logger.push(v)),
+    ),
+    list(
+        "req-logger",
+        &["logger-req"],
+        Setter::Str(|c, v| c.request_logging.loggers.req_logger.push(v)),
+    ),
+    list(
+        "log-route",
+        &[],
+        Setter::Str(|c, v| c.request_logging.loggers.route.push(v)),
+    ),
+    list(
+        "log-req-route",
+        &[],
+        Setter::Str(|c, v| c.request_logging.loggers.req_route.push(v)),
+    ),
+    list(
+        "log-encoder",
+        &[],
+        Setter::Str(|c, v| c.request_logging.loggers.encoder.push(v)),
+    ),
+    list(
+        "log-req-encoder",
+        &[],
+        Setter::Str(|c, v| c.request_logging.loggers.req_encoder.push(v)),
+    ),
     // uwsgid ignores SIGPIPE in every process and never reports it.
     opt("ignore-sigpipe", Setter::Noop),
 ];

@@ -1,7 +1,8 @@
 //! `log-master` (and `log-maxsize`, which implies it, as in uWSGI): the
 //! master's and every child's stdout and stderr are one end of a unix
 //! stream socket; a thread of the master reads the other end and writes the
-//! log (`writer.rs`). One process then owns the file, so it can rotate it
+//! log (`writer.rs`), or sorts the lines out to uWSGI's loggers
+//! (`dispatch.rs`, `loggers.rs`, `encoders.rs`). One process then owns the file, so it can rotate it
 //! (`log-maxsize`) or open it again (`log-reopen`) while every worker keeps
 //! writing: a line is never lost, never split across two files, and lands
 //! in the new file as soon as the old one is renamed.
@@ -11,6 +12,9 @@
 //! slow log slows the writers instead of losing their lines (see
 //! `docs/compatibility.md`).
 
+mod dispatch;
+mod encoders;
+mod loggers;
 mod writer;
 
 use std::fs::File;
@@ -22,6 +26,7 @@ use std::time::Duration;
 
 use crate::config::AppConfig;
 use crate::log::log_line;
+use dispatch::Dispatch;
 use writer::LogWriter;
 
 /// Set by a reload with `log-reopen`; the writer opens the file again
@@ -39,6 +44,8 @@ pub enum LogMasterError {
     Redirect(std::io::Error),
     #[error("cannot open the log file: {0}")]
     Open(std::io::Error),
+    #[error("{0}")]
+    Loggers(String),
     #[error("cannot start the log thread: {0}")]
     Thread(std::io::Error),
 }
@@ -86,9 +93,12 @@ pub fn finish() {
 
 fn start(cfg: &AppConfig, path: Option<PathBuf>) -> Result<Option<LogMaster>, LogMasterError> {
     let options = &cfg.request_logging.file;
-    if !options.master_writes() {
+    if !cfg.request_logging.master_writes() {
         return Ok(None);
     }
+    let hostname = crate::config::Context::from_process().hostname;
+    let dispatch = Dispatch::build(&cfg.request_logging.loggers, &hostname)
+        .map_err(|e| LogMasterError::Loggers(e.to_string()))?;
     let original = dup(libc::STDERR_FILENO).map_err(LogMasterError::Redirect)?;
     let writer_file = original.try_clone().map_err(LogMasterError::Redirect)?;
     let (read_end, write_end) = socket_pair().map_err(LogMasterError::Socket)?;
@@ -105,7 +115,7 @@ fn start(cfg: &AppConfig, path: Option<PathBuf>) -> Result<Option<LogMaster>, Lo
     std::thread::Builder::new()
         .name("log-master".into())
         .spawn(move || {
-            writer.run(File::from(read_end), &REOPEN);
+            writer.run(File::from(read_end), &REOPEN, dispatch);
             let _ = tx.send(());
         })
         .map_err(LogMasterError::Thread)?;

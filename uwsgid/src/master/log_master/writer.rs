@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::dispatch::Dispatch;
 use crate::config::LogFile;
 
 /// What one read takes at most.
@@ -51,8 +52,9 @@ impl LogWriter {
         }
     }
 
-    /// Copies `input` to the log until every writer closed it.
-    pub fn run(&mut self, mut input: File, reopen: &AtomicBool) {
+    /// Copies `input` to the log (or through `dispatch` to the loggers)
+    /// until every writer closed it.
+    pub fn run(&mut self, mut input: File, reopen: &AtomicBool, mut dispatch: Option<Dispatch>) {
         let mut buf = vec![0u8; READ_BUF];
         loop {
             let n = match input.read(&mut buf) {
@@ -64,10 +66,23 @@ impl LogWriter {
             if reopen.swap(false, Ordering::AcqRel) {
                 self.reopen();
             }
-            self.take(buf.get(..n).unwrap_or_default());
+            let data = buf.get(..n).unwrap_or_default();
+            match &mut dispatch {
+                Some(dispatch) => dispatch.take(data, self),
+                None => self.take(data),
+            }
+        }
+        if let Some(dispatch) = &mut dispatch {
+            dispatch.finish(self);
         }
         let rest = std::mem::take(&mut self.pending);
         self.write(&rest);
+    }
+
+    /// Writes `data` (whole lines) and rotates if due.
+    pub fn write_whole(&mut self, data: &[u8]) {
+        self.write(data);
+        self.rotate_if_due(now_secs());
     }
 
     /// Writes the whole lines of `data` (after what was pending), keeps the

@@ -22,7 +22,7 @@ use super::clock;
 use super::filters::Filters;
 use super::format::LogFormat;
 use super::variables::Facts;
-use crate::config::AppConfig;
+use crate::config::{AppConfig, REQUEST_LINE_MARK};
 use crate::protocol::request::RequestHead;
 use crate::protocol::response::ResponseHead;
 
@@ -62,6 +62,9 @@ pub struct RequestLog {
     micros: bool,
     /// `%(ftime)`'s format.
     ftime: Option<CString>,
+    /// Lines start with `REQUEST_LINE_MARK` (`req-logger`: the master
+    /// sorts them out).
+    mark: bool,
 }
 
 impl RequestLog {
@@ -95,6 +98,7 @@ impl RequestLog {
             x_forwarded_for: logging.x_forwarded_for,
             micros: logging.micros,
             ftime,
+            mark: logging.marks_request_lines(),
             page_size: u64::try_from(page_size).unwrap_or(4096),
         }
     }
@@ -117,6 +121,9 @@ impl RequestLog {
             return Some(self.default_line(entry, addr, now));
         };
         let mut line = String::with_capacity(format.capacity());
+        if self.mark {
+            line.push(REQUEST_LINE_MARK);
+        }
         let start_micros =
             now.saturating_sub(i64::try_from(entry.elapsed.as_micros()).unwrap_or(i64::MAX));
         let facts = Facts {
@@ -137,6 +144,9 @@ impl RequestLog {
     /// uWSGI's default line.
     fn default_line(&self, entry: &Entry<'_>, addr: &str, now_micros: i64) -> String {
         let mut line = String::with_capacity(256);
+        if self.mark {
+            line.push(REQUEST_LINE_MARK);
+        }
         if let Some((vsz, rss)) = self.memory_report.then(|| self.memory()).flatten() {
             let _ = write!(
                 line,
