@@ -7,6 +7,7 @@
 mod conditions;
 mod format;
 mod log_file;
+mod loggers;
 mod write_errors;
 
 use std::time::Duration;
