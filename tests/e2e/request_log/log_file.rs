@@ -209,3 +209,24 @@ fn logto2_is_the_log_file() {
     })
     .unwrap_or_else(|e| panic!("{e:#}"));
 }
+
+/// With `log-master`, a master that fails to start still gets its error
+/// into the file: the log thread drains before the process exits.
+#[test]
+fn log_master_keeps_the_error_of_a_failed_start() {
+    let dir = TestDir::new().expect("temp dir");
+    let mut server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
+        .expect("the uwsgid binary")
+        .args(["--http-socket", "127.0.0.1:0", "--log-master", "--logto"])
+        .arg(dir.join("app.log"))
+        .arg("--pidfile")
+        .arg(dir.join("missing/dir/app.pid"))
+        .args(["--wsgi-file", "app.py"])
+        .current_dir(dir.path())
+        .start()
+        .expect("uwsgid starts");
+    let status = server.wait_exit(DEFAULT_TIMEOUT).expect("the master exits");
+    assert!(!status.success());
+    let text = std::fs::read_to_string(dir.join("app.log")).unwrap_or_default();
+    assert!(text.contains("cannot write the pidfile"), "{text}");
+}

@@ -71,6 +71,7 @@ fn run_app(loaded: Loaded, control: Option<PathBuf>) -> anyhow::Result<i32> {
         crate::log::set_date(date.as_deref());
     }
     setup_log(&cfg)?;
+    let _log_master = log_master::early(&cfg, log_file(&cfg))?;
     for warning in &loaded.warnings {
         log_line!("{warning}");
     }
@@ -111,7 +112,6 @@ fn run_app(loaded: Loaded, control: Option<PathBuf>) -> anyhow::Result<i32> {
         &mut files,
         late.as_ref(),
     );
-    log_master::finish();
     if let Some(control) = &control {
         control.remove();
     }

@@ -61,11 +61,37 @@ pub struct LogMaster {
 /// The log master of this process, from `after_privileges` to `finish`.
 static CURRENT: Mutex<Option<LogMaster>> = Mutex::new(None);
 
+/// Right after `logto`/`daemonize`: starts the log master at once when
+/// there is no `logto2` to wait for, so the master's first lines go
+/// through it too (as in uWSGI).
+/// The guard ends the log master (if one started, now or later) when the
+/// master returns, on every path: an error on the way out must still
+/// reach the file.
+pub fn early(cfg: &AppConfig, path: Option<PathBuf>) -> Result<FinishOnDrop, LogMasterError> {
+    if cfg.request_logging.file.logto2.is_none() {
+        let started = start(cfg, path)?;
+        *CURRENT.lock().unwrap_or_else(|p| p.into_inner()) = started;
+    }
+    Ok(FinishOnDrop)
+}
+
+/// Calls [`finish`] when dropped.
+pub struct FinishOnDrop;
+
+impl Drop for FinishOnDrop {
+    fn drop(&mut self) {
+        finish();
+    }
+}
+
 /// What follows the privilege drop, before any child is spawned: `logto2`
 /// (the log file opened as the unprivileged user), then the log master if
 /// `cfg` asks for one. `path` is the log file (absolute), if the log is a
 /// file uwsgid opens.
 pub fn after_privileges(cfg: &AppConfig, path: Option<PathBuf>) -> Result<(), LogMasterError> {
+    if CURRENT.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
+        return Ok(());
+    }
     if let Some(logto2) = &path
         .as_ref()
         .filter(|_| cfg.request_logging.file.logto2.is_some())
