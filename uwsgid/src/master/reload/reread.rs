@@ -93,6 +93,12 @@ pub fn keep_fixed(current: &AppConfig, new: &mut AppConfig) -> Vec<String> {
     );
     keep(
         &mut kept,
+        "the loggers (logger, req-logger, log-route, log-encoder and their kin)",
+        &current.request_logging.loggers,
+        &mut new.request_logging.loggers,
+    );
+    keep(
+        &mut kept,
         "log-date",
         &current.request_logging.date,
         &mut new.request_logging.date,
