@@ -125,3 +125,29 @@ fn log_date_prefixes_the_servers_lines_not_the_request_lines() {
     // `Wed Dec  2 23:00:14 2026 - spawned uWSGI worker 1 (pid: …)`.
     assert_eq!(spawned.get(24..27), Some(" - "), "{log}");
 }
+
+/// Pins uWSGI 2.0.31 with `disable-logging` and `log-sendfile = true`,
+/// for `/plain` then `/file` (this app): one line, `… GET /file =>
+/// generated 221 bytes in 0 msecs via sendfile() (HTTP/1.1 200) 1 headers
+/// in 45 bytes …`.
+#[test]
+fn log_sendfile_logs_file_wrapper_responses() {
+    let app = LogApp::start_app(
+        r#"
+def application(env, start_response):
+    start_response('200 OK', [('Content-Type', 'text/plain')])
+    if env['PATH_INFO'] == '/file':
+        return env['wsgi.file_wrapper'](open(__file__, 'rb'))
+    return [b'plain']
+"#,
+        &["--disable-logging", "--log-sendfile"],
+    );
+    app.get("/plain");
+    app.get("/file");
+    let lines = app.lines_until("[pid: ", "GET /file");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains(" msecs via sendfile() (HTTP/1.1 200)"),
+        "{lines:?}"
+    );
+}

@@ -110,3 +110,30 @@ fn rsyslog_req_logger_sends_udp_datagrams() {
         "{packet}"
     );
 }
+
+/// `file:logfile=PATH,maxsize=N`: the logger's file rotates as `logto`
+/// does, to `PATH.<epoch>`.
+#[test]
+fn file_logger_with_maxsize_rotates() {
+    let app = LogApp::start(&[
+        "--req-logger",
+        "file:logfile=access.log,maxsize=200",
+        "--log-format",
+        "F %(uri) ..........................................",
+    ]);
+    wait_until("a rotated access.log", DEFAULT_TIMEOUT, || {
+        app.get("/rotate-me");
+        let rotated = std::fs::read_dir(app.path("."))
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .find(|n| {
+                n.strip_prefix("access.log.")
+                    .is_some_and(|e| e.parse::<u64>().is_ok())
+            })?;
+        let text = file_text(&app, &rotated);
+        text.contains("triggering rotation to access.log.")
+            .then_some(())
+    })
+    .unwrap_or_else(|e| panic!("{e:#}"));
+}
