@@ -36,7 +36,7 @@ pub(crate) fn set_date(format: Option<&str>) {
 pub(crate) fn write_line(args: std::fmt::Arguments<'_>) {
     use std::fmt::Write as _;
     use std::io::Write as _;
-    let mut line = String::new();
+    let mut line = String::with_capacity(128);
     if let Some(format) = DATE.get() {
         push_strftime(&mut line, format, now_secs());
         line.push_str(" - ");
