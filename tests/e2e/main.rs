@@ -15,6 +15,7 @@ mod master;
 mod nginx;
 mod operator;
 mod reload;
+mod request_log;
 mod security;
 mod static_files;
 mod worker_protocol;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::logging::RequestLogging;
 use super::static_files::StaticFiles;
 
 /// Which protocol a listen socket speaks.
@@ -163,6 +164,8 @@ pub struct AppConfig {
     pub memory_report: bool,
     /// No request log lines (`disable-logging`); errors are still logged.
     pub disable_logging: bool,
+    /// `log-format`, `log-date`, the conditions (`config/logging.rs`).
+    pub request_logging: RequestLogging,
     /// The stats server address (`stats`): a unix path, `host:port` or `:port`.
     pub stats: Option<String>,
     /// The stats server answers with HTTP headers before its JSON (`stats-http`).
@@ -241,6 +244,7 @@ impl Default for AppConfig {
             vacuum: false,
             memory_report: false,
             disable_logging: false,
+            request_logging: RequestLogging::default(),
             stats: None,
             stats_http: false,
             touch_reload: Vec::new(),

@@ -24,6 +24,7 @@ mod expand;
 mod ini;
 mod listen;
 mod load;
+mod logging;
 mod magic;
 mod options;
 mod raw;
@@ -44,6 +45,7 @@ pub use context::Context;
 pub use error::ConfigError;
 pub use listen::parse_addr;
 pub use load::split_spec;
+pub use logging::{Conditions, LogFile, Loggers, REQUEST_LINE_MARK, RequestLogging};
 pub use resolve::Resolution;
 pub use static_files::{ExpiresOn, Expiry, StaticFiles, StaticMap};
 

@@ -4,6 +4,7 @@
 //! [`super::uwsgi_names`]; they are accepted with a warning.
 
 use super::app::{AppConfig, HeaderUnderscores, Protocol};
+use super::logging::date_format;
 use super::routing::{self, Subject};
 use super::static_files::{self, ExpiresOn};
 use std::path::PathBuf;
@@ -22,6 +23,9 @@ pub enum Setter {
     MiB(fn(&mut AppConfig, u64)),
     /// `uwsgi_opt_set_str`: the value verbatim (must not be empty).
     Str(fn(&mut AppConfig, String)),
+    /// A value that may be absent (`log-date`): the value as written, or
+    /// the empty string.
+    OptStr(fn(&mut AppConfig, &str)),
     /// `chmod-socket`: three octal digits, or `1`/no value for 666.
     Chmod,
     /// A listen socket; `None` = the default protocol (`protocol=`).
@@ -69,7 +73,7 @@ impl Spec {
     pub fn arg_kind(&self) -> ArgKind {
         match self.setter {
             Setter::Bool(_) => ArgKind::Flag,
-            Setter::Chmod | Setter::Noop => ArgKind::Optional,
+            Setter::Chmod | Setter::Noop | Setter::OptStr(_) => ArgKind::Optional,
             _ => ArgKind::Required,
         }
     }
@@ -441,6 +445,118 @@ pub static SPECS: &[Spec] = &[
     opt("thunder-lock", Setter::Noop),
     // Titles are always on (`contract/titles.rs`).
     opt("auto-procname", Setter::Noop),
+    // Request logging.
+    alias(
+        "log-format",
+        &["logformat"],
+        Setter::Str(|c, v| c.request_logging.format = Some(v)),
+    ),
+    alias(
+        "log-format-strftime",
+        &["logformat-strftime"],
+        Setter::Bool(|c, v| c.request_logging.format_strftime = v),
+    ),
+    alias(
+        "log-date",
+        &["logdate", "log-prefix"],
+        Setter::OptStr(|c, v| c.request_logging.date = Some(date_format(v))),
+    ),
+    opt(
+        "log-micros",
+        Setter::Bool(|c, v| c.request_logging.micros = v),
+    ),
+    opt(
+        "log-x-forwarded-for",
+        Setter::Bool(|c, v| c.request_logging.x_forwarded_for = v),
+    ),
+    opt(
+        "log-zero",
+        Setter::Bool(|c, v| c.request_logging.conditions.zero = v),
+    ),
+    opt(
+        "log-slow",
+        Setter::Int(|c, v| c.request_logging.conditions.slow_ms = v),
+    ),
+    opt(
+        "log-4xx",
+        Setter::Bool(|c, v| c.request_logging.conditions.status_4xx = v),
+    ),
+    opt(
+        "log-5xx",
+        Setter::Bool(|c, v| c.request_logging.conditions.status_5xx = v),
+    ),
+    opt(
+        "log-big",
+        Setter::U64(|c, v| c.request_logging.conditions.big = v),
+    ),
+    opt(
+        "log-sendfile",
+        Setter::Bool(|c, v| c.request_logging.conditions.sendfile = v),
+    ),
+    opt(
+        "log-ioerror",
+        Setter::Bool(|c, v| c.request_logging.conditions.ioerror = v),
+    ),
+    opt(
+        "log-master",
+        Setter::Bool(|c, v| c.request_logging.file.master = v),
+    ),
+    opt(
+        "log-maxsize",
+        Setter::U64(|c, v| c.request_logging.file.maxsize = v),
+    ),
+    opt(
+        "log-backupname",
+        Setter::Str(|c, v| c.request_logging.file.backupname = Some(PathBuf::from(v))),
+    ),
+    opt(
+        "log-reopen",
+        Setter::Bool(|c, v| c.request_logging.file.reopen = v),
+    ),
+    opt(
+        "logto2",
+        Setter::Str(|c, v| c.request_logging.file.logto2 = Some(PathBuf::from(v))),
+    ),
+    opt(
+        "ignore-write-errors",
+        Setter::Bool(|c, v| c.request_logging.write_errors.ignore_write_errors = v),
+    ),
+    opt(
+        "disable-write-exception",
+        Setter::Bool(|c, v| c.request_logging.write_errors.disable_write_exception = v),
+    ),
+    list(
+        "logger",
+        &[],
+        Setter::Str(|c, v| c.request_logging.loggers.logger.push(v)),
+    ),
+    list(
+        "req-logger",
+        &["logger-req"],
+        Setter::Str(|c, v| c.request_logging.loggers.req_logger.push(v)),
+    ),
+    list(
+        "log-route",
+        &[],
+        Setter::Str(|c, v| c.request_logging.loggers.route.push(v)),
+    ),
+    list(
+        "log-req-route",
+        &[],
+        Setter::Str(|c, v| c.request_logging.loggers.req_route.push(v)),
+    ),
+    list(
+        "log-encoder",
+        &[],
+        Setter::Str(|c, v| c.request_logging.loggers.encoder.push(v)),
+    ),
+    list(
+        "log-req-encoder",
+        &[],
+        Setter::Str(|c, v| c.request_logging.loggers.req_encoder.push(v)),
+    ),
+    // uwsgid ignores SIGPIPE in every process and never reports it.
+    opt("ignore-sigpipe", Setter::Noop),
 ];
 
 /// uWSGI's short command-line flags (`uwsgi --help`), including those of

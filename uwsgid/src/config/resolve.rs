@@ -183,6 +183,10 @@ impl Resolver {
                 set(&mut self.app, v.to_string());
                 Value::from(v)
             }
+            Setter::OptStr(set) => {
+                set(&mut self.app, v);
+                Value::from(v)
+            }
             Setter::Chmod => match setters::parse_chmod(v, flag) {
                 Ok(mode) => {
                     self.app.chmod_socket = Some(mode);

@@ -21,6 +21,7 @@ mod daemonize;
 mod event_loop;
 mod fifo;
 mod harakiri;
+mod log_master;
 mod notify;
 mod pidfile;
 mod privileges;
@@ -67,7 +68,11 @@ fn run_app(loaded: Loaded, control: Option<PathBuf>) -> anyhow::Result<i32> {
     // First: systemd's sockets sit at fds 3.. until moved out of the way.
     let mut activated = Activated::from_env().context("while taking over the systemd sockets")?;
     let cfg = loaded.app;
+    if let Some(date) = &cfg.request_logging.date {
+        crate::log::set_date(date.as_deref());
+    }
     setup_log(&cfg)?;
+    let _log_master = log_master::early(&cfg, log_file(&cfg))?;
     for warning in &loaded.warnings {
         log_line!("{warning}");
     }
@@ -144,7 +149,9 @@ fn setup_log(cfg: &AppConfig) -> anyhow::Result<()> {
 
 /// The file the app logs to, absolute (the master changes directory later).
 fn log_file(cfg: &AppConfig) -> Option<PathBuf> {
-    let path = cfg.daemonize.as_ref().or(cfg.logto.as_ref())?;
+    let path = (cfg.request_logging.file.logto2.as_ref())
+        .or(cfg.daemonize.as_ref())
+        .or(cfg.logto.as_ref())?;
     Some(std::path::absolute(path).unwrap_or_else(|_| path.clone()))
 }
 
@@ -176,7 +183,7 @@ fn serve(
         log_path,
         control,
     } = startup;
-    let facts = AppFacts::new(&cfg, log_path);
+    let facts = AppFacts::new(&cfg, log_path.clone());
     if let Some(dir) = &cfg.chdir {
         std::env::set_current_dir(dir).with_context(|| format!("chdir() to {}", dir.display()))?;
     }
@@ -188,6 +195,7 @@ fn serve(
     if let Some(id) = late_drop {
         drop_privileges(&cfg, id)?;
     }
+    log_master::after_privileges(&cfg, log_path)?;
     nix::sys::prctl::set_child_subreaper(true).context("prctl(PR_SET_CHILD_SUBREAPER)")?;
     let mut board = Scoreboard::create().context("while creating the scoreboard")?;
     board

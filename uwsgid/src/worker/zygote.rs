@@ -79,6 +79,7 @@ pub fn run_lazy_worker() -> i32 {
 
 fn lazy_worker_main() -> Result<i32, ZygoteError> {
     let env = ChildEnv::from_env()?;
+    crate::worker::logging::init_process(&env.cfg);
     let id = child_env::worker_id()?;
     let board = take_board();
     // SAFETY: nothing has started a thread yet.
@@ -108,6 +109,7 @@ fn take_board() -> Option<Scoreboard> {
 
 fn zygote_main() -> Result<i32, ZygoteError> {
     let env = ChildEnv::from_env()?;
+    crate::worker::logging::init_process(&env.cfg);
     let (commands, reports) = child_env::take_zygote_pipes()?;
     let board = take_board();
     // SAFETY: the zygote is single-threaded.

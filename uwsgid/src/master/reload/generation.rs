@@ -61,6 +61,8 @@ impl AppMaster {
             let msgs = e.messages().join("; ");
             format!("the configuration does not resolve: {msgs}")
         })?;
+        // `log-reopen`: before the new generation, which inherits the file.
+        crate::master::log_master::reopen_on_reload(&self.cfg, self.facts.log_path.as_deref());
         for line in reread.warnings.iter().chain(&reread.kept) {
             log_line!("{line}");
         }

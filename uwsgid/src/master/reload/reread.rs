@@ -85,6 +85,24 @@ pub fn keep_fixed(current: &AppConfig, new: &mut AppConfig) -> Vec<String> {
         &mut new.daemonize,
     );
     keep(&mut kept, "logto", &current.logto, &mut new.logto);
+    keep(
+        &mut kept,
+        "the log file options (log-master, log-maxsize, log-backupname, log-reopen, logto2)",
+        &current.request_logging.file,
+        &mut new.request_logging.file,
+    );
+    keep(
+        &mut kept,
+        "the loggers (logger, req-logger, log-route, log-encoder and their kin)",
+        &current.request_logging.loggers,
+        &mut new.request_logging.loggers,
+    );
+    keep(
+        &mut kept,
+        "log-date",
+        &current.request_logging.date,
+        &mut new.request_logging.date,
+    );
     keep(&mut kept, "vacuum", &current.vacuum, &mut new.vacuum);
     keep(
         &mut kept,

@@ -15,7 +15,6 @@ use pyo3::Python;
 use tokio::sync::mpsc;
 
 use super::event::{Event, event_bytes};
-use crate::log::log_line;
 use crate::worker::runtime::listener::Stream;
 
 /// The response side of one directly answered connection.
@@ -61,11 +60,8 @@ impl Direct {
             }
         };
         let written = write_all(py, stream, &data, self.timeout);
-        if let Err(err) = &written
-            && err.kind() != io::ErrorKind::BrokenPipe
-            && err.kind() != io::ErrorKind::ConnectionReset
-        {
-            log_line!("uwsgi response write error: {err}");
+        if let Err(err) = &written {
+            crate::worker::logging::write_errors::report("uwsgi response write error", err);
         }
         if last || written.is_err() {
             self.stream = None;

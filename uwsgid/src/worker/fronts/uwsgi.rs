@@ -104,9 +104,7 @@ pub fn response_protocol(head: &RequestHead) -> String {
 }
 
 fn log_write_error(err: &io::Error) {
-    if err.kind() != io::ErrorKind::BrokenPipe && err.kind() != io::ErrorKind::ConnectionReset {
-        log_line!("uwsgi response write error: {err}");
-    }
+    crate::worker::logging::write_errors::report("uwsgi response write error", err);
 }
 
 /// Serves one uwsgi-protocol connection; `buf` holds what was read of it.

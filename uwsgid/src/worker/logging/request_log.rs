@@ -7,14 +7,22 @@
 //! `req: N/M` is uWSGI's request number of the worker / of the app; a
 //! worker has no app-wide counter, so both are the worker's count. `core`
 //! is the Python thread. With `memory-report` the line starts with uWSGI's
-//! `{address space usage: …} {rss usage: …} `. Each line is one `write(2)`.
+//! `{address space usage: …} {rss usage: …} `. With `log-format` the line
+//! is the compiled format instead (`format.rs`); `filters.rs` decides
+//! which requests get a line. Each line is one `write(2)`.
 
+use std::ffi::CString;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::Write as _;
 use std::os::unix::fs::FileExt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+use super::clock;
+use super::filters::Filters;
+use super::format::LogFormat;
+use super::variables::Facts;
+use crate::config::{AppConfig, REQUEST_LINE_MARK};
 use crate::protocol::request::RequestHead;
 use crate::protocol::response::ResponseHead;
 
@@ -26,6 +34,12 @@ pub struct Entry<'a> {
     pub elapsed: Duration,
     pub request_number: u64,
     pub core: usize,
+    /// The body went out through `wsgi.file_wrapper`'s sendfile path.
+    pub via_sendfile: bool,
+    /// Reading the request body failed (the client's fault).
+    pub read_error: bool,
+    /// Writing the response failed (the client went away).
+    pub write_error: bool,
 }
 
 /// Writes request log lines for one worker.
@@ -35,16 +49,38 @@ pub struct RequestLog {
     /// `/proc/self/statm`, kept open for `memory-report`.
     statm: Option<File>,
     page_size: u64,
-    /// Prefix each line with the memory figures.
-    pub memory_report: bool,
-    /// Write no request lines (`disable-logging`).
-    pub disabled: bool,
+    /// Prefix each line with the memory figures (default line only, as in
+    /// uWSGI).
+    memory_report: bool,
+    /// Which requests get a line (`disable-logging` and the conditions).
+    filters: Filters,
+    /// `log-format`, compiled; `None` = uWSGI's default line.
+    format: Option<LogFormat>,
+    /// `log-x-forwarded-for`.
+    x_forwarded_for: bool,
+    /// `log-micros`: the default line's time in microseconds.
+    micros: bool,
+    /// `%(ftime)`'s format.
+    ftime: Option<CString>,
+    /// Lines start with `REQUEST_LINE_MARK` (`req-logger`: the master
+    /// sorts them out).
+    mark: bool,
 }
 
 impl RequestLog {
-    /// `read_memory`: keep `/proc/self/statm` open (`memory-report`,
-    /// `reload-on-rss`, `reload-on-as`).
-    pub fn new(worker_id: u32, read_memory: bool) -> RequestLog {
+    /// The request log `cfg` asks for; keeps `/proc/self/statm` open when
+    /// a line or `reload-on-rss`/`reload-on-as` needs the memory figures.
+    pub fn new(worker_id: u32, cfg: &AppConfig) -> RequestLog {
+        let logging = &cfg.request_logging;
+        let format = logging.format.as_deref().map(LogFormat::compile);
+        let read_memory = cfg.memory_report
+            || cfg.reload_on_rss.is_some()
+            || cfg.reload_on_as.is_some()
+            || format.as_ref().is_some_and(LogFormat::needs_memory);
+        let ftime = match &logging.date {
+            Some(Some(f)) if logging.format_strftime => CString::new(f.as_str()).ok(),
+            _ => None,
+        };
         // SAFETY: sysconf has no preconditions.
         let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
         RequestLog {
@@ -53,15 +89,64 @@ impl RequestLog {
             statm: read_memory
                 .then(|| File::open("/proc/self/statm").ok())
                 .flatten(),
-            memory_report: false,
-            disabled: false,
+            memory_report: cfg.memory_report,
+            filters: Filters {
+                all: !cfg.disable_logging,
+                conditions: logging.conditions,
+            },
+            format,
+            x_forwarded_for: logging.x_forwarded_for,
+            micros: logging.micros,
+            ftime,
+            mark: logging.marks_request_lines(),
             page_size: u64::try_from(page_size).unwrap_or(4096),
         }
     }
 
-    /// The log line of one request, newline included.
-    pub fn line(&self, entry: &Entry<'_>) -> String {
+    /// Whether no request can ever get a line (`disable-logging` and no
+    /// condition): the caller can skip gathering the entry.
+    pub fn is_off(&self) -> bool {
+        !self.filters.all && !self.filters.conditions.any()
+    }
+
+    /// The log line of one request, newline included; `None` when the
+    /// request is not logged.
+    pub fn line(&self, entry: &Entry<'_>) -> Option<String> {
+        if !self.filters.wants(entry) {
+            return None;
+        }
+        let now = clock::now_micros();
+        let addr = self.address(entry.head);
+        let Some(format) = &self.format else {
+            return Some(self.default_line(entry, addr, now));
+        };
+        let mut line = String::with_capacity(format.capacity());
+        if self.mark {
+            line.push(REQUEST_LINE_MARK);
+        }
+        let start_micros =
+            now.saturating_sub(i64::try_from(entry.elapsed.as_micros()).unwrap_or(i64::MAX));
+        let facts = Facts {
+            entry,
+            pid: self.pid,
+            worker_id: self.worker_id,
+            addr,
+            start_micros,
+            now_secs: now / 1_000_000,
+            memory: format.needs_memory().then(|| self.memory()).flatten(),
+            ftime: self.ftime.as_deref(),
+        };
+        format.write(&mut line, &facts);
+        line.push('\n');
+        Some(line)
+    }
+
+    /// uWSGI's default line.
+    fn default_line(&self, entry: &Entry<'_>, addr: &str, now_micros: i64) -> String {
         let mut line = String::with_capacity(256);
+        if self.mark {
+            line.push(REQUEST_LINE_MARK);
+        }
         if let Some((vsz, rss)) = self.memory_report.then(|| self.memory()).flatten() {
             let _ = write!(
                 line,
@@ -70,9 +155,26 @@ impl RequestLog {
                 rss / (1024 * 1024)
             );
         }
-        format_line(&mut line, self.pid, self.worker_id, entry, &ctime_now());
+        let start =
+            now_micros.saturating_sub(i64::try_from(entry.elapsed.as_micros()).unwrap_or(0));
+        let time = Time {
+            start_secs: start / 1_000_000,
+            micros: self.micros,
+        };
+        format_line(&mut line, self.pid, self.worker_id, addr, entry, &time);
         line.push('\n');
         line
+    }
+
+    /// The logged client address: `X-Forwarded-For` as sent with
+    /// `log-x-forwarded-for` (uWSGI takes the whole header), else
+    /// `REMOTE_ADDR`.
+    fn address<'h>(&self, head: &'h RequestHead) -> &'h str {
+        self.x_forwarded_for
+            .then(|| head.get("HTTP_X_FORWARDED_FOR"))
+            .flatten()
+            .or(head.get("REMOTE_ADDR"))
+            .unwrap_or("")
     }
 
     /// Writes a line in one `write(2)`; a lost log line must not fail the
@@ -94,113 +196,62 @@ impl RequestLog {
     }
 }
 
-/// Appends the line (without memory prefix and newline) to `out`.
-pub fn format_line(out: &mut String, pid: u32, worker_id: u32, e: &Entry<'_>, date: &str) {
+/// The date and time unit of the default line.
+pub struct Time {
+    /// The start of the request, seconds since the epoch (its `ctime`
+    /// date is logged).
+    pub start_secs: i64,
+    /// `log-micros`.
+    pub micros: bool,
+}
+
+/// Appends the default line (without memory prefix and newline) to `out`.
+pub fn format_line(
+    out: &mut String,
+    pid: u32,
+    worker_id: u32,
+    addr: &str,
+    e: &Entry<'_>,
+    time: &Time,
+) {
     let head = e.head;
     let (code, headers, header_bytes) = match e.response {
         Some(r) => (r.code, r.headers.len(), r.wire_size()),
         None => (0, 0, 0),
     };
+    let (took, unit) = if time.micros {
+        (e.elapsed.as_micros(), "micros")
+    } else {
+        (e.elapsed.as_millis(), "msecs")
+    };
     let _ = write!(
         out,
-        "[pid: {pid}|worker: {worker_id}|app: 0|req: {n}/{n}] {addr} () {{{vars} vars in {vbytes} bytes}} [{date}] {method} {uri} => generated {body} bytes in {ms} msecs ({proto} {code}) {headers} headers in {header_bytes} bytes (1 switches on core {core})",
+        "[pid: {pid}|worker: {worker_id}|app: 0|req: {n}/{n}] {addr} ({user}) {{{vars} vars in {vbytes} bytes}} [",
         n = e.request_number,
-        addr = head.get("REMOTE_ADDR").unwrap_or(""),
-        vars = head.vars.len(),
+        user = head.get("REMOTE_USER").unwrap_or(""),
+        vars = head.vars.len() * 2,
         vbytes = head.vars_bytes(),
+    );
+    clock::push_ctime(out, time.start_secs);
+    let _ = write!(
+        out,
+        "] {method} {uri} => generated {body} bytes in {took} {unit}{via}({proto} {code}) {headers} headers in {header_bytes} bytes (1 switches on core {core})",
         method = head.get("REQUEST_METHOD").unwrap_or(""),
         uri = head
             .get("REQUEST_URI")
             .or(head.get("PATH_INFO"))
             .unwrap_or(""),
         body = e.body_bytes,
-        ms = e.elapsed.as_millis(),
+        via = if e.via_sendfile {
+            " via sendfile() "
+        } else {
+            " "
+        },
         proto = head.get("SERVER_PROTOCOL").unwrap_or("HTTP/1.0"),
         core = e.core,
     );
 }
 
-const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
-/// The local time as `ctime(3)` prints it, without the newline.
-fn ctime_now() -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let t = libc::time_t::try_from(now).unwrap_or(0);
-    // SAFETY: localtime_r writes only into `tm`, which we own.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    let ok = unsafe { !libc::localtime_r(&t, &mut tm).is_null() };
-    if !ok {
-        return String::new();
-    }
-    let day = DAYS
-        .get(usize::try_from(tm.tm_wday).unwrap_or(0))
-        .unwrap_or(&"Sun");
-    let month = MONTHS
-        .get(usize::try_from(tm.tm_mon).unwrap_or(0))
-        .unwrap_or(&"Jan");
-    format!(
-        "{day} {month} {:>2} {:02}:{:02}:{:02} {}",
-        tm.tm_mday,
-        tm.tm_hour,
-        tm.tm_min,
-        tm.tm_sec,
-        tm.tm_year + 1900
-    )
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::protocol::cgi;
-
-    #[test]
-    fn line_has_uwsgi_shape_and_worker_id() {
-        let head = cgi::from_uwsgi(vec![
-            ("REQUEST_METHOD".into(), "GET".into()),
-            ("REQUEST_URI".into(), "/path".into()),
-            ("SERVER_PROTOCOL".into(), "HTTP/1.1".into()),
-            ("REMOTE_ADDR".into(), "127.0.0.1".into()),
-        ]);
-        let response = ResponseHead {
-            code: 200,
-            status: "200 OK".into(),
-            headers: vec![("Content-Type".into(), "text/plain".into())],
-        };
-        let entry = Entry {
-            head: &head,
-            response: Some(&response),
-            body_bytes: 12,
-            elapsed: Duration::from_millis(3),
-            request_number: 5,
-            core: 0,
-        };
-        let mut line = String::new();
-        format_line(&mut line, 123, 2, &entry, "Wed Nov 25 10:40:00 2026");
-        let vars = head.vars.len();
-        let vbytes = head.vars_bytes();
-        assert_eq!(
-            line,
-            format!(
-                "[pid: 123|worker: 2|app: 0|req: 5/5] 127.0.0.1 () {{{vars} vars in {vbytes} bytes}} [Wed Nov 25 10:40:00 2026] GET /path => generated 12 bytes in 3 msecs (HTTP/1.1 200) 1 headers in 45 bytes (1 switches on core 0)"
-            )
-        );
-    }
-
-    #[test]
-    fn ctime_has_the_right_shape() {
-        let now = ctime_now();
-        assert_eq!(now.len(), 24, "{now:?}");
-    }
-
-    #[test]
-    fn memory_report_reads_statm() {
-        let log = RequestLog::new(1, true);
-        let (vsz, rss) = log.memory().unwrap_or_default();
-        assert!(vsz > 0 && rss > 0 && rss <= vsz);
-    }
-}
+#[path = "request_log_tests.rs"]
+mod tests;

@@ -63,12 +63,7 @@ impl WorkerCtx {
         alive: mpsc::Sender<()>,
         handoff: Option<Outbox>,
     ) -> WorkerCtx {
-        let mut log = RequestLog::new(
-            worker_id,
-            cfg.memory_report || cfg.reload_on_rss.is_some() || cfg.reload_on_as.is_some(),
-        );
-        log.memory_report = cfg.memory_report;
-        log.disabled = cfg.disable_logging;
+        let log = RequestLog::new(worker_id, &cfg);
         let threads = usize::try_from(cfg.threads).unwrap_or(1);
         WorkerCtx {
             worker_id,

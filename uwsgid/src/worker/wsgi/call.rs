@@ -51,6 +51,7 @@ pub fn run(py: Python<'_>, ctx: &WorkerCtx, statics: &Statics, app: &App, job: J
     };
     let (outcome, fault) = execute(py, ctx, statics, app, &head, body, &responder, give_back);
     let failed = outcome.is_err() && fault.is_none();
+    let read_error = fault.is_some();
     conclude(py, &responder, outcome, fault);
     let served = ctx.count_request();
     // Decided before the gate frees: a worker that retires must not accept
@@ -70,8 +71,8 @@ pub fn run(py: Python<'_>, ctx: &WorkerCtx, statics: &Statics, app: &App, job: J
     let line = responder
         .try_borrow()
         .ok()
-        .filter(|_| !ctx.log.disabled)
-        .map(|r| {
+        .filter(|_| !ctx.log.is_off())
+        .and_then(|r| {
             ctx.log.line(&Entry {
                 head: &head,
                 response: r.head(),
@@ -79,6 +80,9 @@ pub fn run(py: Python<'_>, ctx: &WorkerCtx, statics: &Statics, app: &App, job: J
                 elapsed: started.elapsed(),
                 request_number: served,
                 core,
+                via_sendfile: r.via_sendfile,
+                read_error,
+                write_error: r.gone,
             })
         });
     py.detach(|| {
@@ -247,6 +251,8 @@ fn respond(
         && responder.try_borrow()?.head().is_some()
         && let Some(alive) = send_real_file(py, wrapper, responder)?
     {
+        // uWSGI's `via sendfile()` (`log-sendfile`).
+        responder.try_borrow_mut()?.via_sendfile = true;
         if alive {
             responder.try_borrow_mut()?.finish(py, Vec::new())?;
         }

@@ -15,6 +15,7 @@ use tokio::sync::mpsc::error::TrySendError;
 use crate::protocol::response::{ResponseHead, check_header, parse_status};
 use crate::worker::fronts::event::Event;
 use crate::worker::fronts::job::Sink;
+use crate::worker::logging::write_errors;
 
 /// `start_response` and `write` of one request.
 #[pyclass(module = "uwsgid")]
@@ -28,6 +29,9 @@ pub struct Responder {
     pub body_bytes: u64,
     /// `add-header`: appended to the app's headers.
     extra: Option<Arc<[(String, String)]>>,
+    /// The body was a real file sent by `wsgi.file_wrapper` (the request
+    /// log's `via sendfile()`).
+    pub via_sendfile: bool,
 }
 
 impl Responder {
@@ -39,6 +43,7 @@ impl Responder {
             sent: false,
             gone: false,
             body_bytes: 0,
+            via_sendfile: false,
         }
     }
 
@@ -208,7 +213,8 @@ impl Responder {
                 "write() called before start_response()",
             ));
         }
-        if !self.send_chunk(py, data.as_bytes())? {
+        // `disable-write-exception`: the app is not told.
+        if !self.send_chunk(py, data.as_bytes())? && write_errors::raise_on_write() {
             return Err(pyo3::exceptions::PyOSError::new_err(
                 "the client closed the connection",
             ));

@@ -239,7 +239,7 @@ fn log(
 ) {
     let served = ctx.count_request();
     ctx.check_recycle(served);
-    if ctx.log.disabled {
+    if ctx.log.is_off() {
         return;
     }
     let line = ctx.log.line(&Entry {
@@ -249,6 +249,11 @@ fn log(
         elapsed: started.elapsed(),
         request_number: served,
         core: 0,
+        via_sendfile: false,
+        read_error: false,
+        write_error: false,
     });
-    RequestLog::emit(&line);
+    if let Some(line) = line {
+        RequestLog::emit(&line);
+    }
 }
