@@ -19,7 +19,8 @@
 //! - [`body_faults`]: bodies that cannot be read: 400 for the client's
 //!   fault, 500 for the server's;
 //! - [`limit_post`]: 413 past `limit-post`;
-//! - [`mounts`]: `mount` and `manage-script-name`, as uWSGI chooses apps.
+//! - [`mounts`]: `mount` and `manage-script-name`, as uWSGI chooses apps;
+//! - [`routing`]: `route*` rules and their actions, as uWSGI runs them.
 
 mod body_faults;
 mod environ;
@@ -31,6 +32,7 @@ mod limit_post;
 mod mounts;
 mod nginx;
 mod own_venv;
+mod routing;
 mod shared_memory;
 mod validator;
 mod venv;

@@ -608,6 +608,12 @@ pub fn is_option(name: &str) -> bool {
     find(name).is_some() || super::uwsgi_names::is_uwsgi_option(name)
 }
 
+/// Adds a routing rule.
+fn route(c: &mut AppConfig, subject: Subject, value: &str) -> Result<(), String> {
+    c.routes.push(routing::parse(subject, value)?);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -656,10 +662,4 @@ mod tests {
         assert_eq!(short('H'), Some("home"));
         assert_eq!(short('j'), None);
     }
-}
-
-/// Adds a routing rule.
-fn route(c: &mut AppConfig, subject: Subject, value: &str) -> Result<(), String> {
-    c.routes.push(routing::parse(subject, value)?);
-    Ok(())
 }

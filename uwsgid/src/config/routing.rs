@@ -147,13 +147,13 @@ mod tests {
         let var = || Subject::Var("PATH_INFO".into());
         assert!(
             parse(var(), "^/x cachestore:key=a")
-                .unwrap_err()
+                .expect_err("refused")
                 .contains("cachestore")
         );
         assert!(parse(var(), "^/x").is_err());
         assert!(
             parse(var(), "(unclosed donotlog:")
-                .unwrap_err()
+                .expect_err("refused")
                 .contains("regex")
         );
         assert!(parse(Subject::If { negate: false }, "isfile:/x donotlog:").is_err());

@@ -32,7 +32,7 @@
 
 mod fronts;
 mod logging;
-mod routing;
+pub(crate) mod routing;
 mod runtime;
 mod wsgi;
 pub mod zygote;

@@ -33,6 +33,8 @@ pub struct WorkerCtx {
     pub http_timeout: Duration,
     /// `add-header`, parsed once; `None` without any.
     pub extra_headers: Option<Arc<[(String, String)]>>,
+    /// The `route*` table; `None` without rules.
+    pub routes: Option<crate::worker::routing::Routes>,
     pub started: Instant,
     /// Set once the worker decided to retire itself (`max-requests`,
     /// `reload-on-rss`/`reload-on-as`); `retire` wakes the serve loop.
@@ -77,6 +79,7 @@ impl WorkerCtx {
                 cfg.http_timeout.unwrap_or(cfg.socket_timeout).max(1),
             ),
             extra_headers: extra_headers(&cfg.add_header),
+            routes: crate::worker::routing::Routes::new(&cfg.routes),
             started: Instant::now(),
             retiring: AtomicBool::new(false),
             retire: Notify::new(),

@@ -40,17 +40,21 @@ pub struct App {
 }
 
 impl App {
-    /// The app a request goes to (see `protocol/mounts.rs`), with
-    /// `manage-script-name` applied to its head first. A single app
-    /// without `manage-script-name`, the common case, costs nothing.
-    pub fn choose<'a, 'py>(
-        &'a self,
-        py: Python<'py>,
-        head: &mut RequestHead,
-    ) -> Option<&'a Bound<'py, PyAny>> {
+    /// `manage-script-name`: the mountpoint prefixing PATH_INFO becomes
+    /// SCRIPT_NAME (see `protocol/mounts.rs`).
+    pub fn manage_script_name(&self, head: &mut RequestHead) {
         if self.manage_script_name {
             mounts::manage_script_name(head, &self.mountpoints);
         }
+    }
+
+    /// The app a request goes to (see `protocol/mounts.rs`). A single app,
+    /// the common case, costs nothing.
+    pub fn choose<'a, 'py>(
+        &'a self,
+        py: Python<'py>,
+        head: &RequestHead,
+    ) -> Option<&'a Bound<'py, PyAny>> {
         let index = match self.callables.len() {
             0 | 1 => 0,
             _ => mounts::choose(head, &self.mountpoints),

@@ -21,6 +21,7 @@ use crate::scoreboard;
 use crate::worker::fronts::body::{self, BodyFault, BodySource};
 use crate::worker::fronts::job::Job;
 use crate::worker::logging::request_log::{Entry, RequestLog};
+use crate::worker::routing::Answer;
 use crate::worker::runtime::context::WorkerCtx;
 
 /// Runs one request to its end. Never fails: errors become a 500 (or an
@@ -34,7 +35,14 @@ pub fn run(py: Python<'_>, ctx: &WorkerCtx, statics: &Statics, app: &App, job: J
         started,
         body_return,
     } = job;
-    let app = app.choose(py, &mut head);
+    // uWSGI's order: manage-script-name, routing, then the app.
+    app.manage_script_name(&mut head);
+    let mut routed = ctx
+        .routes
+        .as_ref()
+        .map(|routes| routes.apply(&mut head))
+        .unwrap_or_default();
+    let app = app.choose(py, &head);
     scoreboard::worker::request_started(core, started, &head);
     // What the app left of the body goes back to the front (or is dropped).
     let give_back = |rest: BodySource| {
@@ -49,7 +57,20 @@ pub fn run(py: Python<'_>, ctx: &WorkerCtx, statics: &Statics, app: &App, job: J
             return;
         }
     };
-    let (outcome, fault) = execute(py, ctx, statics, app, &head, body, &responder, give_back);
+    if let Ok(mut r) = responder.try_borrow_mut() {
+        r.route_headers(
+            std::mem::take(&mut routed.add_headers),
+            std::mem::take(&mut routed.del_headers),
+        );
+    }
+    let (outcome, fault) = match routed.answer.take() {
+        Some(answer) => {
+            answer_route(py, &responder, answer);
+            give_back(body);
+            (Ok(()), None)
+        }
+        None => execute(py, ctx, statics, app, &head, body, &responder, give_back),
+    };
     let failed = outcome.is_err() && fault.is_none();
     let read_error = fault.is_some();
     conclude(py, &responder, outcome, fault);
@@ -71,7 +92,7 @@ pub fn run(py: Python<'_>, ctx: &WorkerCtx, statics: &Statics, app: &App, job: J
     let line = responder
         .try_borrow()
         .ok()
-        .filter(|_| !ctx.log.is_off())
+        .filter(|_| !ctx.log.is_off() && !routed.no_log)
         .and_then(|r| {
             ctx.log.line(&Entry {
                 head: &head,
@@ -90,6 +111,24 @@ pub fn run(py: Python<'_>, ctx: &WorkerCtx, statics: &Statics, app: &App, job: J
             RequestLog::emit(&line);
         }
     });
+}
+
+/// Answers a request routing decided on (`return`, `break`, redirects)
+/// without calling the app.
+fn answer_route(py: Python<'_>, responder: &Bound<'_, Responder>, answer: Answer) {
+    let Ok(mut r) = responder.try_borrow_mut() else {
+        return;
+    };
+    let mut headers = answer.headers;
+    if answer.close {
+        headers.push(("Connection".to_owned(), "close".to_owned()));
+    }
+    let head = ResponseHead {
+        code: answer.code,
+        status: format!("{} {}", answer.code, answer.reason),
+        headers,
+    };
+    r.fail_with(py, head, Bytes::from(answer.body));
 }
 
 /// The client's fault found reading a body, and its description.

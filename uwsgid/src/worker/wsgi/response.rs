@@ -29,6 +29,9 @@ pub struct Responder {
     pub body_bytes: u64,
     /// `add-header`: appended to the app's headers.
     extra: Option<Arc<[(String, String)]>>,
+    /// Routing's `addheader` / `delheader` for this request.
+    route_add: Vec<(String, String)>,
+    route_del: Vec<String>,
     /// The body was a real file sent by `wsgi.file_wrapper` (the request
     /// log's `via sendfile()`).
     pub via_sendfile: bool,
@@ -39,12 +42,20 @@ impl Responder {
         Responder {
             sink,
             extra,
+            route_add: Vec::new(),
+            route_del: Vec::new(),
             head: None,
             sent: false,
             gone: false,
             body_bytes: 0,
             via_sendfile: false,
         }
+    }
+
+    /// Routing's `addheader` and `delheader` for this request's response.
+    pub fn route_headers(&mut self, add: Vec<(String, String)>, del: Vec<String>) {
+        self.route_add = add;
+        self.route_del = del;
     }
 
     /// The head, once `start_response` has been called.
@@ -194,6 +205,11 @@ impl Responder {
         if let Some(extra) = &this.extra {
             headers.extend(extra.iter().cloned());
         }
+        if !this.route_del.is_empty() {
+            let del = &this.route_del;
+            headers.retain(|(name, _)| !del.iter().any(|d| d.eq_ignore_ascii_case(name)));
+        }
+        headers.append(&mut this.route_add);
         this.head = Some(ResponseHead {
             code,
             status,
