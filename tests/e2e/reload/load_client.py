@@ -1,6 +1,10 @@
-"""Keeps N keep-alive clients busy until the file STOP exists, then prints
+"""Keeps N keep-alive clients busy until the file STOP exists and at least
+MIN_OK (60) requests were answered in all (or 30 s more have passed: a
+server that stopped answering ends the run with its failures), then prints
 JSON: requests answered, failures (every exception and non-200 counts, and
-nothing is retried), reconnections, worker pids seen.
+nothing is retried), reconnections, worker pids seen. The minimum keeps a
+quick reload on a loaded machine from ending the run before the load has
+meant anything.
 
 Usage: load_client.py PORT STOP N. Each client thread holds one
 http.client connection (keep-alive) and loops over requests to
@@ -14,17 +18,31 @@ import os
 import random
 import sys
 import threading
+import time
 
 port, stop, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 lock = threading.Lock()
 result = {"ok": 0, "failures": [], "reconnects": 0, "pids": set()}
+MIN_OK = 60
+stop_seen = []
+
+
+def stopping():
+    """The stop file exists, and enough was answered or waited for."""
+    if not os.path.exists(stop):
+        return False
+    if not stop_seen:
+        stop_seen.append(time.monotonic())
+    with lock:
+        answered = result["ok"]
+    return answered >= MIN_OK or time.monotonic() - stop_seen[0] > 30
 
 
 def client(seed):
     rnd = random.Random(seed)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     first = True
-    while not os.path.exists(stop):
+    while not stopping():
         seconds = rnd.uniform(0, 2) if rnd.random() < 0.5 else 0
         reconnect = conn.sock is None and not first
         first = False
