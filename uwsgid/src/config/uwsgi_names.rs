@@ -226,4 +226,53 @@ mod tests {
         assert!(!is_uwsgi_option("max_requests"));
         assert!(!is_uwsgi_option("project"));
     }
+
+    /// The section of `docs/compatibility.md` that says why each option
+    /// is not implemented.
+    const DOCUMENTED: &str = include_str!("../../../docs/compatibility.md");
+
+    /// The backticked names of that section (`name*` a prefix).
+    fn documented() -> Vec<&'static str> {
+        let start = DOCUMENTED
+            .find("## uWSGI options uwsgid does not implement")
+            .expect("the section exists");
+        let section = &DOCUMENTED[start..];
+        let end = section[3..].find("\n## ").map_or(section.len(), |e| e + 3);
+        section[..end]
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|t| !t.contains(' '))
+            .collect()
+    }
+
+    #[test]
+    fn every_unimplemented_option_is_documented() {
+        let listed = documented();
+        let covered = |name: &str| {
+            listed.iter().any(|entry| match entry.strip_suffix('*') {
+                Some(prefix) => name.starts_with(prefix),
+                None => *entry == name,
+            })
+        };
+        let missing: Vec<&str> = all()
+            .filter(|name| super::super::options::find(name).is_none())
+            .filter(|name| !covered(name))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "say in docs/compatibility.md why these are not implemented: {}",
+            missing.join(" ")
+        );
+        // And nothing implemented is listed there as missing.
+        let implemented: Vec<&&str> = listed
+            .iter()
+            .filter(|e| !e.ends_with('*'))
+            .filter(|e| super::super::options::find(e).is_some())
+            .collect();
+        assert!(
+            implemented.is_empty(),
+            "implemented, yet listed: {implemented:?}"
+        );
+    }
 }
