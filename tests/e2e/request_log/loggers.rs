@@ -1,8 +1,9 @@
 //! uWSGI's loggers: `logger` and `req-logger` splitting the server's
-//! lines from the request lines, the encoders, `log-req-route`, and
-//! `rsyslog` over UDP to a loopback listener.
+//! lines from the request lines, the encoders, `log-req-route`,
+//! `rsyslog` over UDP to a loopback listener, and `syslog` to `/dev/log`.
 
 use std::net::UdpSocket;
+use std::os::unix::net::UnixDatagram;
 
 use super::*;
 
@@ -136,4 +137,58 @@ fn file_logger_with_maxsize_rotates() {
             .then_some(())
     })
     .unwrap_or_else(|e| panic!("{e:#}"));
+}
+
+/// `/dev/log` bound by the test for as long as it lives, then removed.
+struct DevLog(UnixDatagram);
+
+impl DevLog {
+    const PATH: &'static str = "/dev/log";
+
+    fn bind() -> DevLog {
+        assert!(
+            !std::path::Path::new(Self::PATH).exists(),
+            "{} exists: a syslog daemon owns it; this test needs to receive what uwsgid sends there",
+            Self::PATH
+        );
+        let socket = UnixDatagram::bind(Self::PATH).expect("bind /dev/log (as root)");
+        socket
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .expect("a read timeout");
+        DevLog(socket)
+    }
+}
+
+impl Drop for DevLog {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(Self::PATH);
+    }
+}
+
+/// `req-logger = syslog:web,local3`: each request line is a syslog message
+/// with that ident and facility (local3 and info: priority 158), through the C
+/// library's `syslog()` to `/dev/log`, as uWSGI's syslog logger sends it.
+#[test]
+fn syslog_req_logger_writes_to_dev_log() {
+    let dev_log = DevLog::bind();
+    let app = LogApp::start(&[
+        "--req-logger",
+        "syslog:web,local3",
+        "--log-format",
+        "Y %(uri)",
+    ]);
+    app.get("/to-syslog");
+    let message = wait_until("the syslog message", DEFAULT_TIMEOUT, || {
+        let mut buf = [0u8; 2048];
+        let n = dev_log.0.recv(&mut buf).ok()?;
+        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+        text.contains("Y /to-syslog").then_some(text)
+    })
+    .unwrap_or_else(|e| panic!("{e:#}\n{}", app.server.log()));
+    assert!(message.starts_with("<158>"), "{message}");
+    assert!(message.contains(" web"), "{message}");
+    assert!(
+        !app.server.log().contains("Y /to-syslog"),
+        "not in the main log"
+    );
 }
