@@ -19,6 +19,7 @@ use uwsgid_e2e::{
 use crate::master::{count, distinct_pids, served_pid};
 
 mod signals;
+mod touch;
 
 /// Reloads under load are slow on a busy 2-core machine: generous.
 const RELOAD_TIMEOUT: Duration = Duration::from_secs(90);

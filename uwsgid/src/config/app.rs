@@ -171,6 +171,10 @@ pub struct AppConfig {
     /// The stats server answers with HTTP headers before its JSON (`stats-http`).
     pub stats_http: bool,
     pub touch_reload: Vec<PathBuf>,
+    /// `touch-workers-reload`, `touch-chain-reload`: files that reload the
+    /// workers (both gracefully, as `touch-reload`, in uwsgid).
+    pub touch_workers_reload: Vec<PathBuf>,
+    pub touch_chain_reload: Vec<PathBuf>,
     /// `master-fifo`: named pipes for one-letter commands (the first is
     /// active; `0`–`9` choose).
     pub master_fifo: Vec<PathBuf>,
@@ -248,6 +252,8 @@ impl Default for AppConfig {
             stats: None,
             stats_http: false,
             touch_reload: Vec::new(),
+            touch_workers_reload: Vec::new(),
+            touch_chain_reload: Vec::new(),
             master_fifo: Vec::new(),
             max_requests: 0,
             min_worker_lifetime: 10,

@@ -323,6 +323,16 @@ pub static SPECS: &[Spec] = &[
         Setter::Str(|c, v| c.touch_reload.push(PathBuf::from(v))),
     ),
     list(
+        "touch-workers-reload",
+        &[],
+        Setter::Str(|c, v| c.touch_workers_reload.push(PathBuf::from(v))),
+    ),
+    list(
+        "touch-chain-reload",
+        &[],
+        Setter::Str(|c, v| c.touch_chain_reload.push(PathBuf::from(v))),
+    ),
+    list(
         "master-fifo",
         &[],
         Setter::Str(|c, v| c.master_fifo.push(PathBuf::from(v))),

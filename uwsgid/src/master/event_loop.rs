@@ -24,6 +24,7 @@ use super::shutdown::{StopMode, Stopping};
 use super::signals::{self, MasterSignal};
 use super::sockets::ListenSocket;
 use super::spawn::Spawner;
+use super::touch::Touches;
 use super::views::AppFacts;
 use super::workers::WorkerTable;
 use super::zygote::Zygotes;
@@ -67,6 +68,8 @@ pub struct AppMaster {
     pub(super) control_socket: Option<Rebinder>,
     /// `master-fifo`: commands written to a named pipe.
     pub(super) fifo: Option<MasterFifo>,
+    /// `touch-reload` and its kin.
+    pub(super) touches: Touches,
     pub(super) notifier: Notifier,
     /// The highest worker id ever used (scoreboard slots to total).
     pub(super) highest_slot: u32,
@@ -95,6 +98,7 @@ impl AppMaster {
             commands: None,
             control_socket: None,
             fifo: MasterFifo::new(&cfg.master_fifo),
+            touches: Touches::new(&cfg),
             notifier: Notifier::default(),
             highest_slot: cfg.processes.max(1),
             cfg,
@@ -248,6 +252,9 @@ impl AppMaster {
         self.reload_tick(now);
         self.drain.enforce(now);
         self.harakiri_tick(now);
+        if self.touches.check(now) {
+            self.request_reload();
+        }
     }
 
     fn next_wake(&self) -> Option<Instant> {
@@ -262,6 +269,7 @@ impl AppMaster {
             self.drain.next_deadline(),
             self.reload.lazy_poll_at(),
             self.harakiri_wake(),
+            self.touches.next_check(),
         ]
         .into_iter()
         .flatten()

@@ -32,6 +32,7 @@ mod signals;
 mod sockets;
 mod spawn;
 mod stats;
+mod touch;
 mod vacuum;
 mod views;
 mod workers;

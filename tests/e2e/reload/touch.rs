@@ -1,0 +1,71 @@
+//! `touch-reload`, `touch-workers-reload`, `touch-chain-reload`: touching
+//! one of the files (or removing it, as uWSGI 2.0.31 counts that too)
+//! reloads the app gracefully, with uWSGI's log line, under the same
+//! master.
+
+use super::*;
+use crate::master::stop_cleanly;
+
+/// Sets the file's modification time to `seconds` after the epoch: a
+/// change the master sees whatever the file system's time granularity.
+fn touch_at(path: &Path, seconds: u64) {
+    let time = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(seconds);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(time))
+        .expect("touch");
+}
+
+#[test]
+fn touching_each_file_reloads_gracefully_with_uwsgis_line() {
+    let dir = TestDir::new().expect("temp dir");
+    let port = free_port().expect("a free port");
+    for name in ["reload.txt", "workers.txt", "chain.txt"] {
+        dir.write(name, "").expect("touch file");
+    }
+    write_ini(
+        &dir,
+        port,
+        &app_path("pid_app.py"),
+        "processes = 2\ntouch-reload = reload.txt\ntouch-workers-reload = workers.txt\ntouch-chain-reload = chain.txt",
+    );
+    let mut server = start_ini(&dir, port);
+    let master = server.pid();
+    let steps = [
+        ("reload.txt", "grace them all"),
+        ("workers.txt", "workers reload"),
+        ("chain.txt", "chain reload"),
+    ];
+    for (generation, (name, words)) in (2u64..).zip(steps) {
+        touch_at(&dir.join(name), 1_000_000 + generation);
+        let line = format!("*** {name} has been touched... {words} !!! ***");
+        wait_for_log(&mut server, &line, RELOAD_TIMEOUT)
+            .unwrap_or_else(|e| panic!("{e:#}\n{}", server.log()));
+        let gone = format!("every worker of generation {} is gone", generation - 1);
+        wait_for_log(&mut server, &gone, RELOAD_TIMEOUT)
+            .unwrap_or_else(|e| panic!("{e:#}\n{}", server.log()));
+        wait_generation(&server, generation, 2);
+    }
+    // Removing the file counts as a change, as in uWSGI.
+    std::fs::remove_file(dir.join("reload.txt")).expect("remove");
+    wait_for_log(
+        &mut server,
+        "every worker of generation 4 is gone",
+        RELOAD_TIMEOUT,
+    )
+    .unwrap_or_else(|e| panic!("{e:#}\n{}", server.log()));
+    assert_eq!(server.pid(), master);
+    assert_eq!(
+        served_pid_status(port),
+        200,
+        "the app serves after the reloads:\n{}",
+        server.log()
+    );
+    let log = stop_cleanly(server, Signal::SIGTERM);
+    assert_eq!(count(&log, "has been touched"), 4, "{log}");
+}
+
+fn served_pid_status(port: u16) -> u16 {
+    curl(port, "/").run().map_or(0, |r| r.status)
+}
