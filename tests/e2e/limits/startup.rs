@@ -111,3 +111,34 @@ fn daemonize_under_a_supervisor_only_logs_to_the_file() {
         assert!(content.contains(&format!("[pid: {served}|")), "{content}");
     }
 }
+
+/// The soft and hard "Max address space" of `/proc/PID/limits`.
+fn address_space_limit(pid: i32) -> Option<(String, String)> {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).ok()?;
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max address space"))?;
+    let mut fields = line["Max address space".len()..].split_whitespace();
+    Some((fields.next()?.to_owned(), fields.next()?.to_owned()))
+}
+
+/// `limit-as = 512`: the master and every process it starts may map at
+/// most 512 MiB, announced with uWSGI's two lines.
+#[test]
+fn limit_as_caps_the_address_space_of_every_process() {
+    let dir = TestDir::new().expect("temp dir");
+    let (server, port) = start_http(&dir, "pid_app.py", &["--limit-as", "512"]);
+    let worker = served_pid(curl(port, "/")).expect("served");
+    let want = Some(("536870912".to_owned(), "536870912".to_owned()));
+    assert_eq!(address_space_limit(server.pid()), want, "the master");
+    assert_eq!(address_space_limit(worker), want, "a worker");
+    let log = server.log();
+    assert!(
+        log.contains("limiting address space of processes..."),
+        "{log}"
+    );
+    assert!(
+        log.contains("your process address space limit is 536870912 bytes (512 MB)"),
+        "{log}"
+    );
+}

@@ -164,6 +164,22 @@ struct Startup<'a> {
     control: Option<&'a mut ControlSocket>,
 }
 
+/// `limit-as = MiB`: the address-space limit of the master and, inherited,
+/// of every process it starts, set and announced as uWSGI does.
+fn limit_address_space(cfg: &AppConfig) -> anyhow::Result<()> {
+    let Some(bytes) = cfg.limit_as else {
+        return Ok(());
+    };
+    log_line!("limiting address space of processes...");
+    nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_AS, bytes, bytes)
+        .with_context(|| format!("setrlimit(RLIMIT_AS, {bytes}) for limit-as"))?;
+    log_line!(
+        "your process address space limit is {bytes} bytes ({} MB)",
+        bytes / (1024 * 1024)
+    );
+    Ok(())
+}
+
 /// Drops to `id`, then checks the Python installation is still readable.
 fn drop_privileges(cfg: &AppConfig, id: &privileges::Identity) -> anyhow::Result<()> {
     privileges::drop_to(id)?;
@@ -189,6 +205,7 @@ fn serve(
         std::env::set_current_dir(dir).with_context(|| format!("chdir() to {}", dir.display()))?;
     }
     banner::details(&cfg, shutdown::mercy(&cfg));
+    limit_address_space(&cfg)?;
     let sockets = sockets::open_all(&mut cfg, activated)?;
     files.extend(sockets.iter().filter_map(|s| s.file.clone()));
     let stats = stats::bind(&cfg)?;
