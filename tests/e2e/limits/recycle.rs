@@ -206,3 +206,40 @@ fn memory_report_prefixes_each_request_line() {
         assert_eq!(bytes / (1024 * 1024), mb, "{line}");
     }
 }
+
+/// `max-worker-lifetime = 2` with `max-worker-lifetime-delta = 3`: worker 1
+/// is replaced after about 2 s and worker 2 after about 5 s, each with
+/// uWSGI's line, as uWSGI 2.0.31 staggers them; requests keep being served.
+#[test]
+fn max_worker_lifetime_replaces_each_worker_in_turn() {
+    let dir = TestDir::new().expect("temp dir");
+    let args = [
+        "--processes",
+        "2",
+        "--max-worker-lifetime",
+        "2",
+        "--min-worker-lifetime",
+        "1",
+        "--max-worker-lifetime-delta",
+        "3",
+    ];
+    let (server, port) = start_http(&dir, "pid_app.py", &args);
+    let first = born_pids(&server.log());
+    for (id, at_least) in [(1, 2), (2, 5)] {
+        let prefix = format!("worker {id} lifetime reached, it was running for ");
+        let seconds: u64 = wait_until(&prefix, DEFAULT_TIMEOUT, || {
+            let log = server.log();
+            let rest = &log[log.find(&prefix)? + prefix.len()..];
+            rest.split(' ').next()?.parse().ok()
+        })
+        .unwrap_or_else(|e| panic!("{e:#}\n{}", server.log()));
+        assert!(seconds >= at_least, "worker {id} after {seconds} s");
+    }
+    wait_until("both workers replaced", DEFAULT_TIMEOUT, || {
+        let now = born_pids(&server.log());
+        (now.difference(&first).count() >= 2).then_some(())
+    })
+    .unwrap_or_else(|e| panic!("{e:#}\n{}", server.log()));
+    assert!(served_pid(curl(port, "/")).is_some(), "{}", server.log());
+    assert!(!server.log().contains("DAMN"), "{}", server.log());
+}

@@ -171,6 +171,9 @@ pub struct AppConfig {
     /// The stats server answers with HTTP headers before its JSON (`stats-http`).
     pub stats_http: bool,
     pub touch_reload: Vec<PathBuf>,
+    /// `max-worker-lifetime` (seconds) and `max-worker-lifetime-delta`.
+    pub max_worker_lifetime: Option<u64>,
+    pub max_worker_lifetime_delta: u64,
     /// `touch-workers-reload`, `touch-chain-reload`: files that reload the
     /// workers (both gracefully, as `touch-reload`, in uwsgid).
     pub touch_workers_reload: Vec<PathBuf>,
@@ -252,6 +255,8 @@ impl Default for AppConfig {
             stats: None,
             stats_http: false,
             touch_reload: Vec::new(),
+            max_worker_lifetime: None,
+            max_worker_lifetime_delta: 0,
             touch_workers_reload: Vec::new(),
             touch_chain_reload: Vec::new(),
             master_fifo: Vec::new(),

@@ -340,6 +340,14 @@ pub static SPECS: &[Spec] = &[
     // Worker life cycle.
     opt("max-requests", Setter::U64(|c, v| c.max_requests = v)),
     opt(
+        "max-worker-lifetime",
+        Setter::U64(|c, v| c.max_worker_lifetime = (v > 0).then_some(v)),
+    ),
+    opt(
+        "max-worker-lifetime-delta",
+        Setter::U64(|c, v| c.max_worker_lifetime_delta = v),
+    ),
+    opt(
         "min-worker-lifetime",
         Setter::U64(|c, v| c.min_worker_lifetime = v),
     ),

@@ -299,6 +299,18 @@ impl Resolver {
                 "expected a signal number from 1 to 64".into(),
             );
         }
+        // uWSGI refuses to start with a lifetime its minimum would outlast.
+        if let Some(max) = self.app.max_worker_lifetime
+            && self.app.min_worker_lifetime >= max
+        {
+            self.fail(
+                "max-worker-lifetime",
+                format!(
+                    "invalid min-worker-lifetime value ({}), must be lower than max-worker-lifetime ({max})",
+                    self.app.min_worker_lifetime
+                ),
+            );
+        }
         // nginx refuses vars blocks over 65535 bytes itself, so the common
         // `buffer-size = 65536` means "as large as the protocol allows".
         if self.app.buffer_size > 65536 {

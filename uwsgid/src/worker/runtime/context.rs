@@ -157,16 +157,32 @@ impl WorkerCtx {
         } else {
             None
         };
-        if let Some(reason) = reason
-            && !self.retiring.swap(true, Ordering::AcqRel)
-        {
-            crate::scoreboard::worker::retiring(&reason);
+        if let Some(reason) = reason {
+            self.retire_because(&reason);
+        }
+    }
+
+    /// Stops accepting and finishes gracefully, to be replaced by the
+    /// master (once: later reasons are ignored).
+    pub fn retire_because(&self, reason: &str) {
+        if !self.retiring.swap(true, Ordering::AcqRel) {
+            crate::scoreboard::worker::retiring(reason);
             log_line!(
                 "...The work of process {} is done ({reason}). Seeya!",
                 std::process::id()
             );
             self.retire.notify_one();
         }
+    }
+
+    /// `max-worker-lifetime` (+ `max-worker-lifetime-delta` per worker id
+    /// after the first, as uWSGI staggers them): how long this worker
+    /// serves before it is replaced; `None` without the option.
+    pub fn lifetime(&self) -> Option<Duration> {
+        let base = self.cfg.max_worker_lifetime?;
+        let extra =
+            u64::from(self.worker_id.saturating_sub(1)) * self.cfg.max_worker_lifetime_delta;
+        Some(Duration::from_secs(base.saturating_add(extra)))
     }
 }
 

@@ -187,6 +187,9 @@ async fn serve(
     }
     drop(alive);
     tokio::spawn(trim::trim_when_idle(Arc::clone(&ctx)));
+    if let Some(lifetime) = ctx.lifetime() {
+        tokio::spawn(retire_after(Arc::clone(&ctx), lifetime));
+    }
     tokio::select! {
         _ = hup.recv() => {
             log_line!("Gracefully killing worker {} (pid: {})...", ctx.worker_id, std::process::id());
@@ -427,4 +430,19 @@ where
             () = &mut reservation, if slot.is_some() => drop(slot.take()),
         }
     }
+}
+
+/// `max-worker-lifetime`: after `lifetime`, the worker finishes what it
+/// serves and the master replaces it, with uWSGI's line.
+async fn retire_after(ctx: Arc<WorkerCtx>, lifetime: Duration) {
+    tokio::time::sleep(lifetime).await;
+    log_line!(
+        "worker {} lifetime reached, it was running for {} second(s)",
+        ctx.worker_id,
+        ctx.started.elapsed().as_secs()
+    );
+    ctx.retire_because(&format!(
+        "max-worker-lifetime reached ({} s)",
+        lifetime.as_secs()
+    ));
 }
