@@ -119,3 +119,34 @@ fn sigterm_kills_what_outlives_the_mercy() {
         "the request was cut"
     );
 }
+
+/// `pidfile2`, `safe-pidfile` and `safe-pidfile2` hold the master's pid
+/// while it runs (no temporary file left beside them); `vacuum` removes
+/// them at a graceful stop.
+#[test]
+fn the_other_pidfiles_are_written_and_vacuumed() {
+    let dir = TestDir::new().expect("temp dir");
+    let names = ["p2.pid", "safe.pid", "safe2.pid"];
+    let (server, _port) = start_http(
+        &dir,
+        "pid_app.py",
+        &[
+            "--pidfile2",
+            "p2.pid",
+            "--safe-pidfile",
+            "safe.pid",
+            "--safe-pidfile2",
+            "safe2.pid",
+            "--vacuum",
+        ],
+    );
+    for name in names {
+        let written = std::fs::read_to_string(dir.join(name)).expect("pidfile");
+        assert_eq!(written, format!("{}\n", server.pid()), "{name}");
+        assert!(!dir.join(&format!("{name}.tmp")).exists(), "{name}.tmp");
+    }
+    stop_cleanly(server, Signal::SIGTERM);
+    for name in names {
+        assert!(!dir.join(name).exists(), "{name} vacuumed");
+    }
+}

@@ -171,6 +171,11 @@ pub struct AppConfig {
     /// The stats server answers with HTTP headers before its JSON (`stats-http`).
     pub stats_http: bool,
     pub touch_reload: Vec<PathBuf>,
+    /// `pidfile2` (after the privilege drop), `safe-pidfile` and
+    /// `safe-pidfile2` (written to a temporary file, then renamed).
+    pub pidfile2: Option<PathBuf>,
+    pub safe_pidfile: Option<PathBuf>,
+    pub safe_pidfile2: Option<PathBuf>,
     /// `max-worker-lifetime` (seconds) and `max-worker-lifetime-delta`.
     pub max_worker_lifetime: Option<u64>,
     pub max_worker_lifetime_delta: u64,
@@ -255,6 +260,9 @@ impl Default for AppConfig {
             stats: None,
             stats_http: false,
             touch_reload: Vec::new(),
+            pidfile2: None,
+            safe_pidfile: None,
+            safe_pidfile2: None,
             max_worker_lifetime: None,
             max_worker_lifetime_delta: 0,
             touch_workers_reload: Vec::new(),

@@ -298,6 +298,20 @@ pub static SPECS: &[Spec] = &[
         Setter::Str(|c, v| c.pidfile = Some(PathBuf::from(v))),
     ),
     opt(
+        "pidfile2",
+        Setter::Str(|c, v| c.pidfile2 = Some(PathBuf::from(v))),
+    ),
+    opt(
+        "safe-pidfile",
+        Setter::Str(|c, v| c.safe_pidfile = Some(PathBuf::from(v))),
+    ),
+    opt(
+        "safe-pidfile2",
+        Setter::Str(|c, v| c.safe_pidfile2 = Some(PathBuf::from(v))),
+    ),
+    // Children always die with the master (`PR_SET_PDEATHSIG`).
+    opt("no-orphans", Setter::Noop),
+    opt(
         "daemonize",
         Setter::Str(|c, v| c.daemonize = Some(PathBuf::from(v))),
     ),

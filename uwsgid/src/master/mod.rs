@@ -40,7 +40,7 @@ mod zygote;
 
 use anyhow::Context;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::config::{AppConfig, Loaded};
 use crate::control::socket::ControlSocket;
@@ -94,6 +94,10 @@ fn run_app(loaded: Loaded, control: Option<PathBuf>) -> anyhow::Result<i32> {
         pidfile::write(path, std::process::id())
             .with_context(|| format!("cannot write the pidfile {}", path.display()))?;
     }
+    if let Some(path) = &cfg.safe_pidfile {
+        pidfile::write_safe(path, std::process::id())
+            .with_context(|| format!("cannot write the safe-pidfile {}", path.display()))?;
+    }
     let identity = privileges::to_drop(&cfg)?;
     // Without chown-socket, root is dropped as early as possible: before
     // binding; with it, after the socket files are chowned (uWSGI's order).
@@ -121,8 +125,15 @@ fn run_app(loaded: Loaded, control: Option<PathBuf>) -> anyhow::Result<i32> {
     if cfg.vacuum {
         // As uWSGI: a master that dropped root may not be able to remove
         // a pidfile root wrote, so with `uid` it is left in place.
-        let pidfile = cfg.pidfile.as_deref().filter(|_| cfg.uid.is_none());
-        vacuum::run(&files, pidfile);
+        // Those written after the drop (`pidfile2`, `safe-pidfile2`) go.
+        let as_root = [&cfg.pidfile, &cfg.safe_pidfile]
+            .into_iter()
+            .filter(|_| cfg.uid.is_none());
+        let pidfiles: Vec<&Path> = as_root
+            .chain([&cfg.pidfile2, &cfg.safe_pidfile2])
+            .filter_map(|p| p.as_deref())
+            .collect();
+        vacuum::run(&files, &pidfiles);
     }
     code
 }
@@ -162,6 +173,21 @@ struct Startup<'a> {
     log_path: Option<PathBuf>,
     /// The bound control socket (`--control`).
     control: Option<&'a mut ControlSocket>,
+}
+
+/// `pidfile2` and `safe-pidfile2`: written as the app's user, after the
+/// privilege drop, as uWSGI writes them.
+fn write_late_pidfiles(cfg: &AppConfig) -> anyhow::Result<()> {
+    let pid = std::process::id();
+    if let Some(path) = &cfg.pidfile2 {
+        pidfile::write(path, pid)
+            .with_context(|| format!("cannot write the pidfile2 {}", path.display()))?;
+    }
+    if let Some(path) = &cfg.safe_pidfile2 {
+        pidfile::write_safe(path, pid)
+            .with_context(|| format!("cannot write the safe-pidfile2 {}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// `limit-as = MiB`: the address-space limit of the master and, inherited,
@@ -213,6 +239,7 @@ fn serve(
     if let Some(id) = late_drop {
         drop_privileges(&cfg, id)?;
     }
+    write_late_pidfiles(&cfg)?;
     log_master::after_privileges(&cfg, log_path)?;
     nix::sys::prctl::set_child_subreaper(true).context("prctl(PR_SET_CHILD_SUBREAPER)")?;
     let mut board = Scoreboard::create().context("while creating the scoreboard")?;

@@ -18,8 +18,8 @@ pub enum Outcome {
     Failed(String),
 }
 
-/// Removes the socket files and the pidfile, logging each step.
-pub fn run(files: &[SocketFile], pidfile: Option<&Path>) {
+/// Removes the socket files and the pidfiles, logging each step.
+pub fn run(files: &[SocketFile], pidfiles: &[&Path]) {
     for file in files {
         match remove_socket(file) {
             Outcome::Removed => log_line!("VACUUM: unix socket {} removed.", file.path.display()),
@@ -36,7 +36,7 @@ pub fn run(files: &[SocketFile], pidfile: Option<&Path>) {
             ),
         }
     }
-    if let Some(path) = pidfile {
+    for path in pidfiles {
         match std::fs::remove_file(path) {
             Ok(()) => log_line!("VACUUM: pidfile removed."),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

@@ -278,3 +278,24 @@ fn static_file_options() {
         assert!(e.iter().any(|m| m.contains(wanted)), "{line}: {e:?}");
     }
 }
+
+/// uWSGI 2.0.31: `invalid min-worker-lifetime value (10), must be lower
+/// than max-worker-lifetime (2)` (the default minimum is 10 s).
+#[test]
+fn a_max_worker_lifetime_under_the_minimum_is_refused() {
+    let r = ini("[uwsgi]\nmax-worker-lifetime = 2\n");
+    assert_eq!(
+        errors(&r),
+        [
+            "uwsgi.ini:2: option 'max-worker-lifetime': invalid value '2': invalid min-worker-lifetime value (10), must be lower than max-worker-lifetime (2)"
+        ]
+    );
+    let r = ini(
+        "[uwsgi]\nmax-worker-lifetime = 2\nmin-worker-lifetime = 1\nmax-worker-lifetime-delta = 3\n",
+    );
+    assert!(errors(&r).is_empty());
+    assert_eq!(
+        (r.app.max_worker_lifetime, r.app.max_worker_lifetime_delta),
+        (Some(2), 3)
+    );
+}
