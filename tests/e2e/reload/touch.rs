@@ -69,3 +69,39 @@ fn touching_each_file_reloads_gracefully_with_uwsgis_line() {
 fn served_pid_status(port: u16) -> u16 {
     curl(port, "/").run().map_or(0, |r| r.status)
 }
+
+/// `py-autoreload = 1`: changing the file of an imported module reloads
+/// the app gracefully once, with uWSGI's lines.
+#[test]
+fn py_autoreload_reloads_when_an_imported_module_changes() {
+    let dir = TestDir::new().expect("temp dir");
+    let port = free_port().expect("a free port");
+    let app = dir.join("watched_app.py");
+    std::fs::copy(app_path("pid_app.py"), &app).expect("copy the app");
+    write_ini(&dir, port, &app, "processes = 2\npy-autoreload = 1");
+    let mut server = start_ini(&dir, port);
+    // Logged once the watcher has taken its first look.
+    wait_for_log(&mut server, "Python auto-reloader enabled", DEFAULT_TIMEOUT)
+        .unwrap_or_else(|e| panic!("{e:#}\n{}", server.log()));
+    touch_at(&app, 1_000_000);
+    let line = format!(
+        "[uwsgi-python-reloader] module/file {} has been modified",
+        app.display()
+    );
+    wait_for_log(&mut server, &line, RELOAD_TIMEOUT)
+        .unwrap_or_else(|e| panic!("{e:#}\n{}", server.log()));
+    wait_for_log(
+        &mut server,
+        "every worker of generation 1 is gone",
+        RELOAD_TIMEOUT,
+    )
+    .unwrap_or_else(|e| panic!("{e:#}\n{}", server.log()));
+    wait_generation(&server, 2, 2);
+    assert_eq!(served_pid_status(port), 200);
+    let log = stop_cleanly(server, Signal::SIGTERM);
+    assert_eq!(
+        count(&log, "has been modified"),
+        1,
+        "one change, one reload:\n{log}"
+    );
+}

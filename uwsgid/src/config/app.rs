@@ -171,6 +171,9 @@ pub struct AppConfig {
     /// The stats server answers with HTTP headers before its JSON (`stats-http`).
     pub stats_http: bool,
     pub touch_reload: Vec<PathBuf>,
+    /// `py-autoreload = N` (seconds; 0 off) and the modules it leaves out.
+    pub py_autoreload: u64,
+    pub py_autoreload_ignore: Vec<String>,
     /// `pidfile2` (after the privilege drop), `safe-pidfile` and
     /// `safe-pidfile2` (written to a temporary file, then renamed).
     pub pidfile2: Option<PathBuf>,
@@ -260,6 +263,8 @@ impl Default for AppConfig {
             stats: None,
             stats_http: false,
             touch_reload: Vec::new(),
+            py_autoreload: 0,
+            py_autoreload_ignore: Vec::new(),
             pidfile2: None,
             safe_pidfile: None,
             safe_pidfile2: None,

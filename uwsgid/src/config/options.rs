@@ -336,6 +336,16 @@ pub static SPECS: &[Spec] = &[
         &[],
         Setter::Str(|c, v| c.touch_reload.push(PathBuf::from(v))),
     ),
+    alias(
+        "py-autoreload",
+        &["py-auto-reload", "python-autoreload", "python-auto-reload"],
+        Setter::U64(|c, v| c.py_autoreload = v),
+    ),
+    list(
+        "py-auto-reload-ignore",
+        &[],
+        Setter::Str(|c, v| c.py_autoreload_ignore.push(v)),
+    ),
     list(
         "touch-workers-reload",
         &[],

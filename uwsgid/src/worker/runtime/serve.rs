@@ -77,6 +77,10 @@ pub fn run(
         log_line!("worker {worker_id}: cannot start the Python threads: {err}");
         return 1;
     }
+    if ctx.cfg.py_autoreload > 0 && worker_id == 1 {
+        let every = Duration::from_secs(ctx.cfg.py_autoreload);
+        crate::worker::wsgi::autoreload::start(every, ctx.cfg.py_autoreload_ignore.clone());
+    }
     let code = rt.block_on(serve(Arc::clone(&ctx), http, inbox, all_done));
     // Python threads may be inside the app: do not wait for them.
     rt.shutdown_background();

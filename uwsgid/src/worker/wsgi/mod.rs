@@ -8,13 +8,15 @@
 //! - `environ.rs`, `input.rs`, `errors_stream.rs`: the environ,
 //!   `wsgi.input`, `wsgi.errors`;
 //! - `response.rs`: `start_response` and `write` (the `Responder`);
-//!   `file_wrapper.rs`: `wsgi.file_wrapper`.
+//!   `file_wrapper.rs`: `wsgi.file_wrapper`;
+//! - `autoreload.rs`: `py-autoreload`, watching the modules' files.
 //!
 //! Imports: the fronts' job, events and body source, `runtime` (the
 //! worker's context), `logging`; from the crate `config`, `protocol`,
 //! `scoreboard`. The `uwsgi` Python module goes here.
 
 pub(super) mod app;
+pub(super) mod autoreload;
 pub(super) mod call;
 pub(super) mod cow;
 pub(super) mod environ;
