@@ -115,8 +115,8 @@ fn unimplemented_options_take_their_value() {
         "/srv",
         "--processes",
         "2",
-        "--py-autoreload",
-        "1",
+        "--carbon",
+        "127.0.0.1:2003",
     ]));
     assert_eq!(r.app.processes, 2);
     assert_eq!(r.warnings.len(), 2, "{:?}", r.warnings);
