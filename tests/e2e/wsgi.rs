@@ -60,6 +60,22 @@ fn assert_clean_log(app: &HttpApp) {
     }
 }
 
+/// `uwsgid --check-config` of an `app.ini` holding `text`: whether it
+/// resolved, and what it said.
+fn check_ini(text: &str) -> (bool, String) {
+    let dir = uwsgid_e2e::TestDir::new().expect("temp dir");
+    let ini = dir.write("app.ini", text).expect("ini");
+    let out = std::process::Command::new(uwsgid_e2e::uwsgid_bin().expect("uwsgid"))
+        .arg("--check-config")
+        .arg(&ini)
+        .output()
+        .expect("uwsgid runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// `APP` on one worker serving the uwsgi protocol on `dir/app.sock` (and
 /// HTTP, to know when it is ready); returns the app and the socket's path.
 fn start_on_unix_socket(app: &str, dir: &uwsgid_e2e::TestDir) -> (HttpApp, std::path::PathBuf) {

@@ -7,7 +7,7 @@
 //! malformed header closes the connection).
 
 use serde_json::{Value, json};
-use uwsgid_e2e::{HttpApp, Python, TestDir};
+use uwsgid_e2e::{HttpApp, Python};
 
 /// For each case, `REMOTE_ADDR REMOTE_PORT` as the app saw them, or
 /// `closed` when the server closed without answering.
@@ -126,19 +126,9 @@ fn http_timeout_is_the_http_fronts_timeout() {
 
 #[test]
 fn keepalive_and_auto_chunked_are_accepted_without_a_warning() {
-    let dir = TestDir::new().expect("temp dir");
-    let ini = dir
-        .write(
-            "app.ini",
-            "[uwsgi]\nhttp-socket = :9090\nmodule = app\nhttp-keepalive = 1\nhttp-auto-chunked = true\nhttp-timeout = 30\nadd-header = X-A: 1\n",
-        )
-        .expect("ini");
-    let out = std::process::Command::new(uwsgid_e2e::uwsgid_bin().expect("uwsgid"))
-        .arg("--check-config")
-        .arg(&ini)
-        .output()
-        .expect("uwsgid runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    let (resolved, stderr) = super::check_ini(
+        "[uwsgi]\nhttp-socket = :9090\nmodule = app\nhttp-keepalive = 1\nhttp-auto-chunked = true\nhttp-timeout = 30\nadd-header = X-A: 1\n",
+    );
+    assert!(resolved, "{stderr}");
     assert!(!stderr.contains("does not implement"), "{stderr}");
 }

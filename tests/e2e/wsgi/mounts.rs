@@ -259,20 +259,9 @@ fn static_maps_apply_after_manage_script_name_as_in_uwsgi() {
 
 #[test]
 fn a_mount_without_a_mountpoint_is_refused_with_its_line() {
-    let dir = TestDir::new().expect("temp dir");
-    let ini = dir
-        .write(
-            "app.ini",
-            "[uwsgi]\nhttp-socket = 127.0.0.1:0\nmount = app.py\n",
-        )
-        .expect("ini");
-    let out = std::process::Command::new(uwsgid_e2e::uwsgid_bin().expect("uwsgid"))
-        .arg("--ini")
-        .arg(&ini)
-        .output()
-        .expect("uwsgid runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{stderr}");
+    let (resolved, stderr) =
+        super::check_ini("[uwsgi]\nhttp-socket = 127.0.0.1:0\nmount = app.py\n");
+    assert!(!resolved, "{stderr}");
     assert!(stderr.contains("mount"), "{stderr}");
     assert!(stderr.contains("app.ini:3"), "{stderr}");
     assert!(stderr.contains("MOUNTPOINT=APP"), "{stderr}");

@@ -135,20 +135,10 @@ fn rewrites_vars_and_headers_reach_the_app_as_in_uwsgi() {
 
 #[test]
 fn a_routing_action_uwsgid_lacks_is_refused_with_its_line() {
-    let dir = TestDir::new().expect("temp dir");
-    let ini = dir
-        .write(
-            "app.ini",
-            "[uwsgi]\nhttp-socket = :9090\nmodule = app\nroute = ^/x cachestore:key=a\n",
-        )
-        .expect("ini");
-    let out = std::process::Command::new(uwsgid_e2e::uwsgid_bin().expect("uwsgid"))
-        .arg("--check-config")
-        .arg(&ini)
-        .output()
-        .expect("uwsgid runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{stderr}");
+    let (resolved, stderr) = super::check_ini(
+        "[uwsgi]\nhttp-socket = :9090\nmodule = app\nroute = ^/x cachestore:key=a\n",
+    );
+    assert!(!resolved, "{stderr}");
     assert!(stderr.contains("app.ini:4"), "{stderr}");
     assert!(stderr.contains("cachestore"), "{stderr}");
 }

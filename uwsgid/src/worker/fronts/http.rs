@@ -61,6 +61,8 @@ struct Conn {
     /// The gate place taken at accept, used by the first request if its
     /// head comes within [`HEAD_RESERVATION`].
     reserved: Mutex<Option<Slot>>,
+    /// The connection's descriptor, open while it is served.
+    fd: std::os::fd::RawFd,
     /// Set when the worker stops gracefully: answers then close.
     stop: watch::Receiver<bool>,
 }
@@ -90,6 +92,7 @@ pub async fn serve<S>(
         ctx: Arc::clone(&ctx),
         info,
         reserved: Mutex::new(first),
+        fd,
         stop: stop.clone(),
     });
     let state = Arc::new(PassState::default());
@@ -175,8 +178,14 @@ where
         tokio::select! {
             r = &mut connection => break r,
             () = &mut reservation, if reserving => {
-                reserving = false;
-                conn.release_reservation();
+                if conn.is_reserving() && unread_bytes(conn.fd) > 0 {
+                    // The head is there, unread: the runtime is behind
+                    // (a loaded machine), not the client.
+                    reservation.as_mut().reset(tokio::time::Instant::now() + HEAD_RESERVATION);
+                } else {
+                    reserving = false;
+                    conn.release_reservation();
+                }
             }
             _ = stopped(stop), if !stopping => {
                 stopping = true;
@@ -472,4 +481,12 @@ impl Body for ResponseBody {
         // chunked (HTTP/1.1) as the app produced it.
         SizeHint::default()
     }
+}
+
+/// Bytes the kernel holds for `fd` that nobody has read yet (0 on error).
+fn unread_bytes(fd: std::os::fd::RawFd) -> libc::c_int {
+    let mut pending: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int; `fd` is the open connection.
+    let rc = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut pending) };
+    if rc == 0 { pending } else { 0 }
 }
