@@ -26,6 +26,7 @@ pub mod cli;
 pub mod config;
 pub mod contract;
 pub mod control;
+pub mod hooks;
 mod log;
 pub mod master;
 pub mod procmem;

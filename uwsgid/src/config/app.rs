@@ -118,6 +118,8 @@ pub struct AppConfig {
     /// `manage-script-name`: the mountpoint prefixing PATH_INFO becomes
     /// SCRIPT_NAME.
     pub manage_script_name: bool,
+    /// The `hook-*` lines of each point.
+    pub hooks: super::hooks::Hooks,
     /// The `route*` rules, in order (`config/routing.rs`).
     pub routes: Vec<super::routing::Rule>,
     /// `procname`, `procname-master`, `procname-prefix`,
@@ -235,6 +237,7 @@ impl Default for AppConfig {
             need_app: true,
             mounts: Vec::new(),
             manage_script_name: false,
+            hooks: Default::default(),
             routes: Vec::new(),
             procname: None,
             procname_master: None,

@@ -21,6 +21,7 @@ mod args;
 mod context;
 mod error;
 mod expand;
+pub mod hooks;
 mod ini;
 mod listen;
 mod load;

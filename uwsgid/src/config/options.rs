@@ -4,6 +4,7 @@
 //! [`super::uwsgi_names`]; they are accepted with a warning.
 
 use super::app::{AppConfig, HeaderUnderscores, Protocol};
+use super::hooks;
 use super::logging::date_format;
 use super::routing::{self, Subject};
 use super::static_files::{self, ExpiresOn};
@@ -174,6 +175,72 @@ pub static SPECS: &[Spec] = &[
     ),
     list("env", &[], Setter::Env),
     opt("need-app", Setter::Bool(|c, v| c.need_app = v)),
+    // Hooks (`config/hooks.rs`, `crate::hooks`).
+    list(
+        "hook-asap",
+        &[],
+        Setter::Parse(|c, v| hook(&mut c.hooks.asap, v)),
+    ),
+    list(
+        "hook-pre-jail",
+        &[],
+        Setter::Parse(|c, v| hook(&mut c.hooks.pre_jail, v)),
+    ),
+    list(
+        "hook-in-jail",
+        &[],
+        Setter::Parse(|c, v| hook(&mut c.hooks.in_jail, v)),
+    ),
+    list(
+        "hook-post-jail",
+        &[],
+        Setter::Parse(|c, v| hook(&mut c.hooks.post_jail, v)),
+    ),
+    list(
+        "hook-as-root",
+        &[],
+        Setter::Parse(|c, v| hook(&mut c.hooks.as_root, v)),
+    ),
+    list(
+        "hook-as-user",
+        &[],
+        Setter::Parse(|c, v| hook(&mut c.hooks.as_user, v)),
+    ),
+    list(
+        "hook-as-user-atexit",
+        &[],
+        Setter::Parse(|c, v| hook(&mut c.hooks.as_user_atexit, v)),
+    ),
+    list(
+        "hook-master-start",
+        &[],
+        Setter::Parse(|c, v| hook(&mut c.hooks.master_start, v)),
+    ),
+    list(
+        "hook-pre-app",
+        &[],
+        Setter::Parse(|c, v| hook(&mut c.hooks.pre_app, v)),
+    ),
+    list(
+        "hook-post-app",
+        &[],
+        Setter::Parse(|c, v| hook(&mut c.hooks.post_app, v)),
+    ),
+    list(
+        "hook-post-fork",
+        &[],
+        Setter::Parse(|c, v| hook(&mut c.hooks.post_fork, v)),
+    ),
+    list(
+        "hook-accepting",
+        &[],
+        Setter::Parse(|c, v| hook(&mut c.hooks.accepting, v)),
+    ),
+    list(
+        "hook-accepting1",
+        &[],
+        Setter::Parse(|c, v| hook(&mut c.hooks.accepting1, v)),
+    ),
     list("mount", &[], Setter::Mount),
     // Internal routing, request chain (`config/routing.rs`).
     list(
@@ -648,6 +715,12 @@ pub fn short(c: char) -> Option<&'static str> {
 /// Whether `name` is an option at all (uwsgid's or uWSGI's).
 pub fn is_option(name: &str) -> bool {
     find(name).is_some() || super::uwsgi_names::is_uwsgi_option(name)
+}
+
+/// Adds a hook line to its point.
+fn hook(lines: &mut Vec<String>, value: &str) -> Result<(), String> {
+    lines.push(hooks::check(value)?);
+    Ok(())
 }
 
 /// Adds a routing rule.

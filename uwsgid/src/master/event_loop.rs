@@ -31,6 +31,7 @@ use super::zygote::Zygotes;
 use super::zygote::link::ZygoteLink;
 use crate::config::AppConfig;
 use crate::control::socket::Rebinder;
+use crate::hooks::SignalAction;
 use crate::log::log_line;
 
 /// How many deaths of not-yet-reported pids are remembered (a worker can
@@ -70,6 +71,8 @@ pub struct AppMaster {
     pub(super) fifo: Option<MasterFifo>,
     /// `touch-reload` and its kin.
     pub(super) touches: Touches,
+    /// `hook-master-start = unix_signal:N FUNCTION`: what N does instead.
+    pub(super) signal_actions: Vec<(i32, SignalAction)>,
     pub(super) notifier: Notifier,
     /// The highest worker id ever used (scoreboard slots to total).
     pub(super) highest_slot: u32,
@@ -99,6 +102,7 @@ impl AppMaster {
             control_socket: None,
             fifo: MasterFifo::new(&cfg.master_fifo),
             touches: Touches::new(&cfg),
+            signal_actions: Vec::new(),
             notifier: Notifier::default(),
             highest_slot: cfg.processes.max(1),
             cfg,
@@ -139,6 +143,9 @@ impl AppMaster {
         if let Some(fifo) = self.fifo.as_mut() {
             fifo.make()?;
         }
+        self.signal_actions = crate::hooks::run("master-start", &self.cfg.hooks.master_start)
+            .map_err(std::io::Error::other)?;
+        signals::check_hooked(&self.signal_actions).map_err(std::io::Error::other)?;
         self.start();
         loop {
             self.notifier.on_state(self.app_state(), self.table.len());
@@ -190,6 +197,11 @@ impl AppMaster {
     }
 
     fn on_signal(&mut self, sig: MasterSignal) {
+        let number = sig.number();
+        if let Some(&(_, action)) = self.signal_actions.iter().find(|(n, _)| *n == number) {
+            self.on_signal_action(action);
+            return;
+        }
         match sig {
             MasterSignal::Child => self.reap(),
             // Also with `die-on-term`: TERM never reloads here.
@@ -203,6 +215,16 @@ impl AppMaster {
             MasterSignal::Ttou => {
                 self.remove_worker("SIGTTOU");
             }
+        }
+    }
+
+    /// What a `unix_signal` hook made a signal do.
+    fn on_signal_action(&mut self, action: SignalAction) {
+        match action {
+            SignalAction::GracefulStop => self.begin_stop(StopMode::Graceful, 0),
+            SignalAction::ImmediateStop => self.begin_stop(StopMode::Immediate, 0),
+            SignalAction::Reload => self.request_reload(),
+            SignalAction::Stats => self.log_stats(),
         }
     }
 

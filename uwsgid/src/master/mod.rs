@@ -72,6 +72,7 @@ fn run_app(loaded: Loaded, control: Option<PathBuf>) -> anyhow::Result<i32> {
     if let Some(date) = &cfg.request_logging.date {
         crate::log::set_date(date.as_deref());
     }
+    crate::hooks::run("asap", &cfg.hooks.asap)?;
     setup_log(&cfg)?;
     let _log_master = log_master::early(&cfg, log_file(&cfg))?;
     for warning in &loaded.warnings {
@@ -105,6 +106,15 @@ fn run_app(loaded: Loaded, control: Option<PathBuf>) -> anyhow::Result<i32> {
         Some(id) if cfg.chown_socket.is_none() => (Some(id), None),
         other => (None, other),
     };
+    let h = &cfg.hooks;
+    for (phase, lines) in [
+        ("pre-jail", &h.pre_jail),
+        ("in-jail", &h.in_jail),
+        ("post-jail", &h.post_jail),
+        ("as-root", &h.as_root),
+    ] {
+        crate::hooks::run(phase, lines)?;
+    }
     if let Some(id) = &early {
         drop_privileges(&cfg, id)?;
     }
@@ -119,6 +129,8 @@ fn run_app(loaded: Loaded, control: Option<PathBuf>) -> anyhow::Result<i32> {
         &mut files,
         late.as_ref(),
     );
+    // Not fatal: the app is over either way.
+    let _ = crate::hooks::run("as-user-atexit", &cfg.hooks.as_user_atexit);
     if let Some(control) = &control {
         control.remove();
     }
@@ -240,6 +252,7 @@ fn serve(
         drop_privileges(&cfg, id)?;
     }
     write_late_pidfiles(&cfg)?;
+    crate::hooks::run("as-user", &cfg.hooks.as_user)?;
     log_master::after_privileges(&cfg, log_path)?;
     nix::sys::prctl::set_child_subreaper(true).context("prctl(PR_SET_CHILD_SUBREAPER)")?;
     let mut board = Scoreboard::create().context("while creating the scoreboard")?;

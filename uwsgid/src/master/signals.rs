@@ -21,6 +21,38 @@ pub enum MasterSignal {
     Ttou,
 }
 
+impl MasterSignal {
+    /// Its number, for `unix_signal` hooks.
+    pub fn number(self) -> i32 {
+        let signal = match self {
+            MasterSignal::Child => Signal::SIGCHLD,
+            MasterSignal::Term => Signal::SIGTERM,
+            MasterSignal::Int => Signal::SIGINT,
+            MasterSignal::Quit => Signal::SIGQUIT,
+            MasterSignal::Hup => Signal::SIGHUP,
+            MasterSignal::Usr1 => Signal::SIGUSR1,
+            MasterSignal::Ttin => Signal::SIGTTIN,
+            MasterSignal::Ttou => Signal::SIGTTOU,
+        };
+        signal as i32
+    }
+}
+
+/// `unix_signal` hooks may remap only the signals the master listens to.
+pub fn check_hooked(actions: &[(i32, crate::hooks::SignalAction)]) -> Result<(), String> {
+    use MasterSignal::*;
+    let known: Vec<i32> = [Term, Int, Quit, Hup, Usr1, Ttin, Ttou]
+        .into_iter()
+        .map(MasterSignal::number)
+        .collect();
+    match actions.iter().find(|(n, _)| !known.contains(n)) {
+        Some((n, _)) => Err(format!(
+            "hook unix_signal:{n}: uwsgid's master handles signals {known:?} (TERM, INT, QUIT, HUP, USR1, TTIN, TTOU) only"
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The master's signal streams.
 pub type Signals = SignalSet<MasterSignal>;
 

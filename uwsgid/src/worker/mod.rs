@@ -54,6 +54,17 @@ pub fn load(cfg: &AppConfig) -> Result<App, WorkerError> {
     wsgi::app::load(cfg)
 }
 
+/// Runs a hook point of a worker (or the zygote). A failure destroys the
+/// instance, as in uWSGI: the master gets SIGINT; the error is the exit
+/// code to use.
+pub fn run_hooks(phase: &str, lines: &[String]) -> Result<(), i32> {
+    if crate::hooks::run(phase, lines).is_ok() {
+        return Ok(());
+    }
+    let _ = nix::sys::signal::kill(nix::unistd::getppid(), nix::sys::signal::Signal::SIGINT);
+    Err(1)
+}
+
 /// Called in the zygote just before `fork(2)`: freezes the objects the
 /// worker will share (see `wsgi/cow.rs`), then CPython's `PyOS_BeforeFork`.
 pub fn fork_prepare() {

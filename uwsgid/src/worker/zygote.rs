@@ -88,6 +88,9 @@ fn lazy_worker_main() -> Result<i32, ZygoteError> {
     tie_to_master(env.master_pid)?;
     let listeners = env.take_listeners()?;
     let cfg = Arc::new(env.cfg);
+    if let Err(code) = worker::run_hooks("post-fork", &cfg.hooks.post_fork) {
+        return Ok(code);
+    }
     let app = match prepare_app(&cfg) {
         Ok(app) => app,
         Err(code) => return Ok(code),
@@ -188,10 +191,13 @@ fn prepare_app(cfg: &AppConfig) -> Result<App, i32> {
         log_line!("{err}");
         return Err(SETUP_FAILED_EXIT);
     }
-    worker::load(cfg).map_err(|err| {
+    worker::run_hooks("pre-app", &cfg.hooks.pre_app)?;
+    let app = worker::load(cfg).map_err(|err| {
         log_line!("{err}");
         FAILED_APP_EXIT
-    })
+    })?;
+    worker::run_hooks("post-app", &cfg.hooks.post_app)?;
+    Ok(app)
 }
 
 fn send(pipe: &mut impl Write, report: &ZygoteReport) -> Result<(), ZygoteError> {
@@ -271,6 +277,9 @@ fn run_forked_worker(
     if let Err(err) = await_adoption(master) {
         log_line!("uwsgid worker {id}: {err}");
         return SETUP_FAILED_EXIT;
+    }
+    if let Err(code) = worker::run_hooks("post-fork", &cfg.hooks.post_fork) {
+        return code;
     }
     worker::serve(cfg, app, listeners, id)
 }

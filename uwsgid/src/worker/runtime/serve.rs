@@ -77,6 +77,15 @@ pub fn run(
         log_line!("worker {worker_id}: cannot start the Python threads: {err}");
         return 1;
     }
+    let accepting = [
+        ("accepting", &ctx.cfg.hooks.accepting, true),
+        ("accepting1", &ctx.cfg.hooks.accepting1, worker_id == 1),
+    ];
+    for (phase, lines, here) in accepting {
+        if here && let Err(code) = crate::worker::run_hooks(phase, lines) {
+            return code;
+        }
+    }
     if ctx.cfg.py_autoreload > 0 && worker_id == 1 {
         let every = Duration::from_secs(ctx.cfg.py_autoreload);
         crate::worker::wsgi::autoreload::start(every, ctx.cfg.py_autoreload_ignore.clone());
