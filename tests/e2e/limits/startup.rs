@@ -142,3 +142,56 @@ fn limit_as_caps_the_address_space_of_every_process() {
         "{log}"
     );
 }
+
+/// Where descriptor 0 of `pid` points.
+fn stdin_of(pid: i32) -> String {
+    std::fs::read_link(format!("/proc/{pid}/fd/0"))
+        .map(|p| p.display().to_string())
+        .unwrap_or_default()
+}
+
+/// Starts uwsgid with a pipe on stdin (the harness gives /dev/null) and
+/// returns what the master and a worker have as stdin.
+fn stdin_seen(extra: &[&str]) -> (String, String) {
+    let dir = TestDir::new().expect("temp dir");
+    let port = uwsgid_e2e::free_port().expect("a free port");
+    let log = std::fs::File::create(dir.join("uwsgid.log")).expect("log");
+    let mut child = std::process::Command::new(uwsgid_e2e::uwsgid_bin().expect("uwsgid"))
+        .args([
+            "--http-socket",
+            &format!("127.0.0.1:{port}"),
+            "--master",
+            "--wsgi-file",
+        ])
+        .arg(uwsgid_e2e::app_path("pid_app.py"))
+        .args(extra)
+        .stdin(std::process::Stdio::piped())
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .current_dir(dir.path())
+        .spawn()
+        .expect("uwsgid starts");
+    let worker = wait_until("a worker to answer", DEFAULT_TIMEOUT, || {
+        served_pid(curl(port, "/"))
+    });
+    let seen = worker.map(|w| (stdin_of(child.id() as i32), stdin_of(w)));
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    );
+    let _ = child.wait();
+    seen.unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+/// uWSGI reopens stdin on /dev/null; `honour-stdin` keeps what was given.
+#[test]
+fn stdin_is_dev_null_unless_honour_stdin() {
+    let (master, worker) = stdin_seen(&[]);
+    assert_eq!(
+        (master.as_str(), worker.as_str()),
+        ("/dev/null", "/dev/null")
+    );
+    let (master, worker) = stdin_seen(&["--honour-stdin"]);
+    assert!(master.starts_with("pipe:"), "{master}");
+    assert!(worker.starts_with("pipe:"), "{worker}");
+}

@@ -118,6 +118,9 @@ pub struct AppConfig {
     /// `manage-script-name`: the mountpoint prefixing PATH_INFO becomes
     /// SCRIPT_NAME.
     pub manage_script_name: bool,
+    /// `honour-stdin`: keep stdin as it was given (uWSGI reopens it on
+    /// `/dev/null`).
+    pub honour_stdin: bool,
     /// The `hook-*` lines of each point.
     pub hooks: super::hooks::Hooks,
     /// The `route*` rules, in order (`config/routing.rs`).
@@ -237,6 +240,7 @@ impl Default for AppConfig {
             need_app: true,
             mounts: Vec::new(),
             manage_script_name: false,
+            honour_stdin: false,
             hooks: Default::default(),
             routes: Vec::new(),
             procname: None,

@@ -22,6 +22,7 @@ pub const ACTIONS: &[&str] = &[
     "creat",
     "writefifo",
     "unlink",
+    "symlink",
     "chmod",
     "sticky",
     "chown",

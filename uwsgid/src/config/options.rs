@@ -376,6 +376,7 @@ pub static SPECS: &[Spec] = &[
         "safe-pidfile2",
         Setter::Str(|c, v| c.safe_pidfile2 = Some(PathBuf::from(v))),
     ),
+    opt("honour-stdin", Setter::Bool(|c, v| c.honour_stdin = v)),
     // Children always die with the master (`PR_SET_PDEATHSIG`).
     opt("no-orphans", Setter::Noop),
     opt(

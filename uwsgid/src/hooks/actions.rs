@@ -27,6 +27,7 @@ pub fn run(action: &str, args: &str) -> Result<(), String> {
         "create" | "creat" => write(&format!("{args} "), false, false),
         "writefifo" => writefifo(args),
         "unlink" => std::fs::remove_file(args).map_err(|e| format!("unlink {args}: {e}")),
+        "symlink" => symlink(args),
         "chmod" => chmod(args),
         "sticky" => sticky(args),
         "chown" => chown(args, false),
@@ -104,6 +105,14 @@ fn writefifo(args: &str) -> Result<(), String> {
         Err(e) if e.raw_os_error() == Some(libc::ENXIO) => Ok(()),
         Err(e) => Err(format!("open {path}: {e}")),
     }
+}
+
+/// `symlink:TARGET LINK`.
+fn symlink(args: &str) -> Result<(), String> {
+    let (target, link) = args
+        .split_once(' ')
+        .ok_or("invalid hook symlink syntax, must be: <target> <link>")?;
+    std::os::unix::fs::symlink(target, link).map_err(|e| format!("symlink {link}: {e}"))
 }
 
 fn chmod(args: &str) -> Result<(), String> {

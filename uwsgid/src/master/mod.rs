@@ -202,6 +202,15 @@ fn write_late_pidfiles(cfg: &AppConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// uWSGI reopens stdin on `/dev/null` (unless `honour-stdin`), so no
+/// process of the app reads the terminal or the pipe it was started from.
+/// After the sockets: a listening socket on stdin is one of them.
+fn stdin_to_dev_null() -> anyhow::Result<()> {
+    let null = std::fs::File::open("/dev/null").context("open /dev/null for stdin")?;
+    nix::unistd::dup2_stdin(&null).context("dup2(/dev/null, 0)")?;
+    Ok(())
+}
+
 /// `limit-as = MiB`: the address-space limit of the master and, inherited,
 /// of every process it starts, set and announced as uWSGI does.
 fn limit_address_space(cfg: &AppConfig) -> anyhow::Result<()> {
@@ -245,6 +254,9 @@ fn serve(
     banner::details(&cfg, shutdown::mercy(&cfg));
     limit_address_space(&cfg)?;
     let sockets = sockets::open_all(&mut cfg, activated)?;
+    if !cfg.honour_stdin {
+        stdin_to_dev_null()?;
+    }
     files.extend(sockets.iter().filter_map(|s| s.file.clone()));
     let stats = stats::bind(&cfg)?;
     files.extend(stats.as_ref().and_then(|s| s.file.clone()));

@@ -107,7 +107,9 @@ impl Spawner<'_> {
             .env(CONFIG_VAR, self.config_json)
             .env(LISTEN_FDS_VAR, self.sockets.len().to_string())
             .env(MASTER_PID_VAR, std::process::id().to_string())
-            .stdin(Stdio::null())
+            // The master's own: /dev/null, or what it was given with
+            // `honour-stdin`.
+            .stdin(Stdio::inherit())
             // Its own process group: a ^C on the terminal reaches the master
             // alone, which then stops its children in order.
             .process_group(0);
