@@ -195,3 +195,91 @@ fn stdin_is_dev_null_unless_honour_stdin() {
     assert!(master.starts_with("pipe:"), "{master}");
     assert!(worker.starts_with("pipe:"), "{worker}");
 }
+
+const SMALL_APP: &str = r#"
+import os, subprocess, sys
+def application(e, sr):
+    sr("200 OK", [("Content-Type", "text/plain")])
+    if e["PATH_INFO"] == "/spawn":
+        return [str(subprocess.Popen(["true"]).pid).encode()]
+    return [repr([sys.argv, "wsgi.file_wrapper" in e, os.getpid()]).encode()]
+"#;
+
+/// `pyargv`, `print`, `show-config`, `umask`, `wsgi-disable-file-wrapper`,
+/// `reaper` and `max-requests-delta`, each as uWSGI 2.0.31 does it:
+/// `sys.argv` is `['uwsgi', …]` split at whitespace, the printed and shown
+/// lines come before the banner's, the umask is the master's.
+#[test]
+fn the_small_process_options_act_as_in_uwsgi() {
+    let dir = TestDir::new().expect("temp dir");
+    let app = dir.write("small_app.py", SMALL_APP).expect("app");
+    let port = uwsgid_e2e::free_port().expect("a free port");
+    let mut server = uwsgid_e2e::ServerBuilder::uwsgid(dir.join("uwsgid.log"))
+        .expect("uwsgid")
+        .args(["--http-socket", &format!("127.0.0.1:{port}"), "--master"])
+        .arg("--wsgi-file")
+        .arg(&app)
+        .args([
+            "--pyargv",
+            "--foo bar 'baz qux'",
+            "--print",
+            "hello printed",
+        ])
+        .args([
+            "--show-config",
+            "--umask",
+            "027",
+            "--wsgi-disable-file-wrapper",
+            "--reaper",
+        ])
+        .args([
+            "--max-requests",
+            "2",
+            "--max-requests-delta",
+            "3",
+            "--min-worker-lifetime",
+            "0",
+        ])
+        .current_dir(dir.path())
+        .start()
+        .expect("uwsgid starts");
+    uwsgid_e2e::wait_http_ready(&mut server, port, DEFAULT_TIMEOUT).expect("ready");
+    let got = curl(port, "/").run().expect("curl").text();
+    assert!(
+        got.starts_with("[['uwsgi', '--foo', 'bar', \"'baz\", \"qux'\"], False, "),
+        "{got}"
+    );
+    // reaper: the child a request spawned is gone after the next request.
+    let child: i32 = curl(port, "/spawn")
+        .run()
+        .expect("curl")
+        .text()
+        .parse()
+        .expect("pid");
+    wait_until("the app's child to be reaped", DEFAULT_TIMEOUT, || {
+        curl(port, "/").run().ok()?;
+        (!std::path::Path::new(&format!("/proc/{child}")).exists()).then_some(())
+    })
+    .unwrap_or_else(|e| panic!("{e:#}\n{}", server.log()));
+    // max-requests-delta: worker 1 goes after 2 + 1 × 3 requests.
+    wait_until("worker 1 to retire", DEFAULT_TIMEOUT, || {
+        curl(port, "/").run().ok()?;
+        server
+            .log()
+            .contains("max requests reached (5 >= 5)")
+            .then_some(())
+    })
+    .unwrap_or_else(|e| panic!("{e:#}\n{}", server.log()));
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).expect("status");
+    assert!(status.lines().any(|l| l == "Umask:\t0027"), "{status}");
+    let log = server.log();
+    let printed = log.find("hello printed").expect("printed");
+    let shown = log.find(";uWSGI instance configuration").expect("shown");
+    let banner = log
+        .find("your mercy for graceful operations")
+        .expect("banner");
+    assert!(printed < shown && shown < banner, "{log}");
+    assert!(log.contains("\npyargv = --foo bar 'baz qux'\n"), "{log}");
+    assert!(log.contains("\nshow-config = true\n"), "{log}");
+    assert!(log.contains(";end of configuration"), "{log}");
+}

@@ -118,6 +118,21 @@ pub struct AppConfig {
     /// `manage-script-name`: the mountpoint prefixing PATH_INFO becomes
     /// SCRIPT_NAME.
     pub manage_script_name: bool,
+    /// `max-requests-delta`: worker N retires after `max-requests` + N ×
+    /// this.
+    pub max_requests_delta: u64,
+    /// `wsgi-disable-file-wrapper`: no `wsgi.file_wrapper` in the environ.
+    pub wsgi_disable_file_wrapper: bool,
+    /// `reaper`: reap the app's children after each request.
+    pub reaper: bool,
+    /// `pyargv`: `sys.argv[1:]`, split at whitespace.
+    pub pyargv: Option<String>,
+    /// `umask` (octal), set by the master at start.
+    pub umask: Option<u32>,
+    /// `print`: lines the master logs at start.
+    pub print: Vec<String>,
+    /// `show-config`: log the configuration at start.
+    pub show_config: bool,
     /// `honour-stdin`: keep stdin as it was given (uWSGI reopens it on
     /// `/dev/null`).
     pub honour_stdin: bool,
@@ -240,6 +255,13 @@ impl Default for AppConfig {
             need_app: true,
             mounts: Vec::new(),
             manage_script_name: false,
+            max_requests_delta: 0,
+            wsgi_disable_file_wrapper: false,
+            reaper: false,
+            pyargv: None,
+            umask: None,
+            print: Vec::new(),
+            show_config: false,
             honour_stdin: false,
             hooks: Default::default(),
             routes: Vec::new(),

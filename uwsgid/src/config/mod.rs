@@ -57,6 +57,8 @@ pub struct Loaded {
     /// One line per warning (unknown or unimplemented option, …), each naming
     /// file, line and option.
     pub warnings: Vec<String>,
+    /// Each option set and its value (`show-config`).
+    pub options: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Resolves the command line (without the program name), uWSGI style:
@@ -69,6 +71,7 @@ pub fn load_from_args(args: &[OsString]) -> Result<Loaded, ConfigError> {
         None => Ok(Loaded {
             app: r.app,
             warnings: r.warnings,
+            options: r.options,
         }),
     }
 }

@@ -432,6 +432,29 @@ pub static SPECS: &[Spec] = &[
     // Worker life cycle.
     opt("max-requests", Setter::U64(|c, v| c.max_requests = v)),
     opt(
+        "max-requests-delta",
+        Setter::U64(|c, v| c.max_requests_delta = v),
+    ),
+    opt(
+        "wsgi-disable-file-wrapper",
+        Setter::Bool(|c, v| c.wsgi_disable_file_wrapper = v),
+    ),
+    opt("reaper", Setter::Bool(|c, v| c.reaper = v)),
+    opt("pyargv", Setter::Str(|c, v| c.pyargv = Some(v))),
+    opt(
+        "umask",
+        Setter::Parse(|c, v| {
+            let mask = u32::from_str_radix(v.trim(), 8)
+                .ok()
+                .filter(|m| *m <= 0o777)
+                .ok_or("expected an octal mask such as 022")?;
+            c.umask = Some(mask);
+            Ok(())
+        }),
+    ),
+    list("print", &[], Setter::Str(|c, v| c.print.push(v))),
+    opt("show-config", Setter::Bool(|c, v| c.show_config = v)),
+    opt(
         "max-worker-lifetime",
         Setter::U64(|c, v| c.max_worker_lifetime = (v > 0).then_some(v)),
     ),

@@ -58,3 +58,25 @@ fn local_time() -> String {
         String::from_utf8_lossy(&buf[..len]).into_owned()
     }
 }
+
+/// `show-config`: the configuration as uWSGI prints it, one `key = value`
+/// line per value.
+pub fn show_config(options: &serde_json::Map<String, serde_json::Value>) {
+    log_line!("");
+    log_line!(";uWSGI instance configuration");
+    log_line!("[uwsgi]");
+    for (key, value) in options {
+        let values = match value {
+            serde_json::Value::Array(items) => items.iter().collect(),
+            one => vec![one],
+        };
+        for value in values {
+            match value {
+                serde_json::Value::String(text) => log_line!("{key} = {text}"),
+                other => log_line!("{key} = {other}"),
+            }
+        }
+    }
+    log_line!(";end of configuration");
+    log_line!("");
+}

@@ -78,6 +78,15 @@ fn run_app(loaded: Loaded, control: Option<PathBuf>) -> anyhow::Result<i32> {
     for warning in &loaded.warnings {
         log_line!("{warning}");
     }
+    for line in &cfg.print {
+        log_line!("{line}");
+    }
+    if cfg.show_config {
+        banner::show_config(&loaded.options);
+    }
+    if let Some(mask) = cfg.umask {
+        nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(mask));
+    }
     banner::starting();
     crate::proctitle::set(&crate::contract::titles::master(&cfg));
     let warnings = [

@@ -135,11 +135,11 @@ impl WorkerCtx {
         if self.started.elapsed() < Duration::from_secs(cfg.min_worker_lifetime) {
             return;
         }
-        let reason = if cfg.max_requests > 0 && served >= cfg.max_requests {
-            Some(format!(
-                "max requests reached ({served} >= {})",
-                cfg.max_requests
-            ))
+        // `max-requests-delta` staggers the workers, as uWSGI does.
+        let max_requests =
+            cfg.max_requests + u64::from(self.worker_id).saturating_mul(cfg.max_requests_delta);
+        let reason = if cfg.max_requests > 0 && served >= max_requests {
+            Some(format!("max requests reached ({served} >= {max_requests})"))
         } else if let (Some((vsz, rss)), true) = (
             self.log.memory(),
             cfg.reload_on_rss.is_some() || cfg.reload_on_as.is_some(),

@@ -64,7 +64,12 @@ fn python_thread(
     core: usize,
 ) {
     Python::attach(|py| {
-        let statics = match Statics::new(py, ctx.cfg.threads, ctx.cfg.processes) {
+        let statics = match Statics::new(
+            py,
+            ctx.cfg.threads,
+            ctx.cfg.processes,
+            !ctx.cfg.wsgi_disable_file_wrapper,
+        ) {
             Ok(s) => s,
             Err(err) => {
                 err.display(py);

@@ -81,6 +81,7 @@ impl From<PyErr> for Failure {
 /// is fatal with `need-app`; without it the app is skipped.
 pub fn load(cfg: &AppConfig) -> Result<App, WorkerError> {
     Python::attach(|py| {
+        set_argv(py, cfg.pyargv.as_deref());
         let mut app = App {
             callables: Vec::new(),
             mountpoints: Vec::new(),
@@ -102,6 +103,17 @@ pub fn load(cfg: &AppConfig) -> Result<App, WorkerError> {
         }
         Ok(app)
     })
+}
+
+/// `sys.argv` as uWSGI sets it: `['uwsgi']`, then `pyargv` split at
+/// whitespace (no quoting, as in uWSGI).
+fn set_argv(py: Python<'_>, pyargv: Option<&str>) {
+    let mut argv = vec!["uwsgi"];
+    argv.extend(pyargv.unwrap_or("").split_whitespace());
+    let set = py.import("sys").and_then(|sys| sys.setattr("argv", argv));
+    if let Err(err) = set {
+        err.display(py);
+    }
 }
 
 /// Imports one app with `import` and adds it at `mountpoint`.

@@ -80,6 +80,9 @@ pub fn run(py: Python<'_>, ctx: &WorkerCtx, statics: &Statics, app: &App, job: J
     ctx.check_recycle(served);
     // The Python thread is free again: let the gate accept.
     drop(slot);
+    if ctx.cfg.reaper {
+        reap_children();
+    }
     if let Ok(r) = responder.try_borrow() {
         let head_bytes = r.head().map_or(0, |h| h.wire_size() as u64);
         scoreboard::worker::request_finished(
@@ -309,4 +312,15 @@ fn respond(
     }
     responder.try_borrow_mut()?.finish(py, Vec::new())?;
     Ok(())
+}
+
+/// `reaper`: collects the children the app left behind (zombies), after
+/// each request, as uWSGI does.
+fn reap_children() {
+    use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+    while let Ok(status) = waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+        if status == WaitStatus::StillAlive {
+            break;
+        }
+    }
 }

@@ -14,17 +14,23 @@ use crate::protocol::request::RequestHead;
 pub struct Statics {
     version: Py<PyTuple>,
     errors: Py<ErrorStream>,
-    file_wrapper: Py<PyType>,
+    /// `None` with `wsgi-disable-file-wrapper`.
+    file_wrapper: Option<Py<PyType>>,
     multithread: bool,
     multiprocess: bool,
 }
 
 impl Statics {
-    pub fn new(py: Python<'_>, threads: u32, processes: u32) -> PyResult<Statics> {
+    pub fn new(
+        py: Python<'_>,
+        threads: u32,
+        processes: u32,
+        file_wrapper: bool,
+    ) -> PyResult<Statics> {
         Ok(Statics {
             version: PyTuple::new(py, [1, 0])?.unbind(),
             errors: Py::new(py, ErrorStream)?,
-            file_wrapper: FileWrapper::type_object(py).unbind(),
+            file_wrapper: file_wrapper.then(|| FileWrapper::type_object(py).unbind()),
             multithread: threads > 1,
             multiprocess: processes > 1,
         })
@@ -96,9 +102,8 @@ pub fn build<'py>(
     env.set_item(intern!(py, "wsgi.multiprocess"), statics.multiprocess)?;
     env.set_item(intern!(py, "wsgi.run_once"), false)?;
     env.set_item(intern!(py, "wsgi.input_terminated"), true)?;
-    env.set_item(
-        intern!(py, "wsgi.file_wrapper"),
-        statics.file_wrapper.bind(py),
-    )?;
+    if let Some(file_wrapper) = &statics.file_wrapper {
+        env.set_item(intern!(py, "wsgi.file_wrapper"), file_wrapper.bind(py))?;
+    }
     Ok(env)
 }
