@@ -4,6 +4,7 @@
 //! [`super::uwsgi_names`]; they are accepted with a warning.
 
 use super::app::{AppConfig, HeaderUnderscores, Protocol};
+use super::daemons;
 use super::logging::date_format;
 use super::routing::{self, Subject};
 use super::static_files::{self, ExpiresOn};
@@ -557,6 +558,36 @@ pub static SPECS: &[Spec] = &[
     ),
     // uwsgid ignores SIGPIPE in every process and never reports it.
     opt("ignore-sigpipe", Setter::Noop),
+    // Attached daemons.
+    list(
+        "attach-daemon",
+        &[],
+        Setter::Parse(|c, v| daemon(c, "attach-daemon", v)),
+    ),
+    list(
+        "attach-control-daemon",
+        &[],
+        Setter::Parse(|c, v| daemon(c, "attach-control-daemon", v)),
+    ),
+    list(
+        "smart-attach-daemon",
+        &[],
+        Setter::Parse(|c, v| daemon(c, "smart-attach-daemon", v)),
+    ),
+    list(
+        "smart-attach-daemon2",
+        &[],
+        Setter::Parse(|c, v| daemon(c, "smart-attach-daemon2", v)),
+    ),
+    list(
+        "attach-daemon2",
+        &[],
+        Setter::Parse(|c, v| daemon(c, "attach-daemon2", v)),
+    ),
+    opt(
+        "daemons-honour-stdin",
+        Setter::Bool(|c, v| c.daemons_honour_stdin = v),
+    ),
 ];
 
 /// uWSGI's short command-line flags (`uwsgi --help`), including those of
@@ -606,6 +637,12 @@ pub fn short(c: char) -> Option<&'static str> {
 /// Whether `name` is an option at all (uwsgid's or uWSGI's).
 pub fn is_option(name: &str) -> bool {
     find(name).is_some() || super::uwsgi_names::is_uwsgi_option(name)
+}
+
+/// Adds an attached daemon of the `attach-daemon` family.
+fn daemon(c: &mut AppConfig, option: &str, value: &str) -> Result<(), String> {
+    c.daemons.push(daemons::parse(option, value)?);
+    Ok(())
 }
 
 /// Adds a routing rule.
