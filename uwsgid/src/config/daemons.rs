@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::app::AppConfig;
+
 /// How often (in master ticks of 1 s) a missing pidfile is tolerated after a
 /// spawn before the daemon counts as gone (uWSGI's default `freq`).
 pub const DEFAULT_FREQ: u32 = 10;
@@ -62,12 +64,30 @@ impl DaemonSpec {
     }
 }
 
-/// The daemon an option of the family declares.
-pub fn parse(option: &str, value: &str) -> Result<DaemonSpec, String> {
-    match option {
-        "attach-daemon2" => parse_keyval(value),
-        _ => parse_simple(option, value),
-    }
+/// The option table's setters, one per option of the family.
+pub fn attach(c: &mut AppConfig, v: &str) -> Result<(), String> {
+    push(c, parse_simple("attach-daemon", v))
+}
+
+pub fn attach_control(c: &mut AppConfig, v: &str) -> Result<(), String> {
+    push(c, parse_simple("attach-control-daemon", v))
+}
+
+pub fn smart_attach(c: &mut AppConfig, v: &str) -> Result<(), String> {
+    push(c, parse_simple("smart-attach-daemon", v))
+}
+
+pub fn smart_attach2(c: &mut AppConfig, v: &str) -> Result<(), String> {
+    push(c, parse_simple("smart-attach-daemon2", v))
+}
+
+pub fn attach2(c: &mut AppConfig, v: &str) -> Result<(), String> {
+    push(c, parse_keyval(v))
+}
+
+fn push(c: &mut AppConfig, spec: Result<DaemonSpec, String>) -> Result<(), String> {
+    c.daemons.push(spec?);
+    Ok(())
 }
 
 /// `attach-daemon`, `attach-control-daemon`, `smart-attach-daemon`,

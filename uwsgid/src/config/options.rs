@@ -559,31 +559,23 @@ pub static SPECS: &[Spec] = &[
     // uwsgid ignores SIGPIPE in every process and never reports it.
     opt("ignore-sigpipe", Setter::Noop),
     // Attached daemons.
-    list(
-        "attach-daemon",
-        &[],
-        Setter::Parse(|c, v| daemon(c, "attach-daemon", v)),
-    ),
+    list("attach-daemon", &[], Setter::Parse(daemons::attach)),
     list(
         "attach-control-daemon",
         &[],
-        Setter::Parse(|c, v| daemon(c, "attach-control-daemon", v)),
+        Setter::Parse(daemons::attach_control),
     ),
     list(
         "smart-attach-daemon",
         &[],
-        Setter::Parse(|c, v| daemon(c, "smart-attach-daemon", v)),
+        Setter::Parse(daemons::smart_attach),
     ),
     list(
         "smart-attach-daemon2",
         &[],
-        Setter::Parse(|c, v| daemon(c, "smart-attach-daemon2", v)),
+        Setter::Parse(daemons::smart_attach2),
     ),
-    list(
-        "attach-daemon2",
-        &[],
-        Setter::Parse(|c, v| daemon(c, "attach-daemon2", v)),
-    ),
+    list("attach-daemon2", &[], Setter::Parse(daemons::attach2)),
     opt(
         "daemons-honour-stdin",
         Setter::Bool(|c, v| c.daemons_honour_stdin = v),
@@ -637,12 +629,6 @@ pub fn short(c: char) -> Option<&'static str> {
 /// Whether `name` is an option at all (uwsgid's or uWSGI's).
 pub fn is_option(name: &str) -> bool {
     find(name).is_some() || super::uwsgi_names::is_uwsgi_option(name)
-}
-
-/// Adds an attached daemon of the `attach-daemon` family.
-fn daemon(c: &mut AppConfig, option: &str, value: &str) -> Result<(), String> {
-    c.daemons.push(daemons::parse(option, value)?);
-    Ok(())
 }
 
 /// Adds a routing rule.
