@@ -58,7 +58,11 @@ impl App {
 
     /// Like [`App::start`], without waiting.
     fn launch(extra: &str) -> App {
-        let dir = TestDir::new().expect("temp dir");
+        App::launch_in(TestDir::new().expect("temp dir"), extra)
+    }
+
+    /// Like [`App::launch`], in `dir`.
+    fn launch_in(dir: TestDir, extra: &str) -> App {
         dir.write("worker.py", WORKER).expect("write worker.py");
         let port = free_port().expect("a free port");
         let extra = expand(extra, dir.path());

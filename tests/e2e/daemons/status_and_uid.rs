@@ -1,7 +1,7 @@
 //! `uwsgictl status` shows the daemons; `uid=`/`gid=` of `attach-daemon2`
 //! run one as another user (the tests run as root).
 
-use uwsgid_e2e::uwsgictl;
+use uwsgid_e2e::{ModeGuard, uwsgictl, uwsgid_bin, venv};
 
 use super::*;
 
@@ -51,6 +51,62 @@ fn a_daemon_runs_as_the_uid_and_gid_given() {
         "[uwsgi-daemons] spawning \"sleep 1000\" (uid: 33 gid: 33)",
         1,
     );
+    assert_runs_as_www_data(pid);
+    app.stop(Signal::SIGTERM);
+    wait_gone(pid as i32, "");
+}
+
+#[test]
+fn a_daemon_runs_as_the_app_s_user() {
+    assert!(
+        nix::unistd::Uid::effective().is_root(),
+        "the tests run as root"
+    );
+    let dir = TestDir::new().expect("temp dir");
+    // The CPython, the build and the test directory sit where www-data
+    // cannot go: opened for the test, restored after.
+    let mut modes = ModeGuard::new();
+    for path in [
+        python_prefix(),
+        venv().expect("venv"),
+        uwsgid_bin().expect("binary"),
+        app_path("pid_app.py"),
+        dir.path().to_path_buf(),
+    ] {
+        modes.traversable(&path).expect("chmod o+x");
+    }
+    let app = App::launch_in(
+        dir,
+        "uid = www-data\ngid = www-data\nattach-daemon = sleep 1000",
+    );
+    app.wait(|a| a.state == "running");
+    let pid = app.wait_daemon(0, |d| d.state == "running").pid;
+    // Started after the privilege drop, as uWSGI does.
+    app.wait_log(
+        "[uwsgi-daemons] spawning \"sleep 1000\" (uid: 33 gid: 33)",
+        1,
+    );
+    assert_runs_as_www_data(pid);
+    app.stop(Signal::SIGTERM);
+    wait_gone(pid as i32, "");
+}
+
+/// The CPython installation the venv was made from (`home` of
+/// pyvenv.cfg, without its `bin`).
+fn python_prefix() -> PathBuf {
+    let venv = venv().expect("the test venv");
+    let cfg = std::fs::read_to_string(venv.join("pyvenv.cfg")).expect("pyvenv.cfg");
+    let home = cfg
+        .lines()
+        .find_map(|l| l.strip_prefix("home"))
+        .map(|v| v.trim_start_matches([' ', '=']).trim())
+        .expect("home in pyvenv.cfg");
+    let home = std::fs::canonicalize(home).expect("the venv's Python exists");
+    home.parent().expect("prefix").to_path_buf()
+}
+
+/// Real, effective, saved and filesystem uid and gid of `pid` are www-data's.
+fn assert_runs_as_www_data(pid: u32) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc");
     for field in ["Uid:", "Gid:"] {
         let ids: Vec<u32> = status
@@ -62,6 +118,4 @@ fn a_daemon_runs_as_the_uid_and_gid_given() {
             .collect();
         assert_eq!(ids, [WWW_DATA; 4], "{field} {status}");
     }
-    app.stop(Signal::SIGTERM);
-    wait_gone(pid as i32, "");
 }
