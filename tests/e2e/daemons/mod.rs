@@ -20,6 +20,7 @@ use uwsgid_proto::v1::{AppStatus, DaemonStatus};
 mod lifecycle;
 mod smart;
 mod status_and_uid;
+mod supervised;
 
 /// Restarts wait for a back-off and a loaded machine: generous.
 const WAIT: Duration = Duration::from_secs(60);
