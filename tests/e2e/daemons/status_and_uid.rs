@@ -119,3 +119,31 @@ fn assert_runs_as_www_data(pid: u32) {
         assert_eq!(ids, [WWW_DATA; 4], "{field} {status}");
     }
 }
+
+#[test]
+fn the_stats_server_lists_the_daemons_where_uwsgi_does() {
+    let app = App::start("stats = {dir}/stats.sock\nattach-daemon = sleep 1000");
+    let pid = app.wait_daemon(0, |d| d.state == "running").pid;
+    let mut text = String::new();
+    let mut stream =
+        std::os::unix::net::UnixStream::connect(app.dir.join("stats.sock")).expect("connect");
+    std::io::Read::read_to_string(&mut stream, &mut text).expect("the stats JSON");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("json");
+    // uWSGI 2.0.31: `"cwd": …, "daemons": [{"cmd", "pid", "respawns"}], "locks": …`.
+    let keys: Vec<&str> = json
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let at = |k: &str| keys.iter().position(|x| *x == k).expect(k);
+    assert!(
+        at("cwd") < at("daemons") && at("daemons") < at("locks"),
+        "{text}"
+    );
+    assert_eq!(
+        json["daemons"],
+        serde_json::json!([{"cmd": "sleep 1000", "pid": pid, "respawns": 0}])
+    );
+    app.stop(Signal::SIGTERM);
+}
