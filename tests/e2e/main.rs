@@ -8,6 +8,7 @@ mod appctl;
 mod config;
 mod ctl;
 mod daemon;
+mod daemons;
 mod django_flask;
 mod faults;
 mod limits;

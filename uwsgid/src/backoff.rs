@@ -1,9 +1,9 @@
 //! Restart backoff: a process that keeps dying soon after it started is
 //! started again later and later (doubling up to a cap), so a crashing app
 //! cannot make its parent spin; a life of a healthy length restarts the
-//! count. Two policies use it: the app master's worker and zygote respawns
-//! ([`WORKER_RESPAWN`]) and the supervisor's app master restarts
-//! ([`APP_RESTART`]). (uWSGI sleeps a fixed `forkbomb-delay`, its Emperor
+//! count. Three policies use it: the app master's worker and zygote respawns
+//! ([`WORKER_RESPAWN`]), its attached daemons ([`DAEMON_RESPAWN`]) and the
+//! supervisor's app master restarts ([`APP_RESTART`]). (uWSGI sleeps a fixed `forkbomb-delay`, its Emperor
 //! throttles in 1 s steps up to 3 min; a doubling delay reaches the cap
 //! sooner and wastes less.)
 
@@ -39,6 +39,15 @@ pub const APP_RESTART: Policy = Policy {
     first: Duration::from_secs(1),
     max: Duration::from_secs(60),
     healthy: Duration::from_secs(30),
+};
+
+/// Attached daemons: uWSGI restarts a daemon that lived over 3 s at once
+/// and throttles quicker deaths, up to 5 min (`max_throttle=` lowers it).
+pub const DAEMON_RESPAWN: Policy = Policy {
+    free: 1,
+    first: Duration::from_secs(1),
+    max: Duration::from_secs(300),
+    healthy: Duration::from_secs(3),
 };
 
 /// The restart history of one process (a worker slot, a zygote, an app).
@@ -107,6 +116,14 @@ mod tests {
     #[test]
     fn app_restarts_double_from_1_s_up_to_a_minute() {
         assert_eq!(delays(APP_RESTART, 9), [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    }
+
+    #[test]
+    fn daemon_respawns_grow_up_to_five_minutes() {
+        assert_eq!(
+            delays(DAEMON_RESPAWN, 11),
+            [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 300]
+        );
     }
 
     #[test]

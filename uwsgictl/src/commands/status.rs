@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use anyhow::Result;
-use uwsgid_proto::v1::{AppStatus, StatusRequest, WorkerStatus};
+use uwsgid_proto::v1::{AppStatus, DaemonStatus, StatusRequest, WorkerStatus};
 
 use super::Context;
 use crate::cli::StatusArgs;
@@ -99,6 +99,11 @@ fn render_details(out: &mut dyn Write, app: &AppStatus) -> std::io::Result<()> {
             app.name
         )?;
     }
+    render_workers(out, app)?;
+    render_daemons(out, &app.daemons)
+}
+
+fn render_workers(out: &mut dyn Write, app: &AppStatus) -> std::io::Result<()> {
     if app.workers.is_empty() {
         return Ok(());
     }
@@ -119,6 +124,24 @@ fn render_details(out: &mut dyn Write, app: &AppStatus) -> std::io::Result<()> {
         workers.push(worker_row(w));
     }
     workers.write(out)
+}
+
+/// Attached daemons (`attach-daemon` and its family).
+fn render_daemons(out: &mut dyn Write, daemons: &[DaemonStatus]) -> std::io::Result<()> {
+    if daemons.is_empty() {
+        return Ok(());
+    }
+    let mut table = Table::new(&["DAEMON", "PID", "STATE", "RESPAWNS", "COMMAND"]).indent(2);
+    for (i, d) in daemons.iter().enumerate() {
+        table.push(vec![
+            (i + 1).to_string(),
+            or_dash(d.pid),
+            d.state.clone(),
+            d.respawns.to_string(),
+            d.command.clone(),
+        ]);
+    }
+    table.write(out)
 }
 
 fn worker_row(w: &WorkerStatus) -> Vec<String> {
@@ -171,6 +194,13 @@ mod tests {
             requests: 1532,
             processes: 2,
             workers: vec![worker(1, 4250, "idle", 3), busy],
+            daemons: vec![DaemonStatus {
+                command: "celery -A proj worker".into(),
+                pid: 4260,
+                state: "running".into(),
+                respawns: 2,
+                pidfile: String::new(),
+            }],
             ..AppStatus::default()
         }
     }
@@ -202,6 +232,8 @@ mysite1  sockets: /run/uwsgi/mysite1.sock
   ID  PID   STATE  REQS  RSS  PSS   VSZ   CUR-REQ  RESPAWNS  LAST-EXIT
   1   4250  idle   770   21M  5.2M  310M  -        0         -
   2   4251  busy   770   21M  5.2M  310M  1.2s     1         max-requests
+  DAEMON  PID   STATE    RESPAWNS  COMMAND
+  1       4260  running  2         celery -A proj worker
 
 blog
   error: /etc/uwsgi/apps-enabled/blog.ini:3: processes: not a number

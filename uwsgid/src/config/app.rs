@@ -230,6 +230,11 @@ pub struct AppConfig {
 
     // Static files.
     pub static_files: StaticFiles,
+
+    /// Attached daemons (`attach-daemon` and its family).
+    pub daemons: Vec<super::DaemonSpec>,
+    /// `daemons-honour-stdin`: every daemon keeps the master's stdin.
+    pub daemons_honour_stdin: bool,
 }
 
 impl Default for AppConfig {
@@ -315,6 +320,8 @@ impl Default for AppConfig {
             limit_as: None,
             die_on_term: false,
             static_files: StaticFiles::default(),
+            daemons: Vec::new(),
+            daemons_honour_stdin: false,
         }
     }
 }

@@ -19,6 +19,7 @@
 mod app;
 mod args;
 mod context;
+mod daemons;
 mod error;
 mod expand;
 pub mod hooks;
@@ -43,6 +44,7 @@ use std::ffi::OsString;
 
 pub use app::{AppConfig, HeaderUnderscores, ListenAddr, ListenSpec, Protocol};
 pub use context::Context;
+pub use daemons::DaemonSpec;
 pub use error::ConfigError;
 pub use listen::parse_addr;
 pub use load::split_spec;

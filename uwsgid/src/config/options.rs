@@ -4,6 +4,7 @@
 //! [`super::uwsgi_names`]; they are accepted with a warning.
 
 use super::app::{AppConfig, HeaderUnderscores, Protocol};
+use super::daemons;
 use super::hooks;
 use super::logging::date_format;
 use super::routing::{self, Subject};
@@ -690,6 +691,28 @@ pub static SPECS: &[Spec] = &[
     ),
     // uwsgid ignores SIGPIPE in every process and never reports it.
     opt("ignore-sigpipe", Setter::Noop),
+    // Attached daemons.
+    list("attach-daemon", &[], Setter::Parse(daemons::attach)),
+    list(
+        "attach-control-daemon",
+        &[],
+        Setter::Parse(daemons::attach_control),
+    ),
+    list(
+        "smart-attach-daemon",
+        &[],
+        Setter::Parse(daemons::smart_attach),
+    ),
+    list(
+        "smart-attach-daemon2",
+        &[],
+        Setter::Parse(daemons::smart_attach2),
+    ),
+    list("attach-daemon2", &[], Setter::Parse(daemons::attach2)),
+    opt(
+        "daemons-honour-stdin",
+        Setter::Bool(|c, v| c.daemons_honour_stdin = v),
+    ),
 ];
 
 /// uWSGI's short command-line flags (`uwsgi --help`), including those of

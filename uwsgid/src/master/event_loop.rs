@@ -15,6 +15,7 @@ use nix::unistd::Pid;
 use tokio::sync::mpsc;
 
 use super::control::command::Command;
+use super::daemons::Daemons;
 use super::fifo::{self, MasterFifo};
 use super::notify::Notifier;
 use super::reap::{self, ExitCause};
@@ -76,6 +77,8 @@ pub struct AppMaster {
     pub(super) notifier: Notifier,
     /// The highest worker id ever used (scoreboard slots to total).
     pub(super) highest_slot: u32,
+    /// Attached daemons (`attach-daemon` and its family).
+    pub(super) daemons: Daemons,
 }
 
 enum Event {
@@ -105,6 +108,7 @@ impl AppMaster {
             signal_actions: Vec::new(),
             notifier: Notifier::default(),
             highest_slot: cfg.processes.max(1),
+            daemons: Daemons::new(&cfg),
             cfg,
             config_json,
             exe,
@@ -147,6 +151,7 @@ impl AppMaster {
             .map_err(std::io::Error::other)?;
         signals::check_hooked(&self.signal_actions).map_err(std::io::Error::other)?;
         self.start();
+        self.start_daemons();
         loop {
             self.notifier.on_state(self.app_state(), self.table.len());
             if let Some(code) = self.finished() {
@@ -239,6 +244,9 @@ impl AppMaster {
     }
 
     pub(super) fn on_child_exit(&mut self, pid: Pid, cause: ExitCause) {
+        if self.on_daemon_exit(pid, cause) {
+            return;
+        }
         if self.zygotes.is_current(pid) {
             self.on_zygote_exit(cause);
         } else if self.table.by_pid(pid).is_some() {
@@ -261,6 +269,7 @@ impl AppMaster {
 
     fn on_timer(&mut self) {
         let now = Instant::now();
+        self.daemons_tick(now);
         if self.stopping.is_some() {
             self.stop_tick(now);
             return;
@@ -292,6 +301,7 @@ impl AppMaster {
             self.reload.lazy_poll_at(),
             self.harakiri_wake(),
             self.touches.next_check(),
+            self.daemons.next_wake(),
         ]
         .into_iter()
         .flatten()
@@ -300,7 +310,7 @@ impl AppMaster {
 
     fn finished(&mut self) -> Option<i32> {
         let code = self.stopping.as_ref()?.exit_code;
-        (!self.children_left).then_some(code)
+        (!self.children_left || self.daemons.only_kept_left()).then_some(code)
     }
 }
 

@@ -18,6 +18,7 @@
 mod banner;
 mod control;
 mod daemonize;
+mod daemons;
 mod event_loop;
 mod fifo;
 mod harakiri;

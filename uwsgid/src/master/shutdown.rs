@@ -162,6 +162,7 @@ impl AppMaster {
             }
         }
         self.stopping = Some(Stopping::new(mode, exit_code, grace));
+        self.stop_daemons();
         self.zygotes.cancel_restart();
         self.cancel_reload();
         for slot in self.table.iter_mut() {
@@ -202,6 +203,8 @@ impl AppMaster {
         children.extend(self.table.running().into_iter().map(|(_, pid)| pid));
         children.extend(self.drain.pids());
         children.extend(zygotes.iter().copied());
+        // Daemons stop by their own signal and mercy (`daemons/`).
+        children.retain(|pid| !self.daemons.owns(*pid));
         let Some(stop) = self.stopping.as_mut() else {
             return;
         };

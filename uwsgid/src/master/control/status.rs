@@ -30,6 +30,7 @@ impl AppMaster {
             restarts: 0,
             stats: self.cfg.stats.clone().unwrap_or_default(),
             processes: u32::try_from(self.table.len()).unwrap_or(u32::MAX),
+            daemons: self.daemon_statuses(),
         }
     }
 

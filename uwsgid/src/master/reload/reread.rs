@@ -106,6 +106,18 @@ pub fn keep_fixed(current: &AppConfig, new: &mut AppConfig) -> Vec<String> {
     keep(&mut kept, "vacuum", &current.vacuum, &mut new.vacuum);
     keep(
         &mut kept,
+        "the attached daemons (attach-daemon and its family)",
+        &current.daemons,
+        &mut new.daemons,
+    );
+    keep(
+        &mut kept,
+        "daemons-honour-stdin",
+        &current.daemons_honour_stdin,
+        &mut new.daemons_honour_stdin,
+    );
+    keep(
+        &mut kept,
         "lazy-apps",
         &current.lazy_apps,
         &mut new.lazy_apps,

@@ -21,9 +21,21 @@ struct Stats<'a> {
     uid: u32,
     gid: u32,
     cwd: String,
+    /// Only when there are daemons, as in uWSGI.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    daemons: Vec<Daemon<'a>>,
     locks: Vec<serde_json::Value>,
     sockets: Vec<Socket<'a>>,
     workers: Vec<Worker>,
+}
+
+/// uWSGI 2.0.31 always shows `respawns: 0` (its code tests the count
+/// the wrong way round); uwsgid shows the count.
+#[derive(Serialize)]
+struct Daemon<'a> {
+    cmd: &'a str,
+    pid: u32,
+    respawns: u32,
 }
 
 #[derive(Serialize)]
@@ -107,6 +119,15 @@ pub fn render(snapshot: &Snapshot, memory: MemoryOf<'_>) -> String {
         cwd: std::env::current_dir()
             .map(|d| d.display().to_string())
             .unwrap_or_default(),
+        daemons: snapshot
+            .daemons
+            .iter()
+            .map(|d| Daemon {
+                cmd: &d.command,
+                pid: d.pid,
+                respawns: d.respawns,
+            })
+            .collect(),
         locks: Vec::new(),
         sockets,
         workers: snapshot
@@ -243,8 +264,10 @@ mod tests {
                 max_queue: 100,
             }],
             chdir: "/srv".into(),
+            daemons: Vec::new(),
         };
         let text = render(&snapshot, &|_| Some((4096, 8192)));
+        assert!(!text.contains("\"daemons\""), "{text}");
         let order: Vec<usize> = [
             "\"version\"",
             "\"listen_queue\"",
@@ -267,6 +290,32 @@ mod tests {
         assert_eq!(w["status"], "idle");
         assert_eq!(w["cores"][0]["in_request"], 0);
         assert_eq!(json["listen_queue"], 2);
+    }
+
+    #[test]
+    fn daemons_come_between_cwd_and_locks() {
+        let snapshot = Snapshot {
+            workers: Vec::new(),
+            sockets: Vec::new(),
+            chdir: String::new(),
+            daemons: vec![uwsgid_proto::v1::DaemonStatus {
+                command: "sleep 1003".into(),
+                pid: 8827,
+                respawns: 2,
+                ..Default::default()
+            }],
+        };
+        let text = render(&snapshot, &|_| None);
+        let (cwd, daemons, locks) = (
+            text.find("\"cwd\"").expect("cwd"),
+            text.find("\"daemons\"").expect("daemons"),
+            text.find("\"locks\"").expect("locks"),
+        );
+        assert!(cwd < daemons && daemons < locks, "{text}");
+        assert!(
+            text.contains(r#""daemons":[{"cmd":"sleep 1003","pid":8827,"respawns":2}]"#),
+            "{text}"
+        );
     }
 
     #[test]

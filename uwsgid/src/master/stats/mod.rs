@@ -41,6 +41,8 @@ pub struct Snapshot {
     pub workers: Vec<WorkerView>,
     pub sockets: Vec<SocketStats>,
     pub chdir: String,
+    /// Attached daemons, in config order.
+    pub daemons: Vec<uwsgid_proto::v1::DaemonStatus>,
 }
 
 /// One listen socket's figures.
@@ -214,6 +216,7 @@ impl AppMaster {
                 .as_ref()
                 .map(|d| d.display().to_string())
                 .unwrap_or_default(),
+            daemons: self.daemon_statuses(),
         }
     }
 }
