@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::cheaper::CheaperConfig;
 use super::logging::RequestLogging;
 use super::static_files::StaticFiles;
 
@@ -195,6 +196,8 @@ pub struct AppConfig {
 
     // Static files.
     pub static_files: StaticFiles,
+    /// Adaptive workers (`config/cheaper.rs`).
+    pub cheaper: CheaperConfig,
 }
 
 impl Default for AppConfig {
@@ -262,6 +265,7 @@ impl Default for AppConfig {
             limit_as: None,
             die_on_term: false,
             static_files: StaticFiles::default(),
+            cheaper: CheaperConfig::default(),
         }
     }
 }

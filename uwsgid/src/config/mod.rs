@@ -18,6 +18,7 @@
 
 mod app;
 mod args;
+mod cheaper;
 mod context;
 mod error;
 mod expand;
@@ -41,6 +42,7 @@ mod tests;
 use std::ffi::OsString;
 
 pub use app::{AppConfig, HeaderUnderscores, ListenAddr, ListenSpec, Protocol};
+pub use cheaper::{Busyness, CheaperAlgo, CheaperConfig};
 pub use context::Context;
 pub use error::ConfigError;
 pub use listen::parse_addr;

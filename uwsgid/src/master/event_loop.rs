@@ -70,6 +70,8 @@ pub struct AppMaster {
     pub(super) notifier: Notifier,
     /// The highest worker id ever used (scoreboard slots to total).
     pub(super) highest_slot: u32,
+    /// Adaptive workers (`cheaper`).
+    pub(super) cheaper: super::cheaper::Cheaper,
 }
 
 enum Event {
@@ -90,7 +92,8 @@ impl AppMaster {
         sockets: Vec<ListenSocket>,
     ) -> AppMaster {
         AppMaster {
-            table: WorkerTable::new(cfg.processes),
+            table: WorkerTable::new(cfg.cheaper.starting_workers(cfg.processes)),
+            cheaper: super::cheaper::Cheaper::new(&cfg, Instant::now()),
             facts: AppFacts::new(&cfg, None),
             commands: None,
             control_socket: None,
@@ -248,6 +251,7 @@ impl AppMaster {
         self.reload_tick(now);
         self.drain.enforce(now);
         self.harakiri_tick(now);
+        self.cheaper_tick(now);
     }
 
     fn next_wake(&self) -> Option<Instant> {
@@ -262,6 +266,7 @@ impl AppMaster {
             self.drain.next_deadline(),
             self.reload.lazy_poll_at(),
             self.harakiri_wake(),
+            self.cheaper.next_cycle(),
         ]
         .into_iter()
         .flatten()

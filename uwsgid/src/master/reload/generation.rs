@@ -90,11 +90,11 @@ impl AppMaster {
             zygote.pid
         );
         self.children_left = true;
-        let total = cfg.processes;
+        let total = cfg.cheaper.starting_workers(cfg.processes);
         self.reload.current = Some(Reload {
             started: Instant::now(),
             generation,
-            table: WorkerTable::new(cfg.processes),
+            table: WorkerTable::new(total),
             cfg,
             config_json,
             zygote: Some(zygote),
@@ -301,6 +301,8 @@ impl AppMaster {
         self.highest_slot = self.highest_slot.max(count(self.table.len()));
         let old_generation = self.generation;
         self.cfg = r.cfg;
+        // Adaptive workers start over with the new generation's options.
+        self.cheaper = crate::master::cheaper::Cheaper::new(&self.cfg, Instant::now());
         self.config_json = r.config_json;
         self.generation = r.generation;
         self.zygotes.take_over(r.zygote);
