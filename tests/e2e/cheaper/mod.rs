@@ -14,6 +14,7 @@ use uwsgid_proto::v1::AppStatus;
 
 mod algorithms;
 mod config;
+mod idle;
 
 /// Growing and shrinking take several cycles of the algorithm, slower on
 /// a busy 2-core machine: generous.

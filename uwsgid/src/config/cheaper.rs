@@ -92,6 +92,11 @@ pub struct CheaperConfig {
     #[serde(skip)]
     pub unknown_algo: Option<String>,
     pub busyness: Busyness,
+    /// `idle`: seconds without a request before every worker stops until
+    /// the next connection (0 = never).
+    pub idle: u64,
+    /// `die-on-idle`: stop the app instead.
+    pub die_on_idle: bool,
 }
 
 impl Default for CheaperConfig {
@@ -104,6 +109,8 @@ impl Default for CheaperConfig {
             algo: CheaperAlgo::Spare,
             unknown_algo: None,
             busyness: Busyness::default(),
+            idle: 0,
+            die_on_idle: false,
         }
     }
 }

@@ -600,6 +600,11 @@ pub static SPECS: &[Spec] = &[
         "cheaper-busyness-backlog-nonzero",
         Setter::U64(|c, v| c.cheaper.busyness.backlog_nonzero = nonzero(v, 60)),
     ),
+    opt("idle", Setter::Int(|c, v| c.cheaper.idle = u64::from(v))),
+    opt(
+        "die-on-idle",
+        Setter::Bool(|c, v| c.cheaper.die_on_idle = v),
+    ),
     // uwsgid ignores SIGPIPE in every process and never reports it.
     opt("ignore-sigpipe", Setter::Noop),
 ];

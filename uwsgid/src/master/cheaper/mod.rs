@@ -4,7 +4,9 @@
 //! - `decision.rs`: what an algorithm sees ([`decision::Sample`]) and decides;
 //! - `spare.rs`, `backlog.rs`, `busyness.rs`: the algorithms, pure;
 //! - `sample.rs`: the sample, read from the worker table, the scoreboard
-//!   and the listen queues.
+//!   and the listen queues;
+//! - `idle.rs`: `idle = N`, every worker stopped until the next connection;
+//! - `scale.rs`: `uwsgictl scale` with adaptive workers.
 //!
 //! Workers come and go through the paths SIGTTIN/SIGTTOU use
 //! (`workers/scale.rs`): a new slot after the highest, or the highest slot
@@ -13,6 +15,7 @@
 mod backlog;
 mod busyness;
 mod decision;
+mod idle;
 mod sample;
 mod scale;
 mod spare;
@@ -27,6 +30,8 @@ use crate::log::log_line;
 
 /// How often the algorithm runs (uWSGI's default `master-interval`).
 const CYCLE: Duration = Duration::from_secs(1);
+/// How often the listen sockets are looked at in cheap mode (`idle`).
+const WAKE_POLL: Duration = Duration::from_millis(20);
 
 /// The running algorithm and its memory.
 #[derive(Debug)]
@@ -45,6 +50,10 @@ pub struct Cheaper {
     /// `processes`, or what `uwsgictl scale` set since.
     maximum: u32,
     algo: Option<Algo>,
+    /// `idle = N`.
+    idle: Option<idle::IdleWatch>,
+    /// Every worker is stopped until a connection comes (`idle`).
+    cheap: bool,
     next_cycle: Option<Instant>,
 }
 
@@ -63,11 +72,14 @@ impl Cheaper {
         for line in log {
             log_line!("{line}");
         }
+        let idle = (c.idle > 0).then(|| idle::IdleWatch::new(c.idle, now));
         Cheaper {
-            next_cycle: algo.as_ref().map(|_| now + CYCLE),
+            next_cycle: (algo.is_some() || idle.is_some()).then_some(now + CYCLE),
             maximum: cfg.processes,
             cfg: c,
             algo,
+            idle,
+            cheap: false,
         }
     }
 
@@ -127,9 +139,33 @@ impl AppMaster {
         if self.stopping.is_some() || self.reload.current.is_some() {
             return;
         }
+        if self.cheaper.cheap {
+            self.cheaper.next_cycle = Some(now + WAKE_POLL);
+            self.wake_if_connection(now);
+            return;
+        }
         let sample = self.cheaper_sample();
+        let requests = self.total_requests();
+        let busy = sample.busy() > 0;
+        let idle = self
+            .cheaper
+            .idle
+            .as_mut()
+            .and_then(|watch| watch.observe(requests, busy, now));
+        if let Some(idle) = idle {
+            self.go_cheap(idle);
+            if self.cheaper.cheap {
+                self.cheaper.next_cycle = Some(now + WAKE_POLL);
+            }
+            return;
+        }
+        self.cheaper_decide(&sample, now);
+    }
+
+    /// Runs the algorithm on `sample` and acts on its decision.
+    fn cheaper_decide(&mut self, sample: &Sample, now: Instant) {
         let mut log = Vec::new();
-        let decision = self.cheaper.decide(&sample, now, &mut log);
+        let decision = self.cheaper.decide(sample, now, &mut log);
         for line in log {
             log_line!("{line}");
         }
