@@ -4,6 +4,7 @@
 //! connection...`, every worker gone; the next connection brings them back
 //! (`Respawned uWSGI worker 1 (new pid: P)`; `cheaper` of them with
 //! adaptive workers) and is answered. `die-on-idle` stops the app, exit 0.
+//! `cheap` starts in that mode: no worker until the first connection.
 
 use uwsgid_e2e::{curl, wait_for_log};
 
@@ -63,4 +64,20 @@ fn die_on_idle_stops_the_app() {
         log.contains("SIGINT/SIGTERM received...killing workers..."),
         "{log}"
     );
+}
+
+#[test]
+fn cheap_starts_no_worker_before_the_first_connection() {
+    let mut app = App::launch("processes = 2\ncheap = true");
+    wait_for_log(&mut app.server, "ready: app imported", ADAPT_TIMEOUT).expect("zygote ready");
+    let waiting = wait_app(&app.control, "app", ADAPT_TIMEOUT, |_| true).expect("status");
+    assert_eq!(serving(&waiting), 0, "{waiting:?}");
+    let log = app.server.log();
+    assert!(
+        log.contains("cheap mode enabled: waiting for socket connection..."),
+        "{log}"
+    );
+    assert!(!log.contains("spawned uWSGI worker"), "{log}");
+    assert_eq!(curl(app.port, "/").run().expect("curl runs").status, 200);
+    app.wait_workers("every worker after the connection", |n| n == 2);
 }

@@ -32,6 +32,14 @@ impl App {
     /// `slow_app.py` on a free port with `extra` ini lines, and a control
     /// socket; waits until it answers.
     fn start(extra: &str) -> App {
+        let mut app = App::launch(extra);
+        uwsgid_e2e::wait_http_ready(&mut app.server, app.port, DEFAULT_TIMEOUT)
+            .expect("the app answers");
+        app
+    }
+
+    /// Like [`App::start`], without waiting for an answer.
+    fn launch(extra: &str) -> App {
         let dir = TestDir::new().expect("temp dir");
         let port = free_port().expect("a free port");
         let ini = format!(
@@ -40,14 +48,13 @@ impl App {
         );
         dir.write("app.ini", ini).expect("write app.ini");
         let control = dir.join("ctl.sock");
-        let mut server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
+        let server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
             .expect("uwsgid is built")
             .args(["--ini", "app.ini", "--control"])
             .arg(&control)
             .current_dir(dir.path())
             .start()
             .expect("uwsgid starts");
-        uwsgid_e2e::wait_http_ready(&mut server, port, DEFAULT_TIMEOUT).expect("the app answers");
         App {
             server,
             port,

@@ -97,6 +97,8 @@ pub struct CheaperConfig {
     pub idle: u64,
     /// `die-on-idle`: stop the app instead.
     pub die_on_idle: bool,
+    /// `cheap`: no worker until the first connection.
+    pub cheap: bool,
 }
 
 impl Default for CheaperConfig {
@@ -111,6 +113,7 @@ impl Default for CheaperConfig {
             busyness: Busyness::default(),
             idle: 0,
             die_on_idle: false,
+            cheap: false,
         }
     }
 }

@@ -605,6 +605,7 @@ pub static SPECS: &[Spec] = &[
         "die-on-idle",
         Setter::Bool(|c, v| c.cheaper.die_on_idle = v),
     ),
+    opt("cheap", Setter::Bool(|c, v| c.cheaper.cheap = v)),
     // uwsgid ignores SIGPIPE in every process and never reports it.
     opt("ignore-sigpipe", Setter::Noop),
 ];

@@ -259,7 +259,7 @@ impl Resolver {
             s.protocol = self.default_protocol;
         }
         // uWSGI marks these options UWSGI_OPT_MASTER: they turn the master on.
-        if ["stats", "touch-reload", "cheaper", "idle"]
+        if ["stats", "touch-reload", "cheaper", "idle", "cheap"]
             .iter()
             .any(|o| self.last.contains_key(o))
         {

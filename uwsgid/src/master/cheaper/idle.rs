@@ -1,3 +1,4 @@
+//! `cheap` (no worker until the first connection) and
 //! `idle = N` (uWSGI's `uwsgi_master_check_idle`): when no worker is busy
 //! and no request was served for more than N seconds, every worker stops
 //! ("cheap mode") until a connection arrives on a listen socket, which
@@ -91,10 +92,7 @@ impl AppMaster {
     /// In cheap mode: a connection waits on a listen socket, so the workers
     /// come back (`cheaper` of them with adaptive workers).
     pub(super) fn wake_if_connection(&mut self, now: Instant) {
-        // Workers started meanwhile (a new zygote asks for every empty
-        // slot) end cheap mode too.
-        let started = self.table.iter().any(|s| s.pid().is_some());
-        if !started && !self.connection_waiting() {
+        if !self.connection_waiting() {
             return;
         }
         self.cheaper.cheap = false;

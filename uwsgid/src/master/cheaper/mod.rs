@@ -58,7 +58,19 @@ pub struct Cheaper {
 }
 
 impl Cheaper {
+    /// At start: with `cheap`, no worker until the first connection.
     pub fn new(cfg: &AppConfig, now: Instant) -> Cheaper {
+        let mut cheaper = Cheaper::after_reload(cfg, now);
+        if cfg.cheaper.cheap {
+            log_line!("cheap mode enabled: waiting for socket connection...");
+            cheaper.cheap = true;
+            cheaper.next_cycle = Some(now + WAKE_POLL);
+        }
+        cheaper
+    }
+
+    /// For a generation whose workers run already.
+    pub fn after_reload(cfg: &AppConfig, now: Instant) -> Cheaper {
         let c = cfg.cheaper.clone();
         let mut log = Vec::new();
         let algo = c.enabled().then(|| match c.algo {
@@ -81,6 +93,11 @@ impl Cheaper {
             idle,
             cheap: false,
         }
+    }
+
+    /// Whether every worker waits for a connection (`cheap`, `idle`).
+    pub fn is_cheap(&self) -> bool {
+        self.cheap
     }
 
     /// Whether adaptive workers are on.
@@ -142,6 +159,10 @@ impl AppMaster {
         if self.cheaper.cheap {
             self.cheaper.next_cycle = Some(now + WAKE_POLL);
             self.wake_if_connection(now);
+            if !self.cheaper.cheap && self.cheaper.algo.is_none() && self.cheaper.idle.is_none() {
+                // `cheap` alone: nothing more to watch.
+                self.cheaper.next_cycle = None;
+            }
             return;
         }
         let sample = self.cheaper_sample();

@@ -302,7 +302,7 @@ impl AppMaster {
         let old_generation = self.generation;
         self.cfg = r.cfg;
         // Adaptive workers start over with the new generation's options.
-        self.cheaper = crate::master::cheaper::Cheaper::new(&self.cfg, Instant::now());
+        self.cheaper = crate::master::cheaper::Cheaper::after_reload(&self.cfg, Instant::now());
         self.config_json = r.config_json;
         self.generation = r.generation;
         self.zygotes.take_over(r.zygote);
