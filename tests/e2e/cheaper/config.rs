@@ -85,3 +85,22 @@ fn initial_workers_and_scale_sets_the_maximum() {
     assert!(format!("{err:#}").contains("with cheaper = 1"), "{err:#}");
     assert_eq!(serving(&app.status()), 2);
 }
+
+/// A reload starts `cheaper-initial` workers of the new generation, and
+/// adaptive workers go on from there.
+#[test]
+fn a_reload_starts_the_initial_workers_again() {
+    let mut app =
+        App::start("processes = 4\ncheaper = 1\ncheaper-initial = 2\ncheaper-algo = manual");
+    app.wait_workers("two workers at start", |n| n == 2);
+    app.server
+        .signal(nix::sys::signal::Signal::SIGHUP)
+        .expect("SIGHUP");
+    uwsgid_e2e::wait_for_log(&mut app.server, "generation 2 ready in", ADAPT_TIMEOUT)
+        .expect("the new generation");
+    let after = wait_app(&app.control, "app", ADAPT_TIMEOUT, |a| {
+        a.generation == 2 && serving(a) == 2 && a.workers.iter().all(|w| w.generation == 2)
+    })
+    .unwrap_or_else(|e| panic!("{e:#}\n{}", app.server.log()));
+    assert_eq!(after.processes, 2, "{after:?}");
+}
