@@ -38,8 +38,12 @@ fn grows_and_shrinks(
 /// `cheaper-overload` cycles adds one; idle cycles remove one.
 #[test]
 fn spare_grows_under_load_and_shrinks_when_idle() {
-    let app = App::start("processes = 3\ncheaper = 1\ncheaper-overload = 1");
-    let log = grows_and_shrinks(&app, (1, 3), 6, 1.0, true);
+    let mut app = App::start("processes = 3\ncheaper = 1\ncheaper-overload = 1");
+    grows_and_shrinks(&app, (1, 3), 6, 1.0, true);
+    // uWSGI's line once the worker stopped has exited.
+    uwsgid_e2e::wait_for_log(&mut app.server, "uWSGI worker 2 cheaped.", ADAPT_TIMEOUT)
+        .expect("worker 2 exits");
+    let log = app.server.log();
     assert!(
         log.contains("cheaper: adding worker 2 (workers: 2)"),
         "{log}"

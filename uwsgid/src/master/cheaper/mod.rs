@@ -23,6 +23,7 @@ mod spare;
 use std::time::{Duration, Instant};
 
 use decision::{Decision, Sample};
+use nix::unistd::Pid;
 
 use super::event_loop::AppMaster;
 use crate::config::{AppConfig, CheaperAlgo, CheaperConfig};
@@ -54,6 +55,9 @@ pub struct Cheaper {
     idle: Option<idle::IdleWatch>,
     /// Every worker is stopped until a connection comes (`idle`).
     cheap: bool,
+    /// Workers the algorithm stopped, until they exit (for uWSGI's
+    /// `uWSGI worker N cheaped.`).
+    cheaped: Vec<(u32, Pid)>,
     next_cycle: Option<Instant>,
 }
 
@@ -92,6 +96,7 @@ impl Cheaper {
             algo,
             idle,
             cheap: false,
+            cheaped: Vec::new(),
         }
     }
 
@@ -130,6 +135,15 @@ impl Cheaper {
         }
         self.maximum = processes;
         Ok(())
+    }
+
+    /// A worker that was finishing ended: uWSGI's line if the algorithm
+    /// had stopped it.
+    pub fn on_exit(&mut self, id: u32, pid: Pid) {
+        if let Some(at) = self.cheaped.iter().position(|&c| c == (id, pid)) {
+            self.cheaped.swap_remove(at);
+            log_line!("uWSGI worker {id} cheaped.");
+        }
     }
 
     fn decide(&mut self, s: &Sample, now: Instant, log: &mut Vec<String>) -> Decision {
@@ -200,7 +214,13 @@ impl AppMaster {
             // uWSGI stops only an idle worker; the highest slot goes here,
             // gracefully (see docs/compatibility.md).
             Decision::Cheap if sample.busy() < sample.active() => {
-                self.remove_worker("cheaper");
+                let last = self.table.iter().max_by_key(|s| s.id);
+                let stopping = last.and_then(|s| s.pid().map(|pid| (s.id, pid)));
+                if self.remove_worker("cheaper")
+                    && let Some(worker) = stopping
+                {
+                    self.cheaper.cheaped.push(worker);
+                }
             }
             Decision::Cheap => {}
         }

@@ -348,6 +348,7 @@ impl AppMaster {
     /// A finishing worker ended: bury it; the reload may be done.
     pub(in crate::master) fn on_old_worker_exit(&mut self, old: OldWorker, cause: ExitCause) {
         self.drain.bury(&old, cause, self.generation);
+        self.cheaper.on_exit(old.id, old.pid);
         if old.generation < self.generation {
             self.check_drained();
         }
