@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::cheaper::CheaperConfig;
 use super::logging::RequestLogging;
 use super::static_files::StaticFiles;
 
@@ -235,6 +236,8 @@ pub struct AppConfig {
     pub daemons: Vec<super::DaemonSpec>,
     /// `daemons-honour-stdin`: every daemon keeps the master's stdin.
     pub daemons_honour_stdin: bool,
+    /// Adaptive workers (`config/cheaper.rs`).
+    pub cheaper: CheaperConfig,
 }
 
 impl Default for AppConfig {
@@ -322,6 +325,7 @@ impl Default for AppConfig {
             static_files: StaticFiles::default(),
             daemons: Vec::new(),
             daemons_honour_stdin: false,
+            cheaper: CheaperConfig::default(),
         }
     }
 }

@@ -18,6 +18,7 @@
 
 mod app;
 mod args;
+mod cheaper;
 mod context;
 mod daemons;
 mod error;
@@ -43,6 +44,7 @@ mod tests;
 use std::ffi::OsString;
 
 pub use app::{AppConfig, HeaderUnderscores, ListenAddr, ListenSpec, Protocol};
+pub use cheaper::{Busyness, CheaperAlgo, CheaperConfig};
 pub use context::Context;
 pub use daemons::DaemonSpec;
 pub use error::ConfigError;

@@ -689,6 +689,57 @@ pub static SPECS: &[Spec] = &[
         &[],
         Setter::Str(|c, v| c.request_logging.loggers.req_encoder.push(v)),
     ),
+    // Adaptive workers (cheaper).
+    opt("cheaper", Setter::Int(|c, v| c.cheaper.workers = v)),
+    opt("cheaper-initial", Setter::Int(|c, v| c.cheaper.initial = v)),
+    opt("cheaper-step", Setter::Int(|c, v| c.cheaper.step = v)),
+    opt(
+        "cheaper-overload",
+        Setter::U64(|c, v| c.cheaper.overload = v),
+    ),
+    opt("cheaper-algo", Setter::Str(|c, v| c.cheaper.set_algo(&v))),
+    opt(
+        "cheaper-busyness-max",
+        Setter::U64(|c, v| c.cheaper.busyness.max = nonzero(v, 50)),
+    ),
+    opt(
+        "cheaper-busyness-min",
+        Setter::U64(|c, v| c.cheaper.busyness.min = nonzero(v, 25)),
+    ),
+    opt(
+        "cheaper-busyness-multiplier",
+        Setter::U64(|c, v| c.cheaper.busyness.multiplier = nonzero(v, 10)),
+    ),
+    opt(
+        "cheaper-busyness-penalty",
+        Setter::U64(|c, v| c.cheaper.busyness.penalty = nonzero(v, 2)),
+    ),
+    opt(
+        "cheaper-busyness-verbose",
+        Setter::Bool(|c, v| c.cheaper.busyness.verbose = v),
+    ),
+    opt(
+        "cheaper-busyness-backlog-alert",
+        Setter::Int(|c, v| c.cheaper.busyness.backlog_alert = nonzero(u64::from(v), 33)),
+    ),
+    opt(
+        "cheaper-busyness-backlog-multiplier",
+        Setter::U64(|c, v| c.cheaper.busyness.backlog_multiplier = nonzero(v, 3)),
+    ),
+    opt(
+        "cheaper-busyness-backlog-step",
+        Setter::Int(|c, v| c.cheaper.busyness.backlog_step = v.max(1)),
+    ),
+    opt(
+        "cheaper-busyness-backlog-nonzero",
+        Setter::U64(|c, v| c.cheaper.busyness.backlog_nonzero = nonzero(v, 60)),
+    ),
+    opt("idle", Setter::Int(|c, v| c.cheaper.idle = u64::from(v))),
+    opt(
+        "die-on-idle",
+        Setter::Bool(|c, v| c.cheaper.die_on_idle = v),
+    ),
+    opt("cheap", Setter::Bool(|c, v| c.cheaper.cheap = v)),
     // uwsgid ignores SIGPIPE in every process and never reports it.
     opt("ignore-sigpipe", Setter::Noop),
     // Attached daemons.
@@ -746,6 +797,11 @@ pub static SHORTS: &[(char, &str)] = &[
     ('H', "home"),
     ('O', "optimize"),
 ];
+
+/// uWSGI's busyness plugin reads 0 as "the default".
+const fn nonzero(v: u64, default: u64) -> u64 {
+    if v == 0 { default } else { v }
+}
 
 /// The option `name` names, by its name or an alias.
 pub fn find(name: &str) -> Option<&'static Spec> {

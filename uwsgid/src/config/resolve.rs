@@ -259,7 +259,10 @@ impl Resolver {
             s.protocol = self.default_protocol;
         }
         // uWSGI marks these options UWSGI_OPT_MASTER: they turn the master on.
-        if self.last.contains_key("stats") || self.last.contains_key("touch-reload") {
+        if ["stats", "touch-reload", "cheaper", "idle", "cheap"]
+            .iter()
+            .any(|o| self.last.contains_key(o))
+        {
             self.app.master = true;
         }
         self.validate();
@@ -293,6 +296,7 @@ impl Resolver {
             self.app.threads = 1;
             self.note("threads", "0 means one thread per worker, as in uWSGI");
         }
+        self.validate_cheaper();
         if !(1..=64).contains(&self.app.harakiri_graceful_signal) {
             self.fail(
                 "harakiri-graceful-signal",
@@ -318,6 +322,22 @@ impl Resolver {
                 "buffer-size",
                 "a request block cannot exceed 65535 bytes (the uwsgi protocol's limit); larger values change nothing",
             );
+        }
+    }
+
+    /// uWSGI's checks of `cheaper` and `cheaper-initial`; an unknown
+    /// `cheaper-algo` falls back to spare as in uWSGI.
+    fn validate_cheaper(&mut self) {
+        if let Some(name) = self.app.cheaper.unknown_algo.clone() {
+            self.note(
+                "cheaper-algo",
+                &format!("unable to find requested cheaper algorithm `{name}`, falling back to spare (uWSGI 2.0.31 has spare, backlog, busyness and manual)"),
+            );
+        }
+        match self.app.cheaper.check(self.app.processes) {
+            Ok(None) => {}
+            Ok(Some(warning)) => self.note("cheaper-initial", &warning),
+            Err(reason) => self.fail("cheaper", reason),
         }
     }
 

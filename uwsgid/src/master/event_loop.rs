@@ -79,6 +79,8 @@ pub struct AppMaster {
     pub(super) highest_slot: u32,
     /// Attached daemons (`attach-daemon` and its family).
     pub(super) daemons: Daemons,
+    /// Adaptive workers (`cheaper`).
+    pub(super) cheaper: super::cheaper::Cheaper,
 }
 
 enum Event {
@@ -99,7 +101,8 @@ impl AppMaster {
         sockets: Vec<ListenSocket>,
     ) -> AppMaster {
         AppMaster {
-            table: WorkerTable::new(cfg.processes),
+            table: WorkerTable::new(cfg.cheaper.starting_workers(cfg.processes)),
+            cheaper: super::cheaper::Cheaper::new(&cfg, Instant::now()),
             facts: AppFacts::new(&cfg, None),
             commands: None,
             control_socket: None,
@@ -286,6 +289,7 @@ impl AppMaster {
         if self.touches.check(now) {
             self.request_reload();
         }
+        self.cheaper_tick(now);
     }
 
     fn next_wake(&self) -> Option<Instant> {
@@ -302,6 +306,7 @@ impl AppMaster {
             self.harakiri_wake(),
             self.touches.next_check(),
             self.daemons.next_wake(),
+            self.cheaper.next_cycle(),
         ]
         .into_iter()
         .flatten()

@@ -16,6 +16,7 @@
 //! under systemd the master speaks the notify protocol (`notify.rs`).
 
 mod banner;
+mod cheaper;
 mod control;
 mod daemonize;
 mod daemons;

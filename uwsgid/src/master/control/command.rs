@@ -94,6 +94,9 @@ impl AppMaster {
                 "a reload is in progress: scale once it is done",
             ));
         }
+        if self.cheaper.enabled() {
+            return self.scale_cheaper(processes);
+        }
         let before = self.table.len();
         self.scale_to(processes as usize);
         Ok(format!(

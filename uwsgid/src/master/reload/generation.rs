@@ -91,11 +91,11 @@ impl AppMaster {
             zygote.pid
         );
         self.children_left = true;
-        let total = cfg.processes;
+        let total = cfg.cheaper.starting_workers(cfg.processes);
         self.reload.current = Some(Reload {
             started: Instant::now(),
             generation,
-            table: WorkerTable::new(cfg.processes),
+            table: WorkerTable::new(total),
             cfg,
             config_json,
             zygote: Some(zygote),
@@ -302,6 +302,8 @@ impl AppMaster {
         self.highest_slot = self.highest_slot.max(count(self.table.len()));
         let old_generation = self.generation;
         self.cfg = r.cfg;
+        // Adaptive workers start over with the new generation's options.
+        self.cheaper = crate::master::cheaper::Cheaper::after_reload(&self.cfg, Instant::now());
         self.config_json = r.config_json;
         self.generation = r.generation;
         self.zygotes.take_over(r.zygote);
@@ -347,6 +349,7 @@ impl AppMaster {
     /// A finishing worker ended: bury it; the reload may be done.
     pub(in crate::master) fn on_old_worker_exit(&mut self, old: OldWorker, cause: ExitCause) {
         self.drain.bury(&old, cause, self.generation);
+        self.cheaper.on_exit(old.id, old.pid);
         if old.generation < self.generation {
             self.check_drained();
         }

@@ -30,7 +30,7 @@ impl AppMaster {
         generation: u64,
     ) {
         log_line!("starting the workers of generation {generation} (lazy-apps)");
-        let table = WorkerTable::new(cfg.processes);
+        let table = WorkerTable::new(cfg.cheaper.starting_workers(cfg.processes));
         let ids: Vec<u32> = table.iter().map(|s| s.id).collect();
         self.reload.current = Some(Reload {
             started: Instant::now(),

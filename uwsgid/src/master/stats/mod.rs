@@ -9,7 +9,7 @@
 //! from `/proc` afterwards, so a slow client never holds the loop.
 
 mod json;
-mod queue;
+pub(super) mod queue;
 mod usr1_log;
 
 use std::os::fd::{AsFd, OwnedFd};

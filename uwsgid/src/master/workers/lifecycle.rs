@@ -31,7 +31,8 @@ impl AppMaster {
 
     /// Starts a process in slot `id`, unless the app is stopping.
     pub(in crate::master) fn spawn_worker(&mut self, id: u32) {
-        if self.stopping.is_some() {
+        // In cheap mode (`cheap`, `idle`) slots wait for a connection.
+        if self.stopping.is_some() || self.cheaper.is_cheap() {
             return;
         }
         if self.cfg.lazy_apps {
