@@ -16,8 +16,7 @@ pub fn nearest(name: &str) -> Option<String> {
         return options::short(c).map(str::to_string);
     }
     let limit = (name.chars().count() / 3).clamp(1, 3);
-    let candidates = options::SPECS
-        .iter()
+    let candidates = options::specs()
         .flat_map(|s| std::iter::once(s.name).chain(s.aliases.iter().copied()))
         .chain(uwsgi_names::all());
     // Options uwsgid implements come first, so they win ties.

@@ -1,0 +1,137 @@
+//! Options of the process tree and the app: processes and threads,
+//! Python and the app, files and the log file, options read while loading,
+//! and those meaningless for uwsgid.
+
+use super::*;
+
+/// The options of this family.
+pub(super) static TABLE: &[Spec] = &[
+    // Processes.
+    opt("master", Setter::Bool(|c, v| c.master = v)),
+    alias(
+        "processes",
+        &["workers"],
+        Setter::Int(|c, v| c.processes = v),
+    ),
+    opt("threads", Setter::Int(|c, v| c.threads = v)),
+    opt("enable-threads", Setter::Bool(|c, v| c.enable_threads = v)),
+    opt("lazy-apps", Setter::Bool(|c, v| c.lazy_apps = v)),
+    opt("lazy", Setter::Bool(|c, v| c.lazy_apps = v)),
+    opt("uid", Setter::Str(|c, v| c.uid = Some(v))),
+    opt("gid", Setter::Str(|c, v| c.gid = Some(v))),
+    // Python and the app.
+    alias(
+        "home",
+        &["virtualenv", "venv", "pyhome"],
+        Setter::Str(|c, v| c.home = Some(PathBuf::from(v))),
+    ),
+    opt(
+        "chdir",
+        Setter::Str(|c, v| c.chdir = Some(PathBuf::from(v))),
+    ),
+    alias("module", &["wsgi"], Setter::Str(|c, v| c.module = Some(v))),
+    alias(
+        "wsgi-file",
+        &["file"],
+        Setter::Str(|c, v| c.wsgi_file = Some(PathBuf::from(v))),
+    ),
+    opt("callable", Setter::Str(|c, v| c.callable = v)),
+    list(
+        "pythonpath",
+        &["python-path", "pp"],
+        Setter::Str(|c, v| c.pythonpath.push(PathBuf::from(v))),
+    ),
+    list("env", &[], Setter::Env),
+    opt("need-app", Setter::Bool(|c, v| c.need_app = v)),
+    // Files and logging.
+    opt(
+        "pidfile",
+        Setter::Str(|c, v| c.pidfile = Some(PathBuf::from(v))),
+    ),
+    opt(
+        "pidfile2",
+        Setter::Str(|c, v| c.pidfile2 = Some(PathBuf::from(v))),
+    ),
+    opt(
+        "safe-pidfile",
+        Setter::Str(|c, v| c.safe_pidfile = Some(PathBuf::from(v))),
+    ),
+    opt(
+        "safe-pidfile2",
+        Setter::Str(|c, v| c.safe_pidfile2 = Some(PathBuf::from(v))),
+    ),
+    opt("honour-stdin", Setter::Bool(|c, v| c.honour_stdin = v)),
+    // Children always die with the master (`PR_SET_PDEATHSIG`).
+    opt("no-orphans", Setter::Noop),
+    opt(
+        "daemonize",
+        Setter::Str(|c, v| c.daemonize = Some(PathBuf::from(v))),
+    ),
+    opt(
+        "logto",
+        Setter::Str(|c, v| c.logto = Some(PathBuf::from(v))),
+    ),
+    opt("vacuum", Setter::Bool(|c, v| c.vacuum = v)),
+    opt("memory-report", Setter::Bool(|c, v| c.memory_report = v)),
+    opt(
+        "disable-logging",
+        Setter::Bool(|c, v| c.disable_logging = v),
+    ),
+    alias(
+        "stats",
+        &["stats-server"],
+        Setter::Str(|c, v| c.stats = Some(v)),
+    ),
+    opt("stats-http", Setter::Bool(|c, v| c.stats_http = v)),
+    list(
+        "touch-reload",
+        &[],
+        Setter::Str(|c, v| c.touch_reload.push(PathBuf::from(v))),
+    ),
+    alias(
+        "py-autoreload",
+        &["py-auto-reload", "python-autoreload", "python-auto-reload"],
+        Setter::U64(|c, v| c.py_autoreload = v),
+    ),
+    list(
+        "py-auto-reload-ignore",
+        &[],
+        Setter::Str(|c, v| c.py_autoreload_ignore.push(v)),
+    ),
+    list(
+        "touch-workers-reload",
+        &[],
+        Setter::Str(|c, v| c.touch_workers_reload.push(PathBuf::from(v))),
+    ),
+    list(
+        "touch-chain-reload",
+        &[],
+        Setter::Str(|c, v| c.touch_chain_reload.push(PathBuf::from(v))),
+    ),
+    list(
+        "master-fifo",
+        &[],
+        Setter::Str(|c, v| c.master_fifo.push(PathBuf::from(v))),
+    ),
+    // Read while loading (see `load.rs`).
+    opt("ini", Setter::Immediate),
+    opt("include", Setter::Immediate),
+    opt("inherit", Setter::Immediate),
+    opt("set", Setter::Immediate),
+    alias("set-placeholder", &["set-ph"], Setter::Immediate),
+    opt("strict", Setter::Immediate),
+    // Meaningless for uwsgid: one embedded Python, no plugins to load.
+    list(
+        "plugins",
+        &[
+            "plugin",
+            "plugins-dir",
+            "plugin-dir",
+            "need-plugin",
+            "need-plugins",
+        ],
+        Setter::Noop,
+    ),
+    opt("single-interpreter", Setter::Noop),
+    opt("thunder-lock", Setter::Noop),
+];
