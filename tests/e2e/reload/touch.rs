@@ -105,3 +105,82 @@ fn py_autoreload_reloads_when_an_imported_module_changes() {
         "one change, one reload:\n{log}"
     );
 }
+
+/// `fs-reload` reloads with uWSGI's `[uwsgi-fsmon]` lines; `touch-logreopen`
+/// opens the log file again (after logrotate moved it); `touch-exec` runs
+/// its command.
+#[test]
+fn fs_reload_touch_logreopen_and_touch_exec() {
+    let dir = TestDir::new().expect("temp dir");
+    let port = free_port().expect("a free port");
+    for name in ["watched", "reopen", "exec"] {
+        dir.write(name, "").expect("file");
+    }
+    write_ini(
+        &dir,
+        port,
+        &app_path("pid_app.py"),
+        "logto = app.log\nfs-reload = watched\ntouch-logreopen = reopen\ntouch-exec = exec touch ran.flag",
+    );
+    let mut server = start_ini(&dir, port);
+    let log_file = dir.join("app.log");
+    let log = || std::fs::read_to_string(&log_file).unwrap_or_default();
+    assert!(
+        log().contains("[uwsgi-fsmon] registered monitor for \"watched\""),
+        "{}",
+        log()
+    );
+
+    touch_at(&dir.join("exec"), 1_000_001);
+    wait_until("the touch-exec command", DEFAULT_TIMEOUT, || {
+        dir.join("ran.flag").exists().then_some(())
+    })
+    .unwrap_or_else(|e| panic!("{e:#}\n{}", log()));
+
+    let rotated = dir.join("app.log.1");
+    std::fs::rename(&log_file, &rotated).expect("rotate away");
+    touch_at(&dir.join("reopen"), 1_000_002);
+    // The line goes to the old file; what the master logs next, to the new.
+    wait_until("the reopen", DEFAULT_TIMEOUT, || {
+        let old = std::fs::read_to_string(&rotated).unwrap_or_default();
+        (old.contains("has been touched... reopening logs") && log_file.exists()).then_some(())
+    })
+    .unwrap_or_else(|e| panic!("{e:#}"));
+
+    touch_at(&dir.join("watched"), 1_000_003);
+    wait_until("the fs-reload", RELOAD_TIMEOUT, || {
+        let text = log();
+        (text.contains("[uwsgi-fsmon] detected event on \"watched\"")
+            && text.contains("every worker of generation 1 is gone"))
+        .then_some(())
+    })
+    .unwrap_or_else(|e| panic!("{e:#}\n{}", log()));
+    assert_eq!(served_pid_status(port), 200);
+    let _ = server.stop();
+}
+
+#[test]
+fn reload_triggers_uwsgid_lacks_are_refused() {
+    for option in [
+        "touch-signal",
+        "touch-logrotate",
+        "touch-mules-reload",
+        "touch-spoolers-reload",
+    ] {
+        let dir = TestDir::new().expect("temp dir");
+        let text = format!("[uwsgi]\nhttp-socket = :0\nmodule = app\n{option} = x\n");
+        let ini = dir.write("app.ini", text).expect("ini");
+        let out = std::process::Command::new(uwsgid_e2e::uwsgid_bin().expect("uwsgid"))
+            .arg("--check-config")
+            .arg(&ini)
+            .output()
+            .expect("uwsgid runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{option}: {stderr}");
+        assert!(stderr.contains("app.ini:4"), "{option}: {stderr}");
+        assert!(
+            stderr.contains("not implemented by uwsgid"),
+            "{option}: {stderr}"
+        );
+    }
+}

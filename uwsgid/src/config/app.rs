@@ -207,6 +207,12 @@ pub struct AppConfig {
     /// workers (both gracefully, as `touch-reload`, in uwsgid).
     pub touch_workers_reload: Vec<PathBuf>,
     pub touch_chain_reload: Vec<PathBuf>,
+    /// `fs-reload`, `fs-brutal-reload`: paths whose change reloads.
+    pub fs_reload: Vec<PathBuf>,
+    /// `touch-logreopen`: files whose change reopens the log.
+    pub touch_logreopen: Vec<PathBuf>,
+    /// `touch-exec = FILE COMMAND`.
+    pub touch_exec: Vec<(PathBuf, String)>,
     /// `master-fifo`: named pipes for one-letter commands (the first is
     /// active; `0`–`9` choose).
     pub master_fifo: Vec<PathBuf>,
@@ -309,6 +315,9 @@ impl Default for AppConfig {
             max_worker_lifetime_delta: 0,
             touch_workers_reload: Vec::new(),
             touch_chain_reload: Vec::new(),
+            fs_reload: Vec::new(),
+            touch_logreopen: Vec::new(),
+            touch_exec: Vec::new(),
             master_fifo: Vec::new(),
             max_requests: 0,
             min_worker_lifetime: 10,

@@ -25,7 +25,7 @@ use super::shutdown::{StopMode, Stopping};
 use super::signals::{self, MasterSignal};
 use super::sockets::ListenSocket;
 use super::spawn::Spawner;
-use super::touch::Touches;
+use super::touch::{Touches, Trigger};
 use super::views::AppFacts;
 use super::workers::WorkerTable;
 use super::zygote::Zygotes;
@@ -226,6 +226,18 @@ impl AppMaster {
         }
     }
 
+    /// What a watched file's change asks for (`master/touch.rs`).
+    fn on_touched(&mut self, trigger: Trigger) {
+        match trigger {
+            Trigger::Reload => self.request_reload(),
+            Trigger::ReopenLog => super::log_master::reopen(self.facts.log_path.as_deref()),
+            Trigger::Exec(command) => {
+                // Not fatal: the app serves on whatever the command did.
+                let _ = crate::hooks::run("touch-exec", &[format!("exec:{command}")]);
+            }
+        }
+    }
+
     /// What a `unix_signal` hook made a signal do.
     fn on_signal_action(&mut self, action: SignalAction) {
         match action {
@@ -286,8 +298,8 @@ impl AppMaster {
         self.reload_tick(now);
         self.drain.enforce(now);
         self.harakiri_tick(now);
-        if self.touches.check(now) {
-            self.request_reload();
+        for trigger in self.touches.check(now) {
+            self.on_touched(trigger);
         }
         self.cheaper_tick(now);
     }

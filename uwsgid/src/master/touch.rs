@@ -1,9 +1,15 @@
-//! `touch-reload`, `touch-workers-reload`, `touch-chain-reload`: files the
-//! master looks at once a second, as uWSGI's master does; a change of a
-//! file's modification time (a `touch`, and also its removal or creation)
-//! reloads the app gracefully, with uWSGI's log line. uwsgid never
-//! re-execs the master, so the three reload the workers the same way:
-//! a new generation, then the old one drains.
+//! Files the master looks at once a second, as uWSGI's master does, and
+//! what a change of one (a `touch`, and also its removal or creation)
+//! triggers, with uWSGI's log lines:
+//!
+//! - `touch-reload`, `touch-workers-reload`, `touch-chain-reload`: a
+//!   graceful reload (uwsgid never re-execs the master, so the three
+//!   reload the workers the same way: a new generation, then the old one
+//!   drains);
+//! - `fs-reload`, `fs-brutal-reload`: the same (uWSGI watches these with
+//!   inotify; a directory counts when an entry is added or removed);
+//! - `touch-logreopen`: the log file is opened again;
+//! - `touch-exec = FILE COMMAND`: the command runs.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
@@ -14,20 +20,43 @@ use crate::log::log_line;
 /// How often the files are looked at.
 const EVERY: Duration = Duration::from_secs(1);
 
-/// What a touched file asks for, in uWSGI's words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+/// What a changed file asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
     Reload,
-    Workers,
-    Chain,
+    ReopenLog,
+    Exec(String),
+}
+
+/// Which option a watched file comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Kind {
+    Reload(&'static str),
+    Fs,
+    LogReopen,
+    Exec(String),
 }
 
 impl Kind {
-    fn words(self) -> &'static str {
+    fn announce(&self, path: &std::path::Path) -> Trigger {
+        let shown = path.display();
         match self {
-            Kind::Reload => "grace them all",
-            Kind::Workers => "workers reload",
-            Kind::Chain => "chain reload",
+            Kind::Reload(words) => {
+                log_line!("*** {shown} has been touched... {words} !!! ***");
+                Trigger::Reload
+            }
+            Kind::Fs => {
+                log_line!("[uwsgi-fsmon] detected event on \"{shown}\"");
+                Trigger::Reload
+            }
+            Kind::LogReopen => {
+                log_line!("*** {shown} has been touched... reopening logs !!! ***");
+                Trigger::ReopenLog
+            }
+            Kind::Exec(command) => {
+                log_line!("*** {shown} has been touched... running \"{command}\" !!! ***");
+                Trigger::Exec(command.clone())
+            }
         }
     }
 }
@@ -42,14 +71,34 @@ pub struct Touches {
 impl Touches {
     /// The files of `cfg`, with their times now.
     pub fn new(cfg: &AppConfig) -> Touches {
-        let kinds = [
-            (&cfg.touch_reload, Kind::Reload),
-            (&cfg.touch_workers_reload, Kind::Workers),
-            (&cfg.touch_chain_reload, Kind::Chain),
+        let mut watched: Vec<(PathBuf, Kind)> = Vec::new();
+        let reloads = [
+            (&cfg.touch_reload, "grace them all"),
+            (&cfg.touch_workers_reload, "workers reload"),
+            (&cfg.touch_chain_reload, "chain reload"),
         ];
-        let files: Vec<_> = kinds
+        for (paths, words) in reloads {
+            watched.extend(paths.iter().map(|p| (p.clone(), Kind::Reload(words))));
+        }
+        for path in &cfg.fs_reload {
+            log_line!(
+                "[uwsgi-fsmon] registered monitor for \"{}\"",
+                path.display()
+            );
+            watched.push((path.clone(), Kind::Fs));
+        }
+        watched.extend(
+            cfg.touch_logreopen
+                .iter()
+                .map(|p| (p.clone(), Kind::LogReopen)),
+        );
+        watched.extend(
+            cfg.touch_exec
+                .iter()
+                .map(|(p, command)| (p.clone(), Kind::Exec(command.clone()))),
+        );
+        let files: Vec<_> = watched
             .into_iter()
-            .flat_map(|(paths, kind)| paths.iter().map(move |p| (p.clone(), kind)))
             .map(|(path, kind)| {
                 let time = modified(&path);
                 (path, kind, time)
@@ -64,26 +113,25 @@ impl Touches {
         self.next
     }
 
-    /// Looks at the files if it is time; true when one changed (logged).
-    pub fn check(&mut self, now: Instant) -> bool {
+    /// Looks at the files if it is time; what the changed ones trigger
+    /// (each logged), a reload once however many asked for it.
+    pub fn check(&mut self, now: Instant) -> Vec<Trigger> {
         if self.next.is_none_or(|at| at > now) {
-            return false;
+            return Vec::new();
         }
         self.next = Some(now + EVERY);
-        let mut touched = false;
+        let mut triggers = Vec::new();
         for (path, kind, last) in &mut self.files {
             let time = modified(path);
             if time != *last {
                 *last = time;
-                log_line!(
-                    "*** {} has been touched... {} !!! ***",
-                    path.display(),
-                    kind.words()
-                );
-                touched = true;
+                let trigger = kind.announce(path);
+                if !triggers.contains(&trigger) {
+                    triggers.push(trigger);
+                }
             }
         }
-        touched
+        triggers
     }
 }
 
@@ -102,25 +150,30 @@ mod tests {
         std::fs::write(&file, "").expect("create");
         let mut cfg = AppConfig::default();
         cfg.touch_chain_reload.push(file.clone());
+        cfg.touch_exec.push((file.clone(), "true".into()));
         let mut touches = Touches::new(&cfg);
         let mut later = Instant::now() + EVERY;
         let mut tick = || {
             later += EVERY;
             later
         };
-        assert!(!touches.check(tick()));
+        assert!(touches.check(tick()).is_empty());
         let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
         std::fs::File::options()
             .write(true)
             .open(&file)
             .and_then(|f| f.set_modified(old))
             .expect("set mtime");
-        assert!(touches.check(tick()));
-        assert!(!touches.check(tick()));
+        let both = vec![Trigger::Reload, Trigger::Exec("true".into())];
+        assert_eq!(touches.check(tick()), both);
+        assert!(touches.check(tick()).is_empty());
         std::fs::remove_file(&file).expect("remove");
-        assert!(touches.check(tick()));
+        assert_eq!(touches.check(tick()), both);
         std::fs::write(&file, "").expect("create again");
-        assert!(touches.check(tick()));
-        assert!(!touches.check(Instant::now()), "not before its time");
+        assert_eq!(touches.check(tick()), both);
+        assert!(
+            touches.check(Instant::now()).is_empty(),
+            "not before its time"
+        );
     }
 }

@@ -109,6 +109,53 @@ pub(super) static TABLE: &[Spec] = &[
         Setter::Str(|c, v| c.touch_chain_reload.push(PathBuf::from(v))),
     ),
     list(
+        "fs-reload",
+        &["fs-brutal-reload"],
+        Setter::Str(|c, v| c.fs_reload.push(PathBuf::from(v))),
+    ),
+    list(
+        "touch-logreopen",
+        &[],
+        Setter::Str(|c, v| c.touch_logreopen.push(PathBuf::from(v))),
+    ),
+    list(
+        "touch-exec",
+        &[],
+        Setter::Parse(|c, v| {
+            let (file, command) = v
+                .split_once(' ')
+                .ok_or("expected FILE COMMAND (uWSGI: touch-exec = <file> <command>)")?;
+            c.touch_exec
+                .push((PathBuf::from(file), command.trim().to_owned()));
+            Ok(())
+        }),
+    ),
+    // Reload triggers uwsgid lacks stop the start (never ignored).
+    list(
+        "touch-logrotate",
+        &[],
+        Setter::Parse(|_, _| {
+            Err(refused(
+                "rotation is log-maxsize's (or logrotate's, with touch-logreopen)",
+            ))
+        }),
+    ),
+    list(
+        "touch-signal",
+        &[],
+        Setter::Parse(|_, _| Err(refused("uWSGI signals are not implemented yet"))),
+    ),
+    list(
+        "touch-mules-reload",
+        &[],
+        Setter::Parse(|_, _| Err(refused("mules are not implemented yet"))),
+    ),
+    list(
+        "touch-spoolers-reload",
+        &[],
+        Setter::Parse(|_, _| Err(refused("spoolers are not implemented yet"))),
+    ),
+    list(
         "master-fifo",
         &[],
         Setter::Str(|c, v| c.master_fifo.push(PathBuf::from(v))),
@@ -135,3 +182,8 @@ pub(super) static TABLE: &[Spec] = &[
     opt("single-interpreter", Setter::Noop),
     opt("thunder-lock", Setter::Noop),
 ];
+
+/// The error of an option uwsgid refuses rather than ignore.
+fn refused(why: &str) -> String {
+    format!("not implemented by uwsgid: {why}")
+}

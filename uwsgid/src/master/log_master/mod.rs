@@ -177,9 +177,13 @@ impl LogMaster {
 /// moved it away), by the log master if one runs, else by the master for
 /// itself and the children it spawns from now on.
 pub fn reopen_on_reload(cfg: &AppConfig, path: Option<&Path>) {
-    if !cfg.request_logging.file.reopen {
-        return;
+    if cfg.request_logging.file.reopen {
+        reopen(path);
     }
+}
+
+/// Opens the log file again now (`touch-logreopen`, `log-reopen`).
+pub fn reopen(path: Option<&Path>) {
     if RUNNING.load(Ordering::Acquire) {
         REOPEN.store(true, Ordering::Release);
         return;
