@@ -192,3 +192,36 @@ fn syslog_req_logger_writes_to_dev_log() {
         "not in the main log"
     );
 }
+
+/// `logger = stdio` (the process's own output) beside a named file logger
+/// with `log-route`: a line matching the route goes to the named logger
+/// only, every other line to the unnamed `stdio` logger, as in uWSGI's
+/// `uwsgi_master_log`.
+#[test]
+fn log_route_sends_matching_lines_to_a_named_logger_and_the_rest_to_stdio() {
+    let app = LogApp::start(&[
+        "--logger",
+        "stdio",
+        "--logger",
+        "spawns file:spawns.log",
+        "--log-route",
+        "spawns ^spawned uWSGI worker",
+    ]);
+    app.get("/routed");
+    let spawns = wait_until("the spawn line in spawns.log", DEFAULT_TIMEOUT, || {
+        let text = file_text(&app, "spawns.log");
+        text.contains("spawned uWSGI worker 1 (pid: ")
+            .then_some(text)
+    })
+    .unwrap_or_else(|e| panic!("{e:#}\n{}", app.server.log()));
+    assert!(!spawns.contains("GET /routed"), "{spawns}");
+    wait_until("the request line on stdio", DEFAULT_TIMEOUT, || {
+        app.server.log().contains("GET /routed").then_some(())
+    })
+    .unwrap_or_else(|e| panic!("{e:#}\n{}", app.server.log()));
+    assert!(
+        !app.server.log().contains("spawned uWSGI worker 1 (pid: "),
+        "the routed line went to its logger only:\n{}",
+        app.server.log()
+    );
+}
