@@ -11,6 +11,7 @@ mod ctl;
 mod daemon;
 mod daemons;
 mod django_flask;
+mod emperor;
 mod faults;
 mod limits;
 mod master;

@@ -9,6 +9,7 @@
 
 mod apps;
 mod daemonize;
+mod fifo;
 mod files;
 mod notify;
 mod permissions;

@@ -11,15 +11,20 @@
 //!
 //! `--control PATH` is taken out of an app master's arguments before the
 //! configuration engine sees them: it is where the app serves its control
-//! API, not a uWSGI option.
+//! API, not a uWSGI option. So are `--state-dir` and `--log-dir`, for a
+//! configuration with `emperor` (`uwsgid --ini emperor.ini`), which runs
+//! the supervisor on its vassals (`crate::supervisor::emperor`).
 
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use crate::contract::modes::{MAN_MODE, WORKER_MODE, ZYGOTE_MODE, take_control};
+use crate::contract::modes::{
+    MAN_MODE, WORKER_MODE, ZYGOTE_MODE, take_control, take_supervisor_dirs,
+};
 
 /// Runs uwsgid with the process's arguments.
 pub fn main() -> ExitCode {
+    crate::contract::modes::keep_inherited_control();
     let args: Vec<OsString> = crate::proctitle::args_os();
     match args.first().and_then(|a| a.to_str()) {
         Some(ZYGOTE_MODE) => return exit_code(crate::worker::zygote::run_zygote()),
@@ -42,7 +47,20 @@ pub fn main() -> ExitCode {
         return exit_code(crate::supervisor::run(options));
     }
     let (control, args) = take_control(args);
+    let (dirs, args) = take_supervisor_dirs(args);
     match crate::config::load_from_args(&args) {
+        Ok(loaded) if loaded.app.emperor.is_set() => {
+            let flags = crate::supervisor::emperor::Flags {
+                control,
+                state_dir: dirs.state_dir,
+                log_dir: dirs.log_dir,
+            };
+            exit_code(crate::supervisor::emperor::run(&loaded, flags))
+        }
+        Ok(_) if dirs.state_dir.is_some() || dirs.log_dir.is_some() => {
+            eprintln!("uwsgid: --state-dir and --log-dir are the supervisor's (or an Emperor's)");
+            ExitCode::from(1)
+        }
         Ok(loaded) => exit_code(crate::master::run(loaded, control)),
         Err(err) => {
             eprintln!("uwsgid: {err}");

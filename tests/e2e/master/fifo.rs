@@ -12,7 +12,7 @@ use super::*;
 
 /// Which file the FIFO at `path` is, if one is there: its inode and its
 /// change time to the nanosecond (a file made again may reuse the inode).
-fn fifo_inode(path: &Path) -> Option<(u64, i64, i64)> {
+pub(super) fn fifo_inode(path: &Path) -> Option<(u64, i64, i64)> {
     let meta = std::fs::symlink_metadata(path).ok()?;
     meta.file_type()
         .is_fifo()
@@ -32,7 +32,7 @@ fn after_remake(path: &Path, server: &Server, write: impl FnOnce()) {
 }
 
 /// Writes `bytes` to the FIFO and waits for it to be made again.
-fn send(path: &Path, server: &Server, bytes: &[u8]) {
+pub(super) fn send(path: &Path, server: &Server, bytes: &[u8]) {
     after_remake(path, server, || {
         let mut fifo = OpenOptions::new()
             .write(true)
@@ -96,8 +96,8 @@ fn letters_written_to_the_fifo_reload_scale_report_and_stop() {
     distinct_pids(3, || curl(port, "/"));
 
     // A letter for a feature uwsgid lacks is named, not silently dropped.
-    send(&fifo, &server, b"R\n");
-    wait_for_log(&mut server, "command 'R' (a brutal reload", DEFAULT_TIMEOUT)
+    send(&fifo, &server, b"f\n");
+    wait_for_log(&mut server, "command 'f' (reforking the master", DEFAULT_TIMEOUT)
         .unwrap_or_else(|e| panic!("{e:#}\n{}", server.log()));
 
     // `q`: a graceful stop; vacuum removes the fifo.

@@ -139,6 +139,8 @@ pub struct AppConfig {
     pub honour_stdin: bool,
     /// The `hook-*` lines of each point.
     pub hooks: super::hooks::Hooks,
+    /// The Emperor options: with `emperor`, uwsgid supervises vassals.
+    pub emperor: super::Emperor,
     /// The `route*` rules, in order (`config/routing.rs`).
     pub routes: Vec<super::routing::Rule>,
     /// `procname`, `procname-master`, `procname-prefix`,
@@ -278,6 +280,7 @@ impl Default for AppConfig {
             show_config: false,
             honour_stdin: false,
             hooks: Default::default(),
+            emperor: Default::default(),
             routes: Vec::new(),
             procname: None,
             procname_master: None,

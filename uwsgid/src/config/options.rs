@@ -17,6 +17,7 @@ use std::path::PathBuf;
 
 mod management;
 mod request_path;
+mod emperor;
 mod tree;
 
 /// How an option's value is parsed and where it goes (uWSGI's setters, §1.6
@@ -51,6 +52,10 @@ pub enum Setter {
     Choice(&'static [&'static str], fn(&mut AppConfig, &str)),
     /// A value parsed by the setter itself; its error is the option's.
     Parse(fn(&mut AppConfig, &str) -> Result<(), String>),
+    /// Refused with the reason given: a uWSGI option uwsgid does not
+    /// implement and must not ignore, since the config would run
+    /// differently.
+    Refused(&'static str),
     /// Applied while reading (`ini`, `set`, `strict`, …).
     Immediate,
     /// Accepted and ignored on purpose: meaningless for uwsgid (`plugins`,
@@ -117,7 +122,12 @@ const fn list(name: &'static str, aliases: &'static [&'static str], setter: Sett
 }
 
 /// Every option uwsgid applies, by family.
-pub static SPECS: &[&[Spec]] = &[tree::TABLE, request_path::TABLE, management::TABLE];
+pub static SPECS: &[&[Spec]] = &[
+    tree::TABLE,
+    request_path::TABLE,
+    management::TABLE,
+    emperor::TABLE,
+];
 
 /// Every option uwsgid applies.
 pub fn specs() -> impl Iterator<Item = &'static Spec> {

@@ -247,6 +247,9 @@ impl Resolver {
                 Ok(()) => Value::from(v),
                 Err(reason) => return self.invalid(opt, reason),
             },
+            Setter::Refused(why) => {
+                return self.invalid(opt, format!("not implemented by uwsgid: {why}"));
+            }
             Setter::Immediate | Setter::Noop => return,
         };
         self.last

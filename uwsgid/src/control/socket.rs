@@ -59,6 +59,18 @@ impl ControlSocket {
         })
     }
 
+    /// A socket already bound at `path` by someone else (the supervisor,
+    /// for an app master it runs as another user).
+    pub fn adopt(path: &Path, listener: UnixListener) -> std::io::Result<ControlSocket> {
+        listener.set_nonblocking(true)?;
+        Ok(ControlSocket {
+            path: path.to_path_buf(),
+            group: None,
+            inode: Arc::new(AtomicU64::new(inode(path).unwrap_or(0))),
+            listener: Some(listener),
+        })
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -26,7 +26,7 @@ mod harakiri;
 mod log_master;
 mod notify;
 mod pidfile;
-mod privileges;
+pub(crate) mod privileges;
 mod reap;
 mod reload;
 mod shutdown;

@@ -184,14 +184,23 @@ impl Supervisor {
         };
         let control = uwsgid_proto::transport::app_socket(&self.paths.control, name);
         let log = spawn::log_path(&self.paths.log_dir, name);
-        let launch = Launch {
-            exe: &self.exe,
-            control: &control,
-            ini: &app.ini,
-            apps_dir: &self.paths.apps_dir,
-            log: &log,
-        };
-        let spawned = spawn::spawn(&launch).and_then(|child| match child.id() {
+        let vassals = &self.paths.vassals;
+        let spawned = vassals
+            .user_for(&app.ini)
+            .map_err(spawn::SpawnError::from)
+            .and_then(|user| {
+                spawn::spawn(&Launch {
+                    exe: &self.exe,
+                    control: &control,
+                    ini: &app.ini,
+                    apps_dir: &self.paths.apps_dir,
+                    log: &log,
+                    before: &vassals.before,
+                    after: &vassals.after,
+                    user,
+                })
+            });
+        let spawned = spawned.and_then(|child| match child.id() {
             Some(pid) => Ok((child, pid)),
             None => Err(spawn::SpawnError::Exec {
                 exe: self.exe.clone(),

@@ -15,6 +15,7 @@ mod actions;
 mod adopt;
 mod app_ini;
 mod apps_files;
+pub mod emperor;
 mod event_loop;
 mod exit_status;
 mod notify;
@@ -57,8 +58,23 @@ pub fn run(options: Options) -> i32 {
     }
 }
 
+/// Runs the supervisor on `paths` (resolved from `options`, the Emperor's
+/// vassal settings added) until it is stopped; returns the exit code.
+pub fn run_paths(options: &Options, paths: Paths) -> i32 {
+    match supervise(options, paths) {
+        Ok(()) => 0,
+        Err(err) => {
+            log_line!("uwsgid: {err:#}");
+            1
+        }
+    }
+}
+
 fn run_supervisor(options: &Options) -> anyhow::Result<()> {
-    let paths = options.resolve()?;
+    supervise(options, options.resolve()?)
+}
+
+fn supervise(options: &Options, paths: Paths) -> anyhow::Result<()> {
     if !paths.apps_dir.is_dir() {
         bail!(
             "the apps directory {} does not exist (create it, or pass --apps-dir)",
@@ -103,7 +119,7 @@ async fn serve(paths: Paths, exe: PathBuf) -> anyhow::Result<()> {
     }));
     log_line!(
         "uwsgid: supervising the apps of {} (control socket {})",
-        paths.apps_dir.display(),
+        paths.vassals.glob.as_deref().map_or_else(|| paths.apps_dir.display().to_string(), str::to_owned),
         paths.control.display()
     );
     let result = Supervisor::new(paths, exe, events_tx)

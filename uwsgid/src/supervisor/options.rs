@@ -88,6 +88,7 @@ impl Options {
             log_dir,
             pidfile: self.pidfile.as_ref().map(|p| cwd.join(p)),
             scan_interval: std::time::Duration::from_secs(self.scan_interval),
+            vassals: super::emperor::Vassals::default(),
         })
     }
 }
@@ -102,6 +103,8 @@ pub struct Paths {
     pub log_dir: PathBuf,
     pub pidfile: Option<PathBuf>,
     pub scan_interval: std::time::Duration,
+    /// How vassals are found and started (the Emperor's options).
+    pub vassals: super::emperor::Vassals,
 }
 
 /// Why the options cannot be used.

@@ -242,6 +242,7 @@ mod tests {
             ino: 2,
             size: 3,
             mtime_ns: 4,
+            owner: (0, 0),
         }
     }
 

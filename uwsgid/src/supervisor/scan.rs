@@ -17,6 +17,8 @@ pub struct Fingerprint {
     pub size: u64,
     /// Modification time in nanoseconds since the epoch.
     pub mtime_ns: i128,
+    /// The owner (an `emperor-tyrant` vassal runs as it).
+    pub owner: (u32, u32),
 }
 
 impl Fingerprint {
@@ -26,6 +28,7 @@ impl Fingerprint {
             ino: meta.ino(),
             size: meta.size(),
             mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
+            owner: (meta.uid(), meta.gid()),
         }
     }
 }
@@ -53,6 +56,48 @@ pub fn list(dir: &Path) -> std::io::Result<Listing> {
         }
     }
     Ok(listing)
+}
+
+/// Lists the vassals an Emperor glob matches (`emperor = DIR/*.ini`):
+/// the `*.ini` regular files (or links to them) among its matches.
+pub fn list_glob(pattern: &str) -> std::io::Result<Listing> {
+    let mut listing = Listing::new();
+    for path in glob(pattern)? {
+        if !is_app_file_name(&path) {
+            continue;
+        }
+        if let Ok(meta) = std::fs::metadata(&path)
+            && meta.is_file()
+        {
+            listing.insert(path, Fingerprint::of(&meta));
+        }
+    }
+    Ok(listing)
+}
+
+/// The paths `pattern` matches, sorted (glob(3); no match is no error).
+fn glob(pattern: &str) -> std::io::Result<Vec<PathBuf>> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_pattern = std::ffi::CString::new(pattern)
+        .map_err(|_| std::io::Error::other("the glob holds a NUL byte"))?;
+    // SAFETY: a zeroed glob_t is the initial state glob(3) expects.
+    let mut found: libc::glob_t = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid C string and glob_t; globfree below releases it.
+    let rc = unsafe { libc::glob(c_pattern.as_ptr(), 0, None, &mut found) };
+    let mut paths = Vec::new();
+    if rc == 0 {
+        for i in 0..found.gl_pathc {
+            // SAFETY: glob(3) filled gl_pathv with gl_pathc C strings.
+            let entry = unsafe { std::ffi::CStr::from_ptr(*found.gl_pathv.add(i)) };
+            paths.push(PathBuf::from(std::ffi::OsStr::from_bytes(entry.to_bytes())));
+        }
+    }
+    // SAFETY: releases what glob(3) allocated (also after an error).
+    unsafe { libc::globfree(&mut found) };
+    match rc {
+        0 | libc::GLOB_NOMATCH => Ok(paths),
+        _ => Err(std::io::Error::other(format!("glob({pattern}) failed ({rc})"))),
+    }
 }
 
 fn is_app_file_name(path: &Path) -> bool {
@@ -100,6 +145,7 @@ mod tests {
             ino,
             size: 10,
             mtime_ns,
+            owner: (0, 0),
         }
     }
 
@@ -128,6 +174,23 @@ mod tests {
         );
         assert_eq!(d.removed, vec![PathBuf::from("/a/gone.ini")]);
         assert_eq!(diff(&now, &now), Diff::default());
+    }
+
+    #[test]
+    fn a_glob_lists_the_ini_files_it_matches() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path();
+        for sub in ["a", "b"] {
+            std::fs::create_dir(p.join(sub)).expect("mkdir");
+            std::fs::write(p.join(sub).join("app.ini"), "[uwsgi]\n").expect("write");
+            std::fs::write(p.join(sub).join("notes.txt"), "x").expect("write");
+        }
+        let pattern = format!("{}/*/*", p.display());
+        let listing = list_glob(&pattern).expect("globs");
+        let names: Vec<_> = listing.keys().cloned().collect();
+        assert_eq!(names, vec![p.join("a/app.ini"), p.join("b/app.ini")]);
+        let none = format!("{}/nothing/*.ini", p.display());
+        assert!(list_glob(&none).expect("no match").is_empty());
     }
 
     #[test]

@@ -4,11 +4,20 @@
 //! supervisor's group does not reach it), stdout and stderr appended to
 //! `<log-dir>/<name>.log`. The app master is not tied to the supervisor's
 //! life: it keeps serving if the supervisor dies, and is adopted again.
+//!
+//! An Emperor's vassal gets the Emperor's arguments around its `--ini`, and
+//! may run as another user (`emperor-tyrant`, the Emperor's `uid`): then
+//! the supervisor binds the app's control socket itself (the user cannot
+//! create it in the supervisor's directory) and passes it as descriptor
+//! [`CONTROL_FD`], and the child drops to the user before the exec.
 
 use std::fs::{File, OpenOptions};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+
+use super::emperor::VassalUser;
 
 /// Variables the app master must not inherit: systemd's notify and
 /// watchdog (the supervisor answers for its apps), and socket activation
@@ -36,7 +45,15 @@ pub struct Launch<'a> {
     pub ini: &'a Path,
     pub apps_dir: &'a Path,
     pub log: &'a Path,
+    /// Arguments before and after `--ini FILE` (the Emperor's).
+    pub before: &'a [std::ffi::OsString],
+    pub after: &'a [std::ffi::OsString],
+    /// The user the app master runs as, if not the supervisor's.
+    pub user: Option<VassalUser>,
 }
+
+/// The descriptor a vassal run as another user finds its control socket on.
+pub const CONTROL_FD: i32 = 3;
 
 /// Why an app master could not be started.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +68,10 @@ pub enum SpawnError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Control(#[from] crate::control::socket::ControlSocketError),
+    #[error("{0}")]
+    Vassal(#[from] super::emperor::VassalError),
     #[error("cannot start {}: {source}", exe.display())]
     Exec {
         exe: PathBuf,
@@ -77,8 +98,10 @@ pub fn spawn(launch: &Launch<'_>) -> Result<tokio::process::Child, SpawnError> {
     let mut cmd = tokio::process::Command::new(launch.exe);
     cmd.arg("--control")
         .arg(launch.control)
+        .args(launch.before)
         .arg("--ini")
         .arg(launch.ini)
+        .args(launch.after)
         .current_dir(launch.apps_dir)
         .env(SUPERVISED_ENV, "1")
         .stdin(Stdio::null())
@@ -89,10 +112,44 @@ pub fn spawn(launch: &Launch<'_>) -> Result<tokio::process::Child, SpawnError> {
     for name in SCRUBBED_ENV {
         cmd.env_remove(name);
     }
+    // Kept open until the child has its copy.
+    let _control = match &launch.user {
+        Some(user) => Some(as_user(&mut cmd, launch.control, user.clone())?),
+        None => None,
+    };
     cmd.spawn().map_err(|source| SpawnError::Exec {
         exe: launch.exe.to_path_buf(),
         source,
     })
+}
+
+/// Makes `cmd` run as `user`, with its control socket bound here and passed
+/// as [`CONTROL_FD`]; returns the socket, to close once spawned.
+fn as_user(
+    cmd: &mut tokio::process::Command,
+    control: &Path,
+    user: VassalUser,
+) -> Result<OwnedFd, SpawnError> {
+    let listener = crate::control::socket::bind(control, None)?;
+    let fd = OwnedFd::from(listener);
+    let raw = fd.as_raw_fd();
+    cmd.env(crate::contract::modes::CONTROL_FD_ENV, CONTROL_FD.to_string());
+    // SAFETY: the closure runs in the forked child before exec and only
+    // makes system calls (dup2, fcntl, setgroups, setgid, setuid).
+    unsafe {
+        cmd.pre_exec(move || {
+            if raw == CONTROL_FD {
+                // dup2 onto itself would keep close-on-exec set.
+                if libc::fcntl(raw, libc::F_SETFD, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            } else if libc::dup2(raw, CONTROL_FD) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            user.drop_privileges()
+        });
+    }
+    Ok(fd)
 }
 
 /// Opens a log for appending, creating it with mode 0640.
@@ -139,12 +196,22 @@ mod tests {
             ini: &dir.path().join("app.ini"),
             apps_dir: dir.path(),
             log: &log,
+            before: &["--set".into(), "a=b".into()],
+            after: &["--include".into(), "x.ini".into()],
+            user: None,
         };
         let mut child = spawn(&launch).expect("spawns");
         assert!(child.wait().await.expect("waits").success());
         let text = std::fs::read_to_string(&log).expect("read");
         assert!(text.starts_with("before\n"), "{text}");
         assert!(text.contains("args=--control "), "{text}");
+        assert!(
+            text.contains(&format!(
+                "--set a=b --ini {} --include x.ini",
+                dir.path().join("app.ini").display()
+            )),
+            "{text}"
+        );
         assert!(
             text.contains(&format!("cwd={}", dir.path().display())),
             "{text}"

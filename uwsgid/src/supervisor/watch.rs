@@ -53,7 +53,11 @@ impl Supervisor {
 
     fn apply_scan(&mut self, start: bool) -> Summary {
         let mut summary = Summary::default();
-        let now = match scan::list(&self.paths.apps_dir) {
+        let listed = match &self.paths.vassals.glob {
+            Some(pattern) => scan::list_glob(pattern),
+            None => scan::list(&self.paths.apps_dir),
+        };
+        let now = match listed {
             Ok(now) => now,
             Err(err) => {
                 log_line!(
@@ -173,8 +177,20 @@ impl Supervisor {
         let Some(app) = self.registry.apps.get_mut(&name) else {
             return false;
         };
+        let owner_changed = app.fingerprint.owner != print.owner;
         app.fingerprint = print;
         let running = app.master.as_ref().is_some_and(|m| m.kill_at.is_none());
+        if running && owner_changed && self.paths.vassals.tyrant {
+            // The master runs as the old owner: a reload cannot change it.
+            log_line!(
+                "[emperor-tyrant] !!! permissions of vassal {} changed. stopping the instance... !!!",
+                path.display()
+            );
+            apply_resolution(app, resolved);
+            app.after_exit = AfterExit::Start;
+            self.signal_stop(&name);
+            return true;
+        }
         match resolved {
             Err(err) if running => {
                 // The running master keeps serving its current generation.

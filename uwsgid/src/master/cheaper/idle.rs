@@ -77,6 +77,26 @@ impl AppMaster {
             self.begin_stop(StopMode::Immediate, 0);
             return;
         }
+        self.enter_cheap_mode();
+    }
+
+    /// Cheap mode now (the master FIFO's `C`, as uWSGI's `uwsgi_go_cheap`),
+    /// unless it is on already.
+    pub(in crate::master) fn go_cheap_now(&mut self, why: &str) {
+        if self.cheaper.cheap {
+            return;
+        }
+        if self.stopping.is_some() || self.reload.current.is_some() || !self.table.all_running() {
+            log_line!("{why}: not going cheap while workers are being started or stopped");
+            return;
+        }
+        log_line!("going cheap...");
+        self.enter_cheap_mode();
+    }
+
+    /// Stops every worker gracefully; they come back when a connection
+    /// waits.
+    fn enter_cheap_mode(&mut self) {
         let mercy = shutdown::mercy(&self.cfg);
         let generation = self.generation;
         for slot in self.table.iter_mut() {
@@ -87,6 +107,8 @@ impl AppMaster {
         }
         self.cheaper.cheap = true;
         log_line!("cheap mode enabled: waiting for socket connection...");
+        let now = Instant::now();
+        self.cheaper.next_cycle = Some(self.cheaper.next_cycle.map_or(now, |at| at.min(now)));
     }
 
     /// In cheap mode: a connection waits on a listen socket, so the workers

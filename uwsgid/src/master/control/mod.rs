@@ -12,6 +12,7 @@ pub(super) mod progress;
 mod service;
 mod status;
 
+use std::os::unix::net::UnixListener;
 use std::path::Path;
 
 use anyhow::Context;
@@ -26,12 +27,17 @@ use crate::log::log_line;
 pub const QUEUE: usize = 64;
 
 /// Binds the control socket at `path` (made absolute first: the master
-/// changes directory later). Another live server on it is an error.
+/// changes directory later), or takes the one the supervisor bound for it.
+/// Another live server on it is an error.
 pub fn bind(path: &Path) -> anyhow::Result<ControlSocket> {
     let path = std::path::absolute(path)
         .with_context(|| format!("the control socket path {}", path.display()))?;
-    let socket =
-        ControlSocket::bind(&path, None).context("cannot serve the control API (--control)")?;
+    let socket = match crate::contract::modes::take_inherited_control() {
+        Some(fd) => ControlSocket::adopt(&path, UnixListener::from(fd))
+            .context("cannot use the inherited control socket")?,
+        None => ControlSocket::bind(&path, None)
+            .context("cannot serve the control API (--control)")?,
+    };
     log_line!("control API on {}", path.display());
     Ok(socket)
 }

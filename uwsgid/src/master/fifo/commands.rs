@@ -22,6 +22,14 @@ enum Letter {
     /// `c`: uWSGI's chain reload; uwsgid's graceful reload (which loses no
     /// request either) stands in for it.
     ChainReload,
+    /// `R`, `W`: a brutal reload: the old workers are killed, not drained,
+    /// once the new generation is ready.
+    BrutalReload,
+    /// `l`: open the log file again; `L`: rotate it now.
+    ReopenLog,
+    RotateLog,
+    /// `C`: stop every worker until a connection comes (cheap mode).
+    GoCheap,
     /// `q`: a graceful stop; `Q`: an immediate one.
     Stop(StopMode),
     /// `s`: the stats lines (as SIGUSR1).
@@ -46,12 +54,14 @@ fn letter(byte: u8) -> Option<Letter> {
         b'+' => Letter::AddWorker,
         b'-' => Letter::RemoveWorker,
         b'P' => Letter::Pidfile,
-        b'R' | b'W' => Letter::Unsupported("a brutal reload (use r, a graceful one)"),
-        b'l' => Letter::Unsupported("reopening the log (log-master)"),
-        b'L' => Letter::Unsupported("rotating the log (log-master)"),
+        b'R' | b'W' => Letter::BrutalReload,
+        b'l' => Letter::ReopenLog,
+        b'L' => Letter::RotateLog,
+        b'C' => Letter::GoCheap,
         b'p' => Letter::Unsupported("pausing the instance"),
-        b'f' => Letter::Unsupported("reforking the master"),
-        b'C' => Letter::Unsupported("going cheap (cheaper)"),
+        b'f' => Letter::Unsupported(
+            "reforking the master: uwsgid's master holds no app memory to refresh",
+        ),
         b'B' | b'E' => Letter::Unsupported("the Emperor"),
         b'S' => Letter::Unsupported("subscriptions"),
         _ => return None,
@@ -79,6 +89,20 @@ impl AppMaster {
                 log_line!("{WHY}: chain reload requested: reloading gracefully");
                 self.request_reload();
             }
+            Letter::BrutalReload => {
+                log_line!("{WHY}: brutal reload requested");
+                self.request_brutal_reload();
+            }
+            Letter::ReopenLog => {
+                crate::master::log_master::reopen(self.facts.log_path.as_deref());
+                log_line!("{WHY}: log reopened");
+            }
+            Letter::RotateLog => {
+                let backup = self.cfg.request_logging.file.backupname.as_deref();
+                crate::master::log_master::rotate(self.facts.log_path.as_deref(), backup);
+                log_line!("{WHY}: log rotated");
+            }
+            Letter::GoCheap => self.go_cheap_now(WHY),
             Letter::Stop(mode) => {
                 log_line!("{WHY}: {mode:?} stop requested");
                 self.begin_stop(mode, 0);
@@ -132,7 +156,12 @@ mod tests {
         assert_eq!(letter(b'q'), Some(Letter::Stop(StopMode::Graceful)));
         assert_eq!(letter(b'Q'), Some(Letter::Stop(StopMode::Immediate)));
         assert_eq!(letter(b'+'), Some(Letter::AddWorker));
-        assert!(matches!(letter(b'R'), Some(Letter::Unsupported(_))));
+        assert_eq!(letter(b'R'), Some(Letter::BrutalReload));
+        assert_eq!(letter(b'W'), Some(Letter::BrutalReload));
+        assert_eq!(letter(b'l'), Some(Letter::ReopenLog));
+        assert_eq!(letter(b'L'), Some(Letter::RotateLog));
+        assert_eq!(letter(b'C'), Some(Letter::GoCheap));
+        assert!(matches!(letter(b'f'), Some(Letter::Unsupported(_))));
         assert_eq!(letter(b'\n'), None);
         assert_eq!(letter(b'x'), None);
     }

@@ -29,9 +29,19 @@ use crate::log::log_line;
 use dispatch::Dispatch;
 use writer::LogWriter;
 
-/// Set by a reload with `log-reopen`; the writer opens the file again
-/// before it writes what it reads next.
-static REOPEN: AtomicBool = AtomicBool::new(false);
+/// What the master asked of the writer thread, done before it writes
+/// what it reads next (the master logs a line right after asking).
+pub struct Asked {
+    /// Open the file again (`log-reopen`, `touch-logreopen`, FIFO `l`).
+    pub reopen: AtomicBool,
+    /// Rotate the file now (FIFO `L`).
+    pub rotate: AtomicBool,
+}
+
+static ASKED: Asked = Asked {
+    reopen: AtomicBool::new(false),
+    rotate: AtomicBool::new(false),
+};
 
 /// Set while a log master thread runs.
 static RUNNING: AtomicBool = AtomicBool::new(false);
@@ -141,7 +151,7 @@ fn start(cfg: &AppConfig, path: Option<PathBuf>) -> Result<Option<LogMaster>, Lo
     std::thread::Builder::new()
         .name("log-master".into())
         .spawn(move || {
-            writer.run(File::from(read_end), &REOPEN, dispatch);
+            writer.run(File::from(read_end), &ASKED, dispatch);
             let _ = tx.send(());
         })
         .map_err(LogMasterError::Thread)?;
@@ -185,12 +195,49 @@ pub fn reopen_on_reload(cfg: &AppConfig, path: Option<&Path>) {
 /// Opens the log file again now (`touch-logreopen`, `log-reopen`).
 pub fn reopen(path: Option<&Path>) {
     if RUNNING.load(Ordering::Acquire) {
-        REOPEN.store(true, Ordering::Release);
+        ASKED.reopen.store(true, Ordering::Release);
         return;
     }
     let Some(path) = path else {
         return;
     };
+    redirect_to(path);
+}
+
+/// Rotates the log file now (the master FIFO's `L`): the log master's
+/// writer does it if one runs; else the master renames the file as uWSGI
+/// does (to `log-backupname`, else `FILE.EPOCH`) and writes to a new one
+/// (its children keep writing to the renamed file until they are
+/// replaced, as with uWSGI without `log-master`).
+pub fn rotate(path: Option<&Path>, backupname: Option<&Path>) {
+    if RUNNING.load(Ordering::Acquire) {
+        ASKED.rotate.store(true, Ordering::Release);
+        return;
+    }
+    let Some(path) = path else {
+        return;
+    };
+    let target = backupname.map_or_else(
+        || {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let mut name = path.as_os_str().to_owned();
+            name.push(format!(".{now}"));
+            PathBuf::from(name)
+        },
+        Path::to_path_buf,
+    );
+    log_line!("triggering rotation to {}...", target.display());
+    if let Err(err) = std::fs::rename(path, &target) {
+        log_line!("unable to rotate log: rename(): {err}");
+        return;
+    }
+    redirect_to(path);
+}
+
+/// Points the master's standard output and error at `path`.
+fn redirect_to(path: &Path) {
     match open_append(path) {
         Ok(file) => {
             for target in [libc::STDOUT_FILENO, libc::STDERR_FILENO] {

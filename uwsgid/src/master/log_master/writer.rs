@@ -11,9 +11,10 @@
 use std::fs::File;
 use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::Asked;
 use super::dispatch::Dispatch;
 use crate::config::LogFile;
 
@@ -54,7 +55,7 @@ impl LogWriter {
 
     /// Copies `input` to the log (or through `dispatch` to the loggers)
     /// until every writer closed it.
-    pub fn run(&mut self, mut input: File, reopen: &AtomicBool, mut dispatch: Option<Dispatch>) {
+    pub fn run(&mut self, mut input: File, asked: &Asked, mut dispatch: Option<Dispatch>) {
         let mut buf = vec![0u8; READ_BUF];
         loop {
             let n = match input.read(&mut buf) {
@@ -63,8 +64,11 @@ impl LogWriter {
                 Err(err) if err.kind() == ErrorKind::Interrupted => continue,
                 Err(_) => break,
             };
-            if reopen.swap(false, Ordering::AcqRel) {
+            if asked.reopen.swap(false, Ordering::AcqRel) {
                 self.reopen();
+            }
+            if asked.rotate.swap(false, Ordering::AcqRel) {
+                self.rotate_now(now_secs());
             }
             let data = buf.get(..n).unwrap_or_default();
             match &mut dispatch {
@@ -142,6 +146,21 @@ impl LogWriter {
                 name
             }
         };
+        self.rotate(&path, &target);
+    }
+
+    /// Rotates now, whatever the size (the master FIFO's `L`): to
+    /// `log-backupname`, else to `FILE.EPOCH` as uWSGI does.
+    pub fn rotate_now(&mut self, now: u64) {
+        let Some(path) = self.path.clone() else {
+            return;
+        };
+        let target = self.backupname.clone().unwrap_or_else(|| {
+            let mut name = path.clone().into_os_string();
+            name.push(format!(".{now}"));
+            PathBuf::from(name)
+        });
+        self.last_rotation = now;
         self.rotate(&path, &target);
     }
 

@@ -80,6 +80,21 @@ impl Drain {
         });
     }
 
+    /// Tells the worker to stop at once (SIGTERM: its in-flight requests
+    /// are cut), SIGKILLed if still there after `grace`.
+    pub fn curse_now(&mut self, id: u32, pid: Pid, generation: u64, grace: Duration) {
+        let now = Instant::now();
+        let _ = kill(pid, Signal::SIGTERM);
+        self.workers.push(OldWorker {
+            id,
+            pid,
+            generation,
+            cursed_at: now,
+            deadline: now + grace,
+            no_mercy: false,
+        });
+    }
+
     /// Keeps a worker that is being stopped with the app's other children
     /// (no mercy deadline of its own).
     pub fn doomed(&mut self, id: u32, pid: Pid, generation: u64) {

@@ -106,6 +106,7 @@ impl AppMaster {
     }
 
     fn reload_failed(&mut self, why: &str) {
+        self.reload.brutal = false;
         log_line!("reload failed: {why}; the old workers keep serving");
         self.reload_event(ReloadEvent::Failed {
             error: why.to_string(),
@@ -275,6 +276,7 @@ impl AppMaster {
         let Some(r) = self.reload.current.take() else {
             return;
         };
+        self.reload.brutal = false;
         log_line!("reload failed: {why}; the old workers keep serving");
         self.reload_event(ReloadEvent::Failed {
             error: why.to_string(),
@@ -330,11 +332,31 @@ impl AppMaster {
         self.after_reload();
     }
 
-    /// Tells every worker of `table` to finish within the mercy.
+    /// A brutal reload (the master FIFO's `R`, `W`): as graceful as
+    /// [`Self::request_reload`] up to the take-over, where the old workers
+    /// are killed instead of drained, cutting their in-flight requests as
+    /// uWSGI's does.
+    pub(in crate::master) fn request_brutal_reload(&mut self) {
+        if self.stopping.is_none() {
+            self.reload.brutal = true;
+        }
+        self.request_reload();
+    }
+
+    /// Tells every worker of `table` to finish within the mercy (or, after
+    /// a brutal reload's take-over, at once).
     fn retire_generation(&mut self, table: WorkerTable, generation: u64) {
         let mercy = shutdown::mercy(&self.cfg);
         let running = table.running();
         if running.is_empty() {
+            return;
+        }
+        if self.reload.current.is_none() && std::mem::take(&mut self.reload.brutal) {
+            log_line!("...brutally killing workers of generation {generation}...");
+            for (id, pid) in running {
+                self.drain
+                    .curse_now(id, pid, generation, shutdown::IMMEDIATE_GRACE);
+            }
             return;
         }
         log_line!(

@@ -113,6 +113,9 @@ pub struct Reloads {
     pub current: Option<Reload>,
     /// A SIGHUP came during a reload: reload again after it.
     queued: bool,
+    /// The old workers are killed, not drained, when the new generation
+    /// takes over (the master FIFO's `R` and `W`).
+    pub brutal: bool,
     /// `Reload` callers waiting for progress.
     pub watchers: ReloadWatchers,
 }
@@ -132,6 +135,7 @@ impl Reloads {
     /// told; returns the generation being started, if any.
     pub fn cancel(&mut self, app: &str) -> Option<Reload> {
         self.queued = false;
+        self.brutal = false;
         self.watchers.cancel_all(app, "the app is stopping");
         self.current.take()
     }
