@@ -21,6 +21,7 @@ use uwsgid_e2e::{wait_for_log, wait_http_ready, wait_until};
 
 mod fifo;
 mod fifo_letters;
+mod lazy_apps;
 mod hooks;
 mod sockets;
 mod stop;
