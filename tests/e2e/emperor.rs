@@ -154,7 +154,8 @@ fn the_command_line_emperor_takes_a_glob() {
         dir.write(&format!("vassals/{sub}/{sub}.ini"), vassal(port, ""))
             .expect("write");
     }
-    dir.write("vassals/a/notes.txt", "not a vassal").expect("write");
+    dir.write("vassals/a/notes.txt", "not a vassal")
+        .expect("write");
     let pattern = format!("{}/vassals/*/*.ini", dir.path().display());
     let server = start_emperor(&dir, &["--emperor", &pattern, "--emperor-freq", "1"]);
     wait_running(&dir, &server, "a", 1);
@@ -186,5 +187,9 @@ fn emperor_options_uwsgid_lacks_are_refused_with_their_line() {
     let mut server = start_emperor(&dir, &["--emperor", "vassals", "--emperor", "other"]);
     let status = server.wait_exit(WAIT).expect("uwsgid exits");
     assert_eq!(status.code(), Some(1), "{}", server.log());
-    assert!(server.log().contains("uwsgid runs one Emperor"), "{}", server.log());
+    assert!(
+        server.log().contains("uwsgid runs one Emperor"),
+        "{}",
+        server.log()
+    );
 }

@@ -21,8 +21,8 @@ use uwsgid_e2e::{wait_for_log, wait_http_ready, wait_until};
 
 mod fifo;
 mod fifo_letters;
-mod lazy_apps;
 mod hooks;
+mod lazy_apps;
 mod sockets;
 mod stop;
 mod workers;

@@ -27,8 +27,14 @@ pub fn main() -> ExitCode {
     crate::contract::modes::keep_inherited_control();
     let args: Vec<OsString> = crate::proctitle::args_os();
     match args.first().and_then(|a| a.to_str()) {
-        Some(ZYGOTE_MODE) => return exit_code(crate::worker::zygote::run_zygote()),
-        Some(WORKER_MODE) => return exit_code(crate::worker::zygote::run_lazy_worker()),
+        Some(ZYGOTE_MODE) => {
+            crate::signals::ignore_terminal_stop();
+            return exit_code(crate::worker::zygote::run_zygote());
+        }
+        Some(WORKER_MODE) => {
+            crate::signals::ignore_terminal_stop();
+            return exit_code(crate::worker::zygote::run_lazy_worker());
+        }
         Some("--version") | Some("-V") => {
             println!("uwsgid {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;

@@ -126,6 +126,9 @@ pub struct WorkerSlot {
     vsz: AtomicU64,
     last_spawn_us: AtomicU64,
     respawns: AtomicU64,
+    /// Set by the master for every slot while the app is paused (the
+    /// master FIFO's `p`, SIGTSTP); kept across the slot's processes.
+    paused: AtomicU64,
     cores: [CoreSlot; MAX_CORES],
 }
 
@@ -271,6 +274,16 @@ impl Scoreboard {
         Ok(())
     }
 
+    /// Pauses (or resumes) every worker, present and future: each slot's
+    /// flag, which the workers look at before they take a request.
+    pub fn set_paused(&self, paused: bool) {
+        for id in 1..=MAX_WORKERS as u32 {
+            if let Some(slot) = self.slot(id) {
+                slot.paused.store(u64::from(paused), Ordering::Release);
+            }
+        }
+    }
+
     /// The slot of worker `id` (1-based), if it has one.
     pub fn slot(&self, id: u32) -> Option<&WorkerSlot> {
         let index = usize::try_from(id).ok()?.checked_sub(1)?;
@@ -307,6 +320,11 @@ impl WorkerSlot {
         self.respawns.fetch_add(1, Ordering::Relaxed);
         self.accepting.store(1, Ordering::Relaxed);
         self.pid.store(u64::from(pid), Ordering::Release);
+    }
+
+    /// Whether the master paused the app.
+    pub fn paused(&self) -> bool {
+        self.paused.load(Ordering::Acquire) != 0
     }
 
     pub fn pid(&self) -> i32 {

@@ -44,3 +44,13 @@ impl<T: Copy> SignalSet<T> {
 pub fn kind(sig: nix::sys::signal::Signal) -> SignalKind {
     SignalKind::from_raw(sig as i32)
 }
+
+/// In a zygote or a worker: SIGTSTP is ignored (inherited by the workers a
+/// zygote forks). The master alone acts on it (pause); a Ctrl-Z reaching
+/// the whole process group must not stop the workers themselves.
+pub fn ignore_terminal_stop() {
+    // SAFETY: setting a signal's disposition to SIG_IGN installs no code.
+    unsafe {
+        libc::signal(libc::SIGTSTP, libc::SIG_IGN);
+    }
+}

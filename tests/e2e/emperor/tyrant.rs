@@ -53,7 +53,10 @@ fn a_tyrant_runs_each_vassal_as_its_owner_and_refuses_root_owned_files() {
             .then_some(())
     })
     .unwrap_or_else(|e| panic!("{e:#}\n{}", server.log()));
-    assert!(curl(b, "/").run().is_err(), "a root-owned vassal never runs");
+    assert!(
+        curl(b, "/").run().is_err(),
+        "a root-owned vassal never runs"
+    );
     let log = server.log();
     assert!(
         log.contains(&format!(
@@ -82,7 +85,11 @@ fn a_tyrant_runs_each_vassal_as_its_owner_and_refuses_root_owned_files() {
     })
     .unwrap_or_else(|e| panic!("{e:#}\n{}", server.log()));
     assert_eq!(uid_of(again.master_pid), Some(NOBODY));
-    assert!(server.log().contains("permissions of vassal"), "{}", server.log());
+    assert!(
+        server.log().contains("permissions of vassal"),
+        "{}",
+        server.log()
+    );
     stop(server, None);
 }
 
@@ -91,7 +98,8 @@ fn the_emperor_s_uid_and_gid_are_every_vassal_s() {
     assert_root();
     let dir = open_dir();
     let port = free_port().expect("port");
-    dir.write("vassals/app.ini", vassal(port, "")).expect("write");
+    dir.write("vassals/app.ini", vassal(port, ""))
+        .expect("write");
     dir.write(
         "emperor.ini",
         format!(

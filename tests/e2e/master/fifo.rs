@@ -97,8 +97,12 @@ fn letters_written_to_the_fifo_reload_scale_report_and_stop() {
 
     // A letter for a feature uwsgid lacks is named, not silently dropped.
     send(&fifo, &server, b"f\n");
-    wait_for_log(&mut server, "command 'f' (reforking the master", DEFAULT_TIMEOUT)
-        .unwrap_or_else(|e| panic!("{e:#}\n{}", server.log()));
+    wait_for_log(
+        &mut server,
+        "command 'f' (reforking the master",
+        DEFAULT_TIMEOUT,
+    )
+    .unwrap_or_else(|e| panic!("{e:#}\n{}", server.log()));
 
     // `q`: a graceful stop; vacuum removes the fifo.
     OpenOptions::new()

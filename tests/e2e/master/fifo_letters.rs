@@ -53,7 +53,10 @@ fn a_brutal_reload_cuts_the_old_workers_requests_and_the_new_ones_serve() {
     );
     assert_eq!(curl(port, "/").run().expect("curl").status, 200);
     let log = server.log();
-    assert!(log.contains("master fifo: brutal reload requested"), "{log}");
+    assert!(
+        log.contains("master fifo: brutal reload requested"),
+        "{log}"
+    );
     assert!(log.contains("generation 2 ready"), "{log}");
     server.stop().expect("uwsgid stops");
 }
@@ -62,7 +65,11 @@ fn a_brutal_reload_cuts_the_old_workers_requests_and_the_new_ones_serve() {
 fn reopen_and_rotate(log_master: bool) {
     let dir = TestDir::new().expect("temp dir");
     let fifo = dir.join("ctl.fifo");
-    let (log, moved, backup) = (dir.join("app.log"), dir.join("moved.log"), dir.join("app.log.bak"));
+    let (log, moved, backup) = (
+        dir.join("app.log"),
+        dir.join("moved.log"),
+        dir.join("app.log.bak"),
+    );
     let mut args = vec![
         "--master",
         "--master-fifo",
@@ -82,7 +89,9 @@ fn reopen_and_rotate(log_master: bool) {
     std::fs::rename(&log, &moved).expect("move the log away");
     send(&fifo, &server, b"l");
     wait_until("the reopened log", DEFAULT_TIMEOUT, || {
-        read(&log).contains("master fifo: log reopened").then_some(())
+        read(&log)
+            .contains("master fifo: log reopened")
+            .then_some(())
     })
     .unwrap_or_else(|e| panic!("{e:#}\nmoved: {}", read(&moved)));
     assert!(read(&moved).contains("spawned uWSGI worker 1"));
@@ -90,7 +99,9 @@ fn reopen_and_rotate(log_master: bool) {
     // `L`: the file goes to log-backupname, a new one takes its place.
     send(&fifo, &server, b"L");
     wait_until("the rotated log", DEFAULT_TIMEOUT, || {
-        read(&log).contains("master fifo: log rotated").then_some(())
+        read(&log)
+            .contains("master fifo: log rotated")
+            .then_some(())
     })
     .unwrap_or_else(|e| panic!("{e:#}\nbackup: {}", read(&backup)));
     let rotated = read(&backup);
@@ -141,5 +152,64 @@ fn capital_c_stops_every_worker_until_a_connection_comes() {
     let pid = served_pid(curl(port, "/").timeout(Duration::from_secs(20)));
     let pid = pid.unwrap_or_else(|| panic!("answered after cheap mode\n{}", server.log()));
     assert!(!before.contains(&pid), "a new worker answered");
+    server.stop().expect("uwsgid stops");
+}
+
+#[test]
+fn p_pauses_the_workers_and_sigtstp_resumes_them_losing_nothing() {
+    let dir = TestDir::new().expect("temp dir");
+    let fifo = dir.join("ctl.fifo");
+    let (mut server, port) = start_http(
+        &dir,
+        "marked_slow_app.py",
+        &["--master", "--processes", "2", "--master-fifo", "ctl.fifo"],
+    );
+    let request = |name: &str, seconds: u32| {
+        let mark = dir.join(name);
+        let url = format!("/?s={seconds}&mark={}", mark.display());
+        let client = thread::spawn(move || {
+            curl(port, &url)
+                .timeout(Duration::from_secs(60))
+                .run()
+                .map(|r| r.status)
+        });
+        (mark, client)
+    };
+    // In flight when the pause comes: it finishes.
+    let (running, before) = request("running", 2);
+    wait_until("the first request to run", DEFAULT_TIMEOUT, || {
+        running.exists().then_some(())
+    })
+    .unwrap_or_else(|e| panic!("{e:#}\n{}", server.log()));
+    send(&fifo, &server, b"p");
+    wait_for_log(
+        &mut server,
+        "*** PAUSE (press start to resume",
+        DEFAULT_TIMEOUT,
+    )
+    .unwrap_or_else(|e| panic!("{e:#}\n{}", server.log()));
+    let (queued, during) = request("queued", 0);
+    let first = before.join().expect("the client thread ends");
+    assert!(matches!(first, Ok(200)), "{first:?}\n{}", server.log());
+    // The in-flight request took 2 s: the one sent during the pause has
+    // not started in that time.
+    assert!(
+        !queued.exists(),
+        "a paused app took a request\n{}",
+        server.log()
+    );
+    assert!(!during.is_finished(), "{}", server.log());
+    assert!(server.log().contains("suspended ***"), "{}", server.log());
+
+    server.signal(Signal::SIGTSTP).expect("SIGTSTP");
+    let second = during.join().expect("the client thread ends");
+    assert!(matches!(second, Ok(200)), "{second:?}\n{}", server.log());
+    assert!(queued.exists());
+    let log = server.log();
+    assert!(
+        log.contains("*** (SIGTSTP received) resuming workers ***"),
+        "{log}"
+    );
+    assert!(log.contains("resumed ***"), "{log}");
     server.stop().expect("uwsgid stops");
 }

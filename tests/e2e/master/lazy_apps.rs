@@ -9,7 +9,10 @@ use super::*;
 
 /// The pids born so far.
 fn born(server: &Server) -> BTreeSet<i32> {
-    births(&server.log()).into_iter().map(|(_, pid)| pid).collect()
+    births(&server.log())
+        .into_iter()
+        .map(|(_, pid)| pid)
+        .collect()
 }
 
 /// Waits until `n` workers more than `before` were born.
@@ -33,7 +36,10 @@ fn lazy_apps_with_the_fifo_reload_brutal_reload_and_cheap_mode() {
         "ctl.fifo",
     ];
     let (mut server, port) = start_http(&dir, "pid_app.py", &args);
-    assert!(zygotes(&server.log()).is_empty(), "no zygote with lazy-apps");
+    assert!(
+        zygotes(&server.log()).is_empty(),
+        "no zygote with lazy-apps"
+    );
     let first = distinct_pids(2, || curl(port, "/"));
 
     send(&fifo, &server, b"r");
@@ -77,7 +83,12 @@ fn lazy_apps_with_cheaper_and_a_worker_lifetime() {
     ];
     let (server, port) = start_http(&dir, "pid_app.py", &args);
     let first = born(&server);
-    assert_eq!(first.len(), 1, "cheaper starts one worker:\n{}", server.log());
+    assert_eq!(
+        first.len(),
+        1,
+        "cheaper starts one worker:\n{}",
+        server.log()
+    );
     wait_until("the lifetime line", DEFAULT_TIMEOUT, || {
         server
             .log()
@@ -137,7 +148,9 @@ fn lazy_apps_with_touch_reload_and_hooks() {
     })
     .unwrap_or_else(|e| panic!("{e:#}\n{}", server.log()));
     assert!(
-        server.log().contains("has been touched... grace them all !!!"),
+        server
+            .log()
+            .contains("has been touched... grace them all !!!"),
         "{}",
         server.log()
     );

@@ -5,8 +5,7 @@
 //! - `emperor`: a directory of vassal files, or a glob of them;
 //! - `emperor-pidfile`: the Emperor's pid, written at start;
 //! - `emperor-tyrant`: each vassal runs as its file's owner (root-owned
-//!   files are refused), `emperor-tyrant-initgroups` with that user's
-//!   groups;
+//!   files are refused), without supplementary groups;
 //! - `vassals-include(-before)`, `vassals-inherit(-before)`, `vassal-set`:
 //!   arguments added to every vassal's command line (`--include`,
 //!   `--inherit`, `--set`), before or after its `--ini`;
@@ -24,7 +23,6 @@ pub struct Emperor {
     pub source: Option<String>,
     pub pidfile: Option<PathBuf>,
     pub tyrant: bool,
-    pub tyrant_initgroups: bool,
     /// Arguments put before every vassal's `--ini FILE`, in order.
     pub before: Vec<String>,
     /// Arguments put after it, in order.

@@ -15,9 +15,9 @@ use super::routing::{self, Subject};
 use super::static_files::{self, ExpiresOn};
 use std::path::PathBuf;
 
+mod emperor;
 mod management;
 mod request_path;
-mod emperor;
 mod tree;
 
 /// How an option's value is parsed and where it goes (uWSGI's setters, §1.6

@@ -130,7 +130,15 @@ mod tests {
 
     #[test]
     fn supervisor_dirs_are_split_off() {
-        let args = ["--ini", "e.ini", "--state-dir", "/s", "--log-dir=/l", "--x", "1"];
+        let args = [
+            "--ini",
+            "e.ini",
+            "--state-dir",
+            "/s",
+            "--log-dir=/l",
+            "--x",
+            "1",
+        ];
         let (dirs, rest) = take_supervisor_dirs(args.iter().map(OsString::from).collect());
         assert_eq!(dirs.state_dir, Some(PathBuf::from("/s")));
         assert_eq!(dirs.log_dir, Some(PathBuf::from("/l")));

@@ -21,6 +21,8 @@ pub enum SignalAction {
     Reload,
     /// `stats`: the stats lines.
     Stats,
+    /// `suspend_resume_them_all`: pause or resume the workers.
+    Pause,
 }
 
 impl SignalAction {
@@ -30,6 +32,7 @@ impl SignalAction {
             "kill_them_all" => SignalAction::ImmediateStop,
             "grace_them_all" | "reap_them_all" => SignalAction::Reload,
             "stats" => SignalAction::Stats,
+            "suspend_resume_them_all" => SignalAction::Pause,
             _ => return None,
         })
     }

@@ -81,6 +81,8 @@ pub struct AppMaster {
     pub(super) daemons: Daemons,
     /// Adaptive workers (`cheaper`).
     pub(super) cheaper: super::cheaper::Cheaper,
+    /// Paused (`pause.rs`).
+    pub(super) paused: bool,
 }
 
 enum Event {
@@ -112,6 +114,7 @@ impl AppMaster {
             notifier: Notifier::default(),
             highest_slot: cfg.processes.max(1),
             daemons: Daemons::new(&cfg),
+            paused: false,
             cfg,
             config_json,
             exe,
@@ -223,6 +226,7 @@ impl AppMaster {
             MasterSignal::Ttou => {
                 self.remove_worker("SIGTTOU");
             }
+            MasterSignal::Tstp => self.toggle_pause(),
         }
     }
 
@@ -245,6 +249,7 @@ impl AppMaster {
             SignalAction::ImmediateStop => self.begin_stop(StopMode::Immediate, 0),
             SignalAction::Reload => self.request_reload(),
             SignalAction::Stats => self.log_stats(),
+            SignalAction::Pause => self.toggle_pause(),
         }
     }
 

@@ -25,6 +25,7 @@ mod fifo;
 mod harakiri;
 mod log_master;
 mod notify;
+mod pause;
 mod pidfile;
 pub(crate) mod privileges;
 mod reap;

@@ -114,6 +114,7 @@ fn state_lines(state: AppState, workers: usize, ready_sent: bool, stopping: bool
         AppState::Starting => vec!["STATUS=starting the workers".into()],
         // The reload's own events say more.
         AppState::Reloading => Vec::new(),
+        AppState::Paused => vec!["STATUS=paused".into()],
         AppState::Stopping => vec![
             "STOPPING=1".into(),
             "STATUS=stopping: workers are finishing their requests".into(),

@@ -141,6 +141,7 @@ impl AppMaster {
             }
             return;
         }
+        self.resume_if_paused();
         // A non-zero code is a failure already logged (GAME OVER).
         let by_signal = exit_code == 0;
         if by_signal {

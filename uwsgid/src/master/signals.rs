@@ -1,7 +1,8 @@
 //! The signals the app master acts on (uWSGI 2.1's table, plus
 //! Gunicorn's scaling): SIGTERM = graceful stop, SIGINT/SIGQUIT = immediate
 //! stop, SIGHUP = graceful reload, SIGUSR1 = workers' stats to the log,
-//! SIGTTIN/SIGTTOU = one worker more/less, SIGCHLD = reap.
+//! SIGTTIN/SIGTTOU = one worker more/less, SIGTSTP = pause or resume
+//! (uWSGI's `suspend_resume_them_all`), SIGCHLD = reap.
 
 use nix::sys::signal::Signal;
 use tokio::signal::unix::SignalKind;
@@ -19,6 +20,7 @@ pub enum MasterSignal {
     Usr1,
     Ttin,
     Ttou,
+    Tstp,
 }
 
 impl MasterSignal {
@@ -33,6 +35,7 @@ impl MasterSignal {
             MasterSignal::Usr1 => Signal::SIGUSR1,
             MasterSignal::Ttin => Signal::SIGTTIN,
             MasterSignal::Ttou => Signal::SIGTTOU,
+            MasterSignal::Tstp => Signal::SIGTSTP,
         };
         signal as i32
     }
@@ -41,13 +44,13 @@ impl MasterSignal {
 /// `unix_signal` hooks may remap only the signals the master listens to.
 pub fn check_hooked(actions: &[(i32, crate::hooks::SignalAction)]) -> Result<(), String> {
     use MasterSignal::*;
-    let known: Vec<i32> = [Term, Int, Quit, Hup, Usr1, Ttin, Ttou]
+    let known: Vec<i32> = [Term, Int, Quit, Hup, Usr1, Ttin, Ttou, Tstp]
         .into_iter()
         .map(MasterSignal::number)
         .collect();
     match actions.iter().find(|(n, _)| !known.contains(n)) {
         Some((n, _)) => Err(format!(
-            "hook unix_signal:{n}: uwsgid's master handles signals {known:?} (TERM, INT, QUIT, HUP, USR1, TTIN, TTOU) only"
+            "hook unix_signal:{n}: uwsgid's master handles signals {known:?} (TERM, INT, QUIT, HUP, USR1, TTIN, TTOU, TSTP) only"
         )),
         None => Ok(()),
     }
@@ -57,8 +60,9 @@ pub fn check_hooked(actions: &[(i32, crate::hooks::SignalAction)]) -> Result<(),
 pub type Signals = SignalSet<MasterSignal>;
 
 /// Installs the master's handlers, stop requests first: when several are
-/// pending, a dying worker is not respawned just before the stop. TTIN and
-/// TTOU are caught too: their default action would suspend the master.
+/// pending, a dying worker is not respawned just before the stop. TTIN,
+/// TTOU and TSTP are caught too: their default action would suspend the
+/// master.
 pub fn install() -> std::io::Result<Signals> {
     SignalSet::install(&[
         (SignalKind::terminate(), MasterSignal::Term),
@@ -69,5 +73,6 @@ pub fn install() -> std::io::Result<Signals> {
         (SignalKind::user_defined1(), MasterSignal::Usr1),
         (kind(Signal::SIGTTIN), MasterSignal::Ttin),
         (kind(Signal::SIGTTOU), MasterSignal::Ttou),
+        (kind(Signal::SIGTSTP), MasterSignal::Tstp),
     ])
 }

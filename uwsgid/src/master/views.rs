@@ -24,6 +24,8 @@ pub enum AppState {
     Running,
     Reloading,
     Stopping,
+    /// Paused (the master FIFO's `p`, SIGTSTP): no request is taken.
+    Paused,
 }
 
 impl AppState {
@@ -33,6 +35,7 @@ impl AppState {
             AppState::Running => "running",
             AppState::Reloading => "reloading",
             AppState::Stopping => "stopping",
+            AppState::Paused => "paused",
         }
     }
 }
@@ -123,6 +126,8 @@ impl AppMaster {
             AppState::Stopping
         } else if self.reload.current.is_some() {
             AppState::Reloading
+        } else if self.paused {
+            AppState::Paused
         } else if self.table.all_running() {
             AppState::Running
         } else {

@@ -22,6 +22,16 @@ struct Attached {
 
 static ATTACHED: OnceLock<Attached> = OnceLock::new();
 
+/// Whether the master paused the app (read before taking a request; an
+/// old worker finishing after a reload reads its successor's slot, with
+/// the same flag).
+pub fn paused() -> bool {
+    ATTACHED
+        .get()
+        .and_then(|a| a.board.slot(a.id))
+        .is_some_and(WorkerSlot::paused)
+}
+
 /// Takes slot `id` of `board` for this process (once per process; a second
 /// call is ignored). A worker without a slot (id beyond the board) still
 /// serves; it is only invisible to harakiri and status.

@@ -37,10 +37,8 @@ const DEFAULT_FREQ: u64 = 3;
 pub struct Vassals {
     /// `emperor = GLOB`: the vassal files are those it matches.
     pub glob: Option<String>,
-    /// Each vassal runs as its file's owner.
+    /// Each vassal runs as its file's owner, without supplementary groups.
     pub tyrant: bool,
-    /// …with that user's supplementary groups (else none).
-    pub tyrant_initgroups: bool,
     /// Every vassal runs as this user (the Emperor's `uid`/`gid`).
     pub user: Option<VassalUser>,
     /// Arguments before and after each vassal's `--ini FILE`.
@@ -81,14 +79,11 @@ impl Vassals {
             return Err(VassalError::RootOwned(shown));
         }
         let (uid, gid) = (Uid::from_raw(meta.uid()), Gid::from_raw(meta.gid()));
-        let groups = if self.tyrant_initgroups {
-            groups_of(uid, gid)?
-        } else {
-            Vec::new()
-        };
+        let groups = Vec::new();
         log_line!(
             "[emperor-tyrant] dropping privileges to {uid} {gid} for instance {}",
-            ini.file_name().map_or(shown.clone(), |n| n.to_string_lossy().into_owned())
+            ini.file_name()
+                .map_or(shown.clone(), |n| n.to_string_lossy().into_owned())
         );
         Ok(Some(VassalUser { uid, gid, groups }))
     }
@@ -107,7 +102,8 @@ impl VassalUser {
 /// The supplementary groups of the user `uid` (with `gid`), as initgroups
 /// would set them; none for a uid without a passwd entry.
 fn groups_of(uid: Uid, gid: Gid) -> Result<Vec<Gid>, VassalError> {
-    let user = nix::unistd::User::from_uid(uid).map_err(|e| VassalError::Groups(uid.as_raw(), e))?;
+    let user =
+        nix::unistd::User::from_uid(uid).map_err(|e| VassalError::Groups(uid.as_raw(), e))?;
     let Some(user) = user else {
         return Ok(Vec::new());
     };
@@ -168,7 +164,6 @@ fn setup(cfg: &AppConfig, flags: Flags) -> anyhow::Result<(Options, Paths)> {
     paths.vassals = Vassals {
         glob: glob.map(|g| absolute(&g)),
         tyrant: emperor.tyrant,
-        tyrant_initgroups: emperor.tyrant_initgroups,
         user,
         before: emperor.before.iter().map(OsString::from).collect(),
         after: emperor.after.iter().map(OsString::from).collect(),
@@ -198,10 +193,8 @@ fn is_glob(source: &str) -> bool {
 }
 
 fn absolute(pattern: &str) -> String {
-    std::path::absolute(pattern).map_or_else(
-        |_| pattern.to_owned(),
-        |p| p.to_string_lossy().into_owned(),
-    )
+    std::path::absolute(pattern)
+        .map_or_else(|_| pattern.to_owned(), |p| p.to_string_lossy().into_owned())
 }
 
 /// `logto`: the supervisor's output appended to the file.

@@ -119,7 +119,11 @@ async fn serve(paths: Paths, exe: PathBuf) -> anyhow::Result<()> {
     }));
     log_line!(
         "uwsgid: supervising the apps of {} (control socket {})",
-        paths.vassals.glob.as_deref().map_or_else(|| paths.apps_dir.display().to_string(), str::to_owned),
+        paths
+            .vassals
+            .glob
+            .as_deref()
+            .map_or_else(|| paths.apps_dir.display().to_string(), str::to_owned),
         paths.control.display()
     );
     let result = Supervisor::new(paths, exe, events_tx)

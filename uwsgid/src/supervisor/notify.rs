@@ -29,7 +29,7 @@ impl Summary {
         let mut s = Summary::default();
         for app in statuses.iter().filter(|a| wanted.contains(&a.name)) {
             match app.state.as_str() {
-                "running" => s.running += 1,
+                "running" | "paused" => s.running += 1,
                 "failed" | "backoff" => s.failed.push(app.name.clone()),
                 "stopped" => {}
                 _ => s.waiting += 1,

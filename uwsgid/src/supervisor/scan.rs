@@ -96,7 +96,9 @@ fn glob(pattern: &str) -> std::io::Result<Vec<PathBuf>> {
     unsafe { libc::globfree(&mut found) };
     match rc {
         0 | libc::GLOB_NOMATCH => Ok(paths),
-        _ => Err(std::io::Error::other(format!("glob({pattern}) failed ({rc})"))),
+        _ => Err(std::io::Error::other(format!(
+            "glob({pattern}) failed ({rc})"
+        ))),
     }
 }
 

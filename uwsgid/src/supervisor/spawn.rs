@@ -133,7 +133,10 @@ fn as_user(
     let listener = crate::control::socket::bind(control, None)?;
     let fd = OwnedFd::from(listener);
     let raw = fd.as_raw_fd();
-    cmd.env(crate::contract::modes::CONTROL_FD_ENV, CONTROL_FD.to_string());
+    cmd.env(
+        crate::contract::modes::CONTROL_FD_ENV,
+        CONTROL_FD.to_string(),
+    );
     // SAFETY: the closure runs in the forked child before exec and only
     // makes system calls (dup2, fcntl, setgroups, setgid, setuid).
     unsafe {

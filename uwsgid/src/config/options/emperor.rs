@@ -16,10 +16,6 @@ pub(super) static TABLE: &[Spec] = &[
         Setter::Str(|c, v| c.emperor.pidfile = Some(PathBuf::from(v))),
     ),
     opt("emperor-tyrant", Setter::Bool(|c, v| c.emperor.tyrant = v)),
-    opt(
-        "emperor-tyrant-initgroups",
-        Setter::Bool(|c, v| c.emperor.tyrant_initgroups = v),
-    ),
     list(
         "vassals-include-before",
         &[],
@@ -69,7 +65,6 @@ pub(super) static TABLE: &[Spec] = &[
     refused("emperor-wrapper", WRAPPER),
     refused("emperor-wrapper-override", WRAPPER),
     refused("emperor-wrapper-fallback", WRAPPER),
-    refused("emperor-wrapper-attr", WRAPPER),
     refused("emperor-magic-exec", "executable vassal files"),
     refused("emperor-extra-extension", VASSAL_FILES),
     refused("emperor-extra-ext", VASSAL_FILES),
@@ -83,26 +78,36 @@ pub(super) static TABLE: &[Spec] = &[
     refused("emperor-no-blacklist", BACKOFF),
     refused("emperor-procname", "the supervisor's process title"),
     refused("emperor-proxy-socket", "Emperor proxies"),
-    refused("emperor-trigger-socket", COMMANDS),
-    refused("emperor-command-socket", COMMANDS),
-    refused("emperor-wait-for-command", COMMANDS),
-    refused("emperor-wait-for-command-ignore", COMMANDS),
     refused("early-emperor", "an Emperor inside an app"),
-    refused("emperor-subreaper", "the supervisor reaps its own apps only"),
-    refused("emperor-cap", CAPS),
-    refused("vassals-cap", CAPS),
-    refused("vassal-cap", CAPS),
-    refused("emperor-use-fork-server", "fork servers"),
-    refused("vassal-fork-base", "fork servers"),
-    refused("emperor-fork-server-attr", "fork servers"),
-    refused("emperor-collect-attribute", ATTRS),
-    refused("emperor-collect-attr", ATTRS),
-    refused("emperor-chdir-attr", ATTRS),
-    refused("imperial-monitor-list", "imperial monitors other than a directory or a glob"),
-    refused("imperial-monitors-list", "imperial monitors other than a directory or a glob"),
+    refused(
+        "imperial-monitor-list",
+        "imperial monitors other than a directory or a glob",
+    ),
+    refused(
+        "imperial-monitors-list",
+        "imperial monitors other than a directory or a glob",
+    ),
     refused("vassals-start-hook", "vassal start and stop hooks"),
     refused("vassals-stop-hook", "vassal start and stop hooks"),
-    refused("zeus", "Zeus mode"),
+    refused("call-as-emperor", HOOKS),
+    refused("call-as-emperor1", HOOKS),
+    refused("call-as-emperor2", HOOKS),
+    refused("call-as-emperor4", HOOKS),
+    refused("call-as-vassal", HOOKS),
+    refused("call-as-vassal1", HOOKS),
+    refused("call-as-vassal3", HOOKS),
+    refused("exec-as-emperor", HOOKS),
+    refused("exec-as-vassal", HOOKS),
+    refused("hook-as-emperor", HOOKS),
+    refused("hook-as-vassal", HOOKS),
+    refused("hook-emperor-lost", HOOKS),
+    refused("hook-emperor-reload", HOOKS),
+    refused("hook-emperor-start", HOOKS),
+    refused("hook-emperor-stop", HOOKS),
+    refused("mount-as-emperor", HOOKS),
+    refused("mount-as-vassal", HOOKS),
+    refused("umount-as-emperor", HOOKS),
+    refused("umount-as-vassal", HOOKS),
 ];
 
 const ON_DEMAND: &str = "socket-activated (on demand) vassals";
@@ -112,9 +117,7 @@ const VASSAL_FILES: &str = "vassal files other than .ini";
 const SYMLINKS: &str = "vassal files are always followed through symlinks";
 const BACKOFF: &str = "the supervisor restarts a failing app with its own backoff";
 const HEARTBEAT: &str = "the supervisor watches its apps by their pidfd";
-const COMMANDS: &str = "Emperor command sockets (use uwsgictl)";
-const CAPS: &str = "Linux capabilities for vassals";
-const ATTRS: &str = "vassal attributes";
+const HOOKS: &str = "the Emperor's hooks around its vassals";
 
 /// An Emperor option uwsgid does not implement: refused, naming `what`.
 const fn refused(name: &'static str, what: &'static str) -> Spec {

@@ -167,7 +167,8 @@ impl AppMaster {
             return;
         }
         self.cheaper.next_cycle = Some(now + CYCLE);
-        if self.stopping.is_some() || self.reload.current.is_some() {
+        // Paused workers serve nothing: neither busy nor idle (as uWSGI).
+        if self.stopping.is_some() || self.reload.current.is_some() || self.paused {
             return;
         }
         if self.cheaper.cheap {

@@ -35,8 +35,9 @@ pub fn bind(path: &Path) -> anyhow::Result<ControlSocket> {
     let socket = match crate::contract::modes::take_inherited_control() {
         Some(fd) => ControlSocket::adopt(&path, UnixListener::from(fd))
             .context("cannot use the inherited control socket")?,
-        None => ControlSocket::bind(&path, None)
-            .context("cannot serve the control API (--control)")?,
+        None => {
+            ControlSocket::bind(&path, None).context("cannot serve the control API (--control)")?
+        }
     };
     log_line!("control API on {}", path.display());
     Ok(socket)

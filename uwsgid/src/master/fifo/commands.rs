@@ -30,6 +30,8 @@ enum Letter {
     RotateLog,
     /// `C`: stop every worker until a connection comes (cheap mode).
     GoCheap,
+    /// `p`: pause the workers, or resume them.
+    Pause,
     /// `q`: a graceful stop; `Q`: an immediate one.
     Stop(StopMode),
     /// `s`: the stats lines (as SIGUSR1).
@@ -58,7 +60,7 @@ fn letter(byte: u8) -> Option<Letter> {
         b'l' => Letter::ReopenLog,
         b'L' => Letter::RotateLog,
         b'C' => Letter::GoCheap,
-        b'p' => Letter::Unsupported("pausing the instance"),
+        b'p' => Letter::Pause,
         b'f' => Letter::Unsupported(
             "reforking the master: uwsgid's master holds no app memory to refresh",
         ),
@@ -103,6 +105,7 @@ impl AppMaster {
                 log_line!("{WHY}: log rotated");
             }
             Letter::GoCheap => self.go_cheap_now(WHY),
+            Letter::Pause => self.toggle_pause(),
             Letter::Stop(mode) => {
                 log_line!("{WHY}: {mode:?} stop requested");
                 self.begin_stop(mode, 0);
@@ -161,6 +164,7 @@ mod tests {
         assert_eq!(letter(b'l'), Some(Letter::ReopenLog));
         assert_eq!(letter(b'L'), Some(Letter::RotateLog));
         assert_eq!(letter(b'C'), Some(Letter::GoCheap));
+        assert_eq!(letter(b'p'), Some(Letter::Pause));
         assert!(matches!(letter(b'f'), Some(Letter::Unsupported(_))));
         assert_eq!(letter(b'\n'), None);
         assert_eq!(letter(b'x'), None);

@@ -33,6 +33,7 @@ impl AppMaster {
             return;
         }
         log_line!("...gracefully reloading: reading the configuration again...");
+        self.resume_if_paused();
         self.reload_daemons();
         self.ensure_control_socket();
         if let Some(fifo) = self.fifo.as_mut() {

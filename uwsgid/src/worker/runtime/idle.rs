@@ -92,6 +92,7 @@ impl Idle {
     /// Waits for the next request to run. Call it without the GIL.
     pub fn next(&mut self, rx: &Mutex<Receiver<Job>>) -> Next {
         loop {
+            super::pause::wait_blocking(self.ctx.worker_id);
             self.ctx.jobs.enter_poll();
             let queued = lock(rx).try_recv();
             match queued {
@@ -110,6 +111,10 @@ impl Idle {
             if let Err(err) = polled {
                 log_line!("worker {}: poll(): {err}", self.ctx.worker_id);
                 std::thread::sleep(ACCEPT_BACKOFF);
+                continue;
+            }
+            // Paused while polling: the connection stays queued.
+            if crate::scoreboard::worker::paused() {
                 continue;
             }
             if let Some(job) = self.serve_ready() {

@@ -17,7 +17,8 @@
 //! - `gate.rs`: the accept gate (a slot per request in flight);
 //! - `queue.rs`: the Python threads' job queue and its wake-up fd;
 //! - `context.rs`: what every part of a running worker shares;
-//! - `trim.rs`: gives the heap freed after a burst back to the kernel.
+//! - `trim.rs`: gives the heap freed after a burst back to the kernel;
+//! - `pause.rs`: a paused app's workers take no request until it resumes.
 //!
 //! Imports: the fronts (to serve a connection), `wsgi` (the call a Python
 //! thread runs), `logging`; from the crate `config`, `contract`,
@@ -29,6 +30,7 @@ pub(super) mod handoff;
 mod idle;
 pub(super) mod listener;
 pub(super) mod passable;
+mod pause;
 mod pool;
 pub(super) mod queue;
 pub(super) mod serve;

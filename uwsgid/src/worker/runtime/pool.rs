@@ -92,6 +92,11 @@ fn python_thread(
                 },
                 Err(TryRecvError::Disconnected) => return,
             };
+            // A paused app runs nothing more (`pause.rs`): the request
+            // waits, with its connection.
+            if crate::scoreboard::worker::paused() {
+                py.detach(|| super::pause::wait_blocking(ctx.worker_id));
+            }
             // A bug in one request must not take a Python thread away.
             let run = std::panic::catch_unwind(AssertUnwindSafe(|| {
                 call::run(py, ctx, &statics, app, job, core);

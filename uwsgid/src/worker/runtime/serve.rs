@@ -304,6 +304,9 @@ async fn accept_loop(
         0
     };
     loop {
+        if !super::pause::wait(ctx.worker_id, &mut stop).await {
+            return;
+        }
         // Biased, stop first: a stopping worker must not accept one more
         // connection, which it would close unanswered.
         let ready = tokio::select! {
@@ -313,6 +316,10 @@ async fn accept_loop(
         };
         if ready.is_ok() && !may_take(&ctx, ahead) && !wait_for_room(&ctx, ahead, &mut stop).await {
             return;
+        }
+        // Paused meanwhile: the connection stays in the queue.
+        if crate::scoreboard::worker::paused() {
+            continue;
         }
         match ready.and_then(|()| source.try_take()) {
             Ok(Some(taken)) => {
