@@ -62,7 +62,28 @@ fn quick_deaths_are_throttled() {
 
 #[test]
 fn a_graceful_reload_restarts_a_plain_daemon() {
-    let app = App::start("attach-daemon = {worker} {dir}/hb");
+    graceful_reload_restarts_the_daemon("attach-daemon = {worker} {dir}/hb");
+}
+
+/// With `lazy-apps` uWSGI reloads the workers alone (no re-exec of the
+/// master): the daemon keeps running through the reload.
+#[test]
+fn a_graceful_reload_of_lazy_apps_leaves_the_daemon() {
+    let app = App::start("attach-daemon = {worker} {dir}/hb\nlazy-apps = true");
+    let worker = app.heartbeat("hb", None);
+    let first = app.wait_daemon(0, |d| d.pid != 0).pid;
+    app.server.signal(Signal::SIGHUP).expect("SIGHUP");
+    app.wait_log("every worker of generation 1 is gone", 1);
+    let d = app.wait_daemon(0, |d| d.pid != 0);
+    assert_eq!((d.pid, d.respawns), (first, 0), "{d:?}\n{}", app.log());
+    assert!(alive(worker), "{}", app.log());
+    assert!(!app.log().contains("stopping daemon"), "{}", app.log());
+    app.stop(Signal::SIGTERM);
+    wait_gone(worker, "");
+}
+
+fn graceful_reload_restarts_the_daemon(ini: &str) {
+    let app = App::start(ini);
     let worker = app.heartbeat("hb", None);
     let first = app.wait_daemon(0, |d| d.pid != 0).pid;
     app.server.signal(Signal::SIGHUP).expect("SIGHUP");

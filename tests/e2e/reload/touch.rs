@@ -74,11 +74,22 @@ fn served_pid_status(port: u16) -> u16 {
 /// the app gracefully once, with uWSGI's lines.
 #[test]
 fn py_autoreload_reloads_when_an_imported_module_changes() {
+    py_autoreload("");
+}
+
+/// The same with `lazy-apps`, where worker 1 imported the app itself.
+#[test]
+fn py_autoreload_reloads_lazy_apps_too() {
+    py_autoreload("\nlazy-apps = true");
+}
+
+fn py_autoreload(extra: &str) {
     let dir = TestDir::new().expect("temp dir");
     let port = free_port().expect("a free port");
     let app = dir.join("watched_app.py");
     std::fs::copy(app_path("pid_app.py"), &app).expect("copy the app");
-    write_ini(&dir, port, &app, "processes = 2\npy-autoreload = 1");
+    let options = format!("processes = 2\npy-autoreload = 1{extra}");
+    write_ini(&dir, port, &app, &options);
     let mut server = start_ini(&dir, port);
     // Logged once the watcher has taken its first look.
     wait_for_log(&mut server, "Python auto-reloader enabled", DEFAULT_TIMEOUT)
