@@ -18,6 +18,7 @@ use uwsgid_e2e::{
 
 use crate::master::{count, distinct_pids, served_pid};
 
+mod chain;
 mod signals;
 mod touch;
 

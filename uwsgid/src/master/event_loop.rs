@@ -234,6 +234,7 @@ impl AppMaster {
     fn on_touched(&mut self, trigger: Trigger) {
         match trigger {
             Trigger::Reload => self.request_reload(),
+            Trigger::ChainReload => self.request_chain_reload(),
             Trigger::ReopenLog => super::log_master::reopen(self.facts.log_path.as_deref()),
             Trigger::Exec(command) => {
                 // Not fatal: the app serves on whatever the command did.

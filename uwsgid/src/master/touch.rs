@@ -2,10 +2,10 @@
 //! what a change of one (a `touch`, and also its removal or creation)
 //! triggers, with uWSGI's log lines:
 //!
-//! - `touch-reload`, `touch-workers-reload`, `touch-chain-reload`: a
-//!   graceful reload (uwsgid never re-execs the master, so the three
-//!   reload the workers the same way: a new generation, then the old one
-//!   drains);
+//! - `touch-reload`, `touch-workers-reload`: a graceful reload (uwsgid
+//!   never re-execs the master, so both reload the workers the same way: a
+//!   new generation, then the old one drains);
+//! - `touch-chain-reload`: a chain reload (one worker at a time);
 //! - `fs-reload`, `fs-brutal-reload`: the same (uWSGI watches these with
 //!   inotify; a directory counts when an entry is added or removed);
 //! - `touch-logreopen`: the log file is opened again;
@@ -17,6 +17,9 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::config::AppConfig;
 use crate::log::log_line;
 
+/// uWSGI's words for `touch-chain-reload`.
+const CHAIN: &str = "chain reload";
+
 /// How often the files are looked at.
 const EVERY: Duration = Duration::from_secs(1);
 
@@ -24,6 +27,7 @@ const EVERY: Duration = Duration::from_secs(1);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Trigger {
     Reload,
+    ChainReload,
     ReopenLog,
     Exec(String),
 }
@@ -43,7 +47,11 @@ impl Kind {
         match self {
             Kind::Reload(words) => {
                 log_line!("*** {shown} has been touched... {words} !!! ***");
-                Trigger::Reload
+                if *words == CHAIN {
+                    Trigger::ChainReload
+                } else {
+                    Trigger::Reload
+                }
             }
             Kind::Fs => {
                 log_line!("[uwsgi-fsmon] detected event on \"{shown}\"");
@@ -75,7 +83,7 @@ impl Touches {
         let reloads = [
             (&cfg.touch_reload, "grace them all"),
             (&cfg.touch_workers_reload, "workers reload"),
-            (&cfg.touch_chain_reload, "chain reload"),
+            (&cfg.touch_chain_reload, CHAIN),
         ];
         for (paths, words) in reloads {
             watched.extend(paths.iter().map(|p| (p.clone(), Kind::Reload(words))));

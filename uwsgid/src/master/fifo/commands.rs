@@ -19,8 +19,7 @@ enum Letter {
     /// `r`, `w`: a graceful reload (uwsgid never re-execs the master, so
     /// both reload the workers only).
     Reload,
-    /// `c`: uWSGI's chain reload; uwsgid's graceful reload (which loses no
-    /// request either) stands in for it.
+    /// `c`: a chain reload (one worker at a time).
     ChainReload,
     /// `R`, `W`: a brutal reload: the old workers are killed, not drained,
     /// once the new generation is ready.
@@ -88,8 +87,8 @@ impl AppMaster {
                 self.request_reload();
             }
             Letter::ChainReload => {
-                log_line!("{WHY}: chain reload requested: reloading gracefully");
-                self.request_reload();
+                log_line!("{WHY}: chain reload requested");
+                self.request_chain_reload();
             }
             Letter::BrutalReload => {
                 log_line!("{WHY}: brutal reload requested");

@@ -73,8 +73,12 @@ impl AppMaster {
             .map_err(|e| format!("cannot serialise the configuration: {e}"))?;
         self.last_generation += 1;
         let generation = self.last_generation;
+        let chain = std::mem::take(&mut self.reload.chain).then(|| {
+            log_line!("chain reload starting...");
+            super::chain::Chain::default()
+        });
         if cfg.lazy_apps {
-            self.begin_lazy_reload(cfg, config_json, generation);
+            self.begin_lazy_reload(cfg, config_json, generation, chain);
             return Ok(());
         }
         let spawner = Spawner {
@@ -101,6 +105,7 @@ impl AppMaster {
             config_json,
             zygote: Some(zygote),
             next_poll: Instant::now(),
+            chain,
         });
         self.reload_event(ReloadEvent::Started { generation, total });
         Ok(())
@@ -138,6 +143,10 @@ impl AppMaster {
                     zygote.pid,
                     r.generation
                 );
+                if r.chain.is_some() {
+                    self.chain_step();
+                    return;
+                }
                 let ids: Vec<u32> = r.table.iter().map(|s| s.id).collect();
                 for id in ids {
                     self.request_new(id);
@@ -155,7 +164,7 @@ impl AppMaster {
 
     /// Asks the new zygote for a worker in slot `id` (with `lazy-apps`,
     /// execs it).
-    fn request_new(&mut self, id: u32) {
+    pub(super) fn request_new(&mut self, id: u32) {
         let Some(r) = self.reload.current.as_mut() else {
             return;
         };
@@ -191,6 +200,7 @@ impl AppMaster {
         if let Some(progress) = self.reload.current.as_ref().map(Reload::progress) {
             self.reload_event(progress);
         }
+        self.chain_step();
         if self.reload.ready() {
             self.complete_reload();
         }
@@ -244,6 +254,7 @@ impl AppMaster {
         for id in due {
             self.request_new(id);
         }
+        self.chain_step();
         if self.reload.ready() {
             self.complete_reload();
         }
@@ -282,6 +293,9 @@ impl AppMaster {
         self.reload_event(ReloadEvent::Failed {
             error: why.to_string(),
         });
+        if r.chain.is_some() {
+            self.chain_failed();
+        }
         if let Some(zygote) = r.zygote {
             let _ = kill(zygote.pid, Signal::SIGKILL);
             self.zygotes.retire(zygote);
@@ -296,6 +310,9 @@ impl AppMaster {
         let Some(r) = self.reload.current.take() else {
             return;
         };
+        if r.chain.is_some() {
+            log_line!("chain reloading complete");
+        }
         let old_table = std::mem::replace(&mut self.table, r.table);
         for slot in self.table.iter_mut() {
             slot.reloaded = old_table

@@ -28,6 +28,7 @@ impl AppMaster {
         cfg: AppConfig,
         config_json: String,
         generation: u64,
+        chain: Option<super::chain::Chain>,
     ) {
         log_line!("starting the workers of generation {generation} (lazy-apps)");
         let table = WorkerTable::new(cfg.cheaper.starting_workers(cfg.processes));
@@ -40,9 +41,19 @@ impl AppMaster {
             table,
             zygote: None,
             next_poll: Instant::now() + POLL,
+            chain,
         });
         let total = u32::try_from(ids.len()).unwrap_or(u32::MAX);
         self.reload_event(ReloadEvent::Started { generation, total });
+        if self
+            .reload
+            .current
+            .as_ref()
+            .is_some_and(|r| r.chain.is_some())
+        {
+            self.chain_step();
+            return;
+        }
         for id in ids {
             self.spawn_new_lazy(id);
         }

@@ -26,6 +26,7 @@
 //! SIGHUP, the `Reload` callers waiting for progress) and [`drain::Drain`]
 //! (old workers finishing); `generation.rs` holds the master's handlers.
 
+mod chain;
 pub(super) mod drain;
 mod generation;
 mod lazy;
@@ -54,6 +55,8 @@ pub struct Reload {
     /// With `lazy-apps`: when to look next whether its workers imported the
     /// app (stored, so a stream of other events cannot postpone it).
     pub next_poll: Instant,
+    /// A chain reload: its workers are started one at a time (`chain.rs`).
+    pub chain: Option<chain::Chain>,
 }
 
 impl Reload {
@@ -87,7 +90,7 @@ impl Reload {
     /// `lazy-apps` each of them done importing.
     pub fn ready(&self) -> bool {
         self.table.all_running()
-            && (self.zygote.is_some()
+            && ((self.zygote.is_some() && self.chain.is_none())
                 || self
                     .table
                     .running()
@@ -116,6 +119,8 @@ pub struct Reloads {
     /// The old workers are killed, not drained, when the new generation
     /// takes over (the master FIFO's `R` and `W`).
     pub brutal: bool,
+    /// The next reload is a chain reload (`touch-chain-reload`, FIFO `c`).
+    pub chain: bool,
     /// `Reload` callers waiting for progress.
     pub watchers: ReloadWatchers,
 }
@@ -136,6 +141,7 @@ impl Reloads {
     pub fn cancel(&mut self, app: &str) -> Option<Reload> {
         self.queued = false;
         self.brutal = false;
+        self.chain = false;
         self.watchers.cancel_all(app, "the app is stopping");
         self.current.take()
     }
@@ -155,11 +161,11 @@ impl Reloads {
         self.current.as_ref().is_some_and(Reload::ready)
     }
 
-    /// When a lazy reload looks at its workers next.
+    /// When a lazy or chain reload looks at its workers next.
     pub fn lazy_poll_at(&self) -> Option<Instant> {
         self.current
             .as_ref()
-            .filter(|r| r.zygote.is_none())
+            .filter(|r| r.zygote.is_none() || r.chain.is_some())
             .map(|r| r.next_poll)
     }
 
