@@ -141,6 +141,10 @@ pub struct AppConfig {
     pub hooks: super::hooks::Hooks,
     /// The Emperor options: with `emperor`, uwsgid supervises vassals.
     pub emperor: super::Emperor,
+    /// `cron`, `unique-cron`, `cron2`: tasks the master runs.
+    pub crons: Vec<super::CronSpec>,
+    /// `cron-harakiri`: seconds a cron run may last (0: no limit).
+    pub cron_harakiri: u64,
     /// The `route*` rules, in order (`config/routing.rs`).
     pub routes: Vec<super::routing::Rule>,
     /// `procname`, `procname-master`, `procname-prefix`,
@@ -281,6 +285,8 @@ impl Default for AppConfig {
             honour_stdin: false,
             hooks: Default::default(),
             emperor: Default::default(),
+            crons: Vec::new(),
+            cron_harakiri: 0,
             routes: Vec::new(),
             procname: None,
             procname_master: None,

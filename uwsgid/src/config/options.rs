@@ -8,6 +8,7 @@
 //! daemons).
 
 use super::app::{AppConfig, HeaderUnderscores, Protocol};
+use super::cron;
 use super::daemons;
 use super::hooks;
 use super::logging::date_format;

@@ -262,9 +262,18 @@ impl Resolver {
             s.protocol = self.default_protocol;
         }
         // uWSGI marks these options UWSGI_OPT_MASTER: they turn the master on.
-        if ["stats", "touch-reload", "cheaper", "idle", "cheap"]
-            .iter()
-            .any(|o| self.last.contains_key(o))
+        if [
+            "stats",
+            "touch-reload",
+            "cheaper",
+            "idle",
+            "cheap",
+            "cron",
+            "unique-cron",
+            "cron2",
+        ]
+        .iter()
+        .any(|o| self.last.contains_key(o))
         {
             self.app.master = true;
         }

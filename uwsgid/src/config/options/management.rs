@@ -234,6 +234,23 @@ pub(super) static TABLE: &[Spec] = &[
         "daemons-honour-stdin",
         Setter::Bool(|c, v| c.daemons_honour_stdin = v),
     ),
+    // Cron tasks the master runs (`config/cron.rs`).
+    list(
+        "cron",
+        &[],
+        Setter::Parse(|c, v| Ok(c.crons.push(cron::parse(v, false)?))),
+    ),
+    list(
+        "unique-cron",
+        &[],
+        Setter::Parse(|c, v| Ok(c.crons.push(cron::parse(v, true)?))),
+    ),
+    list(
+        "cron2",
+        &[],
+        Setter::Parse(|c, v| Ok(c.crons.push(cron::parse2(v)?))),
+    ),
+    opt("cron-harakiri", Setter::U64(|c, v| c.cron_harakiri = v)),
 ];
 
 /// uWSGI's busyness plugin reads 0 as "the default".
