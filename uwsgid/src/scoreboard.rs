@@ -16,6 +16,7 @@
 //! core's start time with release ordering; the master reads the start time
 //! again after the text, so a text it reports belongs to that request.
 
+mod locks;
 mod packer;
 pub mod worker;
 
@@ -27,6 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
 
+pub use locks::{MAX_USER_LOCKS, UserLocks};
 use packer::Packer;
 
 /// Worker ids 1 ..= MAX_WORKERS have a slot.
@@ -198,7 +200,12 @@ impl std::fmt::Debug for Scoreboard {
     }
 }
 
+/// The worker slots, then the user locks.
 const fn board_size() -> usize {
+    slots_size() + std::mem::size_of::<UserLocks>()
+}
+
+const fn slots_size() -> usize {
     MAX_WORKERS * std::mem::size_of::<WorkerSlot>()
 }
 
@@ -281,6 +288,23 @@ impl Scoreboard {
         // `self` and holds only atomics (valid for any bit pattern, zero
         // included).
         Some(unsafe { &*self.slots.as_ptr().add(index) })
+    }
+}
+
+impl Scoreboard {
+    /// The app's user locks (`uwsgi.lock`), after the slots.
+    pub fn locks(&self) -> &UserLocks {
+        // SAFETY: the mapping is board_size() long, so the locks fit after
+        // the slots (a multiple of 8 bytes, aligned for AtomicU32); they are
+        // atomics, valid for any bit pattern.
+        unsafe {
+            &*self
+                .slots
+                .as_ptr()
+                .cast::<u8>()
+                .add(slots_size())
+                .cast::<UserLocks>()
+        }
     }
 }
 

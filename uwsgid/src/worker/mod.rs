@@ -82,13 +82,28 @@ pub fn fork_parent() {
     wsgi::python::fork_parent();
 }
 
+/// This process is worker `id` from now on (`uwsgi.worker_id()`).
+pub fn set_worker_id(id: u32) {
+    wsgi::uwsgi_module::set_worker_id(id);
+}
+
+/// The app's fork hook (`uwsgi.post_fork_hook`, what `@postfork`
+/// registers), once per worker: after the fork, or after a `lazy-apps`
+/// worker imported the app.
+pub fn post_fork() {
+    wsgi::uwsgi_module::post_fork();
+}
+
 /// Serves requests until the worker is told to stop; returns the process
-/// exit code. Starts its own tokio runtime: call it only after the fork.
+/// exit code, after the app's `uwsgi.atexit`. Starts its own tokio
+/// runtime: call it only after the fork.
 pub fn serve(
     cfg: Arc<AppConfig>,
     app: App,
     listeners: Vec<InheritedListener>,
     worker_id: u32,
 ) -> i32 {
-    runtime::serve::run(cfg, app, listeners, worker_id)
+    let code = runtime::serve::run(cfg, app, listeners, worker_id);
+    wsgi::uwsgi_module::at_exit();
+    code
 }
