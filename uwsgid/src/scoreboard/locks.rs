@@ -99,7 +99,7 @@ fn thread_alive(tid: u32) -> bool {
 fn futex_wait(word: &AtomicU32, expected: u32, timeout: Duration) {
     let ts = libc::timespec {
         tv_sec: libc::time_t::try_from(timeout.as_secs()).unwrap_or(1),
-        tv_nsec: libc::c_long::try_from(timeout.subsec_nanos()).unwrap_or(0),
+        tv_nsec: libc::c_long::from(timeout.subsec_nanos()),
     };
     // SAFETY: the word lives in a shared mapping for the life of the
     // process; FUTEX_WAIT (not _PRIVATE) works across processes. A spurious
