@@ -100,4 +100,14 @@ fn fork_hooks(lazy: bool) {
             "a new zygote imports the app: {imports:?}"
         );
     }
+    // The new generation answers as the module says it should.
+    let facts = get_json(port, "/facts");
+    assert_eq!(facts["numproc"], 2);
+    assert!(
+        new.iter()
+            .any(|(w, pid)| facts["worker_id"] == *w && facts["pid"] == *pid),
+        "{facts} not among {new:?}"
+    );
+    assert_eq!(facts["lazy-apps"], format!("b'{lazy}'"));
+    assert_eq!(get_json(port, "/locks")["held"], true);
 }
