@@ -8,9 +8,10 @@
 //! workers it forks. The size is fixed for the app's whole life:
 //! [`MAX_WORKERS`] slots of [`MAX_CORES`] cores each, so adding workers
 //! (TTIN, a reload with more processes) never remaps. Untouched slots cost
-//! no memory: the memfd's pages are allocated on first write.
+//! no memory: the memfd's pages are allocated on first write. After the
+//! slots come the app's user locks (`locks.rs`, `uwsgi.lock`).
 //!
-//! Every field is an `AtomicU64`: the layout is the same in every process
+//! Every field of a slot is an `AtomicU64`: the layout is the same in every process
 //! that maps it, and no field can be torn. The request description of a
 //! core (`addr - METHOD uri`, for the harakiri log) is written before the
 //! core's start time with release ordering; the master reads the start time
@@ -288,23 +289,6 @@ impl Scoreboard {
         // `self` and holds only atomics (valid for any bit pattern, zero
         // included).
         Some(unsafe { &*self.slots.as_ptr().add(index) })
-    }
-}
-
-impl Scoreboard {
-    /// The app's user locks (`uwsgi.lock`), after the slots.
-    pub fn locks(&self) -> &UserLocks {
-        // SAFETY: the mapping is board_size() long, so the locks fit after
-        // the slots (a multiple of 8 bytes, aligned for AtomicU32); they are
-        // atomics, valid for any bit pattern.
-        unsafe {
-            &*self
-                .slots
-                .as_ptr()
-                .cast::<u8>()
-                .add(slots_size())
-                .cast::<UserLocks>()
-        }
     }
 }
 

@@ -19,6 +19,23 @@ pub const MAX_USER_LOCKS: usize = 1024;
 /// How often a waiter checks that the owner is still alive.
 const OWNER_CHECK: Duration = Duration::from_millis(100);
 
+impl super::Scoreboard {
+    /// The app's user locks (`uwsgi.lock`), after the slots.
+    pub fn locks(&self) -> &UserLocks {
+        // SAFETY: the mapping is board_size() long, so the locks fit after
+        // the slots (a multiple of 8 bytes, aligned for AtomicU32); they are
+        // atomics, valid for any bit pattern.
+        unsafe {
+            &*self
+                .slots
+                .as_ptr()
+                .cast::<u8>()
+                .add(super::slots_size())
+                .cast::<UserLocks>()
+        }
+    }
+}
+
 /// The lock words, at the end of the scoreboard mapping.
 #[repr(C)]
 pub struct UserLocks {
