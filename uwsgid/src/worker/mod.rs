@@ -95,15 +95,13 @@ pub fn post_fork() {
 }
 
 /// Serves requests until the worker is told to stop; returns the process
-/// exit code, after the app's `uwsgi.atexit`. Starts its own tokio
-/// runtime: call it only after the fork.
+/// exit code (after the app's exit handlers when it stopped gracefully).
+/// Starts its own tokio runtime: call it only after the fork.
 pub fn serve(
     cfg: Arc<AppConfig>,
     app: App,
     listeners: Vec<InheritedListener>,
     worker_id: u32,
 ) -> i32 {
-    let code = runtime::serve::run(cfg, app, listeners, worker_id);
-    wsgi::uwsgi_module::at_exit();
-    code
+    runtime::serve::run(cfg, app, listeners, worker_id)
 }

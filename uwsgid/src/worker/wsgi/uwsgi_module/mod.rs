@@ -10,9 +10,9 @@
 //!   as read, `config::AppConfig::exported_options`), `version`,
 //!   `numproc`, `hostname`, `started_on`, …;
 //! - `process.rs`: the functions about this process and the app
-//!   (`worker_id`, `masterpid`, `reload`, `stop`, `log`, `setprocname`, …)
-//!   and the hooks the worker calls: `post_fork_hook` after each fork,
-//!   `atexit` when a worker ends gracefully;
+//!   (`worker_id`, `masterpid`, `reload`, `stop`, `log`, `setprocname`, …);
+//!   and here, the hooks the worker calls: `post_fork_hook` after each
+//!   fork, `atexit` when a worker ends gracefully;
 //! - `workers.rs`: `workers()` and `total_requests()`, read from the
 //!   scoreboard;
 //! - `request.rs`: what concerns the request on the calling thread
@@ -108,7 +108,8 @@ pub fn post_fork() {
     call_hook("post_fork_hook");
 }
 
-/// Runs `uwsgi.atexit`, if the app set one: when a worker ends gracefully.
+/// Runs `uwsgi.atexit`, if the app set one: when a worker ends gracefully
+/// (`runtime/serve.rs`, before Python's `atexit` handlers, as in uWSGI).
 pub fn at_exit() {
     call_hook("atexit");
 }
