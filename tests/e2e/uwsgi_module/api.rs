@@ -1,13 +1,16 @@
 //! What the module answers in a worker: the process facts, `workers()`,
 //! the options as sentry-sdk reads them, the user locks (across workers),
-//! log variables and `log_this_request`, `uwsgi.log`, and the clear error
-//! of the functions and decorators uwsgid does not support yet.
+//! log variables and `log_this_request`, `uwsgi.log`, the clear error of
+//! the functions and decorators uwsgid does not support yet, and a
+//! `uwsgidecorators.py` on the path taking precedence.
 
 use std::collections::BTreeSet;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
-use uwsgid_e2e::{Python, TestDir, free_port, wait_for_log};
+use uwsgid_e2e::{
+    Python, ServerBuilder, TestDir, curl, free_port, venv, wait_for_log, wait_http_ready,
+};
 
 use super::{SLOW, get_json, start};
 
@@ -176,4 +179,35 @@ fn logvars_feed_log_format_and_log_this_request_overrides_disable_logging() {
     assert!(!server.log().contains("who=alice"), "{}", server.log());
     assert_eq!(get_json(port, "/log"), json!({"log": true}));
     wait_for_log(&mut server, "a line from the app\n", SLOW).expect("uwsgi.log writes a line");
+}
+
+#[test]
+fn a_uwsgidecorators_file_on_the_path_wins_over_the_embedded_one() {
+    let dir = TestDir::new().expect("a test dir");
+    let port = free_port().expect("a free port");
+    dir.write("uwsgidecorators.py", "ORIGIN = 'vendored'\n")
+        .expect("write the vendored copy");
+    let app = dir
+        .write(
+            "app.py",
+            "import uwsgidecorators\n\
+             def application(environ, start_response):\n\
+             \x20   start_response('200 OK', [('Content-Type', 'text/plain')])\n\
+             \x20   return [getattr(uwsgidecorators, 'ORIGIN', 'embedded').encode()]\n",
+        )
+        .expect("write the app");
+    let mut server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
+        .expect("uwsgid is built")
+        .arg("--http-socket")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--home")
+        .arg(venv().expect("the test venv"))
+        .arg("--wsgi-file")
+        .arg(&app)
+        .current_dir(dir.path())
+        .start()
+        .expect("uwsgid starts");
+    wait_http_ready(&mut server, port, SLOW).expect("the app answers");
+    let text = curl(port, "/").run().expect("curl runs").text();
+    assert_eq!(text, "vendored");
 }
