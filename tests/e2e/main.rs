@@ -21,6 +21,7 @@ mod reload;
 mod request_log;
 mod security;
 mod static_files;
+mod uwsgi_module;
 mod worker_protocol;
 mod worker_protocol_idle;
 mod wsgi;

@@ -8,14 +8,16 @@
 //! workers it forks. The size is fixed for the app's whole life:
 //! [`MAX_WORKERS`] slots of [`MAX_CORES`] cores each, so adding workers
 //! (TTIN, a reload with more processes) never remaps. Untouched slots cost
-//! no memory: the memfd's pages are allocated on first write.
+//! no memory: the memfd's pages are allocated on first write. After the
+//! slots come the app's user locks (`locks.rs`, `uwsgi.lock`).
 //!
-//! Every field is an `AtomicU64`: the layout is the same in every process
+//! Every field of a slot is an `AtomicU64`: the layout is the same in every process
 //! that maps it, and no field can be torn. The request description of a
 //! core (`addr - METHOD uri`, for the harakiri log) is written before the
 //! core's start time with release ordering; the master reads the start time
 //! again after the text, so a text it reports belongs to that request.
 
+mod locks;
 mod packer;
 pub mod worker;
 
@@ -27,6 +29,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
 
+pub use locks::{MAX_USER_LOCKS, UserLocks};
 use packer::Packer;
 
 /// Worker ids 1 ..= MAX_WORKERS have a slot.
@@ -201,7 +204,12 @@ impl std::fmt::Debug for Scoreboard {
     }
 }
 
+/// The worker slots, then the user locks.
 const fn board_size() -> usize {
+    slots_size() + std::mem::size_of::<UserLocks>()
+}
+
+const fn slots_size() -> usize {
     MAX_WORKERS * std::mem::size_of::<WorkerSlot>()
 }
 

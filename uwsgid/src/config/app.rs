@@ -11,6 +11,10 @@ use super::cheaper::CheaperConfig;
 use super::logging::RequestLogging;
 use super::static_files::StaticFiles;
 
+/// The highest `locks = N` uwsgid takes: the scoreboard has room for
+/// locks 0 ..= 1023.
+pub const MAX_LOCKS: u32 = 1023;
+
 /// Which protocol a listen socket speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -114,6 +118,13 @@ pub struct AppConfig {
     /// `env = KEY=VALUE` lines, in order.
     pub env: Vec<(String, String)>,
     pub need_app: bool,
+    /// `locks = N`: the app's user locks are 0 ..= N (`uwsgi.lock(n)`).
+    pub locks: u32,
+    /// Every option as read, after expansion, in order: key and value, no
+    /// value for a command-line flag given bare. What the `uwsgi` Python
+    /// module exposes as `uwsgi.opt`.
+    #[serde(default)]
+    pub exported_options: Vec<(String, Option<String>)>,
     /// `mount = MOUNTPOINT=APP`: more apps, in order (mountpoint, app).
     pub mounts: Vec<(String, String)>,
     /// `manage-script-name`: the mountpoint prefixing PATH_INFO becomes
@@ -273,6 +284,8 @@ impl Default for AppConfig {
             pythonpath: Vec::new(),
             env: Vec::new(),
             need_app: true,
+            locks: 0,
+            exported_options: Vec::new(),
             mounts: Vec::new(),
             manage_script_name: false,
             max_requests_delta: 0,

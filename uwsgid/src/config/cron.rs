@@ -36,6 +36,12 @@ pub enum CronHarakiri {
     Secs(u64),
 }
 
+/// Adds a parsed task to `cfg`.
+pub fn add(cfg: &mut super::AppConfig, parsed: Result<CronSpec, String>) -> Result<(), String> {
+    cfg.crons.push(parsed?);
+    Ok(())
+}
+
 /// `cron` / `unique-cron`: `MIN HOUR DAY MONTH WEEKDAY COMMAND`.
 pub fn parse(value: &str, unique: bool) -> Result<CronSpec, String> {
     let mut rest = value.trim_start();

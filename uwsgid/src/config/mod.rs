@@ -45,7 +45,7 @@ mod tests;
 
 use std::ffi::OsString;
 
-pub use app::{AppConfig, HeaderUnderscores, ListenAddr, ListenSpec, Protocol};
+pub use app::{AppConfig, HeaderUnderscores, ListenAddr, ListenSpec, MAX_LOCKS, Protocol};
 pub use cheaper::{Busyness, CheaperAlgo, CheaperConfig};
 pub use context::Context;
 pub use cron::{CronHarakiri, CronSpec};

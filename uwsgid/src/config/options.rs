@@ -7,7 +7,7 @@
 //! `management.rs` (life cycle, reload triggers, hooks, titles, cheaper,
 //! daemons).
 
-use super::app::{AppConfig, HeaderUnderscores, Protocol};
+use super::app::{AppConfig, HeaderUnderscores, MAX_LOCKS, Protocol};
 use super::cron;
 use super::daemons;
 use super::hooks;

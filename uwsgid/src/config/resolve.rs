@@ -278,6 +278,7 @@ impl Resolver {
             self.app.master = true;
         }
         self.validate();
+        self.app.exported_options = exported(raw);
         self.app.ini = raw.first_ini.clone();
         self.app.name = raw
             .options
@@ -377,6 +378,16 @@ impl Resolver {
             reason,
         });
     }
+}
+
+/// The options as uWSGI exports them to the app (`uwsgi.opt`): every
+/// option read, after expansion, in order; a bare command-line flag has no
+/// value.
+fn exported(raw: &RawConfig) -> Vec<(String, Option<String>)> {
+    raw.options
+        .iter()
+        .map(|o| (o.key.clone(), (!o.flag).then(|| o.value.clone())))
+        .collect()
 }
 
 /// Why a value may still hold `$(…)` or `%(…)`: the lookup failed, and

@@ -172,7 +172,7 @@ mod tests {
             .open(&file)
             .and_then(|f| f.set_modified(old))
             .expect("set mtime");
-        let both = vec![Trigger::Reload, Trigger::Exec("true".into())];
+        let both = vec![Trigger::ChainReload, Trigger::Exec("true".into())];
         assert_eq!(touches.check(tick()), both);
         assert!(touches.check(tick()).is_empty());
         std::fs::remove_file(&file).expect("remove");

@@ -158,7 +158,7 @@ fn an_old_worker_stops_writing_once_its_successor_took_the_slot() {
                 .try_clone_to_owned()
                 .expect("dup");
             let mine = Scoreboard::from_fd(fd).expect("map");
-            worker::attach(mine, 6, 1);
+            worker::attach(worker::install(mine), 6, 1);
             // While it owns the slot, the worker's hooks write to it.
             worker::request_started(0, std::time::Instant::now(), &head);
             let wrote = board.slot(6).is_some_and(|s| s.busy_cores(1).len() == 1);

@@ -12,7 +12,7 @@ use super::{ExitReason, Scoreboard, WorkerSlot, now_us};
 use crate::protocol::request::RequestHead;
 
 struct Attached {
-    board: Scoreboard,
+    board: &'static Scoreboard,
     id: u32,
     pid: i32,
     /// `Instant` and epoch µs read together, to convert the former.
@@ -32,10 +32,25 @@ pub fn paused() -> bool {
         .is_some_and(WorkerSlot::paused)
 }
 
+/// The board this process mapped (the zygote's is inherited by its workers).
+static BOARD: OnceLock<Scoreboard> = OnceLock::new();
+
+/// Keeps the board the master passed for the life of the process (a second
+/// call keeps the first), before the app is imported: the `uwsgi` module
+/// reads it (`workers()`, the user locks) in the zygote already.
+pub fn install(board: Scoreboard) -> &'static Scoreboard {
+    BOARD.get_or_init(|| board)
+}
+
+/// The board, once installed.
+pub fn board() -> Option<&'static Scoreboard> {
+    BOARD.get()
+}
+
 /// Takes slot `id` of `board` for this process (once per process; a second
 /// call is ignored). A worker without a slot (id beyond the board) still
 /// serves; it is only invisible to harakiri and status.
-pub fn attach(board: Scoreboard, id: u32, generation: u64) {
+pub fn attach(board: &'static Scoreboard, id: u32, generation: u64) {
     let base = Instant::now();
     let base_us = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -110,6 +125,13 @@ pub fn retiring(reason: &str) {
     if let Some((_, slot)) = slot() {
         slot.set_accepting(false);
         slot.set_exit_reason(reason_of(reason));
+    }
+}
+
+/// `uwsgi.accepting(flag)`: what the worker says of itself.
+pub fn set_accepting(accepting: bool) {
+    if let Some((_, slot)) = slot() {
+        slot.set_accepting(accepting);
     }
 }
 

@@ -82,8 +82,21 @@ pub fn fork_parent() {
     wsgi::python::fork_parent();
 }
 
+/// This process is worker `id` from now on (`uwsgi.worker_id()`).
+pub fn set_worker_id(id: u32) {
+    wsgi::uwsgi_module::set_worker_id(id);
+}
+
+/// The app's fork hook (`uwsgi.post_fork_hook`, what `@postfork`
+/// registers), once per worker: after the fork, or after a `lazy-apps`
+/// worker imported the app.
+pub fn post_fork() {
+    wsgi::uwsgi_module::post_fork();
+}
+
 /// Serves requests until the worker is told to stop; returns the process
-/// exit code. Starts its own tokio runtime: call it only after the fork.
+/// exit code (after the app's exit handlers when it stopped gracefully).
+/// Starts its own tokio runtime: call it only after the fork.
 pub fn serve(
     cfg: Arc<AppConfig>,
     app: App,

@@ -81,7 +81,7 @@ fn lazy_worker_main() -> Result<i32, ZygoteError> {
     let env = ChildEnv::from_env()?;
     crate::worker::logging::init_process(&env.cfg);
     let id = child_env::worker_id()?;
-    let board = take_board();
+    let board = take_board().map(scoreboard::worker::install);
     // SAFETY: nothing has started a thread yet.
     unsafe { child_env::scrub() };
     proctitle::set(&titles::worker(&env.cfg, id));
@@ -91,6 +91,8 @@ fn lazy_worker_main() -> Result<i32, ZygoteError> {
     if let Err(code) = worker::run_hooks("post-fork", &cfg.hooks.post_fork) {
         return Ok(code);
     }
+    // The app sees its worker id while it is imported, as in uWSGI.
+    worker::set_worker_id(id);
     let app = match prepare_app(&cfg) {
         Ok(app) => app,
         Err(code) => return Ok(code),
@@ -99,11 +101,13 @@ fn lazy_worker_main() -> Result<i32, ZygoteError> {
         // The generation of a lazy worker is not passed down: 0.
         scoreboard::worker::attach(board, id, 0);
     }
+    // The app was imported in this process: its fork hooks run now.
+    worker::post_fork();
     Ok(worker::serve(cfg, app, listeners, id))
 }
 
 /// Maps the scoreboard the master passed; without it the process still
-/// serves, unseen by harakiri and status.
+/// serves, unseen by harakiri and status, without `uwsgi.lock`.
 fn take_board() -> Option<Scoreboard> {
     child_env::take_scoreboard()
         .map_err(|err| log_line!("uwsgid: no scoreboard, harakiri is off for this process: {err}"))
@@ -114,7 +118,7 @@ fn zygote_main() -> Result<i32, ZygoteError> {
     let env = ChildEnv::from_env()?;
     crate::worker::logging::init_process(&env.cfg);
     let (commands, reports) = child_env::take_zygote_pipes()?;
-    let board = take_board();
+    let board = take_board().map(scoreboard::worker::install);
     // SAFETY: the zygote is single-threaded.
     unsafe { child_env::scrub() };
     proctitle::set(&titles::zygote(&env.cfg));
@@ -273,6 +277,7 @@ fn run_forked_worker(
     master: i32,
 ) -> i32 {
     worker::fork_child();
+    worker::set_worker_id(id);
     proctitle::set(&titles::worker(&cfg, id));
     if let Err(err) = await_adoption(master) {
         log_line!("uwsgid worker {id}: {err}");
@@ -281,6 +286,7 @@ fn run_forked_worker(
     if let Err(code) = worker::run_hooks("post-fork", &cfg.hooks.post_fork) {
         return code;
     }
+    worker::post_fork();
     worker::serve(cfg, app, listeners, id)
 }
 

@@ -238,17 +238,17 @@ pub(super) static TABLE: &[Spec] = &[
     list(
         "cron",
         &[],
-        Setter::Parse(|c, v| Ok(c.crons.push(cron::parse(v, false)?))),
+        Setter::Parse(|c, v| cron::add(c, cron::parse(v, false))),
     ),
     list(
         "unique-cron",
         &[],
-        Setter::Parse(|c, v| Ok(c.crons.push(cron::parse(v, true)?))),
+        Setter::Parse(|c, v| cron::add(c, cron::parse(v, true))),
     ),
     list(
         "cron2",
         &[],
-        Setter::Parse(|c, v| Ok(c.crons.push(cron::parse2(v)?))),
+        Setter::Parse(|c, v| cron::add(c, cron::parse2(v))),
     ),
     opt("cron-harakiri", Setter::U64(|c, v| c.cron_harakiri = v)),
 ];

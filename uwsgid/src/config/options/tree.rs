@@ -43,6 +43,7 @@ pub(super) static TABLE: &[Spec] = &[
     ),
     list("env", &[], Setter::Env),
     opt("need-app", Setter::Bool(|c, v| c.need_app = v)),
+    opt("locks", Setter::Parse(set_locks)),
     // Files and logging.
     opt(
         "pidfile",
@@ -186,4 +187,17 @@ pub(super) static TABLE: &[Spec] = &[
 /// The error of an option uwsgid refuses rather than ignore.
 fn refused(why: &str) -> String {
     format!("not implemented by uwsgid: {why}")
+}
+
+/// `locks = N`: user locks 0 ..= N (at most [`MAX_LOCKS`]).
+fn set_locks(c: &mut AppConfig, v: &str) -> Result<(), String> {
+    let n: u32 = v
+        .trim()
+        .parse()
+        .map_err(|_| "expected a number of locks".to_string())?;
+    if n > MAX_LOCKS {
+        return Err(format!("uwsgid has room for locks 0 to {MAX_LOCKS}"));
+    }
+    c.locks = n;
+    Ok(())
 }

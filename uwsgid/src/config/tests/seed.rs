@@ -40,9 +40,56 @@ fn seed_resolves_exactly() {
         memory_report: true,
         reload_mercy: Some(10),
         reload_on_as: Some(1024 * 1024 * 1024),
+        // Checked below.
+        exported_options: r.app.exported_options.clone(),
         ..AppConfig::default()
     };
     assert_eq!(r.app, expected);
+    // `uwsgi.opt`: every line in order, as written after expansion.
+    let keys: Vec<&str> = r
+        .app
+        .exported_options
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "ini",
+            "uid",
+            "gid",
+            "project",
+            "base",
+            "home",
+            "chdir",
+            "module",
+            "master",
+            "processes",
+            "socket",
+            "chown-socket",
+            "chmod-socket",
+            "pidfile",
+            "daemonize",
+            "vacuum",
+            "max-requests",
+            "harakiri",
+            "harakiri-verbose",
+            "buffer-size",
+            "post-buffering",
+            "memory-report",
+            "reload-mercy",
+            "reload-on-as"
+        ]
+    );
+    let value = |key: &str| {
+        r.app
+            .exported_options
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.clone())
+    };
+    assert_eq!(value("home").as_deref(), Some("/home/user1/Env/mysite1"));
+    assert_eq!(value("master").as_deref(), Some("True"));
     assert_eq!(r.app.worker_reload_mercy, 60);
     // No value keeps a comment, and the seed draws no warning at all.
     for v in r.options.values() {

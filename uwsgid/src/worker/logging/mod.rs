@@ -1,13 +1,15 @@
 //! The worker's request log: one line per request, in uWSGI's default
 //! format or a compiled `log-format` (`request_log.rs`, `format.rs`,
 //! `variables.rs`, `clock.rs`), for the requests `filters.rs` lets through;
-//! and what a client that went away is worth (`write_errors.rs`).
+//! the app's own variables and `log_this_request` (`logvars.rs`, set
+//! through the `uwsgi` module); and what a client that went away is worth (`write_errors.rs`).
 //!
 //! Imports: `protocol` (the request and response heads) and `config` only.
 
 mod clock;
 mod filters;
 mod format;
+pub(super) mod logvars;
 pub(super) mod request_log;
 mod variables;
 pub(super) mod write_errors;

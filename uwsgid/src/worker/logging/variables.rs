@@ -57,9 +57,8 @@ pub enum Var {
     /// it does not know.
     Metric,
     /// Any other name is a uWSGI "logvar", set by the app through
-    /// `uwsgi.set_logvar`; uwsgid has none, so it is always `-` (uWSGI's
-    /// answer for a logvar nobody set).
-    Unset,
+    /// `uwsgi.set_logvar` (`logvars.rs`); `-` when the request set none.
+    Logvar(Box<str>),
 }
 
 const NAMES: &[(&str, Var)] = &[
@@ -116,7 +115,7 @@ impl Var {
         if name.starts_with("metric.") {
             return Var::Metric;
         }
-        Var::Unset
+        Var::Logvar(name.into())
     }
 
     /// Whether the value needs the worker's memory figures.
@@ -212,6 +211,9 @@ fn write_value(out: &mut String, var: &Var, f: &Facts<'_>) {
         Var::Werr => write!(out, "{}", u8::from(e.write_error)),
         Var::Rerr => write!(out, "{}", u8::from(e.read_error)),
         Var::Ioerr => write!(out, "{}", u8::from(e.write_error) + u8::from(e.read_error)),
-        Var::Unset => Ok(()),
+        Var::Logvar(name) => {
+            super::logvars::write(out, name);
+            Ok(())
+        }
     };
 }

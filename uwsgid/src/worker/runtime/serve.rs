@@ -129,9 +129,11 @@ fn open_sockets(worker_id: u32, inherited: Vec<InheritedListener>) -> Option<Arc
     Some(sockets.into())
 }
 
-/// After a graceful stop, every request is over: run the app's `atexit`
-/// handlers (flushing metrics, closing pools) as uWSGI does.
+/// After a graceful stop, every request is over: run the app's exit
+/// handlers (flushing metrics, closing pools) as uWSGI does: `uwsgi.atexit`
+/// first, then Python's `atexit` ones.
 fn run_atexit() {
+    crate::worker::wsgi::uwsgi_module::at_exit();
     Python::attach(|py| {
         let ran = py
             .import("atexit")

@@ -20,6 +20,7 @@ use crate::protocol::response::ResponseHead;
 use crate::scoreboard;
 use crate::worker::fronts::body::{self, BodyFault, BodySource};
 use crate::worker::fronts::job::Job;
+use crate::worker::logging::logvars;
 use crate::worker::logging::request_log::{Entry, RequestLog};
 use crate::worker::routing::Answer;
 use crate::worker::runtime::context::WorkerCtx;
@@ -44,6 +45,7 @@ pub fn run(py: Python<'_>, ctx: &WorkerCtx, statics: &Statics, app: &App, job: J
         .unwrap_or_default();
     let app = app.choose(py, &head);
     scoreboard::worker::request_started(core, started, &head);
+    super::uwsgi_module::enter_request(core);
     // What the app left of the body goes back to the front (or is dropped).
     let give_back = |rest: BodySource| {
         if let Some(tx) = body_return {
@@ -95,7 +97,7 @@ pub fn run(py: Python<'_>, ctx: &WorkerCtx, statics: &Statics, app: &App, job: J
     let line = responder
         .try_borrow()
         .ok()
-        .filter(|_| !ctx.log.is_off() && !routed.no_log)
+        .filter(|_| (!ctx.log.is_off() || logvars::forced()) && !routed.no_log)
         .and_then(|r| {
             ctx.log.line(&Entry {
                 head: &head,
@@ -109,6 +111,7 @@ pub fn run(py: Python<'_>, ctx: &WorkerCtx, statics: &Statics, app: &App, job: J
                 write_error: r.gone,
             })
         });
+    logvars::end_request();
     py.detach(|| {
         if let Some(line) = line {
             RequestLog::emit(&line);

@@ -9,11 +9,12 @@
 //!   `wsgi.input`, `wsgi.errors`;
 //! - `response.rs`: `start_response` and `write` (the `Responder`);
 //!   `file_wrapper.rs`: `wsgi.file_wrapper`;
-//! - `autoreload.rs`: `py-autoreload`, watching the modules' files.
+//! - `autoreload.rs`: `py-autoreload`, watching the modules' files;
+//! - `uwsgi_module/`: the `uwsgi` Python module and `uwsgidecorators`.
 //!
 //! Imports: the fronts' job, events and body source, `runtime` (the
 //! worker's context), `logging`; from the crate `config`, `protocol`,
-//! `scoreboard`. The `uwsgi` Python module goes here.
+//! `scoreboard`.
 
 pub(super) mod app;
 pub(super) mod autoreload;
@@ -26,3 +27,4 @@ mod input;
 mod own_venv;
 pub(super) mod python;
 mod response;
+pub(super) mod uwsgi_module;

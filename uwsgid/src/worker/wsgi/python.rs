@@ -48,7 +48,11 @@ pub fn initialize(cfg: &AppConfig) -> Result<(), WorkerError> {
     }
     let home = resolve_home(super::own_venv::home(cfg.home.as_deref()).as_deref())?;
     start_interpreter(&home)?;
-    let setup = Python::attach(|py| setup_paths(py, cfg).map_err(|e| format_err(py, e)));
+    let setup = Python::attach(|py| {
+        setup_paths(py, cfg)
+            .and_then(|()| super::uwsgi_module::register(py, cfg))
+            .map_err(|e| format_err(py, e))
+    });
     // SAFETY: the interpreter is initialised and this thread holds the GIL
     // (Py_InitializeFromConfig returns with it held).
     unsafe { ffi::PyEval_SaveThread() };

@@ -1,0 +1,219 @@
+//! uWSGI's functions uwsgid does not provide yet. Each exists, so a
+//! library finds it where uWSGI has it, and raises
+//! `uwsgi.UnsupportedError` (a `NotImplementedError`) naming itself when
+//! called: "uwsgi.cache_get is not supported by uwsgid". When a feature
+//! comes, its names leave this list for a module of their own.
+
+use std::ffi::CStr;
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyNotImplementedError;
+use pyo3::prelude::*;
+use pyo3::types::{PyCFunction, PyDict, PyModule, PyTuple};
+
+create_exception!(
+    uwsgi,
+    UnsupportedError,
+    PyNotImplementedError,
+    "A uWSGI feature uwsgid does not provide."
+);
+
+/// By feature, the functions that raise.
+pub const UNSUPPORTED: &[(&str, &[&CStr])] = &[
+    (
+        "signals",
+        &[
+            c"register_signal",
+            c"signal",
+            c"signal_registered",
+            c"signal_wait",
+            c"signal_received",
+        ],
+    ),
+    (
+        "timers and cron",
+        &[
+            c"add_timer",
+            c"add_rb_timer",
+            c"add_cron",
+            c"add_file_monitor",
+        ],
+    ),
+    (
+        "caches",
+        &[
+            c"cache_get",
+            c"cache_set",
+            c"cache_update",
+            c"cache_del",
+            c"cache_exists",
+            c"cache_clear",
+            c"cache_inc",
+            c"cache_dec",
+            c"cache_mul",
+            c"cache_div",
+            c"cache_keys",
+            c"cache_num",
+        ],
+    ),
+    (
+        "spooler",
+        &[
+            c"spool",
+            c"send_to_spooler",
+            c"set_spooler_frequency",
+            c"spooler_jobs",
+            c"spooler_pid",
+            c"spooler_pids",
+            c"spooler_get_task",
+        ],
+    ),
+    (
+        "mules and farms",
+        &[
+            c"mule_msg",
+            c"mule_get_msg",
+            c"farm_msg",
+            c"farm_get_msg",
+            c"in_farm",
+        ],
+    ),
+    ("RPC", &[c"register_rpc", c"rpc", c"rpc_list"]),
+    (
+        "metrics",
+        &[
+            c"metric_get",
+            c"metric_set",
+            c"metric_inc",
+            c"metric_dec",
+            c"metric_mul",
+            c"metric_div",
+            c"metric_set_max",
+            c"metric_set_min",
+        ],
+    ),
+    (
+        "sharedarea",
+        &[
+            c"sharedarea_read",
+            c"sharedarea_write",
+            c"sharedarea_readbyte",
+            c"sharedarea_writebyte",
+            c"sharedarea_read8",
+            c"sharedarea_write8",
+            c"sharedarea_inc8",
+            c"sharedarea_dec8",
+            c"sharedarea_read16",
+            c"sharedarea_write16",
+            c"sharedarea_inc16",
+            c"sharedarea_dec16",
+            c"sharedarea_read32",
+            c"sharedarea_write32",
+            c"sharedarea_inc32",
+            c"sharedarea_dec32",
+            c"sharedarea_read64",
+            c"sharedarea_write64",
+            c"sharedarea_inc64",
+            c"sharedarea_dec64",
+            c"sharedarea_memoryview",
+            c"sharedarea_object",
+        ],
+    ),
+    ("user harakiri", &[c"set_user_harakiri"]),
+    (
+        "alarms, legion and the warning message",
+        &[
+            c"alarm",
+            c"i_am_the_lord",
+            c"lord_scroll",
+            c"scrolls",
+            c"set_warning_message",
+        ],
+    ),
+    (
+        "websockets",
+        &[
+            c"websocket_handshake",
+            c"websocket_recv",
+            c"websocket_recv_nb",
+            c"websocket_send",
+            c"websocket_send_binary",
+        ],
+    ),
+    (
+        "async, offloading and raw connection access",
+        &[
+            c"async_sleep",
+            c"async_connect",
+            c"suspend",
+            c"green_schedule",
+            c"wait_fd_read",
+            c"wait_fd_write",
+            c"ready_fd",
+            c"offload",
+            c"sendfile",
+            c"send",
+            c"recv",
+            c"connect",
+            c"close",
+            c"connection_fd",
+            c"chunked_read",
+            c"chunked_read_nb",
+            c"disconnect",
+            c"cl",
+            c"add_var",
+        ],
+    ),
+    (
+        "other uWSGI internals",
+        &[
+            c"listen_queue",
+            c"embedded_data",
+            c"extract",
+            c"parsefile",
+            c"call",
+        ],
+    ),
+];
+
+/// The error `uwsgi.NAME` raises.
+pub fn error(name: &str) -> PyErr {
+    UnsupportedError::new_err(format!("uwsgi.{name} is not supported by uwsgid"))
+}
+
+pub fn add(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("UnsupportedError", py.get_type::<UnsupportedError>())?;
+    for (_, names) in UNSUPPORTED {
+        for &name in *names {
+            let text = name.to_str().unwrap_or("?");
+            let raising = PyCFunction::new_closure(
+                py,
+                Some(name),
+                None,
+                move |_: &Bound<'_, PyTuple>, _: Option<&Bound<'_, PyDict>>| -> PyResult<()> {
+                    Err(error(text))
+                },
+            )?;
+            m.add(text, raising)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_is_listed_once() {
+        let mut names: Vec<&CStr> = UNSUPPORTED
+            .iter()
+            .flat_map(|(_, n)| n.iter().copied())
+            .collect();
+        let total = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), total);
+    }
+}

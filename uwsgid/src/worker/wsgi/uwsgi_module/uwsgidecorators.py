@@ -1,0 +1,144 @@
+"""uWSGI's decorators, as uwsgid provides them.
+
+The names are uWSGI 2.0.31's. What uwsgid supports works: @postfork, @lock,
+@thread. The others need features uwsgid does not have yet (signals, timers,
+cron, file monitors, the spooler, mules, RPC, user harakiri): they raise
+uwsgi.UnsupportedError when applied, as uWSGI fails when the feature is not
+configured, instead of an AttributeError deep inside a library.
+"""
+
+import sys
+import threading
+
+import uwsgi
+
+if uwsgi.masterpid() == 0:
+    raise Exception("you have to enable the uWSGI master process to use this module")
+
+postfork_chain = []
+spooler_functions = {}
+mule_functions = {}
+
+
+def _unsupported(name):
+    return uwsgi.UnsupportedError(
+        "uwsgidecorators.%s is not supported by uwsgid" % name)
+
+
+def postfork_chain_hook():
+    """Runs every @postfork function: uwsgid calls it after each fork."""
+    for function in postfork_chain:
+        function()
+
+
+uwsgi.post_fork_hook = postfork_chain_hook
+
+
+class postfork(object):
+    """Runs the function in every worker after its fork, or, given a worker
+    id (@postfork(2)), in that worker only."""
+
+    def __init__(self, f):
+        if callable(f):
+            self.wid = 0
+            self.f = f
+        else:
+            self.wid = f
+            self.f = None
+        postfork_chain.append(self)
+
+    def __call__(self, *args, **kwargs):
+        if self.f is None:
+            # @postfork(N): the function comes now.
+            self.f = args[0]
+            return self
+        if self.wid > 0 and self.wid != uwsgi.worker_id():
+            return None
+        return self.f()
+
+
+class lock(object):
+    """Runs the function holding user lock 0, shared by every worker."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def __call__(self, *args, **kwargs):
+        if uwsgi.i_am_the_spooler():
+            return None
+        uwsgi.lock()
+        try:
+            return self.f(*args, **kwargs)
+        finally:
+            uwsgi.unlock()
+
+
+class thread(object):
+    """Runs each call of the function in a new daemon thread."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def __call__(self, *args):
+        t = threading.Thread(target=self.f, args=args)
+        t.daemon = True
+        t.start()
+        return self.f
+
+
+def get_free_signal():
+    raise _unsupported("get_free_signal")
+
+
+def _refuse(name):
+    class refused(object):
+        def __init__(self, *args, **kwargs):
+            raise _unsupported(name)
+
+    refused.__name__ = refused.__qualname__ = name
+    refused.__doc__ = "Not supported by uwsgid: raises uwsgi.UnsupportedError."
+    return refused
+
+
+signal = _refuse("signal")
+timer = _refuse("timer")
+rbtimer = _refuse("rbtimer")
+cron = _refuse("cron")
+filemon = _refuse("filemon")
+harakiri = _refuse("harakiri")
+mulefunc = _refuse("mulefunc")
+mule_brain = _refuse("mule_brain")
+mule_brainloop = _refuse("mule_brainloop")
+mule = _refuse("mule")
+muleloop = _refuse("muleloop")
+mulemsg_loop = _refuse("mulemsg_loop")
+mulemsg = _refuse("mulemsg")
+farm_loop = _refuse("farm_loop")
+farm = _refuse("farm")
+rpc = _refuse("rpc")
+erlang = _refuse("erlang")
+
+
+def _spool_refused(name):
+    def refused(f=None, pass_arguments=False):
+        raise _unsupported(name)
+
+    refused.__name__ = refused.__qualname__ = name
+    return refused
+
+
+spool = _spool_refused("spool")
+spoolraw = _spool_refused("spoolraw")
+spoolforever = _spool_refused("spoolforever")
+spool_decorate = _spool_refused("spool_decorate")
+
+
+def manage_spool_request(vars):
+    raise _unsupported("manage_spool_request")
+
+
+def mule_msg_dispatcher(message):
+    raise _unsupported("mule_msg_dispatcher")
+
+
+del sys
