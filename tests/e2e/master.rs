@@ -19,6 +19,7 @@ use uwsgid_e2e::{
 };
 use uwsgid_e2e::{wait_for_log, wait_http_ready, wait_until};
 
+mod cron;
 mod fifo;
 mod fifo_letters;
 mod hooks;

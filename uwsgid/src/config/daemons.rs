@@ -44,7 +44,7 @@ pub struct DaemonSpec {
 }
 
 impl DaemonSpec {
-    fn new(command: &str) -> DaemonSpec {
+    pub fn new(command: &str) -> DaemonSpec {
         DaemonSpec {
             command: command.to_string(),
             pidfile: None,

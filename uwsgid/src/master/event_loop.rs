@@ -83,6 +83,8 @@ pub struct AppMaster {
     pub(super) cheaper: super::cheaper::Cheaper,
     /// Paused (`pause.rs`).
     pub(super) paused: bool,
+    /// Command crons (`cron.rs`).
+    pub(super) crons: super::cron::Crons,
 }
 
 enum Event {
@@ -115,6 +117,7 @@ impl AppMaster {
             highest_slot: cfg.processes.max(1),
             daemons: Daemons::new(&cfg),
             paused: false,
+            crons: super::cron::Crons::new(&cfg),
             cfg,
             config_json,
             exe,
@@ -265,7 +268,7 @@ impl AppMaster {
     }
 
     pub(super) fn on_child_exit(&mut self, pid: Pid, cause: ExitCause) {
-        if self.on_daemon_exit(pid, cause) {
+        if self.on_daemon_exit(pid, cause) || self.crons.on_exit(pid) {
             return;
         }
         if self.zygotes.is_current(pid) {
@@ -302,6 +305,7 @@ impl AppMaster {
             self.spawn_worker(id);
         }
         self.reload_tick(now);
+        self.crons.tick(now);
         self.drain.enforce(now);
         self.harakiri_tick(now);
         for trigger in self.touches.check(now) {
@@ -325,6 +329,7 @@ impl AppMaster {
             self.touches.next_check(),
             self.daemons.next_wake(),
             self.cheaper.next_cycle(),
+            self.crons.next_wake(),
         ]
         .into_iter()
         .flatten()

@@ -18,6 +18,7 @@
 mod banner;
 mod cheaper;
 mod control;
+mod cron;
 mod daemonize;
 mod daemons;
 mod event_loop;

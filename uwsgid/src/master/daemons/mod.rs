@@ -11,7 +11,7 @@
 
 mod hooks;
 mod life;
-mod spawn;
+pub(in crate::master) mod spawn;
 mod watch;
 
 use std::path::PathBuf;

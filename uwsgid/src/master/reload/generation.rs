@@ -322,6 +322,7 @@ impl AppMaster {
         self.highest_slot = self.highest_slot.max(count(self.table.len()));
         let old_generation = self.generation;
         self.cfg = r.cfg;
+        self.crons.reconfigure(&self.cfg);
         // Adaptive workers start over with the new generation's options.
         self.cheaper = crate::master::cheaper::Cheaper::after_reload(&self.cfg, Instant::now());
         self.config_json = r.config_json;
