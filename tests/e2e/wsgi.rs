@@ -32,6 +32,7 @@ mod limit_post;
 mod mounts;
 mod nginx;
 mod own_venv;
+mod paste;
 mod routing;
 mod shared_memory;
 mod validator;

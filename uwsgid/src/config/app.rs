@@ -112,6 +112,12 @@ pub struct AppConfig {
     pub module: Option<String>,
     /// `wsgi-file` / `file`.
     pub wsgi_file: Option<PathBuf>,
+    /// `paste = config:FILE`: a PasteDeploy app (`paste-logger`: its
+    /// logging sections too).
+    pub paste: Option<String>,
+    pub paste_logger: bool,
+    /// `no-site`: the interpreter starts without `site` (`python -S`).
+    pub no_site: bool,
     /// The default callable name (`callable`, default `application`).
     pub callable: String,
     pub pythonpath: Vec<PathBuf>,
@@ -298,6 +304,9 @@ impl Default for AppConfig {
             honour_stdin: false,
             hooks: Default::default(),
             emperor: Default::default(),
+            paste: None,
+            paste_logger: false,
+            no_site: false,
             crons: Vec::new(),
             cron_harakiri: 0,
             routes: Vec::new(),

@@ -43,6 +43,9 @@ pub(super) static TABLE: &[Spec] = &[
     ),
     list("env", &[], Setter::Env),
     opt("need-app", Setter::Bool(|c, v| c.need_app = v)),
+    opt("paste", Setter::Str(|c, v| c.paste = Some(v))),
+    opt("paste-logger", Setter::Bool(|c, v| c.paste_logger = v)),
+    opt("no-site", Setter::Bool(|c, v| c.no_site = v)),
     opt("locks", Setter::Parse(set_locks)),
     // Files and logging.
     opt(
@@ -181,6 +184,12 @@ pub(super) static TABLE: &[Spec] = &[
         Setter::Noop,
     ),
     opt("single-interpreter", Setter::Noop),
+    // Every forked worker runs CPython's fork hooks (PyOS_BeforeFork,
+    // PyOS_AfterFork_Child): `os.register_at_fork` handlers always run.
+    opt("py-call-osafterfork", Setter::Noop),
+    opt("py-call-uwsgi-fork-hooks", Setter::Noop),
+    // uwsgid never sets TCP_DEFER_ACCEPT on its sockets.
+    opt("no-defer-accept", Setter::Noop),
     opt("thunder-lock", Setter::Noop),
 ];
 

@@ -87,8 +87,9 @@ pub fn load(cfg: &AppConfig) -> Result<App, WorkerError> {
             mountpoints: Vec::new(),
             manage_script_name: cfg.manage_script_name,
         };
-        let has_main =
-            cfg.module.as_deref().is_some_and(|m| !m.is_empty()) || cfg.wsgi_file.is_some();
+        let has_main = cfg.module.as_deref().is_some_and(|m| !m.is_empty())
+            || cfg.wsgi_file.is_some()
+            || cfg.paste.is_some();
         if has_main || cfg.mounts.is_empty() {
             load_one(py, cfg, &mut app, "", |py| import(py, cfg))?;
         }
@@ -202,6 +203,9 @@ fn import<'py>(py: Python<'py>, cfg: &AppConfig) -> Result<Bound<'py, PyAny>, Fa
     if let Some(file) = cfg.wsgi_file.as_deref() {
         let module = import_file(py, file)?;
         return find_callable(&module, &cfg.callable, &format!("file {}", file.display()));
+    }
+    if let Some(paste) = cfg.paste.as_deref() {
+        return Ok(super::paste::load(py, paste, cfg.paste_logger)?);
     }
     Err(Failure::Message("no module or wsgi-file given".to_owned()))
 }

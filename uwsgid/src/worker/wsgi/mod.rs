@@ -25,6 +25,7 @@ mod errors_stream;
 mod file_wrapper;
 mod input;
 mod own_venv;
+mod paste;
 pub(super) mod python;
 mod response;
 pub(super) mod uwsgi_module;

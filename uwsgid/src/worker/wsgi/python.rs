@@ -47,7 +47,7 @@ pub fn initialize(cfg: &AppConfig) -> Result<(), WorkerError> {
         unsafe { std::env::set_var(key, value) };
     }
     let home = resolve_home(super::own_venv::home(cfg.home.as_deref()).as_deref())?;
-    start_interpreter(&home)?;
+    start_interpreter(&home, cfg.no_site)?;
     let setup = Python::attach(|py| {
         setup_paths(py, cfg)
             .and_then(|()| super::uwsgi_module::register(py, cfg))
@@ -154,7 +154,7 @@ fn check(status: ffi::PyStatus) -> Result<(), WorkerError> {
     Err(WorkerError::Python(msg))
 }
 
-fn start_interpreter(home: &Home) -> Result<(), WorkerError> {
+fn start_interpreter(home: &Home, no_site: bool) -> Result<(), WorkerError> {
     // SAFETY: the PyConfig is initialised by PyConfig_InitPythonConfig
     // before any field is touched, and cleared on every path after.
     unsafe {
@@ -172,6 +172,10 @@ fn start_interpreter(home: &Home) -> Result<(), WorkerError> {
         // thread to the log (`-X faulthandler`), so the master's line naming
         // the request that crashed the worker comes with where it crashed.
         (*config).faulthandler = 1;
+        // `no-site`: uWSGI's Py_NoSiteFlag (`python -S`).
+        if no_site {
+            (*config).site_import = 0;
+        }
         let result =
             configure(config, home).and_then(|()| check(ffi::Py_InitializeFromConfig(config)));
         ffi::PyConfig_Clear(config);
