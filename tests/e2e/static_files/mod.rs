@@ -8,6 +8,7 @@
 //! a real uWSGI 2.0.31 (`pip install uwsgi==2.0.31`, built with PCRE for the
 //! `static-expires` regexes) serving the same tree and configuration.
 
+mod gzip;
 mod http;
 mod keep_alive;
 mod nginx;

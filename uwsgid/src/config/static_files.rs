@@ -74,6 +74,34 @@ pub struct StaticFiles {
     /// `offload-threads`: accepted; static bodies never hold a Python
     /// thread, so there is nothing to offload.
     pub offload_threads: u32,
+    /// Which files may be served from a precompressed `.br`/`.gz` sibling.
+    pub gzip: GzipRules,
+}
+
+/// `static-gzip-all`, `static-gzip-dir` (`-prefix`), `static-gzip-ext`
+/// (`-suffix`): the real file names whose `FILE.br` / `FILE.gz` is served
+/// to a client that accepts it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GzipRules {
+    pub all: bool,
+    /// Name prefixes.
+    pub dirs: Vec<String>,
+    /// Name suffixes.
+    pub exts: Vec<String>,
+}
+
+impl GzipRules {
+    /// Whether the file `name` (its real path) may have a compressed
+    /// variant, as uWSGI's `uwsgi_static_want_gzip` decides.
+    pub fn applies(&self, name: &[u8]) -> bool {
+        self.all
+            || self.dirs.iter().any(|d| name.starts_with(d.as_bytes()))
+            || self.exts.iter().any(|e| name.ends_with(e.as_bytes()))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        !self.all && self.dirs.is_empty() && self.exts.is_empty()
+    }
 }
 
 impl StaticFiles {

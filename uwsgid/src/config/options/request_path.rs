@@ -139,6 +139,20 @@ pub(super) static TABLE: &[Spec] = &[
         &[],
         Setter::Str(|c, v| c.static_files.safe.push(v)),
     ),
+    opt(
+        "static-gzip-all",
+        Setter::Bool(|c, v| c.static_files.gzip.all = v),
+    ),
+    list(
+        "static-gzip-dir",
+        &["static-gzip-prefix"],
+        Setter::Str(|c, v| c.static_files.gzip.dirs.push(v)),
+    ),
+    list(
+        "static-gzip-ext",
+        &["static-gzip-suffix"],
+        Setter::Str(|c, v| c.static_files.gzip.exts.push(v)),
+    ),
     expires("static-expires", ExpiresOn::File, false),
     expires("static-expires-mtime", ExpiresOn::File, true),
     expires("static-expires-path-info", ExpiresOn::PathInfo, false),

@@ -51,6 +51,7 @@ impl Server {
             size,
             mtime,
             real,
+            encoded,
         } = found;
         if let Some(since) = req.get("HTTP_IF_MODIFIED_SINCE").and_then(parse_http_date)
             && mtime <= since
@@ -79,10 +80,12 @@ impl Server {
             }
         };
         let mime = self.mime.lookup(real.as_os_str().as_bytes());
-        let mut headers = Vec::with_capacity(6);
+        let mut headers = Vec::with_capacity(8);
+        // uWSGI matches the file rules against the sibling's name.
+        let served = encoded.as_ref().map_or(&real, |(_, path)| path);
         if !self.expires.is_empty() {
             let subject = Subject {
-                file: real.as_os_str().as_bytes(),
+                file: served.as_os_str().as_bytes(),
                 path_info: req.get("PATH_INFO").unwrap_or("").as_bytes(),
                 uri: req.get("REQUEST_URI").unwrap_or("").as_bytes(),
                 mime,
@@ -94,14 +97,18 @@ impl Server {
                     headers.push(("Expires".to_owned(), date));
                 }
             }
+            push_encoding(&mut headers, encoded.as_ref());
             if let Some(mime) = mime {
                 headers.push(("Content-Type".to_owned(), mime.to_owned()));
             }
             if let Some(date) = self.expires.expires(ExpiresOn::Type, &subject) {
                 headers.push(("Expires".to_owned(), date));
             }
-        } else if let Some(mime) = mime {
-            headers.push(("Content-Type".to_owned(), mime.to_owned()));
+        } else {
+            push_encoding(&mut headers, encoded.as_ref());
+            if let Some(mime) = mime {
+                headers.push(("Content-Type".to_owned(), mime.to_owned()));
+            }
         }
         headers.push(("Content-Length".to_owned(), len.to_string()));
         if let Ranged::Part { from, to } = ranged {
@@ -120,6 +127,19 @@ impl Server {
             head: head(status, headers),
             body,
         }
+    }
+}
+
+/// `Content-Encoding` of a precompressed sibling, with `Vary:
+/// Accept-Encoding` (which uWSGI omits) so that a shared cache never
+/// gives the compressed body to a client that did not ask for it.
+fn push_encoding(
+    headers: &mut Vec<(String, String)>,
+    encoded: Option<&(&'static str, std::path::PathBuf)>,
+) {
+    if let Some((encoding, _)) = encoded {
+        headers.push(("Content-Encoding".to_owned(), (*encoding).to_owned()));
+        headers.push(("Vary".to_owned(), "Accept-Encoding".to_owned()));
     }
 }
 

@@ -25,6 +25,7 @@ mod expires;
 mod mime;
 mod range;
 mod send;
+mod variant;
 
 use std::borrow::Cow;
 use std::ffi::OsString;
@@ -52,6 +53,9 @@ pub struct Found {
     /// The resolved path: its name gives the mime type and is what
     /// `static-expires` matches.
     pub real: PathBuf,
+    /// Served from a precompressed sibling (`variant.rs`): its encoding and
+    /// its path (which `static-expires` matches then, as in uWSGI).
+    pub encoded: Option<(&'static str, PathBuf)>,
 }
 
 /// A document root: resolved once, as uWSGI resolves it on first use.
@@ -95,6 +99,7 @@ pub struct Server {
     expires: expires::Rules,
     mime: mime::MimeTable,
     honour_range: bool,
+    gzip: crate::config::GzipRules,
 }
 
 impl Server {
@@ -123,6 +128,7 @@ impl Server {
             expires: expires::Rules::new(&cfg.expires),
             mime,
             honour_range: cfg.honour_range,
+            gzip: cfg.gzip.clone(),
         }
     }
 
@@ -154,9 +160,10 @@ impl Server {
                     .filter(|m| path.starts_with(m.prefix.as_bytes()))
                     .map(|m| (m, &path[..])),
             );
+        let accept = head.get("HTTP_ACCEPT_ENCODING").unwrap_or("");
         candidates
             .filter_map(|(root, rest)| Some((root.real.as_deref()?, root.is_file, rest)))
-            .find_map(|(real, is_file, rest)| self.look(real, is_file, rest))
+            .find_map(|(real, is_file, rest)| self.look(real, is_file, rest, accept))
     }
 
     /// `static-skip-ext`: a suffix of the name never served.
@@ -168,7 +175,7 @@ impl Server {
 
     /// The file `rest` names under `root` (the root itself when it is a
     /// file), or a directory's index file.
-    fn look(&self, root: &Path, is_file: bool, rest: &[u8]) -> Option<Found> {
+    fn look(&self, root: &Path, is_file: bool, rest: &[u8], accept: &str) -> Option<Found> {
         let candidate: Cow<'_, Path> = if is_file {
             Cow::Borrowed(root)
         } else {
@@ -190,11 +197,26 @@ impl Server {
         if !meta.is_file() || self.skips(real.as_os_str().as_bytes()) {
             return None;
         }
+        let dir = if is_file {
+            root.parent().unwrap_or(root)
+        } else {
+            root
+        };
+        if let Some(v) = self.variant(dir, &real, accept) {
+            return Some(Found {
+                file: v.file,
+                size: v.meta.len(),
+                mtime: v.meta.mtime(),
+                real,
+                encoded: Some((v.encoding, v.real)),
+            });
+        }
         Some(Found {
             file,
             size: meta.len(),
             mtime: meta.mtime(),
             real,
+            encoded: None,
         })
     }
 
