@@ -111,8 +111,8 @@ fn set_on_the_command_line() {
 #[test]
 fn unimplemented_options_take_their_value() {
     let r = ok(Dir::new().run(&[
-        "--static-gzip-dir",
-        "/srv",
+        "--static-cache-paths",
+        "30",
         "--processes",
         "2",
         "--carbon",
@@ -120,7 +120,7 @@ fn unimplemented_options_take_their_value() {
     ]));
     assert_eq!(r.app.processes, 2);
     assert_eq!(r.warnings.len(), 2, "{:?}", r.warnings);
-    assert!(r.warnings[0].starts_with("option `static-gzip-dir` (command line argument 1)"));
+    assert!(r.warnings[0].starts_with("option `static-cache-paths` (command line argument 1)"));
 }
 
 #[test]

@@ -102,12 +102,12 @@ fn error_messages_name_file_line_option() {
 fn unimplemented_noop_and_unknown_options() {
     let r = ok(ini(
         "[uwsgi]\nplugins = python3\nplugin = python\nthunder-lock = true\nsingle-interpreter\nauto-procname\nprocname-prefix = x\n\
-         enable-threads = true\nstatic-gzip-dir = /srv\nproccesses = 4\nmax_requests = 9\nproject = p\n",
+         enable-threads = true\nstatic-cache-paths = 30\nproccesses = 4\nmax_requests = 9\nproject = p\n",
     ));
     assert_eq!(
         r.warnings,
         [
-            "option `static-gzip-dir` (uwsgi.ini:9) is a uWSGI option uwsgid does not implement; ignored",
+            "option `static-cache-paths` (uwsgi.ini:9) is a uWSGI option uwsgid does not implement; ignored",
             "uwsgi.ini:10: option 'proccesses': unknown option, not used as a %(placeholder) either (did you mean 'processes'?); ignored",
             "uwsgi.ini:11: option 'max_requests': unknown option, not used as a %(placeholder) either (did you mean 'max-requests'?); ignored",
         ]
