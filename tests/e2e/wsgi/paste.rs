@@ -37,8 +37,13 @@ format = PASTE-LOG %(name)s: %(message)s
 ";
 
 /// Serves `app.ini` (a `[uwsgi]` section with `extra`, then the paste
-/// sections) and returns the answer to `/` and the log.
+/// sections) with `--ini app.ini`, and returns the answer to `/` and the
+/// log.
 fn serve(extra: &str) -> (String, String) {
+    serve_with(extra, "--ini")
+}
+
+fn serve_with(extra: &str, how: &str) -> (String, String) {
     let dir = TestDir::new().expect("temp dir");
     let port = free_port().expect("a free port");
     let apps = app_path("paste_app.py");
@@ -51,7 +56,7 @@ fn serve(extra: &str) -> (String, String) {
     std::fs::write(&ini, text).expect("write app.ini");
     let mut server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
         .expect("uwsgid is built")
-        .args(["--ini", "app.ini"])
+        .args([how, "app.ini"])
         .current_dir(dir.path())
         .start()
         .expect("uwsgid starts");
@@ -75,6 +80,20 @@ fn paste_loads_the_app_and_paste_logger_its_logging() {
     assert!(log.contains("/app.ini\n"), "{log}");
     assert!(
         log.contains("PASTE-LOG paste_app: paste app built with greeting hello from paste"),
+        "{log}"
+    );
+}
+
+/// `ini-paste-logged app.ini`: the `[uwsgi]` section, then the file's app
+/// and its logging, as `paste = config:/abs/app.ini` with `paste-logger`.
+#[test]
+fn ini_paste_logged_reads_the_uwsgi_section_then_loads_the_app() {
+    let venv = venv().expect("the test venv (PasteDeploy)");
+    let (body, log) = serve_with(&format!("home = {}", venv.display()), "--ini-paste-logged");
+    assert_eq!(body, "hello from paste no_site=0", "{log}");
+    assert!(log.contains("Loading paste environment: config:/"), "{log}");
+    assert!(
+        log.contains("PASTE-LOG paste_app: paste app built"),
         "{log}"
     );
 }

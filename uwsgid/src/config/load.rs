@@ -147,6 +147,7 @@ impl<'a> Loader<'a> {
                 self.raw.options.push(opt);
                 self.load_ini(&spec, &origin, &key);
             }
+            Some("ini-paste" | "ini-paste-logged") => self.ini_paste(opt),
             Some("set") => self.set(opt, false),
             Some("set-placeholder") => self.set(opt, true),
             Some("strict") => {
@@ -265,6 +266,29 @@ impl<'a> Loader<'a> {
 
     /// Loads `spec` (`file`, `file:section`, `:section`) and splices its
     /// lines in. `via` is the option that asked (`ini`, `include`, …).
+    /// `ini-paste FILE` (`ini-paste-logged`): the file's `[uwsgi]` section,
+    /// then `paste = config:FILE` (absolute, as uWSGI makes it from its
+    /// working directory), and `paste-logger` for the logged form.
+    fn ini_paste(&mut self, mut opt: RawOption) {
+        opt.configured = true;
+        let (spec, origin, key) = (opt.value.clone(), opt.origin.clone(), opt.key.clone());
+        self.raw.options.push(opt);
+        self.load_ini(&spec, &origin, &key);
+        let file = split_spec(&spec).0;
+        let path = std::env::current_dir()
+            .map(|cwd| cwd.join(file))
+            .unwrap_or_else(|_| file.into());
+        let paste = format!("config:{}", path.display());
+        self.raw
+            .options
+            .push(RawOption::new("paste", paste, origin.clone()));
+        if key == "ini-paste-logged" {
+            self.raw
+                .options
+                .push(RawOption::new("paste-logger", "true", origin));
+        }
+    }
+
     pub fn load_ini(&mut self, spec: &str, origin: &Origin, via: &str) {
         let (file, section) = split_spec(spec);
         let file = match (file, &self.last_ini) {

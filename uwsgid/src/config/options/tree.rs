@@ -167,6 +167,8 @@ pub(super) static TABLE: &[Spec] = &[
     // Read while loading (see `load.rs`).
     opt("ini", Setter::Immediate),
     opt("include", Setter::Immediate),
+    opt("ini-paste", Setter::Immediate),
+    opt("ini-paste-logged", Setter::Immediate),
     opt("inherit", Setter::Immediate),
     opt("set", Setter::Immediate),
     alias("set-placeholder", &["set-ph"], Setter::Immediate),
