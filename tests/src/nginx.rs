@@ -48,6 +48,21 @@ impl Nginx {
         Nginx::start(dir, &format!("{UWSGI_PARAMS}uwsgi_pass {upstream};"))
     }
 
+    /// As [`Nginx::uwsgi_pass`], and nginx itself sends the files under
+    /// `dir_served` the app names in `X-Accel-Redirect` (an `internal`
+    /// location with `root /`, as a `file-serve-mode = nginx` site has).
+    pub fn uwsgi_pass_accel(dir: &TestDir, upstream: &str, dir_served: &Path) -> Result<Nginx> {
+        let extra = format!(
+            "location ^~ {}/ {{\n      internal;\n      root /;\n    }}\n",
+            dir_served.display()
+        );
+        Nginx::start_with(
+            dir,
+            &format!("{UWSGI_PARAMS}uwsgi_pass {upstream};"),
+            &extra,
+        )
+    }
+
     /// nginx proxying every request to `upstream` over HTTP/1.1;
     /// `upstream` is `http://127.0.0.1:PORT` or `http://unix:/path.sock:`.
     pub fn proxy_pass(dir: &TestDir, upstream: &str) -> Result<Nginx> {
@@ -60,9 +75,14 @@ impl Nginx {
 
     /// nginx with `location / { LOCATION }`, files under `<dir>/nginx/`.
     pub fn start(dir: &TestDir, location: &str) -> Result<Nginx> {
+        Nginx::start_with(dir, location, "")
+    }
+
+    /// As [`Nginx::start`], with `extra` in the `server` block.
+    fn start_with(dir: &TestDir, location: &str, extra: &str) -> Result<Nginx> {
         let port = free_port()?;
         let root = dir.join("nginx");
-        let conf = dir.write("nginx/nginx.conf", config(&root, port, location))?;
+        let conf = dir.write("nginx/nginx.conf", config(&root, port, location, extra))?;
         let mut server = ServerBuilder::new(nginx_bin()?, root.join("stdout.log"))
             .arg("-p")
             .arg(&root)
@@ -104,7 +124,7 @@ pub fn nginx_bin() -> Result<PathBuf> {
     bail!("nginx is not installed: run scripts/test (it installs nginx-light)")
 }
 
-fn config(root: &Path, port: u16, location: &str) -> String {
+fn config(root: &Path, port: u16, location: &str, extra: &str) -> String {
     let root = root.display();
     format!(
         "daemon off;\nmaster_process off;\npid {root}/nginx.pid;\n\
@@ -115,7 +135,7 @@ fn config(root: &Path, port: u16, location: &str) -> String {
          scgi_temp_path {root}/scgi;\n  client_max_body_size 64m;\n\
          large_client_header_buffers 4 32k;\n\
          server {{\n    listen 127.0.0.1:{port};\n    server_name localhost;\n\
-         location / {{\n{location}\n    }}\n  }}\n}}\n"
+         location / {{\n{location}\n    }}\n    {extra}  }}\n}}\n"
     )
 }
 

@@ -156,3 +156,29 @@ fn a_raw_uwsgi_path_out_of_the_map_goes_to_the_app() {
     let log = b.app.log();
     assert!(log.contains("[uwsgi-fileserve] security error:"), "{log}");
 }
+
+/// `file-serve-mode = x-accel-redirect`: the worker names the file (uWSGI
+/// 2.0.31's headers, pinned: `Content-Type`, `X-Accel-Redirect: REAL PATH`,
+/// `Last-Modified`, no body) and nginx sends it from its `internal`
+/// location.
+#[test]
+fn x_accel_redirect_lets_nginx_send_the_file() {
+    let b = behind(false, &["--file-serve-mode", "x-accel-redirect"]);
+    let direct = b.app.curl("/s/a.txt").run().expect("curl uwsgid");
+    let www = b._tree.join("www").canonicalize().expect("real path");
+    let named = www.join("a.txt");
+    assert_eq!(direct.header("x-accel-redirect"), named.to_str());
+    assert_eq!(direct.header("content-type"), Some("text/plain"));
+    assert!(direct.body.is_empty(), "the worker sends no body");
+    drop(b.nginx);
+    let accel =
+        Nginx::uwsgi_pass_accel(&b.dir, &unix_upstream(&b.dir), &www).expect("nginx starts");
+    let r = accel.curl("/s/big.bin").run().expect("curl through nginx");
+    assert_eq!(r.status, 200);
+    assert!(r.body == big_body(), "nginx sent the whole file");
+    assert_eq!(r.header("x-accel-redirect"), None, "nginx consumed it");
+}
+
+fn unix_upstream(dir: &TestDir) -> String {
+    format!("unix:{}", dir.join("app.sock").display())
+}

@@ -56,7 +56,7 @@ pub use listen::parse_addr;
 pub use load::split_spec;
 pub use logging::{Conditions, LogFile, Loggers, REQUEST_LINE_MARK, RequestLogging};
 pub use resolve::Resolution;
-pub use static_files::{ExpiresOn, Expiry, GzipRules, StaticFiles, StaticMap};
+pub use static_files::{ExpiresOn, Expiry, GzipRules, ServeMode, StaticFiles, StaticMap};
 
 /// A configuration resolved for running.
 #[derive(Debug, Clone)]

@@ -76,6 +76,40 @@ pub struct StaticFiles {
     pub offload_threads: u32,
     /// Which files may be served from a precompressed `.br`/`.gz` sibling.
     pub gzip: GzipRules,
+    /// `file-serve-mode`: who sends the file's bytes.
+    pub serve_mode: ServeMode,
+}
+
+/// `file-serve-mode`: the worker sends the file, or names it to the web
+/// server in front (uWSGI's words: `x-sendfile`/`xsendfile` for Apache,
+/// `x-accel-redirect`/`xaccelredirect`/`nginx` for nginx).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ServeMode {
+    #[default]
+    Raw,
+    XAccelRedirect,
+    XSendfile,
+}
+
+impl ServeMode {
+    pub fn parse(value: &str) -> Result<ServeMode, String> {
+        match value.to_ascii_lowercase().as_str() {
+            "x-sendfile" | "xsendfile" => Ok(ServeMode::XSendfile),
+            "x-accel-redirect" | "xaccelredirect" | "nginx" => Ok(ServeMode::XAccelRedirect),
+            _ => Err(
+                "expected x-sendfile, xsendfile, x-accel-redirect, xaccelredirect or nginx".into(),
+            ),
+        }
+    }
+
+    /// The header naming the file, if the front server sends it.
+    pub fn header(self) -> Option<&'static str> {
+        match self {
+            ServeMode::Raw => None,
+            ServeMode::XAccelRedirect => Some("X-Accel-Redirect"),
+            ServeMode::XSendfile => Some("X-Sendfile"),
+        }
+    }
 }
 
 /// `static-gzip-all`, `static-gzip-dir` (`-prefix`), `static-gzip-ext`

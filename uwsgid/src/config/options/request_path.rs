@@ -139,6 +139,14 @@ pub(super) static TABLE: &[Spec] = &[
         &[],
         Setter::Str(|c, v| c.static_files.safe.push(v)),
     ),
+    alias(
+        "file-serve-mode",
+        &["fileserve-mode"],
+        Setter::Parse(|c, v| {
+            c.static_files.serve_mode = static_files::ServeMode::parse(v)?;
+            Ok(())
+        }),
+    ),
     opt(
         "static-gzip-all",
         Setter::Bool(|c, v| c.static_files.gzip.all = v),

@@ -110,6 +110,16 @@ impl Server {
                 headers.push(("Content-Type".to_owned(), mime.to_owned()));
             }
         }
+        // `file-serve-mode`: the server in front sends the file.
+        if let Some(name) = self.serve_mode.header() {
+            let path = served.as_os_str().to_string_lossy().into_owned();
+            headers.push((name.to_owned(), path));
+            headers.push(("Last-Modified".to_owned(), http_date(mtime)));
+            return Answer {
+                head: head(status, headers),
+                body: None,
+            };
+        }
         headers.push(("Content-Length".to_owned(), len.to_string()));
         if let Ranged::Part { from, to } = ranged {
             headers.push((

@@ -100,6 +100,7 @@ pub struct Server {
     mime: mime::MimeTable,
     honour_range: bool,
     gzip: crate::config::GzipRules,
+    serve_mode: crate::config::ServeMode,
 }
 
 impl Server {
@@ -129,6 +130,7 @@ impl Server {
             mime,
             honour_range: cfg.honour_range,
             gzip: cfg.gzip.clone(),
+            serve_mode: cfg.serve_mode,
         }
     }
 
