@@ -192,6 +192,31 @@ pub(super) static TABLE: &[Spec] = &[
     opt("py-call-uwsgi-fork-hooks", Setter::Noop),
     // uwsgid never sets TCP_DEFER_ACCEPT on its sockets.
     opt("no-defer-accept", Setter::Noop),
+    // uWSGI forks once more around its privilege drop or jail, for PID
+    // namespaces; uwsgid has no jail, and the extra parent would only sit
+    // with every signal blocked.
+    alias("refork", &["re-fork"], Setter::Noop),
+    alias("refork-as-root", &["re-fork-as-root"], Setter::Noop),
+    alias("refork-post-jail", &["re-fork-post-jail"], Setter::Noop),
+    // Read by uWSGI's carbon plugin only, which does nothing without
+    // `carbon = HOST:PORT` (warned about: uwsgid has no carbon exporter).
+    list(
+        "carbon-root",
+        &[
+            "carbon-freq",
+            "carbon-hostname-dots",
+            "carbon-id",
+            "carbon-idle-avg",
+            "carbon-max-retry",
+            "carbon-name-resolve",
+            "carbon-no-workers",
+            "carbon-resolve-names",
+            "carbon-retry-delay",
+            "carbon-timeout",
+            "carbon-use-metrics",
+        ],
+        Setter::Noop,
+    ),
     opt("thunder-lock", Setter::Noop),
 ];
 
