@@ -37,6 +37,7 @@ mod routing;
 mod shared_memory;
 mod validator;
 mod venv;
+mod vhost;
 mod workers;
 
 use uwsgid_e2e::HttpApp;

@@ -136,6 +136,9 @@ pub struct AppConfig {
     /// `manage-script-name`: the mountpoint prefixing PATH_INFO becomes
     /// SCRIPT_NAME.
     pub manage_script_name: bool,
+    /// `vhost` (`vhost-host`): apps are chosen by `HOST|SCRIPT_NAME`, and
+    /// request lines start with the host.
+    pub vhost: bool,
     /// `max-requests-delta`: worker N retires after `max-requests` + N ×
     /// this.
     pub max_requests_delta: u64,
@@ -304,6 +307,7 @@ impl Default for AppConfig {
             honour_stdin: false,
             hooks: Default::default(),
             emperor: Default::default(),
+            vhost: false,
             paste: None,
             paste_logger: false,
             no_site: false,

@@ -34,6 +34,9 @@ pub fn details(cfg: &AppConfig, mercy: Duration) {
         "preforking"
     };
     log_line!("*** Operational MODE: {mode} ***");
+    if cfg.vhost {
+        log_line!("VirtualHosting mode enabled.");
+    }
     if cfg.lazy_apps {
         log_line!("lazy-apps: every worker imports the app itself");
     }

@@ -47,13 +47,28 @@ fn prefixes(mountpoint: &str, path: &str) -> bool {
 }
 
 /// The index of the app a request goes to: the one mounted at its
-/// `SCRIPT_NAME`, else app 0.
-pub fn choose<S: AsRef<str>>(head: &RequestHead, mountpoints: &[S]) -> usize {
+/// `SCRIPT_NAME` (with `vhost`, at `HOST|SCRIPT_NAME`), else app 0.
+pub fn choose<S: AsRef<str>>(head: &RequestHead, mountpoints: &[S], vhost: bool) -> usize {
     let script_name = head.get("SCRIPT_NAME").unwrap_or("");
-    mountpoints
-        .iter()
-        .position(|m| m.as_ref() == script_name)
-        .unwrap_or(0)
+    let found = if vhost {
+        let host = vhost_name(head);
+        mountpoints.iter().position(|m| {
+            m.as_ref()
+                .split_once('|')
+                .is_some_and(|(h, s)| h == host && s == script_name)
+        })
+    } else {
+        mountpoints.iter().position(|m| m.as_ref() == script_name)
+    };
+    found.unwrap_or(0)
+}
+
+/// The host `vhost` keys apps by and starts request lines with:
+/// `HTTP_HOST`, else `SERVER_NAME` (uWSGI 2.0's `wsgi_req->host`).
+pub fn vhost_name(head: &RequestHead) -> &str {
+    head.get("HTTP_HOST")
+        .or(head.get("SERVER_NAME"))
+        .unwrap_or("")
 }
 
 #[cfg(test)]
@@ -75,6 +90,22 @@ mod tests {
     }
 
     #[test]
+    fn vhost_chooses_by_host_and_script_name() {
+        let mounts = ["", "a.test|", "b.test|/x"];
+        let mut h = head("", "/p");
+        h.set("HTTP_HOST", "a.test".to_owned());
+        assert_eq!(choose(&h, &mounts, true), 1);
+        h.set("HTTP_HOST", "b.test".to_owned());
+        assert_eq!(choose(&h, &mounts, true), 0, "no b.test| app: app 0");
+        h.set("SCRIPT_NAME", "/x".to_owned());
+        assert_eq!(choose(&h, &mounts, true), 2);
+        let mut by_name = head("", "/");
+        by_name.set("SERVER_NAME", "a.test".to_owned());
+        assert_eq!(choose(&by_name, &mounts, true), 1);
+        assert_eq!(choose(&by_name, &mounts, false), 0);
+    }
+
+    #[test]
     fn the_longest_mountpoint_at_a_segment_boundary_wins() {
         let pair = |a: &str, b: &str| (a.to_owned(), b.to_owned());
         assert_eq!(split("", "/a/x"), pair("/a", "/x"));
@@ -92,9 +123,9 @@ mod tests {
     #[test]
     fn script_name_chooses_the_app_else_app_zero() {
         let mounts = ["", "/a", "/a/b"];
-        assert_eq!(choose(&head("/a/b", "/q"), &mounts), 2);
-        assert_eq!(choose(&head("/a", "/a/x"), &mounts), 1);
-        assert_eq!(choose(&head("/zz", "/a"), &mounts), 0);
-        assert_eq!(choose(&head("", "/a"), &["/a", "/b"]), 0);
+        assert_eq!(choose(&head("/a/b", "/q"), &mounts, false), 2);
+        assert_eq!(choose(&head("/a", "/a/x"), &mounts, false), 1);
+        assert_eq!(choose(&head("/zz", "/a"), &mounts, false), 0);
+        assert_eq!(choose(&head("", "/a"), &["/a", "/b"], false), 0);
     }
 }

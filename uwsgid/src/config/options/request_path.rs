@@ -147,6 +147,10 @@ pub(super) static TABLE: &[Spec] = &[
             Ok(())
         }),
     ),
+    // Virtual hosting (`protocol/mounts.rs`); uWSGI 2.0 takes the host
+    // from `HTTP_HOST` either way.
+    opt("vhost", Setter::Bool(|c, v| c.vhost = v)),
+    opt("vhost-host", Setter::Bool(|c, v| c.vhost |= v)),
     opt(
         "static-gzip-all",
         Setter::Bool(|c, v| c.static_files.gzip.all = v),

@@ -65,6 +65,8 @@ pub struct RequestLog {
     /// Lines start with `REQUEST_LINE_MARK` (`req-logger`: the master
     /// sorts them out).
     mark: bool,
+    /// `vhost`: the default line starts with the host.
+    vhost: bool,
 }
 
 impl RequestLog {
@@ -99,6 +101,7 @@ impl RequestLog {
             micros: logging.micros,
             ftime,
             mark: logging.marks_request_lines(),
+            vhost: cfg.vhost,
             page_size: u64::try_from(page_size).unwrap_or(4096),
         }
     }
@@ -146,6 +149,10 @@ impl RequestLog {
         let mut line = String::with_capacity(256);
         if self.mark {
             line.push(REQUEST_LINE_MARK);
+        }
+        if self.vhost {
+            line.push_str(crate::protocol::mounts::vhost_name(entry.head));
+            line.push(' ');
         }
         if let Some((vsz, rss)) = self.memory_report.then(|| self.memory()).flatten() {
             let _ = write!(

@@ -37,6 +37,7 @@ pub struct App {
     /// The mountpoint of each callable (`""` for `module`/`wsgi-file`).
     mountpoints: Vec<String>,
     manage_script_name: bool,
+    vhost: bool,
 }
 
 impl App {
@@ -57,7 +58,7 @@ impl App {
     ) -> Option<&'a Bound<'py, PyAny>> {
         let index = match self.callables.len() {
             0 | 1 => 0,
-            _ => mounts::choose(head, &self.mountpoints),
+            _ => mounts::choose(head, &self.mountpoints, self.vhost),
         };
         self.callables.get(index).map(|app| app.bind(py))
     }
@@ -86,6 +87,7 @@ pub fn load(cfg: &AppConfig) -> Result<App, WorkerError> {
             callables: Vec::new(),
             mountpoints: Vec::new(),
             manage_script_name: cfg.manage_script_name,
+            vhost: cfg.vhost,
         };
         let has_main = cfg.module.as_deref().is_some_and(|m| !m.is_empty())
             || cfg.wsgi_file.is_some()
