@@ -4,20 +4,25 @@
 //! `log-backupname`), `C` cheap mode (every worker stopped until a
 //! connection comes).
 
+use std::path::PathBuf;
 use std::thread;
 
 use super::fifo::{fifo_inode, send};
 use super::*;
 
-#[test]
-fn a_brutal_reload_cuts_the_old_workers_requests_and_the_new_ones_serve() {
+/// `APP` with `--master --processes 2 --master-fifo ctl.fifo` in a new
+/// directory: the directory, the FIFO's path, the server and its port.
+fn with_fifo(app: &str) -> (TestDir, PathBuf, Server, u16) {
     let dir = TestDir::new().expect("temp dir");
     let fifo = dir.join("ctl.fifo");
-    let (mut server, port) = start_http(
-        &dir,
-        "marked_slow_app.py",
-        &["--master", "--processes", "2", "--master-fifo", "ctl.fifo"],
-    );
+    let args = ["--master", "--processes", "2", "--master-fifo", "ctl.fifo"];
+    let (server, port) = start_http(&dir, app, &args);
+    (dir, fifo, server, port)
+}
+
+#[test]
+fn a_brutal_reload_cuts_the_old_workers_requests_and_the_new_ones_serve() {
+    let (dir, fifo, mut server, port) = with_fifo("marked_slow_app.py");
     assert!(fifo_inode(&fifo).is_some(), "{}", server.log());
     // A request the old generation is running when the new one takes over:
     // a graceful reload would let it finish its 60 s.
@@ -126,13 +131,7 @@ fn l_reopens_and_capital_l_rotates_the_log_file_of_the_log_master() {
 
 #[test]
 fn capital_c_stops_every_worker_until_a_connection_comes() {
-    let dir = TestDir::new().expect("temp dir");
-    let fifo = dir.join("ctl.fifo");
-    let (mut server, port) = start_http(
-        &dir,
-        "pid_app.py",
-        &["--master", "--processes", "2", "--master-fifo", "ctl.fifo"],
-    );
+    let (_dir, fifo, mut server, port) = with_fifo("pid_app.py");
     let before = distinct_pids(2, || curl(port, "/"));
     send(&fifo, &server, b"C");
     wait_for_log(
@@ -157,13 +156,7 @@ fn capital_c_stops_every_worker_until_a_connection_comes() {
 
 #[test]
 fn p_pauses_the_workers_and_sigtstp_resumes_them_losing_nothing() {
-    let dir = TestDir::new().expect("temp dir");
-    let fifo = dir.join("ctl.fifo");
-    let (mut server, port) = start_http(
-        &dir,
-        "marked_slow_app.py",
-        &["--master", "--processes", "2", "--master-fifo", "ctl.fifo"],
-    );
+    let (dir, fifo, mut server, port) = with_fifo("marked_slow_app.py");
     let request = |name: &str, seconds: u32| {
         let mark = dir.join(name);
         let url = format!("/?s={seconds}&mark={}", mark.display());

@@ -48,15 +48,20 @@ fn serve_with(extra: &str, how: &str) -> (String, String) {
     let port = free_port().expect("a free port");
     let apps = app_path("paste_app.py");
     let apps = apps.parent().expect("the apps dir");
-    let ini = dir.join("app.ini");
     let text = format!(
         "[uwsgi]\nhttp-socket = 127.0.0.1:{port}\npythonpath = {}\n{extra}\n\n{PASTE_SECTIONS}",
         apps.display()
     );
-    std::fs::write(&ini, text).expect("write app.ini");
+    std::fs::write(dir.join("app.ini"), text).expect("write app.ini");
+    answer(&dir, port, &[how, "app.ini"])
+}
+
+/// Runs `uwsgid ARGS` in `dir` until it answered `/` on `port`; returns
+/// the answer and the log.
+fn answer(dir: &TestDir, port: u16, args: &[&str]) -> (String, String) {
     let mut server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
         .expect("uwsgid is built")
-        .args([how, "app.ini"])
+        .args(args)
         .current_dir(dir.path())
         .start()
         .expect("uwsgid starts");
@@ -111,21 +116,13 @@ fn no_site_starts_python_without_site() {
     )
     .expect("write the app");
     let addr = format!("127.0.0.1:{port}");
-    let mut server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
-        .expect("uwsgid is built")
-        .args([
-            "--http-socket",
-            &addr,
-            "--wsgi-file",
-            "flags.py",
-            "--no-site",
-        ])
-        .current_dir(dir.path())
-        .start()
-        .expect("uwsgid starts");
-    wait_http_ready(&mut server, port, DEFAULT_TIMEOUT)
-        .unwrap_or_else(|e| panic!("{e:#}\n{}", server.log()));
-    let body = curl(port, "/").run().expect("curl").text();
-    assert_eq!(body, "1 False", "{}", server.log());
-    server.stop().expect("uwsgid stops");
+    let args = [
+        "--http-socket",
+        &addr,
+        "--wsgi-file",
+        "flags.py",
+        "--no-site",
+    ];
+    let (body, log) = answer(&dir, port, &args);
+    assert_eq!(body, "1 False", "{log}");
 }
