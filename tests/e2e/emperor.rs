@@ -101,6 +101,8 @@ fn an_emperor_ini_runs_every_vassal_with_the_vassal_options() {
         .expect("write");
     dir.write("common.ini", "[uwsgi]\nenv = FROM_VASSALS_INCLUDE=1\n")
         .expect("write");
+    dir.write("vassals/legacy.yaml", "uwsgi:\n  processes: 1\n")
+        .expect("write");
     let emperor = format!(
         "[uwsgi]\nemperor = {}\nemperor-pidfile = {}\nemperor-freq = 1\n\
          vassal-set = processes=2\nvassals-include = {}\nbinary-path = /usr/bin/uwsgi\n",
@@ -142,6 +144,10 @@ fn an_emperor_ini_runs_every_vassal_with_the_vassal_options() {
     })
     .unwrap_or_else(|e| panic!("{e:#}\n{}", server.log()));
     assert!(curl(one, "/").run().is_err(), "one's socket is closed");
+    // Named once, though every scan since found it.
+    let log = server.log();
+    let named = "legacy.yaml is not started: uwsgid runs .ini files only";
+    assert_eq!(log.matches(named).count(), 1, "{log}");
     stop(server, Some(&dir.join("emperor.pid")));
 }
 

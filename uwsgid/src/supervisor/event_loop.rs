@@ -102,6 +102,8 @@ pub struct Supervisor {
     next_status_at: Instant,
     /// Makes the control socket again when it was deleted (on SIGHUP).
     control: Option<Rebinder>,
+    /// Vassal files of other formats already named in the log.
+    pub(super) other_formats_named: BTreeSet<PathBuf>,
 }
 
 /// How far past an app's mercy a stopping master gets before SIGKILL.
@@ -131,6 +133,7 @@ impl Supervisor {
             status_in_flight: false,
             next_status_at: Instant::now(),
             control: None,
+            other_formats_named: BTreeSet::new(),
         }
     }
 

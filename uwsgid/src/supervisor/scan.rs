@@ -36,43 +36,69 @@ impl Fingerprint {
 /// The ini files of the directory, by absolute path.
 pub type Listing = BTreeMap<PathBuf, Fingerprint>;
 
+/// What a scan found: the apps, and the files uWSGI's Emperor would have
+/// run that uwsgid does not (`*.xml`, `*.yaml`, `*.yml`, `*.json`,
+/// `*.js`), to be named in the log.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub apps: Listing,
+    pub other_formats: Vec<PathBuf>,
+}
+
+/// The vassal formats of uWSGI's Emperor other than ini.
+const OTHER_FORMATS: [&str; 5] = [".xml", ".yaml", ".yml", ".json", ".js"];
+
+fn is_other_format(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| !n.starts_with('.') && OTHER_FORMATS.iter().any(|e| n.ends_with(e)))
+}
+
 /// Lists the apps of `dir`: `*.ini` entries that are regular files or
 /// symlinks to regular files. Hidden files (editor leftovers) and dangling
 /// symlinks are not apps.
-pub fn list(dir: &Path) -> std::io::Result<Listing> {
-    let mut listing = Listing::new();
+pub fn list(dir: &Path) -> std::io::Result<Found> {
+    let mut found = Found::default();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let path = entry.path();
+        if is_other_format(&path) {
+            found.other_formats.push(path);
+            continue;
+        }
         if !is_app_file_name(&path) {
             continue;
         }
         // Follows symlinks: a link counts as the file it points to.
         match std::fs::metadata(&path) {
             Ok(meta) if meta.is_file() => {
-                listing.insert(path, Fingerprint::of(&meta));
+                found.apps.insert(path, Fingerprint::of(&meta));
             }
             Ok(_) | Err(_) => {}
         }
     }
-    Ok(listing)
+    Ok(found)
 }
 
 /// Lists the vassals an Emperor glob matches (`emperor = DIR/*.ini`):
 /// the `*.ini` regular files (or links to them) among its matches.
-pub fn list_glob(pattern: &str) -> std::io::Result<Listing> {
-    let mut listing = Listing::new();
+pub fn list_glob(pattern: &str) -> std::io::Result<Found> {
+    let mut found = Found::default();
     for path in glob(pattern)? {
+        if is_other_format(&path) {
+            found.other_formats.push(path);
+            continue;
+        }
         if !is_app_file_name(&path) {
             continue;
         }
         if let Ok(meta) = std::fs::metadata(&path)
             && meta.is_file()
         {
-            listing.insert(path, Fingerprint::of(&meta));
+            found.apps.insert(path, Fingerprint::of(&meta));
         }
     }
-    Ok(listing)
+    Ok(found)
 }
 
 /// The paths `pattern` matches, sorted (glob(3); no match is no error).
@@ -188,11 +214,11 @@ mod tests {
             std::fs::write(p.join(sub).join("notes.txt"), "x").expect("write");
         }
         let pattern = format!("{}/*/*", p.display());
-        let listing = list_glob(&pattern).expect("globs");
+        let listing = list_glob(&pattern).expect("globs").apps;
         let names: Vec<_> = listing.keys().cloned().collect();
         assert_eq!(names, vec![p.join("a/app.ini"), p.join("b/app.ini")]);
         let none = format!("{}/nothing/*.ini", p.display());
-        assert!(list_glob(&none).expect("no match").is_empty());
+        assert!(list_glob(&none).expect("no match").apps.is_empty());
     }
 
     #[test]
@@ -206,7 +232,10 @@ mod tests {
         std::fs::write(p.join("target.conf"), "[uwsgi]\n").expect("write");
         std::os::unix::fs::symlink(p.join("target.conf"), p.join("b.ini")).expect("link");
         std::os::unix::fs::symlink(p.join("missing"), p.join("dangling.ini")).expect("link");
-        let listing = list(p).expect("lists");
+        std::fs::write(p.join("c.yaml"), "uwsgi:\n").expect("write");
+        let found = list(p).expect("lists");
+        assert_eq!(found.other_formats, vec![p.join("c.yaml")]);
+        let listing = found.apps;
         let names: Vec<_> = listing.keys().filter_map(|k| k.file_name()).collect();
         assert_eq!(names, vec!["a.ini", "b.ini"]);
         let target = std::fs::metadata(p.join("target.conf")).expect("stat");
@@ -218,14 +247,14 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("a.ini");
         std::fs::write(&path, "[uwsgi]\n").expect("write");
-        let before = list(dir.path()).expect("lists");
+        let before = list(dir.path()).expect("lists").apps;
         let file = std::fs::File::options()
             .write(true)
             .open(&path)
             .expect("open");
         let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
         file.set_modified(later).expect("touch");
-        let after = list(dir.path()).expect("lists");
+        let after = list(dir.path()).expect("lists").apps;
         assert_eq!(diff(&before, &after).changed, vec![path]);
     }
 }

@@ -58,7 +58,10 @@ impl Supervisor {
             None => scan::list(&self.paths.apps_dir),
         };
         let now = match listed {
-            Ok(now) => now,
+            Ok(found) => {
+                self.name_other_formats(found.other_formats);
+                found.apps
+            }
             Err(err) => {
                 log_line!(
                     "uwsgid: cannot read the apps directory {}: {err}",
@@ -86,6 +89,19 @@ impl Supervisor {
             summary.failed += usize::from(!ok);
         }
         summary
+    }
+
+    /// Names each vassal file of another format than ini once: uWSGI's
+    /// Emperor would run it, uwsgid does not.
+    fn name_other_formats(&mut self, files: Vec<PathBuf>) {
+        for file in files {
+            if self.other_formats_named.insert(file.clone()) {
+                log_line!(
+                    "uwsgid: {} is not started: uwsgid runs .ini files only (uWSGI's Emperor would read this one)",
+                    file.display()
+                );
+            }
+        }
     }
 
     /// Rejected files whose name is free again are forgotten, so this scan
