@@ -158,6 +158,9 @@ pub struct AppConfig {
     pub cron_harakiri: u64,
     /// The `route*` rules, in order (`config/routing.rs`).
     pub routes: Vec<super::routing::Rule>,
+    /// `timer`, `rbtimer` (and their `signal-` names): the master's own
+    /// uWSGI signal timers.
+    pub signal_timers: Vec<super::SignalTimer>,
     /// `procname`, `procname-master`, `procname-prefix`,
     /// `procname-prefix-spaced`, `procname-append`: process titles.
     pub procname: Option<String>,
@@ -301,6 +304,7 @@ impl Default for AppConfig {
             crons: Vec::new(),
             cron_harakiri: 0,
             routes: Vec::new(),
+            signal_timers: Vec::new(),
             procname: None,
             procname_master: None,
             procname_prefix: None,

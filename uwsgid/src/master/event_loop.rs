@@ -83,6 +83,8 @@ pub struct AppMaster {
     pub(super) cheaper: super::cheaper::Cheaper,
     /// Paused (`pause.rs`).
     pub(super) paused: bool,
+    /// uWSGI signals and their timers (`uwsgi_signals/`).
+    pub(super) uwsgi_signals: super::uwsgi_signals::SignalHub,
 }
 
 enum Event {
@@ -93,6 +95,7 @@ enum Event {
     Fifo(Vec<u8>),
     Watchdog,
     Timer,
+    UwsgiSignal(super::uwsgi_signals::Received),
 }
 
 impl AppMaster {
@@ -115,6 +118,7 @@ impl AppMaster {
             highest_slot: cfg.processes.max(1),
             daemons: Daemons::new(&cfg),
             paused: false,
+            uwsgi_signals: super::uwsgi_signals::SignalHub::new(&cfg),
             cfg,
             config_json,
             exe,
@@ -180,6 +184,7 @@ impl AppMaster {
                 bytes = fifo::next_bytes(self.fifo.as_mut()) => Event::Fifo(bytes),
                 () = sleep_until(watchdog) => Event::Watchdog,
                 () = sleep_until(wake) => Event::Timer,
+                received = self.uwsgi_signals.next() => Event::UwsgiSignal(received),
             };
             match event {
                 Event::Signal(sig) => self.on_signal(sig),
@@ -195,6 +200,7 @@ impl AppMaster {
                 Event::Fifo(bytes) => self.on_fifo_bytes(&bytes),
                 Event::Watchdog => self.notifier.watchdog_tick(Instant::now()),
                 Event::Timer => self.on_timer(),
+                Event::UwsgiSignal(received) => self.on_uwsgi_signal(received),
             }
         }
     }
@@ -308,6 +314,7 @@ impl AppMaster {
             self.on_touched(trigger);
         }
         self.cheaper_tick(now);
+        self.uwsgi_signals_tick(now);
     }
 
     fn next_wake(&self) -> Option<Instant> {
@@ -325,6 +332,7 @@ impl AppMaster {
             self.touches.next_check(),
             self.daemons.next_wake(),
             self.cheaper.next_cycle(),
+            self.uwsgi_signals_wake(),
         ]
         .into_iter()
         .flatten()

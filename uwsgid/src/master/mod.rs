@@ -36,6 +36,7 @@ mod sockets;
 mod spawn;
 mod stats;
 mod touch;
+mod uwsgi_signals;
 mod vacuum;
 mod views;
 mod workers;

@@ -234,6 +234,17 @@ pub(super) static TABLE: &[Spec] = &[
         "daemons-honour-stdin",
         Setter::Bool(|c, v| c.daemons_honour_stdin = v),
     ),
+    // uWSGI signal timers the master runs (`config/signal_timers.rs`).
+    list(
+        "timer",
+        &["signal-timer"],
+        Setter::Parse(|c, v| signal_timers::add(c, v, false)),
+    ),
+    list(
+        "rbtimer",
+        &["signal-rbtimer"],
+        Setter::Parse(|c, v| signal_timers::add(c, v, true)),
+    ),
     // Cron tasks the master runs (`config/cron.rs`).
     list(
         "cron",
