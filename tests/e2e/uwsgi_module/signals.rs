@@ -4,7 +4,8 @@
 //! and a worker's respawn; `uwsgi.signal()` from a request reaches its
 //! handler, `workers` every worker; a failing handler is logged and the
 //! worker goes on; `signal_wait`, `signal_registered`, a red-black timer's
-//! iterations, a cron, a file monitor and the ini's `timer`. With and
+//! iterations, a cron, a file monitor and the ini's `timer` and
+//! `touch-signal`. With and
 //! without `lazy-apps` (each lazy worker registers the same timers: they
 //! are kept once).
 
@@ -86,10 +87,11 @@ fn start(dir: &TestDir, port: u16, lazy: bool) -> Server {
     let text = format!(
         "[uwsgi]\nmaster = true\nprocesses = 2\nlazy-apps = {lazy}\n\
          http-socket = 127.0.0.1:{port}\nwsgi-file = {}\nhome = {}\nenv = MARKERS={}\n\
-         timer = 50 2\n",
+         timer = 50 2\ntouch-signal = {} 51\n",
         app.display(),
         venv().expect("the test venv").display(),
         markers_dir(dir).display(),
+        dir.join("touched").display(),
     );
     dir.write("app.ini", text).expect("write app.ini");
     let mut server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
@@ -171,6 +173,10 @@ fn signals_and_timers(lazy: bool) {
     assert!(handled(&marks, "filemon").is_empty());
     std::fs::write(dir.join("watched"), b"now").expect("write the watched file");
     wait_handled(&marks, "filemon", |h| !h.is_empty());
+    // The ini's touch-signal: the file appears.
+    assert!(handled(&marks, "touch").is_empty());
+    std::fs::write(dir.join("touched"), b"now").expect("write the touched file");
+    wait_handled(&marks, "touch", |h| h.len() == 1);
 
     // A worker killed outright: the timer goes on, `workers` reaches the
     // new process.

@@ -1,6 +1,6 @@
 """The signals test app: a timer, handlers for each target, a failing
-handler, a red-black timer, a cron, a file monitor, and a handler for the
-ini's `timer`. Every handled signal leaves a marker file
+handler, a red-black timer, a cron, a file monitor, and handlers for the
+ini's `timer` and `touch-signal`. Every handled signal leaves a marker file
 KIND-WORKER_ID-PID-SEQUENCE in $MARKERS."""
 
 import itertools
@@ -49,6 +49,11 @@ def waited(signum):
 @uwsgidecorators.signal(50)
 def from_ini(signum):
     mark("ini")
+
+
+@uwsgidecorators.signal(51)
+def touched(signum):
+    mark("touch")
 
 
 @uwsgidecorators.cron(-1, -1, -1, -1, -1)

@@ -161,6 +161,8 @@ pub struct AppConfig {
     /// `timer`, `rbtimer` (and their `signal-` names): the master's own
     /// uWSGI signal timers.
     pub signal_timers: Vec<super::SignalTimer>,
+    /// `touch-signal`, `fs-signal`: files whose change raises a signal.
+    pub file_signals: Vec<super::FileSignal>,
     /// `procname`, `procname-master`, `procname-prefix`,
     /// `procname-prefix-spaced`, `procname-append`: process titles.
     pub procname: Option<String>,
@@ -305,6 +307,7 @@ impl Default for AppConfig {
             cron_harakiri: 0,
             routes: Vec::new(),
             signal_timers: Vec::new(),
+            file_signals: Vec::new(),
             procname: None,
             procname_master: None,
             procname_prefix: None,

@@ -57,7 +57,7 @@ pub use listen::parse_addr;
 pub use load::split_spec;
 pub use logging::{Conditions, LogFile, Loggers, REQUEST_LINE_MARK, RequestLogging};
 pub use resolve::Resolution;
-pub use signal_timers::SignalTimer;
+pub use signal_timers::{FileSignal, SignalTimer};
 pub use static_files::{ExpiresOn, Expiry, StaticFiles, StaticMap};
 
 /// A configuration resolved for running.

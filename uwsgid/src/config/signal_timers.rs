@@ -1,6 +1,8 @@
 //! `timer`/`signal-timer` and `rbtimer`/`signal-rbtimer`: timers the
 //! master sets up from the ini, `SIGNAL SECONDS` each, as uWSGI 2.0.31
-//! reads them (`atoi` on both halves; no space is an error).
+//! reads them (`atoi` on both halves; no space is an error); and
+//! `touch-signal`/`fs-signal`, `FILE SIGNAL`: a signal raised when the
+//! file changes.
 
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +44,30 @@ pub fn add(cfg: &mut super::AppConfig, value: &str, red_black: bool) -> Result<(
     Ok(())
 }
 
+/// A file whose change raises a signal (`touch-signal`, `fs-signal`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileSignal {
+    pub path: String,
+    pub signal: u8,
+}
+
+/// Parses `FILE SIGNAL` into `cfg`.
+pub fn add_file(cfg: &mut super::AppConfig, value: &str, option: &str) -> Result<(), String> {
+    let (path, signal) = value
+        .trim()
+        .rsplit_once(' ')
+        .ok_or_else(|| format!("expected FILE SIGNAL (uWSGI: {option} = <file> <signal>)"))?;
+    let signal = atoi(signal);
+    if !(0..=255).contains(&signal) {
+        return Err(format!("invalid signal number {signal} (0-255)"));
+    }
+    cfg.file_signals.push(FileSignal {
+        path: path.trim_end().to_owned(),
+        signal: signal as u8,
+    });
+    Ok(())
+}
+
 /// C's `atoi`: leading blanks, a sign, digits; anything else ends it.
 fn atoi(text: &str) -> i64 {
     let text = text.trim_start();
@@ -78,6 +104,18 @@ mod tests {
         };
         assert_eq!(parsed("17 5"), Ok(vec![timer.clone()]));
         assert_eq!(parsed(" 17 5s"), Ok(vec![timer]));
+    }
+
+    #[test]
+    fn file_then_signal() {
+        let mut cfg = crate::config::AppConfig::default();
+        add_file(&mut cfg, "/tmp/a b 17", "touch-signal").expect("parsed");
+        let expected = FileSignal {
+            path: "/tmp/a b".into(),
+            signal: 17,
+        };
+        assert_eq!(cfg.file_signals, vec![expected]);
+        assert!(add_file(&mut cfg, "/tmp/a", "fs-signal").is_err());
     }
 
     #[test]

@@ -245,6 +245,16 @@ pub(super) static TABLE: &[Spec] = &[
         &["signal-rbtimer"],
         Setter::Parse(|c, v| signal_timers::add(c, v, true)),
     ),
+    list(
+        "touch-signal",
+        &[],
+        Setter::Parse(|c, v| signal_timers::add_file(c, v, "touch-signal")),
+    ),
+    list(
+        "fs-signal",
+        &[],
+        Setter::Parse(|c, v| signal_timers::add_file(c, v, "fs-signal")),
+    ),
     // Cron tasks the master runs (`config/cron.rs`).
     list(
         "cron",

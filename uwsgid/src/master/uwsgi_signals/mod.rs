@@ -8,8 +8,9 @@
 //! where each signal goes (its target) and its timers. Only the serving
 //! generation's timers fire, so a reload whose new zygote adds the same
 //! timers again never doubles them: the old generation's table goes when
-//! its workers stop serving. Timers from the ini (`timer`, `rbtimer`)
-//! belong to the master and fire across reloads.
+//! its workers stop serving. Timers from the ini (`timer`, `rbtimer`,
+//! `touch-signal`, `fs-signal`) belong to the master and fire across
+//! reloads.
 //!
 //! A worker that has handlers sends a `hello` with the write end of its
 //! own pipe; the master writes one byte per signal into it (uWSGI's
@@ -103,7 +104,7 @@ impl SignalHub {
     pub fn new(cfg: &AppConfig) -> SignalHub {
         let _ = pair();
         let now = Instant::now();
-        let own_timers = cfg
+        let own_timers: Vec<Timer> = cfg
             .signal_timers
             .iter()
             .map(|t| {
@@ -119,6 +120,13 @@ impl SignalHub {
                 };
                 Timer::new(t.signal, trigger, now)
             })
+            .chain(cfg.file_signals.iter().map(|f| {
+                let trigger = Trigger::FileMonitor {
+                    path: f.path.clone(),
+                    seen: None,
+                };
+                Timer::new(f.signal, trigger, now)
+            }))
             .collect();
         SignalHub {
             own_timers,
