@@ -212,12 +212,16 @@ impl SignalHub {
             .min()
     }
 
-    /// The signals due now, from the master's timers and `serving`'s.
-    fn due(&mut self, serving: u64, now: Instant) -> Vec<u8> {
+    /// The signals due now, from the master's timers and `serving`'s
+    /// (with whether a cron raised it: uWSGI logs those).
+    fn due(&mut self, serving: u64, now: Instant) -> Vec<(u8, bool)> {
         let own = self.own_timers.iter_mut();
         let table = self.tables.iter_mut().find(|t| t.generation == serving);
         own.chain(table.into_iter().flat_map(|t| t.timers.iter_mut()))
-            .filter_map(|t| t.fire(now).then_some(t.signal))
+            .filter_map(|t| {
+                let cron = matches!(t.trigger, Trigger::Cron { .. });
+                t.fire(now).then_some((t.signal, cron))
+            })
             .collect()
     }
 

@@ -85,7 +85,10 @@ impl AppMaster {
         keep.extend(self.reload.current.as_ref().map(|r| r.generation));
         self.uwsgi_signals.keep_generations(&keep);
         self.uwsgi_signals.forget_gone_workers();
-        for signal in self.uwsgi_signals.due(self.generation, now) {
+        for (signal, cron) in self.uwsgi_signals.due(self.generation, now) {
+            if cron {
+                log_line!("[uwsgi-cron] routing signal {signal}");
+            }
             self.route_uwsgi_signal(signal);
         }
     }

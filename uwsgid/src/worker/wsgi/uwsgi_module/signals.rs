@@ -18,8 +18,9 @@ use crate::contract::uwsgi_signals::{self, ToMaster};
 use crate::log::log_line;
 
 thread_local! {
-    /// What `signal_wait` last returned on this thread (`signal_received`).
-    static LAST_RECEIVED: Cell<i64> = const { Cell::new(-1) };
+    /// What `signal_wait` last returned on this thread (`signal_received`):
+    /// 0 before any, -1 while one waits, as uWSGI's request field.
+    static LAST_RECEIVED: Cell<i64> = const { Cell::new(0) };
 }
 
 pub fn add(m: &Bound<'_, PyModule>) -> PyResult<()> {
