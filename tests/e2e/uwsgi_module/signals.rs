@@ -2,7 +2,7 @@
 //! a `@timer(1)` fires about once a second on one worker, and still does
 //! after a reload (the new generation registers it again: no doubling)
 //! and a worker's respawn; `uwsgi.signal()` from a request reaches its
-//! handler, `workers` every worker; a failing handler is logged and the
+//! handler, `workers` every worker, `worker2` that one; a failing handler is logged and the
 //! worker goes on; `signal_wait`, `signal_registered`, a red-black timer's
 //! iterations, a cron, a file monitor and the ini's `timer` and
 //! `touch-signal`. With and
@@ -150,6 +150,12 @@ fn signals_and_timers(lazy: bool) {
     let each = wait_handled(&marks, "each", |h| h.len() == 2);
     let ids: BTreeSet<u32> = each.iter().map(|h| h.worker).collect();
     assert_eq!(ids, BTreeSet::from([1, 2]), "{each:?}");
+
+    // `worker2`: that worker alone, whichever worker raised it.
+    get_json(port, "/raise?44");
+    get_json(port, "/raise?44");
+    let second = wait_handled(&marks, "second", |h| h.len() == 2);
+    assert!(second.iter().all(|h| h.worker == 2), "{second:?}");
 
     // A failing handler is logged; the worker goes on handling signals.
     get_json(port, "/raise?42");

@@ -36,6 +36,11 @@ def each(signum):
     mark("each")
 
 
+@uwsgidecorators.signal(44, target="worker2")
+def second(signum):
+    mark("second")
+
+
 @uwsgidecorators.signal(42)
 def broken(signum):
     raise RuntimeError("a failing handler")
