@@ -156,7 +156,11 @@ impl SignalHub {
             };
             match ready.try_io(|fd| receive(fd.get_ref().as_raw_fd())) {
                 Ok(Ok(received)) => return received,
-                Ok(Err(err)) => log_line!("cannot read the uWSGI signal socket: {err}"),
+                Ok(Err(err)) => {
+                    log_line!("cannot read the uWSGI signal socket: {err}");
+                    // Wait for the next readiness rather than spin on the error.
+                    ready.clear_ready();
+                }
                 Err(_would_block) => {}
             }
         }
