@@ -200,6 +200,16 @@ fn signals_and_timers(lazy: bool) {
         3,
         "a red-black timer with 3 iterations"
     );
+    // workers() counts the signals each slot handled.
+    let counts = get_json(port, "/counts");
+    let counts: Vec<u64> = counts
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_u64()).collect())
+        .unwrap_or_default();
+    assert!(
+        counts.len() == 2 && counts.iter().all(|&n| n >= 2),
+        "{counts:?}"
+    );
 
     // A graceful reload: the new generation registers its timer again;
     // the timer keeps firing, once a second, in the new workers.

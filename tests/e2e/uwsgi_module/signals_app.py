@@ -113,6 +113,8 @@ def application(environ, start_response):
         body = registered()
     elif path == "/wait":
         body = wait_for_43()
+    elif path == "/counts":
+        body = [w["signals"] for w in uwsgi.workers()]
     elif path == "/reload":
         body = {"reload": uwsgi.reload()}
     else:

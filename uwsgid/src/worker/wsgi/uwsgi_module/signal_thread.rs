@@ -147,6 +147,9 @@ fn handle(signal: u8, wid: u32) {
     if !handled {
         log_line!("error managing signal {signal} on worker {wid}");
     }
+    if let Some(slot) = crate::scoreboard::worker::board().and_then(|b| b.slot(wid)) {
+        slot.count_signal();
+    }
     let mut received = lock(&RECEIVED);
     let seq = received.next;
     received.next += 1;
