@@ -2,8 +2,8 @@
 //! binary: `import uwsgi` in the zygote and every worker (with and without
 //! `lazy-apps`), `uwsgi.opt` pinned against uWSGI 2.0.31, the process
 //! facts, `@postfork` after every fork (first start, respawn, reload),
-//! `uwsgi.atexit`, the user locks across workers, log variables, and the
-//! clear error of what uwsgid does not support.
+//! `uwsgi.atexit`, the user locks across workers, log variables, signals
+//! and timers, and the clear error of what uwsgid does not support.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -14,6 +14,7 @@ use uwsgid_e2e::{Server, ServerBuilder, TestDir, curl, venv, wait_http_ready, wa
 mod api;
 mod hooks;
 mod opt;
+mod signals;
 
 /// Reloads and respawns are slow on a busy 2-core machine: generous.
 const SLOW: Duration = Duration::from_secs(90);

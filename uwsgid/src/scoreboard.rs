@@ -132,6 +132,8 @@ pub struct WorkerSlot {
     /// Set by the master for every slot while the app is paused (the
     /// master FIFO's `p`, SIGTSTP); kept across the slot's processes.
     paused: AtomicU64,
+    /// uWSGI signals handled in this slot (`uwsgi.signal` and timers).
+    signals: AtomicU64,
     cores: [CoreSlot; MAX_CORES],
 }
 
@@ -153,6 +155,8 @@ pub struct SlotSnapshot {
     pub last_spawn_us: u64,
     /// Processes this slot had (uWSGI's `respawn_count`: 1 after the first).
     pub respawns: u64,
+    /// uWSGI signals handled (uWSGI's `signals`).
+    pub signals: u64,
 }
 
 /// One core's counters (for the stats server).
@@ -330,6 +334,11 @@ impl WorkerSlot {
         self.pid.store(u64::from(pid), Ordering::Release);
     }
 
+    /// A uWSGI signal was handled here (the worker's signal thread).
+    pub fn count_signal(&self) {
+        self.signals.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Whether the master paused the app.
     pub fn paused(&self) -> bool {
         self.paused.load(Ordering::Acquire) != 0
@@ -459,6 +468,7 @@ impl WorkerSlot {
             vsz: get(&self.vsz),
             last_spawn_us: get(&self.last_spawn_us),
             respawns: get(&self.respawns),
+            signals: get(&self.signals),
         }
     }
 }

@@ -173,7 +173,6 @@ fn fs_reload_touch_logreopen_and_touch_exec() {
 #[test]
 fn reload_triggers_uwsgid_lacks_are_refused() {
     for option in [
-        "touch-signal",
         "touch-logrotate",
         "touch-mules-reload",
         "touch-spoolers-reload",

@@ -149,8 +149,8 @@ fn unsupported_features_name_themselves() {
         json!({
             "cache_get": "uwsgi.cache_get is not supported by uwsgid",
             "is_not_implemented": true,
-            "timer": "uwsgidecorators.timer is not supported by uwsgid",
-            "cron": "uwsgidecorators.cron is not supported by uwsgid",
+            "harakiri": "uwsgidecorators.harakiri is not supported by uwsgid",
+            "rpc": "uwsgidecorators.rpc is not supported by uwsgid",
             "spool": "uwsgidecorators.spool is not supported by uwsgid",
             "mulefunc": "uwsgidecorators.mulefunc is not supported by uwsgid",
         })

@@ -99,8 +99,8 @@ def unsupported():
         out["is_not_implemented"] = isinstance(e, NotImplementedError)
     import uwsgidecorators
     for name, apply in [
-        ("timer", lambda: uwsgidecorators.timer(3)(print)),
-        ("cron", lambda: uwsgidecorators.cron(0, 0, -1, -1, -1)(print)),
+        ("harakiri", lambda: uwsgidecorators.harakiri(3)(print)),
+        ("rpc", lambda: uwsgidecorators.rpc("name")(print)),
         ("spool", lambda: uwsgidecorators.spool(print)),
         ("mulefunc", lambda: uwsgidecorators.mulefunc(print)),
     ]:

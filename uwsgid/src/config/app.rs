@@ -167,6 +167,11 @@ pub struct AppConfig {
     pub cron_harakiri: u64,
     /// The `route*` rules, in order (`config/routing.rs`).
     pub routes: Vec<super::routing::Rule>,
+    /// `timer`, `rbtimer` (and their `signal-` names): the master's own
+    /// uWSGI signal timers.
+    pub signal_timers: Vec<super::SignalTimer>,
+    /// `touch-signal`, `fs-signal`: files whose change raises a signal.
+    pub file_signals: Vec<super::FileSignal>,
     /// `procname`, `procname-master`, `procname-prefix`,
     /// `procname-prefix-spaced`, `procname-append`: process titles.
     pub procname: Option<String>,
@@ -314,6 +319,8 @@ impl Default for AppConfig {
             crons: Vec::new(),
             cron_harakiri: 0,
             routes: Vec::new(),
+            signal_timers: Vec::new(),
+            file_signals: Vec::new(),
             procname: None,
             procname_master: None,
             procname_prefix: None,

@@ -36,6 +36,7 @@ mod raw;
 mod resolve;
 pub mod routing;
 mod setters;
+mod signal_timers;
 mod static_files;
 mod suggest;
 mod uwsgi_names;
@@ -56,6 +57,7 @@ pub use listen::parse_addr;
 pub use load::split_spec;
 pub use logging::{Conditions, LogFile, Loggers, REQUEST_LINE_MARK, RequestLogging};
 pub use resolve::Resolution;
+pub use signal_timers::{FileSignal, SignalTimer};
 pub use static_files::{ExpiresOn, Expiry, GzipRules, ServeMode, StaticFiles, StaticMap};
 
 /// A configuration resolved for running.

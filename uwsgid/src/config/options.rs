@@ -13,6 +13,7 @@ use super::daemons;
 use super::hooks;
 use super::logging::date_format;
 use super::routing::{self, Subject};
+use super::signal_timers;
 use super::static_files::{self, ExpiresOn};
 use std::path::PathBuf;
 

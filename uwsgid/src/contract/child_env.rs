@@ -9,7 +9,9 @@
 //! at 3+n+1, named by `UWSGID_ZYGOTE_FDS` = `"CMD REPORT"`. A lazy worker
 //! gets its id in `UWSGID_WORKER_ID`. Every child then gets the two ends
 //! of the workers' hand-off pair (`UWSGID_HANDOFF_FDS` = `"SEND RECV"`,
-//! [`crate::contract::handoff`]). Last comes the scoreboard
+//! [`crate::contract::handoff`]), then the uWSGI signal socket's child end
+//! (`UWSGID_SIGNAL_FD`, [`crate::contract::uwsgi_signals`]). Last comes the
+//! scoreboard
 //! (`crate::scoreboard`), named by `UWSGID_SCOREBOARD_FD`: the child maps
 //! it and closes the descriptor (the mapping stays, and is inherited by
 //! the workers a zygote forks).

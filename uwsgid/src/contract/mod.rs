@@ -9,7 +9,9 @@
 //! - [`listener`]: a listen socket as a child inherits it;
 //! - [`zygote_lines`]: the text lines on the zygote's two pipes;
 //! - [`exit`]: the exit codes a child reports its end with;
-//! - [`titles`]: what `ps` shows for the master and each child.
+//! - [`titles`]: what `ps` shows for the master and each child;
+//! - [`uwsgi_signals`]: the socket children send uWSGI signals and timers
+//!   to the master on, and its messages.
 
 pub mod child_env;
 pub mod exit;
@@ -17,6 +19,7 @@ pub mod handoff;
 pub mod listener;
 pub mod modes;
 pub mod titles;
+pub mod uwsgi_signals;
 pub mod zygote_lines;
 
 pub use listener::InheritedListener;

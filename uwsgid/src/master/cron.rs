@@ -18,6 +18,7 @@ use nix::unistd::Pid;
 use crate::config::{AppConfig, CronHarakiri, CronSpec, DaemonSpec};
 use crate::log::log_line;
 use crate::master::daemons::spawn;
+use crate::master::uwsgi_signals::cron::{LocalTime, needs_execution};
 
 /// One task and its last run.
 #[derive(Debug)]
@@ -43,59 +44,10 @@ pub struct Crons {
     next_check: Option<Instant>,
 }
 
-/// The local time's fields as uWSGI matches them (month 1–12).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LocalTime {
-    pub minute: i32,
-    pub hour: i32,
-    pub mday: i32,
-    pub month: i32,
-    pub wday: i32,
-}
-
-impl LocalTime {
-    /// `secs` since the epoch in the local time zone.
-    pub fn of(secs: i64) -> Option<LocalTime> {
-        let time = libc::time_t::try_from(secs).ok()?;
-        // SAFETY: localtime_r fills the zeroed `tm` it is given.
-        let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-        // SAFETY: both pointers are valid for the call.
-        if unsafe { libc::localtime_r(&time, &mut tm) }.is_null() {
-            return None;
-        }
-        Some(LocalTime {
-            minute: tm.tm_min,
-            hour: tm.tm_hour,
-            mday: tm.tm_mday,
-            month: tm.tm_mon + 1,
-            wday: tm.tm_wday,
-        })
-    }
-}
-
-/// uWSGI's `uwsgi_cron_task_needs_execution`: a negative field is "every
-/// N", weekday 7 is Sunday, and day of month and weekday are ORed when
-/// both are given.
-pub fn needs_run(t: LocalTime, spec: &CronSpec) -> bool {
-    let field = |wanted: i32, now: i32| {
-        if wanted < 0 {
-            now % wanted.abs() == 0
-        } else {
-            wanted == now
-        }
-    };
-    let week = if spec.week == 7 { 0 } else { spec.week };
-    let (minute, hour, month) = (
-        field(spec.minute, t.minute),
-        field(spec.hour, t.hour),
-        field(spec.month, t.month),
-    );
-    let (day, wday) = (field(spec.day, t.mday), field(week, t.wday));
-    if spec.day >= 0 && spec.week >= 0 {
-        minute && hour && month && (day || wday)
-    } else {
-        minute && hour && month && day && wday
-    }
+/// Whether `spec`'s time matches `t` (uWSGI's rules, shared with the
+/// signal crons: `uwsgi_signals/cron.rs`).
+fn needs_run(t: LocalTime, spec: &CronSpec) -> bool {
+    needs_execution(t, [spec.minute, spec.hour, spec.day, spec.month, spec.week])
 }
 
 fn epoch_now() -> i64 {
@@ -275,21 +227,13 @@ mod tests {
     };
 
     #[test]
-    fn negative_fields_are_every_n() {
-        assert!(needs_run(AT, &spec(-1, -1, -1, -1, -1)));
+    fn a_task_matches_by_its_five_fields() {
         assert!(needs_run(AT, &spec(-15, -2, -5, -3, -3)));
-        assert!(!needs_run(AT, &spec(-7, -1, -1, -1, -1)));
-        assert!(needs_run(AT, &spec(30, 4, -1, 6, -1)));
         assert!(!needs_run(AT, &spec(31, 4, -1, 6, -1)));
-    }
-
-    #[test]
-    fn day_and_weekday_are_ored_when_both_are_set() {
-        assert!(needs_run(AT, &spec(30, 4, 15, 6, 0)), "the day matches");
-        assert!(needs_run(AT, &spec(30, 4, 1, 6, 3)), "the weekday matches");
-        assert!(!needs_run(AT, &spec(30, 4, 1, 6, 0)), "neither");
-        let sunday = LocalTime { wday: 0, ..AT };
-        assert!(needs_run(sunday, &spec(30, 4, -1, 6, 7)), "7 is Sunday");
+        assert!(
+            needs_run(AT, &spec(30, 4, 1, 6, 3)),
+            "weekday ORed with day"
+        );
     }
 
     #[test]
@@ -311,11 +255,5 @@ mod tests {
         task.pid = None;
         task.retired = true;
         assert!(!task.due(AT, 1_060), "a retired one never");
-    }
-
-    #[test]
-    fn local_time_reads_the_fields() {
-        let t = LocalTime::of(epoch_now()).expect("localtime");
-        assert!((0..60).contains(&t.minute) && (1..=12).contains(&t.month));
     }
 }

@@ -85,6 +85,8 @@ pub struct AppMaster {
     pub(super) paused: bool,
     /// Command crons (`cron.rs`).
     pub(super) crons: super::cron::Crons,
+    /// uWSGI signals and their timers (`uwsgi_signals/`).
+    pub(super) uwsgi_signals: super::uwsgi_signals::SignalHub,
 }
 
 enum Event {
@@ -95,6 +97,7 @@ enum Event {
     Fifo(Vec<u8>),
     Watchdog,
     Timer,
+    UwsgiSignal(super::uwsgi_signals::Received),
 }
 
 impl AppMaster {
@@ -118,6 +121,7 @@ impl AppMaster {
             daemons: Daemons::new(&cfg),
             paused: false,
             crons: super::cron::Crons::new(&cfg),
+            uwsgi_signals: super::uwsgi_signals::SignalHub::new(&cfg),
             cfg,
             config_json,
             exe,
@@ -183,6 +187,7 @@ impl AppMaster {
                 bytes = fifo::next_bytes(self.fifo.as_mut()) => Event::Fifo(bytes),
                 () = sleep_until(watchdog) => Event::Watchdog,
                 () = sleep_until(wake) => Event::Timer,
+                received = self.uwsgi_signals.next() => Event::UwsgiSignal(received),
             };
             match event {
                 Event::Signal(sig) => self.on_signal(sig),
@@ -198,6 +203,7 @@ impl AppMaster {
                 Event::Fifo(bytes) => self.on_fifo_bytes(&bytes),
                 Event::Watchdog => self.notifier.watchdog_tick(Instant::now()),
                 Event::Timer => self.on_timer(),
+                Event::UwsgiSignal(received) => self.on_uwsgi_signal(received),
             }
         }
     }
@@ -312,6 +318,7 @@ impl AppMaster {
             self.on_touched(trigger);
         }
         self.cheaper_tick(now);
+        self.uwsgi_signals_tick(now);
     }
 
     fn next_wake(&self) -> Option<Instant> {
@@ -330,6 +337,7 @@ impl AppMaster {
             self.daemons.next_wake(),
             self.cheaper.next_cycle(),
             self.crons.next_wake(),
+            self.uwsgi_signals_wake(),
         ]
         .into_iter()
         .flatten()

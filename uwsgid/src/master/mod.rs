@@ -14,6 +14,7 @@
 //! (`control/`), bound before the pidfile and any privilege drop and
 //! removed at exit; `stats =` adds uWSGI's stats server (`stats/`), and
 //! under systemd the master speaks the notify protocol (`notify.rs`).
+//! uWSGI signals and their timers are the master's too (`uwsgi_signals/`).
 
 mod banner;
 mod cheaper;
@@ -37,6 +38,7 @@ mod sockets;
 mod spawn;
 mod stats;
 mod touch;
+mod uwsgi_signals;
 mod vacuum;
 mod views;
 mod workers;

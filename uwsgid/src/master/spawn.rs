@@ -23,6 +23,7 @@ use crate::contract::child_env::{
 };
 use crate::contract::handoff::{self, HANDOFF_FDS_VAR, HandoffEnds};
 use crate::contract::modes::{WORKER_MODE, ZYGOTE_MODE};
+use crate::contract::uwsgi_signals::SIGNAL_FD_VAR;
 use crate::log::log_line;
 
 /// The running binary, even after a package upgrade replaced (or deleted)
@@ -113,13 +114,18 @@ impl Spawner<'_> {
             // Its own process group: a ^C on the terminal reaches the master
             // alone, which then stops its children in order.
             .process_group(0);
-        // Then the hand-off pair, then the scoreboard, when the master has
-        // one (`child_env`'s layout).
+        // Then the hand-off pair, the uWSGI signal socket, then the
+        // scoreboard, when the master has them (`child_env`'s layout).
         let mut next = FIRST_LISTEN_FD + (self.sockets.len() + extra_fds.len()) as RawFd;
         let pair = handoff_pair().map(|ends| [ends.send.as_raw_fd(), ends.recv.as_raw_fd()]);
         if pair.is_some() {
             command.env(HANDOFF_FDS_VAR, handoff::format_fds(next, next + 1));
             next += 2;
+        }
+        let signals = super::uwsgi_signals::child_end().map(|fd| fd.as_raw_fd());
+        if signals.is_some() {
+            command.env(SIGNAL_FD_VAR, next.to_string());
+            next += 1;
         }
         let board = crate::scoreboard::master()
             .and_then(|b| b.fd())
@@ -133,6 +139,7 @@ impl Spawner<'_> {
             .map(|s| s.fd.as_raw_fd())
             .chain(extra_fds.iter().copied())
             .chain(pair.into_iter().flatten())
+            .chain(signals)
             .chain(board);
         let moves: Vec<(RawFd, RawFd)> = sources.zip(FIRST_LISTEN_FD..).collect();
         let master = nix::unistd::getpid().as_raw();

@@ -83,7 +83,10 @@ fn lazy_worker_main() -> Result<i32, ZygoteError> {
     let id = child_env::worker_id()?;
     let board = take_board().map(scoreboard::worker::install);
     // SAFETY: nothing has started a thread yet.
-    unsafe { child_env::scrub() };
+    unsafe {
+        crate::contract::uwsgi_signals::take_from_env();
+        child_env::scrub();
+    }
     proctitle::set(&titles::worker(&env.cfg, id));
     tie_to_master(env.master_pid)?;
     let listeners = env.take_listeners()?;
@@ -120,7 +123,10 @@ fn zygote_main() -> Result<i32, ZygoteError> {
     let (commands, reports) = child_env::take_zygote_pipes()?;
     let board = take_board().map(scoreboard::worker::install);
     // SAFETY: the zygote is single-threaded.
-    unsafe { child_env::scrub() };
+    unsafe {
+        crate::contract::uwsgi_signals::take_from_env();
+        child_env::scrub();
+    }
     proctitle::set(&titles::zygote(&env.cfg));
     tie_to_master(env.master_pid)?;
     let master = env.master_pid;

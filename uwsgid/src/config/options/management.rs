@@ -234,6 +234,27 @@ pub(super) static TABLE: &[Spec] = &[
         "daemons-honour-stdin",
         Setter::Bool(|c, v| c.daemons_honour_stdin = v),
     ),
+    // uWSGI signal timers the master runs (`config/signal_timers.rs`).
+    list(
+        "timer",
+        &["signal-timer"],
+        Setter::Parse(|c, v| signal_timers::add(c, v, false)),
+    ),
+    list(
+        "rbtimer",
+        &["signal-rbtimer"],
+        Setter::Parse(|c, v| signal_timers::add(c, v, true)),
+    ),
+    list(
+        "touch-signal",
+        &[],
+        Setter::Parse(|c, v| signal_timers::add_file(c, v, "touch-signal")),
+    ),
+    list(
+        "fs-signal",
+        &[],
+        Setter::Parse(|c, v| signal_timers::add_file(c, v, "fs-signal")),
+    ),
     // Cron tasks the master runs (`config/cron.rs`).
     list(
         "cron",

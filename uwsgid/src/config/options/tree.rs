@@ -145,11 +145,6 @@ pub(super) static TABLE: &[Spec] = &[
         }),
     ),
     list(
-        "touch-signal",
-        &[],
-        Setter::Parse(|_, _| Err(refused("uWSGI signals are not implemented yet"))),
-    ),
-    list(
         "touch-mules-reload",
         &[],
         Setter::Parse(|_, _| Err(refused("mules are not implemented yet"))),

@@ -3,7 +3,7 @@
 //! plugins written for uWSGI read it unchanged. Times are µs
 //! (`running_time`, `avg_rt`), memory in bytes, `respawn_count` is 1 after
 //! the first spawn, `last_spawn` unix seconds. What uwsgid does not have
-//! (signals, locks, offloading) is there with uWSGI's idle values.
+//! (locks, offloading, the signal queue) is there with uWSGI's idle values.
 
 use serde::Serialize;
 
@@ -168,7 +168,7 @@ fn worker(view: &WorkerView, chdir: &str, memory: MemoryOf<'_>) -> Worker {
         delta_requests: c.delta_requests,
         exceptions: c.exceptions,
         harakiri_count: c.harakiri_count,
-        signals: 0,
+        signals: c.signals,
         signal_queue: 0,
         status: status(view),
         rss,

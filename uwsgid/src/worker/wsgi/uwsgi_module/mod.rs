@@ -19,6 +19,9 @@
 //!   (`set_logvar`, `log_this_request`, `request_id`);
 //! - `locks.rs`: `lock`, `unlock`, `is_locked` on the scoreboard's user
 //!   locks, shared by every process of the app;
+//! - `signals.rs`: uWSGI signals and timers (`register_signal`,
+//!   `signal`, `add_timer`, …), served by the master; `signal_thread.rs`:
+//!   this process's handlers and the thread that runs them;
 //! - `unsupported.rs`: the one list of uWSGI's functions uwsgid does not
 //!   provide yet; each exists and raises `uwsgi.UnsupportedError` naming
 //!   itself;
@@ -31,6 +34,8 @@ mod decorators;
 mod locks;
 mod process;
 mod request;
+mod signal_thread;
+mod signals;
 mod unsupported;
 mod workers;
 
@@ -84,6 +89,7 @@ pub fn register(py: Python<'_>, cfg: &AppConfig) -> PyResult<()> {
     workers::add(&module)?;
     request::add(&module)?;
     locks::add(&module)?;
+    signals::add(&module)?;
     unsupported::add(&module)?;
     py.import("sys")?
         .getattr("modules")?
@@ -105,6 +111,7 @@ fn worker_id() -> u32 {
 /// set one: in each worker after its fork, or after a `lazy-apps` worker
 /// imported the app. An exception is logged; the worker goes on.
 pub fn post_fork() {
+    signal_thread::after_fork(worker_id());
     call_hook("post_fork_hook");
 }
 

@@ -21,25 +21,6 @@ create_exception!(
 /// By feature, the functions that raise.
 pub const UNSUPPORTED: &[(&str, &[&CStr])] = &[
     (
-        "signals",
-        &[
-            c"register_signal",
-            c"signal",
-            c"signal_registered",
-            c"signal_wait",
-            c"signal_received",
-        ],
-    ),
-    (
-        "timers and cron",
-        &[
-            c"add_timer",
-            c"add_rb_timer",
-            c"add_cron",
-            c"add_file_monitor",
-        ],
-    ),
-    (
         "caches",
         &[
             c"cache_get",

@@ -1,8 +1,10 @@
 """uWSGI's decorators, as uwsgid provides them.
 
 The names are uWSGI 2.0.31's. What uwsgid supports works: @postfork, @lock,
-@thread. The others need features uwsgid does not have yet (signals, timers,
-cron, file monitors, the spooler, mules, RPC, user harakiri): they raise
+@thread, and the signal decorators @signal, @timer, @mstimer, @rbtimer,
+@cron, @filemon (each of the last five takes a free signal number, the
+lowest not registered, unless given signum=N). The others need features
+uwsgid does not have yet (the spooler, mules, RPC, user harakiri): they raise
 uwsgi.UnsupportedError when applied, as uWSGI fails when the feature is not
 configured, instead of an AttributeError deep inside a library.
 """
@@ -87,7 +89,11 @@ class thread(object):
 
 
 def get_free_signal():
-    raise _unsupported("get_free_signal")
+    for signum in range(0, 256):
+        if not uwsgi.signal_registered(signum):
+            return signum
+
+    raise Exception("No free uwsgi signal available")
 
 
 def _refuse(name):
@@ -100,11 +106,94 @@ def _refuse(name):
     return refused
 
 
-signal = _refuse("signal")
-timer = _refuse("timer")
-rbtimer = _refuse("rbtimer")
-cron = _refuse("cron")
-filemon = _refuse("filemon")
+class signal(object):
+    """Registers the function as the handler of signal num (target= where
+    the master sends it: a worker by default)."""
+
+    def __init__(self, num, **kwargs):
+        self.num = num
+        self.target = kwargs.get('target', '')
+
+    def __call__(self, f):
+        uwsgi.register_signal(self.num, self.target, f)
+        return f
+
+
+class timer(object):
+    """Runs the function every secs seconds."""
+
+    def __init__(self, secs, **kwargs):
+        self.num = kwargs.get('signum', get_free_signal())
+        self.secs = secs
+        self.target = kwargs.get('target', '')
+
+    def __call__(self, f):
+        uwsgi.register_signal(self.num, self.target, f)
+        uwsgi.add_timer(self.num, self.secs)
+        return f
+
+
+class mstimer(object):
+    """Runs the function every msecs milliseconds."""
+
+    def __init__(self, msecs, **kwargs):
+        self.num = kwargs.get('signum', get_free_signal())
+        self.msecs = msecs
+        self.target = kwargs.get('target', '')
+
+    def __call__(self, f):
+        uwsgi.register_signal(self.num, self.target, f)
+        uwsgi.add_ms_timer(self.num, self.msecs)
+        return f
+
+
+class cron(object):
+    """Runs the function when the local time matches (negative: every N)."""
+
+    def __init__(self, minute, hour, day, month, dayweek, **kwargs):
+        self.num = kwargs.get('signum', get_free_signal())
+        self.minute = minute
+        self.hour = hour
+        self.day = day
+        self.month = month
+        self.dayweek = dayweek
+        self.target = kwargs.get('target', '')
+
+    def __call__(self, f):
+        uwsgi.register_signal(self.num, self.target, f)
+        uwsgi.add_cron(self.num, self.minute, self.hour,
+                       self.day, self.month, self.dayweek)
+        return f
+
+
+class rbtimer(object):
+    """Runs the function every secs seconds (uWSGI's red-black timer)."""
+
+    def __init__(self, secs, **kwargs):
+        self.num = kwargs.get('signum', get_free_signal())
+        self.secs = secs
+        self.target = kwargs.get('target', '')
+
+    def __call__(self, f):
+        uwsgi.register_signal(self.num, self.target, f)
+        uwsgi.add_rb_timer(self.num, self.secs)
+        return f
+
+
+class filemon(object):
+    """Runs the function when the file or directory fsobj changes."""
+
+    def __init__(self, fsobj, **kwargs):
+        self.num = kwargs.get('signum', get_free_signal())
+        self.fsobj = fsobj
+        self.target = kwargs.get('target', '')
+
+    def __call__(self, f):
+        uwsgi.register_signal(self.num, self.target, f)
+        uwsgi.add_file_monitor(self.num, self.fsobj)
+        return f
+
+
 harakiri = _refuse("harakiri")
 mulefunc = _refuse("mulefunc")
 mule_brain = _refuse("mule_brain")

@@ -26,7 +26,7 @@ fn total_requests() -> u64 {
 }
 
 /// One dict per worker slot, in uWSGI's keys and order. Fields uwsgid does
-/// not track (signals, per-app pointers) are 0; `rss`/`vsz` are filled
+/// not track (per-app pointers) are 0; `rss`/`vsz` are filled
 /// when the worker reads them (`memory-report`, `reload-on-rss`), as in
 /// uWSGI.
 #[pyfunction]
@@ -56,7 +56,7 @@ fn worker_dict<'py>(
     d.set_item("pid", s.pid.max(0))?;
     d.set_item("requests", s.requests)?;
     d.set_item("delta_requests", s.delta_requests)?;
-    d.set_item("signals", 0)?;
+    d.set_item("signals", s.signals)?;
     d.set_item("exceptions", s.exceptions)?;
     let status: &[u8] = match (alive, busy) {
         (false, _) if spawned => b"cheap",
