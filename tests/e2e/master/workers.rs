@@ -395,10 +395,10 @@ os.execv(binary, [binary, "--http-socket", "127.0.0.1:" + port, "--wsgi-file", a
     let log = server.log();
     let zygote = zygotes(&log)[0];
     // stdio, the listen socket, the two pipes to the master, the two ends
-    // of the workers' hand-off pair.
+    // of the workers' hand-off pair, the uWSGI signals socket.
     assert_eq!(
         open_fds(zygote),
-        BTreeSet::from([0, 1, 2, 3, 4, 5, 6, 7]),
+        BTreeSet::from([0, 1, 2, 3, 4, 5, 6, 7, 8]),
         "zygote"
     );
     let worker = births(&log)[0].1;
