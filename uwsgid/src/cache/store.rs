@@ -123,7 +123,8 @@ impl Guard<'_> {
         }
         let expires = match expires {
             0 => 0,
-            secs => now.saturating_add(secs),
+            // Wrapping as uWSGI's C does: a negative expiry is already past.
+            secs => now.wrapping_add(secs),
         };
         match self.find(key, now) {
             None => self.insert(spec, key, value, expires, mode),

@@ -18,7 +18,7 @@ use nix::unistd::Pid;
 use super::notify::NOTIFY_VARS;
 use super::sockets::{ACTIVATION_VARS, ListenSocket, SocketError, move_high};
 use crate::contract::child_env::{
-    CONFIG_VAR, FIRST_LISTEN_FD, LISTEN_FDS_VAR, MASTER_PID_VAR, SCOREBOARD_FD_VAR, WORKER_ID_VAR,
+    CACHES_FD_VAR, CONFIG_VAR, FIRST_LISTEN_FD, LISTEN_FDS_VAR, MASTER_PID_VAR, SCOREBOARD_FD_VAR, WORKER_ID_VAR,
     ZYGOTE_FDS_VAR, format_fd_pair,
 };
 use crate::contract::handoff::{self, HANDOFF_FDS_VAR, HandoffEnds};
@@ -114,7 +114,7 @@ impl Spawner<'_> {
             // alone, which then stops its children in order.
             .process_group(0);
         // Then the hand-off pair, then the scoreboard, when the master has
-        // one (`child_env`'s layout).
+        // one, then the caches (`child_env`'s layout).
         let mut next = FIRST_LISTEN_FD + (self.sockets.len() + extra_fds.len()) as RawFd;
         let pair = handoff_pair().map(|ends| [ends.send.as_raw_fd(), ends.recv.as_raw_fd()]);
         if pair.is_some() {
@@ -126,6 +126,14 @@ impl Spawner<'_> {
             .map(|fd| fd.as_raw_fd());
         if board.is_some() {
             command.env(SCOREBOARD_FD_VAR, next.to_string());
+            next += 1;
+        }
+        // Then the caches, when the app has any.
+        let caches = crate::cache::installed()
+            .and_then(|c| c.fd())
+            .map(|fd| fd.as_raw_fd());
+        if caches.is_some() {
+            command.env(CACHES_FD_VAR, next.to_string());
         }
         let sources = self
             .sockets
@@ -133,7 +141,8 @@ impl Spawner<'_> {
             .map(|s| s.fd.as_raw_fd())
             .chain(extra_fds.iter().copied())
             .chain(pair.into_iter().flatten())
-            .chain(board);
+            .chain(board)
+            .chain(caches);
         let moves: Vec<(RawFd, RawFd)> = sources.zip(FIRST_LISTEN_FD..).collect();
         let master = nix::unistd::getpid().as_raw();
         // SAFETY: the closure only calls async-signal-safe functions (dup2,

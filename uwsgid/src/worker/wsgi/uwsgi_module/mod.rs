@@ -27,6 +27,7 @@
 //!   `sys.path`.
 
 mod attributes;
+mod cache;
 mod decorators;
 mod locks;
 mod process;
@@ -84,6 +85,7 @@ pub fn register(py: Python<'_>, cfg: &AppConfig) -> PyResult<()> {
     workers::add(&module)?;
     request::add(&module)?;
     locks::add(&module)?;
+    cache::add(&module)?;
     unsupported::add(&module)?;
     py.import("sys")?
         .getattr("modules")?
