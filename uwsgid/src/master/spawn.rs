@@ -18,8 +18,8 @@ use nix::unistd::Pid;
 use super::notify::NOTIFY_VARS;
 use super::sockets::{ACTIVATION_VARS, ListenSocket, SocketError, move_high};
 use crate::contract::child_env::{
-    CACHES_FD_VAR, CONFIG_VAR, FIRST_LISTEN_FD, LISTEN_FDS_VAR, MASTER_PID_VAR, SCOREBOARD_FD_VAR, WORKER_ID_VAR,
-    ZYGOTE_FDS_VAR, format_fd_pair,
+    CACHES_FD_VAR, CONFIG_VAR, FIRST_LISTEN_FD, LISTEN_FDS_VAR, MASTER_PID_VAR, SCOREBOARD_FD_VAR,
+    WORKER_ID_VAR, ZYGOTE_FDS_VAR, format_fd_pair,
 };
 use crate::contract::handoff::{self, HANDOFF_FDS_VAR, HandoffEnds};
 use crate::contract::modes::{WORKER_MODE, ZYGOTE_MODE};

@@ -58,7 +58,8 @@ fn bytes_of<'a>(obj: &'a Bound<'_, PyAny>, func: &str, arg: u8) -> PyResult<&'a 
 /// True, or None (uWSGI's answers).
 fn flag(py: Python<'_>, ok: bool) -> Py<PyAny> {
     if ok {
-        true.into_pyobject(py).map_or_else(|_| py.None(), |b| b.to_owned().into_any().unbind())
+        true.into_pyobject(py)
+            .map_or_else(|_| py.None(), |b| b.to_owned().into_any().unbind())
     } else {
         py.None()
     }
@@ -116,7 +117,12 @@ fn cache_update(
     cache: Option<&str>,
 ) -> PyResult<Py<PyAny>> {
     let value = bytes_of(value, "cache_update", 2)?;
-    set_with(py, "cache_update", (key, value, expires, cache), Mode::Update)
+    set_with(
+        py,
+        "cache_update",
+        (key, value, expires, cache),
+        Mode::Update,
+    )
 }
 
 fn math(
