@@ -1,0 +1,143 @@
+//! One cache for every worker: concurrent increments from four workers
+//! lose nothing; the contents outlive a worker's death and a graceful
+//! reload; expired items go, and the sweeper frees them unread, as
+//! `uwsgictl status` shows.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+use uwsgid_e2e::{Python, control, wait_until};
+
+use super::{CacheApp, SLOW};
+
+/// `n` GETs of `/inc` from 8 client threads.
+fn increment_concurrently(port: u16, n: usize) -> BTreeSet<i64> {
+    let out = Python::script(format!(
+        r#"
+import http.client, json, threading
+pids = set()
+lock = threading.Lock()
+def run(count):
+    c = http.client.HTTPConnection("127.0.0.1", {port}, timeout=60)
+    for _ in range(count):
+        c.request("GET", "/inc", headers={{"Connection": "close"}})
+        r = c.getresponse()
+        body = json.loads(r.read())
+        assert body["ok"] is True, body
+        with lock:
+            pids.add(body["pid"])
+        c.close()
+threads = [threading.Thread(target=run, args=({n} // 8,)) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(json.dumps(sorted(pids)))
+"#
+    ))
+    .timeout(SLOW)
+    .run_json()
+    .expect("the clients run");
+    out.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_i64)
+        .collect()
+}
+
+#[test]
+fn concurrent_increments_from_every_worker_lose_nothing() {
+    let app = CacheApp::start(
+        "processes = 4\nthreads = 2\ncache2 = name=counters,items=10,blocksize=64\n",
+    );
+    let pids = increment_concurrently(app.port, 800);
+    assert!(pids.len() >= 2, "several workers served: {pids:?}");
+    assert_eq!(app.json("/num")["num"], 800);
+}
+
+/// The pid of the worker answering (processes = 1).
+fn worker_pid(app: &CacheApp) -> i64 {
+    app.json("/get?k=x")["pid"].as_i64().unwrap_or(0)
+}
+
+fn kept_across_death_and_reload(lazy: bool) {
+    let app = CacheApp::start(&format!(
+        "processes = 1\nlazy-apps = {lazy}\ncache = 20\ncache-blocksize = 256\n"
+    ));
+    assert_eq!(app.json("/set?k=kept&v=across")["ok"], true);
+    let first = worker_pid(&app);
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(first as i32), Signal::SIGKILL)
+        .expect("kill the worker");
+    let second = wait_until("a new worker answers", SLOW, || {
+        let pid = curl_pid(&app)?;
+        (pid != first).then_some(pid)
+    })
+    .expect("the worker is respawned");
+    assert_eq!(app.get("kept"), "across", "after the respawn");
+    app.server
+        .signal(Signal::SIGHUP)
+        .expect("SIGHUP the master");
+    wait_until("a worker of the new generation answers", SLOW, || {
+        let pid = curl_pid(&app)?;
+        (pid != second).then_some(pid)
+    })
+    .expect("the app reloads");
+    assert_eq!(app.get("kept"), "across", "after the reload");
+}
+
+/// The answering worker's pid, or None while none answers.
+fn curl_pid(app: &CacheApp) -> Option<i64> {
+    let r = uwsgid_e2e::curl(app.port, "/get?k=x").run().ok()?;
+    (r.status == 200).then(|| r.json().ok()?["pid"].as_i64())?
+}
+
+#[test]
+fn the_contents_outlive_a_worker_and_a_reload() {
+    kept_across_death_and_reload(false);
+}
+
+#[test]
+fn the_contents_outlive_a_lazy_worker_and_a_reload() {
+    kept_across_death_and_reload(true);
+}
+
+#[test]
+fn expired_items_go_and_the_sweeper_frees_them_unread() {
+    let app = CacheApp::start(
+        "processes = 2\ncache2 = name=sessions,items=10,blocksize=128\ncache-expire-freq = 1\n\
+         cache-report-freed-items = true\n",
+    );
+    for key in ["a", "b", "c"] {
+        assert_eq!(app.json(&format!("/set?k={key}&v=v&e=1"))["ok"], true);
+    }
+    assert_eq!(app.json("/set?k=forever&v=v")["ok"], true);
+    let status = control::wait_app(&app.socket(), "app", SLOW, |a| !a.caches.is_empty())
+        .expect("the status");
+    let cache = &status.caches[0];
+    assert_eq!(cache.name, "sessions");
+    assert_eq!(cache.max_items, 9, "items=10 holds 9, as in uWSGI");
+    assert_eq!(cache.blocksize, 128);
+    assert!(cache.bytes >= 10 * 128, "{cache:?}");
+    assert!(cache.items <= 4, "{cache:?}");
+    // Nobody reads them: the sweeper removes the three that expire.
+    control::wait_app(&app.socket(), "app", Duration::from_secs(30), |a| {
+        a.caches.first().is_some_and(|c| c.items == 1)
+    })
+    .unwrap_or_else(|e| panic!("{e:#}\nlog:\n{}", app.server.log()));
+    assert!(
+        app.server.log().contains("items for cache \"sessions\""),
+        "{}",
+        app.server.log()
+    );
+    assert_eq!(app.get("a"), serde_json::Value::Null);
+    assert_eq!(app.get("forever"), "v");
+    assert_eq!(app.json("/keys")["keys"], serde_json::json!(["forever"]));
+    // `uwsgictl status` shows it.
+    let out = uwsgid_e2e::uwsgictl(&["--socket", app.socket().to_str().expect("utf-8"), "status"])
+        .expect("uwsgictl runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let row = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("sessions"))
+        .unwrap_or_else(|| panic!("no cache row in:\n{text}"));
+    assert!(row.contains("1/9"), "{row}");
+}
