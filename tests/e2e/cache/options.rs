@@ -82,3 +82,30 @@ fn what_is_not_implemented_is_refused_by_name() {
         "cache-udp-node",
     );
 }
+
+#[test]
+fn add_cache_item_and_load_file_in_cache_fill_the_caches_at_start() {
+    let dir = TestDir::new().expect("a test dir");
+    let file = dir.write("motd.txt", "welcome").expect("write the file");
+    let app = CacheApp::start(&format!(
+        "processes = 1\ncache2 = name=one,items=10\ncache2 = name=two,items=10\n\
+         add-cache-item = everywhere=1\nadd-cache-item = two only=2\n\
+         add-cache-item = broken\nload-file-in-cache = one {}\n",
+        file.display()
+    ));
+    let get =
+        |key: &str, cache: &str| app.json(&format!("/get?k={key}&cache={cache}"))["value"].clone();
+    assert_eq!(get("everywhere", "one"), "1");
+    assert_eq!(get("everywhere", "two"), "1");
+    assert_eq!(get("only", "two"), "2");
+    assert_eq!(get("only", "one"), serde_json::Value::Null);
+    assert_eq!(get(&file.display().to_string(), "one"), "welcome");
+    let log = app.server.log();
+    for line in [
+        "[cache] stored \"everywhere\" in \"one\"",
+        "[cache] stored \"only\" in \"two\"",
+        "[cache] unable to store item broken",
+    ] {
+        assert!(log.contains(line), "{line}\n{log}");
+    }
+}

@@ -16,10 +16,13 @@
 //! - `region.rs`: one cache's memory and its held lock;
 //! - `store.rs`: uWSGI's operations (get, set, update, math, delete,
 //!   clear, keys, sweep);
-//! - `sweeper.rs`: the master's thread removing expired items.
+//! - `sweeper.rs`: the master's thread removing expired items;
+//! - `preload.rs`: `add-cache-item` and `load-file-in-cache`, stored by the
+//!   master at startup.
 
 mod layout;
 mod lock;
+pub mod preload;
 mod region;
 mod store;
 pub mod sweeper;

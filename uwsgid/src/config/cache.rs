@@ -52,6 +52,12 @@ pub struct CacheConfig {
     pub no_expire: bool,
     /// `cache-report-freed-items`: a line per sweep that freed items.
     pub report_freed: bool,
+    /// `add-cache-item = [CACHE ]KEY=VALUE`, in order.
+    #[serde(default)]
+    pub add_items: Vec<String>,
+    /// `load-file-in-cache = [CACHE ]PATH`, in order.
+    #[serde(default)]
+    pub load_files: Vec<String>,
 }
 
 impl CacheConfig {

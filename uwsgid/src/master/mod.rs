@@ -69,7 +69,8 @@ pub fn run(loaded: Loaded, control: Option<PathBuf>) -> i32 {
 }
 
 /// Creates the app's caches (if it has any) before any child, with
-/// uWSGI's lines, and starts their sweeper.
+/// uWSGI's lines, stores the items the options name, and starts the
+/// sweeper.
 fn create_caches(cfg: &AppConfig) -> anyhow::Result<()> {
     let specs = cfg.cache.all();
     if specs.is_empty() {
@@ -79,7 +80,8 @@ fn create_caches(cfg: &AppConfig) -> anyhow::Result<()> {
     caches
         .relocate_fd(sockets::HIGH_FD)
         .context("while moving the caches' descriptor")?;
-    for cache in crate::cache::install(caches).iter() {
+    let caches = crate::cache::install(caches);
+    for cache in caches.iter() {
         let s = cache.stats();
         log_line!(
             "*** Cache \"{}\" initialized: {}MB (max items: {}, blocksize: {} bytes) preallocated ***",
@@ -89,6 +91,7 @@ fn create_caches(cfg: &AppConfig) -> anyhow::Result<()> {
             s.blocksize
         );
     }
+    crate::cache::preload::run(caches, &cfg.cache);
     crate::cache::sweeper::start(&cfg.cache);
     Ok(())
 }

@@ -23,6 +23,16 @@ pub(super) static TABLE: &[Spec] = &[
         "cache-report-freed-items",
         Setter::Bool(|c, v| c.cache.report_freed = v),
     ),
+    list(
+        "add-cache-item",
+        &[],
+        Setter::Str(|c, v| c.cache.add_items.push(v)),
+    ),
+    list(
+        "load-file-in-cache",
+        &[],
+        Setter::Str(|c, v| c.cache.load_files.push(v)),
+    ),
     // uWSGI keeps a last-modified time for its cache router only.
     opt("cache-use-last-modified", Setter::Noop),
     refused("cache-store", STORE),
