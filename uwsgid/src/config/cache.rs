@@ -251,26 +251,26 @@ mod tests {
     #[test]
     fn uwsgis_errors_and_refusals() {
         assert_eq!(
-            parse_cache2("items=3").unwrap_err(),
+            parse_cache2("items=3").expect_err("refused"),
             "you have to specify a cache name"
         );
         assert_eq!(
-            parse_cache2("name=x").unwrap_err(),
+            parse_cache2("name=x").expect_err("refused"),
             "you have to specify the maximum number of cache items"
         );
         assert!(
             parse_cache2("name=x,items=3,store=/tmp/c")
-                .unwrap_err()
+                .expect_err("refused")
                 .contains("store")
         );
         assert!(
             parse_cache2("name=x,items=3,bitmap=1")
-                .unwrap_err()
+                .expect_err("refused")
                 .contains("bitmap")
         );
         assert!(
             parse_cache2("name=x,items=3,foo=1")
-                .unwrap_err()
+                .expect_err("refused")
                 .contains("`foo`")
         );
         assert!(parse_cache2("name=x,items=3,keysize=65535").is_err());
