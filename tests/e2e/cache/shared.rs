@@ -102,10 +102,11 @@ fn the_contents_outlive_a_lazy_worker_and_a_reload() {
 
 #[test]
 fn expired_items_go_and_the_sweeper_frees_them_unread() {
-    let app = CacheApp::start(
+    let stats_port = uwsgid_e2e::free_port().expect("a free port");
+    let app = CacheApp::start(&format!(
         "processes = 2\ncache2 = name=sessions,items=10,blocksize=128\ncache-expire-freq = 1\n\
-         cache-report-freed-items = true\n",
-    );
+         cache-report-freed-items = true\nstats = 127.0.0.1:{stats_port}\n"
+    ));
     for key in ["a", "b", "c"] {
         assert_eq!(app.json(&format!("/set?k={key}&v=v&e=1"))["ok"], true);
     }
@@ -140,4 +141,24 @@ fn expired_items_go_and_the_sweeper_frees_them_unread() {
         .find(|l| l.trim_start().starts_with("sessions"))
         .unwrap_or_else(|| panic!("no cache row in:\n{text}"));
     assert!(row.contains("1/9"), "{row}");
+    // The stats server lists it with uWSGI's keys.
+    let stats = read_stats(stats_port);
+    let cache = &stats["caches"][0];
+    assert_eq!(cache["name"], "sessions", "{stats}");
+    assert_eq!(cache["max_items"], 10);
+    assert_eq!(cache["blocksize"], 128);
+    assert_eq!(cache["items"], 1);
+    assert_eq!(cache["hash"], "djb33x");
+}
+
+/// The stats server's JSON.
+fn read_stats(port: u16) -> serde_json::Value {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(SLOW))
+        .expect("set a read timeout");
+    let mut text = String::new();
+    stream.read_to_string(&mut text).expect("read the stats");
+    serde_json::from_str(&text).expect("stats JSON")
 }
