@@ -26,22 +26,26 @@ struct CacheApp {
     dir: TestDir,
 }
 
+/// app.ini: the app on `port` with the test venv and `extra` lines.
+fn write_ini(dir: &TestDir, port: u16, extra: &str) {
+    let ini = format!(
+        "[uwsgi]\nmaster = true\nhttp-socket = 127.0.0.1:{port}\nwsgi-file = {}\nhome = {}\n\
+         reload-mercy = 20\n{extra}\n",
+        dir.join("cache_app.py").display(),
+        venv().expect("the test venv").display(),
+    );
+    dir.write("app.ini", ini).expect("write app.ini");
+}
+
 impl CacheApp {
     /// `uwsgid --ini app.ini --control control.sock` with `extra` ini
     /// lines, waited for until it answers.
     fn start(extra: &str) -> CacheApp {
         let dir = TestDir::new().expect("a test dir");
         let port = free_port().expect("a free port");
-        let app = dir
-            .write("cache_app.py", include_str!("cache/cache_app.py"))
+        dir.write("cache_app.py", include_str!("cache/cache_app.py"))
             .expect("write the app");
-        let ini = format!(
-            "[uwsgi]\nmaster = true\nhttp-socket = 127.0.0.1:{port}\nwsgi-file = {}\nhome = {}\n\
-             reload-mercy = 20\n{extra}\n",
-            app.display(),
-            venv().expect("the test venv").display(),
-        );
-        dir.write("app.ini", ini).expect("write app.ini");
+        write_ini(&dir, port, extra);
         let mut server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
             .expect("uwsgid is built")
             .arg("--control")
@@ -53,6 +57,11 @@ impl CacheApp {
             .expect("uwsgid starts");
         wait_http_ready(&mut server, port, SLOW).expect("the app answers");
         CacheApp { server, port, dir }
+    }
+
+    /// Rewrites app.ini with `extra` instead (for a reload).
+    fn rewrite(&self, extra: &str) {
+        write_ini(&self.dir, self.port, extra);
     }
 
     fn socket(&self) -> PathBuf {

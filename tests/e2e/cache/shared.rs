@@ -162,3 +162,25 @@ fn read_stats(port: u16) -> serde_json::Value {
     stream.read_to_string(&mut text).expect("read the stats");
     serde_json::from_str(&text).expect("stats JSON")
 }
+
+#[test]
+fn a_reload_keeps_the_caches_even_when_their_options_changed() {
+    let mut app = CacheApp::start("processes = 1\ncache2 = name=c,items=10\n");
+    assert_eq!(app.json("/set?k=kept&v=yes")["ok"], true);
+    app.rewrite("processes = 1\ncache2 = name=c,items=50\n");
+    app.server
+        .signal(Signal::SIGHUP)
+        .expect("SIGHUP the master");
+    uwsgid_e2e::wait_for_log(
+        &mut app.server,
+        "reload: the caches (cache2, cache and their options) cannot change without a restart",
+        SLOW,
+    )
+    .expect("the reload says the caches are kept");
+    let status = control::wait_app(&app.socket(), "app", SLOW, |a| {
+        a.state == "running" && a.generation > 1
+    })
+    .expect("the reload completes");
+    assert_eq!(status.caches[0].max_items, 9, "the old size is kept");
+    assert_eq!(app.get("kept"), "yes");
+}
