@@ -74,14 +74,44 @@ def ops():
     return "\n".join("%s=%s" % x for x in r)
 
 
+def bitmap_ops():
+    """uWSGI 2.0.31's answers pinned in the test, on a cache "b" of
+    items=4, blocksize=10, bitmap=1: values span consecutive blocks."""
+    r = []
+
+    def t(name, f):
+        r.append((name, repr(f())))
+
+    c = "b"
+    t("a25", lambda: uwsgi.cache_set("a", b"A" * 25, 0, c))
+    t("b20", lambda: uwsgi.cache_set("b", b"B" * 20, 0, c))
+    t("c10", lambda: uwsgi.cache_set("c", b"C" * 10, 0, c))
+    t("d1", lambda: uwsgi.cache_set("d", b"D", 0, c))
+    t("upd_a5", lambda: uwsgi.cache_update("a", b"a" * 5, 0, c))
+    t("get_a", lambda: uwsgi.cache_get("a", c))
+    t("del_c", lambda: uwsgi.cache_del("c", c))
+    t("upd_a5_again", lambda: uwsgi.cache_update("a", b"a" * 5, 0, c))
+    t("b30", lambda: uwsgi.cache_set("b", b"B" * 30, 0, c))
+    t("get_a2", lambda: uwsgi.cache_get("a", c))
+    t("get_b", lambda: uwsgi.cache_get("b", c))
+    t("big41", lambda: uwsgi.cache_set("x", b"X" * 41, 0, c))
+    t("clear", lambda: uwsgi.cache_clear(c))
+    t("full40", lambda: uwsgi.cache_set("x", b"X" * 40, 0, c))
+    t("get_x", lambda: len(uwsgi.cache_get("x", c)))
+    t("inc_new", lambda: (uwsgi.cache_del("x", c), uwsgi.cache_inc("n", 3, 0, c),
+                          uwsgi.cache_inc("n", 4, 0, c), uwsgi.cache_num("n", c)))
+    t("keys", lambda: uwsgi.cache_keys(c))
+    return "\n".join("%s=%s" % x for x in r)
+
+
 def application(environ, start_response):
     q = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
     path = environ["PATH_INFO"]
     cache = q.get("cache")
     answer = {"pid": os.getpid(), "worker": uwsgi.worker_id()}
-    if path == "/ops":
+    if path in ("/ops", "/bitmap"):
         start_response("200 OK", [("Content-Type", "text/plain")])
-        return [ops().encode()]
+        return [(ops() if path == "/ops" else bitmap_ops()).encode()]
     if path == "/set":
         answer["ok"] = uwsgi.cache_update(q["k"], q["v"], int(q.get("e", "0")), cache)
     elif path == "/get":

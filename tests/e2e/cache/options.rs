@@ -62,7 +62,10 @@ fn what_is_not_implemented_is_refused_by_name() {
         "cache2 = name=c,items=10,store=/tmp/c.cache",
         "cache2 key `store`: a cache persisted to a file (store) is not implemented",
     );
-    refused("cache2 = name=c,items=10,bitmap=1", "cache2 key `bitmap`");
+    refused(
+        "cache2 = name=c,items=10,blocks=5",
+        "invalid number of cache blocks for \"c\", must be higher than max_items (10)",
+    );
     refused(
         "cache2 = name=c,items=10,nodes=127.0.0.1:4242",
         "cache2 key `nodes`",

@@ -3,13 +3,14 @@
 //! except the value blocks:
 //!
 //! ```text
-//! lock word (u32) + header words | hash buckets | free-item stack | items | value blocks
+//! lock word (u32) + header words | hash buckets | free-item stack | items | block bitmap | value blocks
 //! ```
 //!
 //! An item is [`ITEM_WORDS`] words of metadata followed by its key, padded
-//! to a word. Item `i`'s value is block `i` (uWSGI's layout without the
-//! block bitmap); item 0 is never used, as in uWSGI, so a cache of
-//! `items = N` holds N − 1 items.
+//! to a word. Without `bitmap`, item `i`'s value is block `i`; with it, a
+//! value takes consecutive blocks from its first one, and the bitmap (one
+//! bit per block, set when used) says which are free. Item 0 is never
+//! used, as in uWSGI, so a cache of `items = N` holds N − 1 items.
 
 use crate::config::CacheSpec;
 
@@ -29,6 +30,8 @@ pub mod header {
     pub const FULL: usize = 6;
     /// The earliest expiry (s since the epoch) the sweeper should look at.
     pub const NEXT_SCAN: usize = 7;
+    /// Where the next search for free blocks starts (`bitmap`).
+    pub const BITMAP_POS: usize = 8;
 }
 
 /// Item words.
@@ -46,9 +49,11 @@ pub mod item {
     /// The least-recently-used list (`purge_lru`).
     pub const LRU_PREV: usize = 7;
     pub const LRU_NEXT: usize = 8;
+    /// The value's first block.
+    pub const FIRST_BLOCK: usize = 9;
 }
 
-pub const ITEM_WORDS: usize = 9;
+pub const ITEM_WORDS: usize = 10;
 
 const PAGE: usize = 4096;
 
@@ -58,12 +63,20 @@ pub struct Layout {
     pub items: usize,
     pub keysize: usize,
     pub blocksize: usize,
+    pub blocks: usize,
+    /// Whether values take consecutive blocks found in the bitmap.
+    pub bitmap: bool,
+    /// The longest value: a block, or every block with the bitmap.
+    pub max_value: usize,
     pub hashsize: usize,
     /// Words per item, key included.
     pub item_words: usize,
     pub hash_at: usize,
     pub stack_at: usize,
     pub items_at: usize,
+    /// The bitmap: one u64 word per 64 blocks (none without `bitmap`).
+    pub bitmap_at: usize,
+    pub bitmap_words: usize,
     pub data_at: usize,
     /// The whole cache, rounded up to a page.
     pub size: usize,
@@ -77,21 +90,30 @@ impl Layout {
         let keysize = usize::try_from(spec.keysize).ok()?;
         let blocksize = usize::try_from(spec.blocksize).ok()?;
         let hashsize = usize::try_from(spec.hashsize).ok()?;
+        let blocks = usize::try_from(spec.blocks.max(spec.items)).ok()?;
         let item_words = ITEM_WORDS + keysize.div_ceil(8);
         let hash_at = HEADER_BYTES;
         let stack_at = hash_at.checked_add(hashsize.checked_mul(8)?)?;
         let items_at = stack_at.checked_add(items.checked_mul(8)?)?;
-        let data_at = items_at.checked_add(items.checked_mul(item_words)?.checked_mul(8)?)?;
-        let end = data_at.checked_add(items.checked_mul(blocksize)?)?;
+        let bitmap_at = items_at.checked_add(items.checked_mul(item_words)?.checked_mul(8)?)?;
+        let bitmap_words = if spec.bitmap { blocks.div_ceil(64) } else { 0 };
+        let data_at = bitmap_at.checked_add(bitmap_words * 8)?;
+        let data = blocks.checked_mul(blocksize)?;
+        let end = data_at.checked_add(data)?;
         Some(Layout {
             items,
             keysize,
             blocksize,
+            blocks,
+            bitmap: spec.bitmap,
+            max_value: if spec.bitmap { data } else { blocksize },
             hashsize,
             item_words,
             hash_at,
             stack_at,
             items_at,
+            bitmap_at,
+            bitmap_words,
             data_at,
             size: end.checked_next_multiple_of(PAGE)?,
         })

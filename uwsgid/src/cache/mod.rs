@@ -4,7 +4,7 @@
 //! functions.
 //!
 //! The master creates the mapping once, before any child (a memfd mapped
-//! `MAP_SHARED`, sized `items × (blocksize + keysize)` per cache and fixed
+//! `MAP_SHARED`, sized `blocks × blocksize + items × keysize` per cache, fixed
 //! for the master's life), and passes the descriptor to every child it
 //! execs, after the scoreboard's (`crate::contract::child_env`); a
 //! zygote's mapping is inherited by the workers it forks. A worker's
@@ -14,12 +14,14 @@
 //! - `layout.rs`: where each part of a cache sits;
 //! - `lock.rs`: the cross-process lock of a cache;
 //! - `region.rs`: one cache's memory and its held lock;
+//! - `blocks.rs`: the block bitmap of a `bitmap` cache;
 //! - `store.rs`: uWSGI's operations (get, set, update, math, delete,
 //!   clear, keys, sweep);
 //! - `sweeper.rs`: the master's thread removing expired items;
 //! - `preload.rs`: `add-cache-item` and `load-file-in-cache`, stored by the
 //!   master at startup.
 
+mod blocks;
 mod layout;
 mod lock;
 pub mod preload;

@@ -136,28 +136,42 @@ impl Guard<'_> {
         }
     }
 
-    fn block(&self, i: u64) -> *mut u8 {
+    /// One word of the block bitmap (`bitmap` caches only).
+    pub fn bitmap(&self, w: usize) -> &AtomicU64 {
+        &self
+            .region
+            .word_run(self.layout().bitmap_at, self.layout().bitmap_words)[w]
+    }
+
+    /// Where item `i`'s value starts, and how many bytes the blocks from
+    /// there to the end hold.
+    fn block(&self, i: u64) -> (*mut u8, usize) {
         let l = self.layout();
-        // SAFETY: block `i` (< items) lies inside the region.
-        unsafe {
+        let first = usize::try_from(self.item(i, item::FIRST_BLOCK))
+            .unwrap_or(0)
+            .min(l.blocks - 1);
+        // SAFETY: block `first` (< blocks) lies inside the region.
+        let at = unsafe {
             self.region
                 .base
                 .as_ptr()
-                .add(l.data_at + index(i).min(l.items - 1) * l.blocksize)
-        }
+                .add(l.data_at + first * l.blocksize)
+        };
+        (at, (l.blocks - first) * l.blocksize)
     }
 
-    /// The first `len` bytes of item `i`'s block.
+    /// The first `len` bytes of item `i`'s value.
     pub fn value(&self, i: u64, len: usize) -> &[u8] {
-        let len = len.min(self.layout().blocksize);
-        // SAFETY: inside the block; the lock is held.
-        unsafe { std::slice::from_raw_parts(self.block(i), len) }
+        let (at, room) = self.block(i);
+        // SAFETY: inside the blocks; the lock is held.
+        unsafe { std::slice::from_raw_parts(at, len.min(room)) }
     }
 
+    /// Writes item `i`'s value from its first block on.
     pub fn write_value(&self, i: u64, value: &[u8]) {
-        let len = value.len().min(self.layout().blocksize);
+        let (at, room) = self.block(i);
         // SAFETY: as in `value`.
-        unsafe { std::ptr::copy_nonoverlapping(value.as_ptr(), self.block(i), len) }
+        unsafe { std::ptr::copy_nonoverlapping(value.as_ptr(), at, value.len().min(room)) }
     }
 
     /// Empties the cache: every item free, the counters of use kept.
@@ -172,12 +186,16 @@ impl Guard<'_> {
             }
             self.stack(index(i)).store(i, Ordering::Relaxed);
         }
+        for w in 0..l.bitmap_words {
+            self.bitmap(w).store(0, Ordering::Relaxed);
+        }
         self.put(header::STACK_TOP, l.items as u64 - 1);
         for word in [
             header::N_ITEMS,
             header::LRU_HEAD,
             header::LRU_TAIL,
             header::NEXT_SCAN,
+            header::BITMAP_POS,
         ] {
             self.put(word, 0);
         }

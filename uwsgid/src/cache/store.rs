@@ -1,9 +1,11 @@
 //! uWSGI 2.0.31's cache operations (`core/cache.c`), on a locked region:
 //! items chained by the djb33x hash of their key, a stack of free items,
-//! one value block per item, and a least-recently-used list for
-//! `purge_lru`. One difference: an expired item is never returned; it is
+//! one value block per item (or consecutive blocks from the bitmap,
+//! `blocks.rs`), and a least-recently-used list for `purge_lru`. One difference: an expired item is never returned; it is
 //! removed when found (uWSGI returns it until its sweeper runs, unless
 //! `lazy_expire`).
+
+use std::borrow::Cow;
 
 use super::layout::{header, item};
 use super::region::Guard;
@@ -114,7 +116,7 @@ impl Guard<'_> {
         now: u64,
     ) -> bool {
         let l = *self.layout();
-        if key.is_empty() || value.is_empty() || key.len() > l.keysize || value.len() > l.blocksize
+        if key.is_empty() || value.is_empty() || key.len() > l.keysize || value.len() > l.max_value
         {
             return false;
         }
@@ -133,10 +135,27 @@ impl Guard<'_> {
                 if !matches!(mode, Mode::Math(_)) {
                     self.touch(spec, slot, expires);
                 }
-                self.store_value(slot, value, mode, None);
+                let bytes = self.new_value(slot, value, mode, None);
+                if l.bitmap && !self.move_blocks(spec, slot, bytes.len()) {
+                    return false;
+                }
+                self.put_value(slot, &bytes);
                 true
             }
         }
+    }
+
+    /// Gives `slot` new blocks for a value of `len` bytes, then frees its
+    /// old ones (uWSGI's order: a full cache keeps the old value).
+    fn move_blocks(&self, spec: &CacheSpec, slot: u64, len: usize) -> bool {
+        let Some(first) = self.take_blocks(self.blocks_for(len)) else {
+            self.full(spec);
+            return false;
+        };
+        let old_len = usize::try_from(self.item(slot, item::VALSIZE)).unwrap_or(0);
+        self.release_blocks(self.item(slot, item::FIRST_BLOCK), old_len);
+        self.set_item(slot, item::FIRST_BLOCK, first);
+        true
     }
 
     fn insert(&self, spec: &CacheSpec, key: &[u8], value: &[u8], expires: u64, mode: Mode) -> bool {
@@ -148,7 +167,20 @@ impl Guard<'_> {
         }
         let top = self.get(header::STACK_TOP);
         let slot = self.stack(top as usize).load(relaxed());
+        let bytes = self.new_value(slot, value, mode, Some(spec.math_initial));
+        let first = if self.layout().bitmap {
+            match self.take_blocks(self.blocks_for(bytes.len())) {
+                Some(first) => first,
+                None => {
+                    self.full(spec);
+                    return false;
+                }
+            }
+        } else {
+            slot
+        };
         self.put(header::STACK_TOP, top - 1);
+        self.set_item(slot, item::FIRST_BLOCK, first);
         if spec.purge_lru {
             self.lru_add(slot);
         }
@@ -158,7 +190,7 @@ impl Guard<'_> {
         self.set_item(slot, item::HASH, u64::from(hash));
         self.set_item(slot, item::HITS, 0);
         self.write_key(slot, key);
-        self.store_value(slot, value, mode, Some(spec.math_initial));
+        self.put_value(slot, &bytes);
         self.set_item(slot, item::KEYSIZE, key.len() as u64);
         // Appended at the end of its bucket's chain, as uWSGI does.
         self.set_item(slot, item::NEXT, 0);
@@ -178,23 +210,30 @@ impl Guard<'_> {
         true
     }
 
-    /// A new value (or number) into `slot`'s block; `initial` for a new
-    /// item of a math op.
-    fn store_value(&self, slot: u64, value: &[u8], mode: Mode, initial: Option<i64>) {
+    /// What `slot` is to hold: `value`, or for a math op the number it
+    /// makes, from `initial` for a new item. An existing value of another
+    /// length is read as a number from its first 8 bytes, as uWSGI does.
+    fn new_value<'v>(
+        &self,
+        slot: u64,
+        value: &'v [u8],
+        mode: Mode,
+        initial: Option<i64>,
+    ) -> Cow<'v, [u8]> {
         let Mode::Math(op) = mode else {
-            self.write_value(slot, value);
-            self.set_item(slot, item::VALSIZE, value.len() as u64);
-            return;
+            return Cow::Borrowed(value);
         };
         let delta = i64::from_ne_bytes(value.try_into().unwrap_or([0; 8]));
-        // An existing value of another length is read as a number from its
-        // first 8 bytes, as uWSGI does.
         let num = match initial {
             Some(initial) => initial,
             None => i64::from_ne_bytes(self.value(slot, 8).try_into().unwrap_or([0; 8])),
         };
-        self.write_value(slot, &op.apply(num, delta).to_ne_bytes());
-        self.set_item(slot, item::VALSIZE, 8);
+        Cow::Owned(op.apply(num, delta).to_ne_bytes().to_vec())
+    }
+
+    fn put_value(&self, slot: u64, bytes: &[u8]) {
+        self.write_value(slot, bytes);
+        self.set_item(slot, item::VALSIZE, bytes.len() as u64);
     }
 
     fn touch(&self, spec: &CacheSpec, slot: u64, expires: u64) {
@@ -229,6 +268,10 @@ impl Guard<'_> {
         if self.item(slot, item::KEYSIZE) == 0 {
             return;
         }
+        if self.layout().bitmap {
+            let len = usize::try_from(self.item(slot, item::VALSIZE)).unwrap_or(0);
+            self.release_blocks(self.item(slot, item::FIRST_BLOCK), len);
+        }
         let top = self.get(header::STACK_TOP) + 1;
         self.stack(top as usize).store(slot, relaxed());
         self.put(header::STACK_TOP, top);
@@ -258,6 +301,7 @@ impl Guard<'_> {
             item::EXPIRES,
             item::LRU_PREV,
             item::LRU_NEXT,
+            item::FIRST_BLOCK,
         ] {
             self.set_item(slot, field, 0);
         }

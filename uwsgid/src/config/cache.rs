@@ -1,10 +1,11 @@
 //! The shared caches (`cache2`, the old `cache` + `cache-blocksize`, and
 //! the sweeper's options), parsed as uWSGI 2.0.31's `core/cache.c` reads
 //! them. `cache2` is a keyval list: `name=NAME,items=N[,blocksize=B]
-//! [,keysize=K][,hashsize=H][,purge_lru=1][,lazy_expire=1]
+//! [,blocks=N][,bitmap=1][,keysize=K][,hashsize=H][,purge_lru=1][,lazy_expire=1]
 //! [,math_initial=N][,ignore_full=1][,clear_on_full=1][,no_expire=1]`.
-//! What needs a disk, the network or uWSGI's block bitmap is refused by
-//! name: an app relying on it would run differently.
+//! `bitmap=1` (with `blocks=N`) lets a value span consecutive blocks.
+//! What needs a disk or the network is refused by name: an app relying on
+//! it would run differently.
 
 use serde::{Deserialize, Serialize};
 
@@ -19,8 +20,15 @@ pub struct CacheSpec {
     pub name: String,
     /// uWSGI's `max_items`: item 0 is reserved, so `items - 1` fit.
     pub items: u64,
-    /// The largest value, in bytes (one block per item).
+    /// Bytes per block: the largest value, without `bitmap`.
     pub blocksize: u64,
+    /// Blocks of values (`blocks`, default `items`).
+    #[serde(default)]
+    pub blocks: u64,
+    /// `bitmap`: a value takes as many consecutive blocks as it needs
+    /// (up to all of them), found in a bitmap of the free ones.
+    #[serde(default)]
+    pub bitmap: bool,
     /// The longest key, in bytes.
     pub keysize: u64,
     pub hashsize: u64,
@@ -71,7 +79,7 @@ impl CacheConfig {
                 0 => DEFAULT_BLOCKSIZE,
                 b => b,
             },
-            ..CacheSpec::new(String::new(), 0)
+            ..CacheSpec::new(String::new(), self.legacy_items)
         });
         legacy.into_iter().chain(self.caches.clone()).collect()
     }
@@ -91,6 +99,8 @@ impl CacheSpec {
             name,
             items,
             blocksize: DEFAULT_BLOCKSIZE,
+            blocks: items,
+            bitmap: false,
             keysize: DEFAULT_KEYSIZE,
             hashsize: DEFAULT_HASHSIZE,
             purge_lru: false,
@@ -129,10 +139,6 @@ const REFUSED: &[(&[&str], &str)] = &[
         "the cache UDP server is not implemented",
     ),
     (
-        &["bitmap", "blocks"],
-        "values spanning several blocks (bitmap, blocks) are not implemented: raise blocksize",
-    ),
-    (
         &["sweep_on_full"],
         "sweep_on_full is not implemented (expired items are removed by the sweeper and when read)",
     ),
@@ -143,6 +149,7 @@ pub fn parse_cache2(value: &str) -> Result<CacheSpec, String> {
     let mut spec = CacheSpec::new(String::new(), 0);
     let mut name = None;
     let mut items = None;
+    let mut blocks = None;
     for pair in value.split(',').filter(|p| !p.is_empty()) {
         let (key, val) = pair.split_once('=').ok_or_else(|| {
             format!("unable to parse cache definition: `{pair}` is not key=value")
@@ -154,6 +161,8 @@ pub fn parse_cache2(value: &str) -> Result<CacheSpec, String> {
             "name" => name = Some(val.to_owned()),
             "max_items" | "maxitems" | "items" => items = Some(number(key, val)?),
             "blocksize" => spec.blocksize = number(key, val)?,
+            "blocks" => blocks = Some(number(key, val)?),
+            "bitmap" => spec.bitmap = true,
             "keysize" | "key_size" => spec.keysize = number(key, val)?,
             "hashsize" | "hash_size" => spec.hashsize = number(key, val)?,
             "hash" if val == "djb33x" => {}
@@ -183,6 +192,7 @@ pub fn parse_cache2(value: &str) -> Result<CacheSpec, String> {
     spec.items = items
         .filter(|&n| n > 0)
         .ok_or("you have to specify the maximum number of cache items")?;
+    spec.blocks = blocks.unwrap_or(spec.items);
     check(&spec)?;
     Ok(spec)
 }
@@ -205,12 +215,18 @@ fn check(spec: &CacheSpec) -> Result<(), String> {
     if spec.keysize == 0 || spec.keysize >= 65535 {
         return Err(format!("invalid cache keysize for \"{name}\""));
     }
-    let data = spec.items.checked_mul(spec.blocksize);
+    if spec.blocks < spec.items {
+        return Err(format!(
+            "invalid number of cache blocks for \"{name}\", must be higher than max_items ({})",
+            spec.items
+        ));
+    }
+    let data = spec.blocks.checked_mul(spec.blocksize);
     let keys = spec.items.checked_mul(spec.keysize + 128);
     match data.zip(keys).and_then(|(d, k)| d.checked_add(k)) {
         Some(total) if total <= MAX_CACHE_BYTES => Ok(()),
         _ => Err(format!(
-            "cache \"{name}\": items × (blocksize + keysize) is over {} GiB",
+            "cache \"{name}\": blocks × blocksize + items × keysize is over {} GiB",
             MAX_CACHE_BYTES >> 30
         )),
     }
@@ -264,9 +280,9 @@ mod tests {
                 .contains("store")
         );
         assert!(
-            parse_cache2("name=x,items=3,bitmap=1")
+            parse_cache2("name=x,items=3,blocks=2")
                 .expect_err("refused")
-                .contains("bitmap")
+                .contains("must be higher than max_items")
         );
         assert!(
             parse_cache2("name=x,items=3,foo=1")

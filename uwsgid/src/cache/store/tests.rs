@@ -189,3 +189,32 @@ fn purge_lru_drops_the_least_recently_used() {
     assert!(c.set("c", b"v", Mode::Set));
     assert_eq!(c.region.lock().keys(NOW), [b"c"]);
 }
+
+#[test]
+fn bitmap_values_span_consecutive_blocks_as_uwsgi() {
+    let c = heap("name=b,items=4,blocksize=10,bitmap=1");
+    assert!(c.set("a", &[b'A'; 25], Mode::Set), "3 blocks of 4");
+    assert!(!c.set("b", &[b'B'; 20], Mode::Set), "2 blocks: 1 left");
+    assert!(c.set("c", &[b'C'; 10], Mode::Set), "the last block");
+    assert!(!c.set("d", b"D", Mode::Set), "no block left");
+    assert!(
+        !c.set("a", b"aaaaa", Mode::Update),
+        "new blocks before the old are freed"
+    );
+    assert_eq!(c.get("a").as_deref(), Some(&[b'A'; 25][..]));
+    assert!(c.region.lock().delete(b"c", NOW));
+    assert!(c.set("a", b"aaaaa", Mode::Update));
+    assert!(c.set("b", &[b'B'; 30], Mode::Set), "the 3 blocks a left");
+    assert_eq!(c.get("a").as_deref(), Some(&b"aaaaa"[..]));
+    assert_eq!(c.get("b").as_deref(), Some(&[b'B'; 30][..]));
+    assert!(
+        !c.set("x", &[b'X'; 41], Mode::Set),
+        "longer than every block"
+    );
+    c.region.lock().clear();
+    assert!(c.set("x", &[b'X'; 40], Mode::Set), "every block");
+    assert!(c.region.lock().delete(b"x", NOW));
+    assert!(c.set("n", &3i64.to_ne_bytes(), Mode::Math(MathOp::Inc)));
+    assert!(c.set("n", &4i64.to_ne_bytes(), Mode::Math(MathOp::Inc)));
+    assert_eq!(c.num("n"), 7);
+}

@@ -43,8 +43,8 @@ struct Daemon<'a> {
 }
 
 /// One shared cache, with uWSGI's keys (`max_items` is the `items`
-/// option, one more than it holds; no block bitmap, so `blocks` is the
-/// same; `last_modified_at` is for uWSGI's cache router: 0).
+/// option, one more than it holds; `last_modified_at` is for uWSGI's
+/// cache router: 0).
 #[derive(Serialize)]
 struct Cache {
     name: String,
@@ -75,7 +75,7 @@ fn caches() -> Vec<Cache> {
                 hashsize: c.spec.hashsize,
                 keysize: c.spec.keysize,
                 max_items: c.spec.items,
-                blocks: c.spec.items,
+                blocks: c.spec.blocks.max(c.spec.items),
                 blocksize: s.blocksize,
                 items: s.items,
                 hits: s.hits,
