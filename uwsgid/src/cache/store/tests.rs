@@ -6,7 +6,7 @@ use crate::cache::region::Region;
 
 /// A cache in heap memory (the mapping's stand-in), emptied.
 struct Heap {
-    _words: Vec<u64>,
+    words: Vec<u64>,
     region: Region,
     spec: CacheSpec,
 }
@@ -21,7 +21,7 @@ fn heap(spec: &str) -> Heap {
     let region = unsafe { Region::new(base, layout) };
     region.lock().reset();
     Heap {
-        _words: words,
+        words,
         region,
         spec,
     }
@@ -217,4 +217,17 @@ fn bitmap_values_span_consecutive_blocks_as_uwsgi() {
     assert!(c.set("n", &3i64.to_ne_bytes(), Mode::Math(MathOp::Inc)));
     assert!(c.set("n", &4i64.to_ne_bytes(), Mode::Math(MathOp::Inc)));
     assert_eq!(c.num("n"), 7);
+}
+
+#[test]
+fn a_lock_left_by_a_dead_process_empties_the_cache() {
+    let mut c = heap("name=t,items=10");
+    assert!(c.set("a", b"v", Mode::Set));
+    // The lock word (the first 4 bytes) held by a thread id above the
+    // kernel's pid_max: its process died in the middle of a change.
+    c.words[0] = 4_194_400;
+    assert_eq!(c.get("a"), None, "the cache was emptied");
+    assert_eq!(c.region.used(), 0);
+    assert!(c.set("a", b"again", Mode::Set));
+    assert_eq!(c.get("a").as_deref(), Some(&b"again"[..]));
 }
