@@ -5,6 +5,7 @@
 //! `uwsgid_e2e` library (`tests/src/`).
 
 mod appctl;
+mod cache;
 mod cheaper;
 mod config;
 mod ctl;

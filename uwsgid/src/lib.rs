@@ -21,6 +21,7 @@
 //!   request and response heads, CGI variables, hyper responses).
 
 pub mod backoff;
+pub mod cache;
 pub mod check_config;
 pub mod cli;
 pub mod config;

@@ -147,7 +147,7 @@ fn unsupported_features_name_themselves() {
     assert_eq!(
         get_json(port, "/unsupported"),
         json!({
-            "cache_get": "uwsgi.cache_get is not supported by uwsgid",
+            "mule_msg": "uwsgi.mule_msg is not supported by uwsgid",
             "is_not_implemented": true,
             "harakiri": "uwsgidecorators.harakiri is not supported by uwsgid",
             "rpc": "uwsgidecorators.rpc is not supported by uwsgid",

@@ -93,9 +93,9 @@ def locks():
 def unsupported():
     out = {}
     try:
-        uwsgi.cache_get("key")
+        uwsgi.mule_msg("message")
     except uwsgi.UnsupportedError as e:
-        out["cache_get"] = str(e)
+        out["mule_msg"] = str(e)
         out["is_not_implemented"] = isinstance(e, NotImplementedError)
     import uwsgidecorators
     for name, apply in [

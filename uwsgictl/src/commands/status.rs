@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use anyhow::Result;
-use uwsgid_proto::v1::{AppStatus, DaemonStatus, StatusRequest, WorkerStatus};
+use uwsgid_proto::v1::{AppStatus, CacheStatus, DaemonStatus, StatusRequest, WorkerStatus};
 
 use super::Context;
 use crate::cli::StatusArgs;
@@ -100,7 +100,37 @@ fn render_details(out: &mut dyn Write, app: &AppStatus) -> std::io::Result<()> {
         )?;
     }
     render_workers(out, app)?;
-    render_daemons(out, &app.daemons)
+    render_daemons(out, &app.daemons)?;
+    render_caches(out, &app.caches)
+}
+
+/// The shared caches (`cache2`, `cache`): items used of the most, memory.
+fn render_caches(out: &mut dyn Write, caches: &[CacheStatus]) -> std::io::Result<()> {
+    if caches.is_empty() {
+        return Ok(());
+    }
+    let mut table = Table::new(&[
+        "CACHE",
+        "ITEMS",
+        "BLOCKSIZE",
+        "MEMORY",
+        "HITS",
+        "MISSES",
+        "FULL",
+    ])
+    .indent(2);
+    for c in caches {
+        table.push(vec![
+            c.name.clone(),
+            format!("{}/{}", c.items, c.max_items),
+            size(c.blocksize),
+            size(c.bytes),
+            c.hits.to_string(),
+            c.misses.to_string(),
+            c.full.to_string(),
+        ]);
+    }
+    table.write(out)
 }
 
 fn render_workers(out: &mut dyn Write, app: &AppStatus) -> std::io::Result<()> {
@@ -201,6 +231,16 @@ mod tests {
                 respawns: 2,
                 pidfile: String::new(),
             }],
+            caches: vec![CacheStatus {
+                name: "sessions".into(),
+                items: 12,
+                max_items: 999,
+                blocksize: 64 * 1024,
+                bytes: 66 * MIB,
+                hits: 30,
+                misses: 4,
+                full: 0,
+            }],
             ..AppStatus::default()
         }
     }
@@ -234,6 +274,8 @@ mysite1  sockets: /run/uwsgi/mysite1.sock
   2   4251  busy   770   21M  5.2M  310M  1.2s     1         max-requests
   DAEMON  PID   STATE    RESPAWNS  COMMAND
   1       4260  running  2         celery -A proj worker
+  CACHE     ITEMS   BLOCKSIZE  MEMORY  HITS  MISSES  FULL
+  sessions  12/999  64K        66M     30    4       0
 
 blog
   error: /etc/uwsgi/apps-enabled/blog.ini:3: processes: not a number

@@ -126,6 +126,9 @@ pub struct AppConfig {
     pub need_app: bool,
     /// `locks = N`: the app's user locks are 0 ..= N (`uwsgi.lock(n)`).
     pub locks: u32,
+    /// `cache2`, `cache` and the sweeper's options: the shared caches.
+    #[serde(default)]
+    pub cache: super::CacheConfig,
     /// Every option as read, after expansion, in order: key and value, no
     /// value for a command-line flag given bare. What the `uwsgi` Python
     /// module exposes as `uwsgi.opt`.
@@ -299,6 +302,7 @@ impl Default for AppConfig {
             env: Vec::new(),
             need_app: true,
             locks: 0,
+            cache: Default::default(),
             exported_options: Vec::new(),
             mounts: Vec::new(),
             manage_script_name: false,

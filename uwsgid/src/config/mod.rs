@@ -18,6 +18,7 @@
 
 mod app;
 mod args;
+mod cache;
 mod cheaper;
 mod context;
 mod cron;
@@ -47,6 +48,7 @@ mod tests;
 use std::ffi::OsString;
 
 pub use app::{AppConfig, HeaderUnderscores, ListenAddr, ListenSpec, MAX_LOCKS, Protocol};
+pub use cache::{CacheConfig, CacheSpec};
 pub use cheaper::{Busyness, CheaperAlgo, CheaperConfig};
 pub use context::Context;
 pub use cron::{CronHarakiri, CronSpec};
@@ -103,4 +105,13 @@ pub fn check_with(args: &[OsString], ctx: &Context) -> Resolution {
     errors.append(&mut r.errors);
     r.errors = errors;
     r
+}
+
+/// Adds a `cache2` line to `cfg`, panicking on an error (unit tests of
+/// the caches).
+#[cfg(test)]
+pub fn parse_cache2_for_tests(cfg: &mut AppConfig, value: &str) {
+    if let Err(err) = cache::add(cfg, value) {
+        panic!("{value}: {err}");
+    }
 }

@@ -5,9 +5,10 @@
 //! kept by family: `tree.rs` (processes, the app, files), `request_path.rs`
 //! (sockets, the HTTP front, routing, static files, request logging),
 //! `management.rs` (life cycle, reload triggers, hooks, titles, cheaper,
-//! daemons).
+//! daemons), `caches.rs` (the shared caches).
 
 use super::app::{AppConfig, HeaderUnderscores, MAX_LOCKS, Protocol};
+use super::cache as cache_options;
 use super::cron;
 use super::daemons;
 use super::hooks;
@@ -17,6 +18,7 @@ use super::signal_timers;
 use super::static_files::{self, ExpiresOn};
 use std::path::PathBuf;
 
+mod caches;
 mod emperor;
 mod management;
 mod request_path;
@@ -129,6 +131,7 @@ pub static SPECS: &[&[Spec]] = &[
     request_path::TABLE,
     management::TABLE,
     emperor::TABLE,
+    caches::TABLE,
 ];
 
 /// Every option uwsgid applies.

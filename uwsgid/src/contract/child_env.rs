@@ -14,10 +14,13 @@
 //! scoreboard
 //! (`crate::scoreboard`), named by `UWSGID_SCOREBOARD_FD`: the child maps
 //! it and closes the descriptor (the mapping stays, and is inherited by
-//! the workers a zygote forks).
+//! the workers a zygote forks). When the app has caches, their mapping's
+//! descriptor comes after the scoreboard's, named by `UWSGID_CACHES_FD`
+//! (`crate::cache`), and is taken the same way.
 
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
+use crate::cache::Caches;
 use crate::config::AppConfig;
 use crate::contract::InheritedListener;
 use crate::contract::handoff::{self, HANDOFF_FDS_VAR, HandoffEnds};
@@ -29,6 +32,7 @@ pub const MASTER_PID_VAR: &str = "UWSGID_MASTER_PID";
 pub const ZYGOTE_FDS_VAR: &str = "UWSGID_ZYGOTE_FDS";
 pub const WORKER_ID_VAR: &str = "UWSGID_WORKER_ID";
 pub const SCOREBOARD_FD_VAR: &str = "UWSGID_SCOREBOARD_FD";
+pub const CACHES_FD_VAR: &str = "UWSGID_CACHES_FD";
 
 /// The first inherited listen socket.
 pub const FIRST_LISTEN_FD: RawFd = 3;
@@ -119,6 +123,7 @@ pub unsafe fn scrub() {
         ZYGOTE_FDS_VAR,
         WORKER_ID_VAR,
         SCOREBOARD_FD_VAR,
+        CACHES_FD_VAR,
         HANDOFF_FDS_VAR,
     ] {
         // SAFETY: the caller guarantees no other thread exists.
@@ -152,6 +157,19 @@ pub fn take_scoreboard() -> Result<Scoreboard, String> {
     let fd: RawFd = parse_var(SCOREBOARD_FD_VAR).map_err(|e| e.to_string())?;
     let fd = take_fd(fd).map_err(|e| e.to_string())?;
     Scoreboard::from_fd(fd).map_err(|e| e.to_string())
+}
+
+/// The caches the master passed down, mapped; None when the app has none.
+/// A failure is for the caller to log (the child serves without them).
+pub fn take_caches(cfg: &AppConfig) -> Result<Option<Caches>, String> {
+    if std::env::var_os(CACHES_FD_VAR).is_none() {
+        return Ok(None);
+    }
+    let fd: RawFd = parse_var(CACHES_FD_VAR).map_err(|e| e.to_string())?;
+    let fd = take_fd(fd).map_err(|e| e.to_string())?;
+    Caches::from_fd(fd, &cfg.cache.all())
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 /// The worker id of a lazy worker.

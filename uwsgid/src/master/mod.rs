@@ -71,6 +71,34 @@ pub fn run(loaded: Loaded, control: Option<PathBuf>) -> i32 {
     }
 }
 
+/// Creates the app's caches (if it has any) before any child, with
+/// uWSGI's lines, stores the items the options name, and starts the
+/// sweeper.
+fn create_caches(cfg: &AppConfig) -> anyhow::Result<()> {
+    let specs = cfg.cache.all();
+    if specs.is_empty() {
+        return Ok(());
+    }
+    let mut caches = crate::cache::Caches::create(&specs).context("while creating the caches")?;
+    caches
+        .relocate_fd(sockets::HIGH_FD)
+        .context("while moving the caches' descriptor")?;
+    let caches = crate::cache::install(caches);
+    for cache in caches.iter() {
+        let s = cache.stats();
+        log_line!(
+            "*** Cache \"{}\" initialized: {}MB (max items: {}, blocksize: {} bytes) preallocated ***",
+            s.name,
+            s.bytes >> 20,
+            s.max_items,
+            s.blocksize
+        );
+    }
+    crate::cache::preload::run(caches, &cfg.cache);
+    crate::cache::sweeper::start(&cfg.cache);
+    Ok(())
+}
+
 fn run_app(loaded: Loaded, control: Option<PathBuf>) -> anyhow::Result<i32> {
     // First: systemd's sockets sit at fds 3.. until moved out of the way.
     let mut activated = Activated::from_env().context("while taking over the systemd sockets")?;
@@ -287,6 +315,7 @@ fn serve(
         .relocate_fd(sockets::HIGH_FD)
         .context("while moving the scoreboard's descriptor")?;
     scoreboard::install_master(board);
+    create_caches(&cfg)?;
     let config_json = serde_json::to_string(&cfg).context("while serialising the configuration")?;
     let exe = std::env::current_exe().context("cannot find the uwsgid binary to exec")?;
     log_line!("spawned uWSGI master process (pid: {})", std::process::id());

@@ -18,8 +18,8 @@ use nix::unistd::Pid;
 use super::notify::NOTIFY_VARS;
 use super::sockets::{ACTIVATION_VARS, ListenSocket, SocketError, move_high};
 use crate::contract::child_env::{
-    CONFIG_VAR, FIRST_LISTEN_FD, LISTEN_FDS_VAR, MASTER_PID_VAR, SCOREBOARD_FD_VAR, WORKER_ID_VAR,
-    ZYGOTE_FDS_VAR, format_fd_pair,
+    CACHES_FD_VAR, CONFIG_VAR, FIRST_LISTEN_FD, LISTEN_FDS_VAR, MASTER_PID_VAR, SCOREBOARD_FD_VAR,
+    WORKER_ID_VAR, ZYGOTE_FDS_VAR, format_fd_pair,
 };
 use crate::contract::handoff::{self, HANDOFF_FDS_VAR, HandoffEnds};
 use crate::contract::modes::{WORKER_MODE, ZYGOTE_MODE};
@@ -114,8 +114,8 @@ impl Spawner<'_> {
             // Its own process group: a ^C on the terminal reaches the master
             // alone, which then stops its children in order.
             .process_group(0);
-        // Then the hand-off pair, the uWSGI signal socket, then the
-        // scoreboard, when the master has them (`child_env`'s layout).
+        // Then the hand-off pair, the uWSGI signal socket, the scoreboard,
+        // when the master has them, then the caches (`child_env`'s layout).
         let mut next = FIRST_LISTEN_FD + (self.sockets.len() + extra_fds.len()) as RawFd;
         let pair = handoff_pair().map(|ends| [ends.send.as_raw_fd(), ends.recv.as_raw_fd()]);
         if pair.is_some() {
@@ -132,6 +132,14 @@ impl Spawner<'_> {
             .map(|fd| fd.as_raw_fd());
         if board.is_some() {
             command.env(SCOREBOARD_FD_VAR, next.to_string());
+            next += 1;
+        }
+        // Then the caches, when the app has any.
+        let caches = crate::cache::installed()
+            .and_then(|c| c.fd())
+            .map(|fd| fd.as_raw_fd());
+        if caches.is_some() {
+            command.env(CACHES_FD_VAR, next.to_string());
         }
         let sources = self
             .sockets
@@ -140,7 +148,8 @@ impl Spawner<'_> {
             .chain(extra_fds.iter().copied())
             .chain(pair.into_iter().flatten())
             .chain(signals)
-            .chain(board);
+            .chain(board)
+            .chain(caches);
         let moves: Vec<(RawFd, RawFd)> = sources.zip(FIRST_LISTEN_FD..).collect();
         let master = nix::unistd::getpid().as_raw();
         // SAFETY: the closure only calls async-signal-safe functions (dup2,

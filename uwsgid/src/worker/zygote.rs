@@ -82,6 +82,7 @@ fn lazy_worker_main() -> Result<i32, ZygoteError> {
     crate::worker::logging::init_process(&env.cfg);
     let id = child_env::worker_id()?;
     let board = take_board().map(scoreboard::worker::install);
+    take_caches(&env.cfg);
     // SAFETY: nothing has started a thread yet.
     unsafe {
         crate::contract::uwsgi_signals::take_from_env();
@@ -117,11 +118,25 @@ fn take_board() -> Option<Scoreboard> {
         .ok()
 }
 
+/// Maps the caches the master passed, for the `uwsgi` module's `cache_*`
+/// functions (inherited by the workers a zygote forks); without them those
+/// find no cache, as under uWSGI without `cache2`.
+fn take_caches(cfg: &crate::config::AppConfig) {
+    match child_env::take_caches(cfg) {
+        Ok(Some(caches)) => {
+            crate::cache::install(caches);
+        }
+        Ok(None) => {}
+        Err(err) => log_line!("uwsgid: the caches are unavailable in this process: {err}"),
+    }
+}
+
 fn zygote_main() -> Result<i32, ZygoteError> {
     let env = ChildEnv::from_env()?;
     crate::worker::logging::init_process(&env.cfg);
     let (commands, reports) = child_env::take_zygote_pipes()?;
     let board = take_board().map(scoreboard::worker::install);
+    take_caches(&env.cfg);
     // SAFETY: the zygote is single-threaded.
     unsafe {
         crate::contract::uwsgi_signals::take_from_env();

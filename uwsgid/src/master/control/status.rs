@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use uwsgid_proto::v1::{AppStatus, WorkerStatus};
+use uwsgid_proto::v1::{AppStatus, CacheStatus, WorkerStatus};
 
 use crate::master::event_loop::AppMaster;
 use crate::master::views::{WorkerView, elapsed_ms};
@@ -31,6 +31,7 @@ impl AppMaster {
             stats: self.cfg.stats.clone().unwrap_or_default(),
             processes: u32::try_from(self.table.len()).unwrap_or(u32::MAX),
             daemons: self.daemon_statuses(),
+            caches: cache_statuses(),
         }
     }
 
@@ -45,6 +46,29 @@ impl AppMaster {
             .map(|slot| slot.snapshot().requests)
             .sum()
     }
+}
+
+/// Each cache's use, read without its lock.
+fn cache_statuses() -> Vec<CacheStatus> {
+    let Some(caches) = crate::cache::installed() else {
+        return Vec::new();
+    };
+    caches
+        .iter()
+        .map(|c| {
+            let s = c.stats();
+            CacheStatus {
+                name: s.name,
+                items: s.items,
+                max_items: s.max_items,
+                blocksize: s.blocksize,
+                bytes: s.bytes,
+                hits: s.hits,
+                misses: s.misses,
+                full: s.full,
+            }
+        })
+        .collect()
 }
 
 fn worker_status(view: &WorkerView) -> WorkerStatus {

@@ -116,6 +116,13 @@ pub fn keep_fixed(current: &AppConfig, new: &mut AppConfig) -> Vec<String> {
         &current.daemons_honour_stdin,
         &mut new.daemons_honour_stdin,
     );
+    // The caches' mapping is made once, and kept with its contents.
+    keep(
+        &mut kept,
+        "the caches (cache2, cache and their options)",
+        &current.cache,
+        &mut new.cache,
+    );
     keep(
         &mut kept,
         "lazy-apps",

@@ -4,6 +4,7 @@
 //! (`running_time`, `avg_rt`), memory in bytes, `respawn_count` is 1 after
 //! the first spawn, `last_spawn` unix seconds. What uwsgid does not have
 //! (locks, offloading, the signal queue) is there with uWSGI's idle values.
+//! The shared caches are listed after the locks, as uWSGI lists them.
 
 use serde::Serialize;
 
@@ -25,6 +26,9 @@ struct Stats<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     daemons: Vec<Daemon<'a>>,
     locks: Vec<serde_json::Value>,
+    /// Only when the app has caches, as in uWSGI.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    caches: Vec<Cache>,
     sockets: Vec<Socket<'a>>,
     workers: Vec<Worker>,
 }
@@ -36,6 +40,51 @@ struct Daemon<'a> {
     cmd: &'a str,
     pid: u32,
     respawns: u32,
+}
+
+/// One shared cache, with uWSGI's keys (`max_items` is the `items`
+/// option, one more than it holds; `last_modified_at` is for uWSGI's
+/// cache router: 0).
+#[derive(Serialize)]
+struct Cache {
+    name: String,
+    hash: &'static str,
+    hashsize: u64,
+    keysize: u64,
+    max_items: u64,
+    blocks: u64,
+    blocksize: u64,
+    items: u64,
+    hits: u64,
+    miss: u64,
+    full: u64,
+    last_modified_at: u64,
+}
+
+fn caches() -> Vec<Cache> {
+    let Some(caches) = crate::cache::installed() else {
+        return Vec::new();
+    };
+    caches
+        .iter()
+        .map(|c| {
+            let s = c.stats();
+            Cache {
+                name: s.name,
+                hash: "djb33x",
+                hashsize: c.spec.hashsize,
+                keysize: c.spec.keysize,
+                max_items: c.spec.items,
+                blocks: c.spec.blocks.max(c.spec.items),
+                blocksize: s.blocksize,
+                items: s.items,
+                hits: s.hits,
+                miss: s.misses,
+                full: s.full,
+                last_modified_at: 0,
+            }
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -129,6 +178,7 @@ pub fn render(snapshot: &Snapshot, memory: MemoryOf<'_>) -> String {
             })
             .collect(),
         locks: Vec::new(),
+        caches: caches(),
         sockets,
         workers: snapshot
             .workers

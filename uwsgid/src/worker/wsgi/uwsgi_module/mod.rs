@@ -30,6 +30,7 @@
 //!   `sys.path`.
 
 mod attributes;
+mod cache;
 mod decorators;
 mod locks;
 mod process;
@@ -90,6 +91,7 @@ pub fn register(py: Python<'_>, cfg: &AppConfig) -> PyResult<()> {
     request::add(&module)?;
     locks::add(&module)?;
     signals::add(&module)?;
+    cache::add(&module)?;
     unsupported::add(&module)?;
     py.import("sys")?
         .getattr("modules")?

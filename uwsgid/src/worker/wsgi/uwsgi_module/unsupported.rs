@@ -1,7 +1,7 @@
 //! uWSGI's functions uwsgid does not provide yet. Each exists, so a
 //! library finds it where uWSGI has it, and raises
 //! `uwsgi.UnsupportedError` (a `NotImplementedError`) naming itself when
-//! called: "uwsgi.cache_get is not supported by uwsgid". When a feature
+//! called: "uwsgi.spool is not supported by uwsgid". When a feature
 //! comes, its names leave this list for a module of their own.
 
 use std::ffi::CStr;
@@ -20,23 +20,6 @@ create_exception!(
 
 /// By feature, the functions that raise.
 pub const UNSUPPORTED: &[(&str, &[&CStr])] = &[
-    (
-        "caches",
-        &[
-            c"cache_get",
-            c"cache_set",
-            c"cache_update",
-            c"cache_del",
-            c"cache_exists",
-            c"cache_clear",
-            c"cache_inc",
-            c"cache_dec",
-            c"cache_mul",
-            c"cache_div",
-            c"cache_keys",
-            c"cache_num",
-        ],
-    ),
     (
         "spooler",
         &[
