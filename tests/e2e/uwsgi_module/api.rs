@@ -149,7 +149,6 @@ fn unsupported_features_name_themselves() {
         json!({
             "mule_msg": "uwsgi.mule_msg is not supported by uwsgid",
             "is_not_implemented": true,
-            "harakiri": "uwsgidecorators.harakiri is not supported by uwsgid",
             "rpc": "uwsgidecorators.rpc is not supported by uwsgid",
             "spool": "uwsgidecorators.spool is not supported by uwsgid",
             "mulefunc": "uwsgidecorators.mulefunc is not supported by uwsgid",

@@ -99,7 +99,6 @@ def unsupported():
         out["is_not_implemented"] = isinstance(e, NotImplementedError)
     import uwsgidecorators
     for name, apply in [
-        ("harakiri", lambda: uwsgidecorators.harakiri(3)(print)),
         ("rpc", lambda: uwsgidecorators.rpc("name")(print)),
         ("spool", lambda: uwsgidecorators.spool(print)),
         ("mulefunc", lambda: uwsgidecorators.mulefunc(print)),

@@ -10,6 +10,11 @@
 //! first try is a SIGKILL. The master's reaping respawns the worker; the
 //! scoreboard records `harakiri` as its exit cause. Workers finishing after
 //! a reload are checked too, while their scoreboard slot is still theirs.
+//!
+//! `uwsgi.set_user_harakiri(N)` (and `@harakiri`) sets a worker's own
+//! deadline in its scoreboard slot; the master checks it once a second
+//! whether `harakiri` is set or not, and kills as above (`HARAKIRI (user)
+//! triggered by worker N core C !!!`).
 
 use std::time::{Duration, Instant};
 
@@ -40,7 +45,7 @@ struct Pending {
 impl AppMaster {
     /// The timer hook: on schedule, kills the workers past `harakiri`.
     pub(super) fn harakiri_tick(&mut self, now: Instant) {
-        if self.cfg.harakiri == 0 || self.harakiri.next_check.is_some_and(|at| at > now) {
+        if self.harakiri.next_check.is_some_and(|at| at > now) {
             return;
         }
         self.harakiri.next_check = Some(now + CHECK_EVERY);
@@ -57,9 +62,7 @@ impl AppMaster {
             .retain(|p| running.iter().any(|(_, pid)| *pid == p.pid));
         let limit_us = self.cfg.harakiri.saturating_mul(1_000_000);
         let now_us = scoreboard::now_us();
-        let cores = usize::try_from(self.cfg.threads)
-            .unwrap_or(1)
-            .clamp(1, MAX_CORES);
+        let cores = self.cores();
         for (id, pid) in running {
             let Some(slot) = board.slot(id).filter(|s| s.pid() == pid.as_raw()) else {
                 continue;
@@ -67,17 +70,24 @@ impl AppMaster {
             if let Some(at) = self.harakiri.pending.iter().position(|p| p.pid == pid) {
                 if self.harakiri.pending[at].kill_at <= now {
                     self.harakiri.pending.remove(at);
-                    self.trigger(id, pid, slot, cores, 2, now_us);
+                    self.trigger(id, pid, slot, 2, false);
                 }
+                continue;
+            }
+            let user = slot.user_harakiri_us();
+            if user != 0 && user <= now_us {
+                slot.set_user_harakiri(0);
+                self.trigger(id, pid, slot, 1, true);
                 continue;
             }
             let deadline = slot
                 .busy_cores(cores)
                 .iter()
                 .map(|c| c.start_us.saturating_add(limit_us))
-                .min();
+                .min()
+                .filter(|_| limit_us > 0);
             match deadline {
-                Some(at) if at <= now_us => self.trigger(id, pid, slot, cores, 1, now_us),
+                Some(at) if at <= now_us => self.trigger(id, pid, slot, 1, false),
                 // Look again right when this request becomes overdue, not
                 // up to a second later on the next regular check.
                 Some(at) => {
@@ -89,11 +99,9 @@ impl AppMaster {
         }
     }
 
-    /// When the timer must fire next for harakiri (`None`: never).
+    /// When the timer must fire next for harakiri: at least once a second,
+    /// for the workers' own deadlines (`set_user_harakiri`).
     pub(super) fn harakiri_wake(&self) -> Option<Instant> {
-        if self.cfg.harakiri == 0 {
-            return None;
-        }
         let next = self
             .harakiri
             .next_check
@@ -109,16 +117,11 @@ impl AppMaster {
             .min()
     }
 
-    /// Kills worker `id` (try 1 may be graceful), with uWSGI's lines.
-    fn trigger(
-        &mut self,
-        id: u32,
-        pid: Pid,
-        slot: &WorkerSlot,
-        cores: usize,
-        tries: u32,
-        now_us: u64,
-    ) {
+    /// Kills worker `id` (try 1 may be graceful), with uWSGI's lines;
+    /// `user`: its own deadline (`set_user_harakiri`) passed.
+    fn trigger(&mut self, id: u32, pid: Pid, slot: &WorkerSlot, tries: u32, user: bool) {
+        let cores = self.cores();
+        let now_us = scoreboard::now_us();
         let graceful = tries == 1 && self.cfg.harakiri_graceful_timeout > 0;
         log_line!(
             "*** HARAKIRI ON WORKER {id} (pid: {pid}, try: {tries}, graceful: {}) ***",
@@ -156,7 +159,15 @@ impl AppMaster {
             });
         }
         let core = oldest(&busy, now_us).map_or(0, |c| c.core);
-        log_line!("HARAKIRI triggered by worker {id} core {core} !!!");
+        let kind = if user { " (user)" } else { "" };
+        log_line!("HARAKIRI{kind} triggered by worker {id} core {core} !!!");
+    }
+
+    /// The cores a worker has (one per Python thread, at most MAX_CORES).
+    fn cores(&self) -> usize {
+        usize::try_from(self.cfg.threads)
+            .unwrap_or(1)
+            .clamp(1, MAX_CORES)
     }
 
     /// Forgets the graceful kill pending for `pid` (it died).

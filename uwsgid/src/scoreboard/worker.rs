@@ -22,6 +22,18 @@ struct Attached {
 
 static ATTACHED: OnceLock<Attached> = OnceLock::new();
 
+/// `uwsgi.set_user_harakiri(secs)`: the master kills this worker once
+/// `secs` have passed (0 clears it), as uWSGI's per-worker timer.
+pub fn set_user_harakiri(secs: u64) {
+    if let Some((_, slot)) = slot() {
+        let deadline = match secs {
+            0 => 0,
+            n => now_us().saturating_add(n.saturating_mul(1_000_000)),
+        };
+        slot.set_user_harakiri(deadline);
+    }
+}
+
 /// Whether the master paused the app (read before taking a request; an
 /// old worker finishing after a reload reads its successor's slot, with
 /// the same flag).

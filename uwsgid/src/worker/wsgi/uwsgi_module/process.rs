@@ -23,7 +23,16 @@ pub fn add(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(micros, m)?)?;
     m.add_function(wrap_pyfunction!(ready, m)?)?;
     m.add_function(wrap_pyfunction!(i_am_the_spooler, m)?)?;
+    m.add_function(wrap_pyfunction!(set_user_harakiri, m)?)?;
     Ok(())
+}
+
+/// `set_user_harakiri(seconds)`: the master kills this worker once the
+/// seconds have passed, unless called again (0 clears it), as uWSGI's
+/// per-worker timer; it works without `harakiri` set.
+#[pyfunction]
+fn set_user_harakiri(seconds: i64) {
+    crate::scoreboard::worker::set_user_harakiri(u64::try_from(seconds).unwrap_or(0));
 }
 
 /// This worker's id (1 …); 0 in the zygote, while the app is imported.

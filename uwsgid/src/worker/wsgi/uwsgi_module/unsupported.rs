@@ -83,7 +83,6 @@ pub const UNSUPPORTED: &[(&str, &[&CStr])] = &[
             c"sharedarea_object",
         ],
     ),
-    ("user harakiri", &[c"set_user_harakiri"]),
     (
         "alarms, legion and the warning message",
         &[

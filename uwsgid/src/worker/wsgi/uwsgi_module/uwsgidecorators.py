@@ -4,7 +4,7 @@ The names are uWSGI 2.0.31's. What uwsgid supports works: @postfork, @lock,
 @thread, and the signal decorators @signal, @timer, @mstimer, @rbtimer,
 @cron, @filemon (each of the last five takes a free signal number, the
 lowest not registered, unless given signum=N). The others need features
-uwsgid does not have yet (the spooler, mules, RPC, user harakiri): they raise
+uwsgid does not have yet (the spooler, mules, RPC): they raise
 uwsgi.UnsupportedError when applied, as uWSGI fails when the feature is not
 configured, instead of an AttributeError deep inside a library.
 """
@@ -194,7 +194,26 @@ class filemon(object):
         return f
 
 
-harakiri = _refuse("harakiri")
+class harakiri(object):
+    """The master kills the worker if the function runs longer than
+    `seconds` (`uwsgi.set_user_harakiri`); the timer is cleared when it
+    returns or raises (uWSGI's leaves it set after an exception)."""
+
+    def __init__(self, seconds):
+        self.s = seconds
+
+    def real_call(self, *args, **kwargs):
+        uwsgi.set_user_harakiri(self.s)
+        try:
+            return self.f(*args, **kwargs)
+        finally:
+            uwsgi.set_user_harakiri(0)
+
+    def __call__(self, f):
+        self.f = f
+        return self.real_call
+
+
 mulefunc = _refuse("mulefunc")
 mule_brain = _refuse("mule_brain")
 mule_brainloop = _refuse("mule_brainloop")
