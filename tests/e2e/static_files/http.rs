@@ -30,6 +30,8 @@ fn a_file_with_its_type_length_and_date_and_a_log_line() {
     });
     let log = logged.expect("logged");
     assert!(log.contains("GET /s/a.txt => generated 13 bytes"), "{log}");
+    // No app served it: uWSGI's `app: -1|req: -1/N`.
+    assert!(log.contains("|app: -1|req: -1/"), "{log}");
 }
 
 #[test]

@@ -2,7 +2,8 @@
 //! else `SERVER_NAME`), app 0 for any other host, and request lines
 //! starting with the host. Pinned from uWSGI 2.0.31 with `--vhost --mount
 //! "a.test|=hello.py"` beside `--wsgi-file pid_app.py`: `Host: a.test` got
-//! `Hello World` and the line `a.test [pid: …`; `Host: b.test` got app 0.
+//! `Hello World` and the line `a.test [pid: …|app: 1|req: 1/1]`; `Host:
+//! b.test` got app 0 (`|app: 0|req: 1/2]`).
 
 use uwsgid_e2e::{DEFAULT_TIMEOUT, HttpApp, app_path, wait_until};
 
@@ -27,4 +28,9 @@ fn vhost_chooses_the_app_by_host_and_logs_it() {
     })
     .unwrap_or_else(|e| panic!("{e:#}\n{}", app.log()));
     assert!(log.contains("VirtualHosting mode enabled."), "{log}");
+    // The app's index and its own count before the worker's, as uWSGI's
+    // lines have them (the readiness probe was app 0's first request).
+    assert!(log.contains("a.test [pid: "), "{log}");
+    assert!(log.contains("|app: 1|req: 1/2] "), "{log}");
+    assert!(log.contains("|app: 0|req: 2/3] "), "{log}");
 }

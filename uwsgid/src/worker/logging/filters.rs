@@ -60,6 +60,7 @@ mod tests {
             body_bytes: body,
             elapsed: Duration::from_millis(ms),
             request_number: 1,
+            app: None,
             core: 0,
             via_sendfile: false,
             read_error: false,

@@ -43,6 +43,7 @@ fn render(format: &str, head: &RequestHead, micros: u64) -> String {
         body_bytes: 12,
         elapsed: Duration::from_micros(micros),
         request_number: 1,
+        app: None,
         core: 0,
         via_sendfile: false,
         read_error: false,

@@ -33,6 +33,9 @@ pub struct Entry<'a> {
     pub body_bytes: u64,
     pub elapsed: Duration,
     pub request_number: u64,
+    /// The app that served it (`None`: no app, a static file: uWSGI's
+    /// `app: -1|req: -1/N`).
+    pub app: Option<crate::worker::wsgi::app::AppServed>,
     pub core: usize,
     /// The body went out through `wsgi.file_wrapper`'s sendfile path.
     pub via_sendfile: bool,
@@ -231,9 +234,12 @@ pub fn format_line(
     } else {
         (e.elapsed.as_millis(), "msecs")
     };
+    let (app, app_requests) = e
+        .app
+        .map_or((-1, -1), |a| (a.index as i64, a.requests as i64));
     let _ = write!(
         out,
-        "[pid: {pid}|worker: {worker_id}|app: 0|req: {n}/{n}] {addr} ({user}) {{{vars} vars in {vbytes} bytes}} [",
+        "[pid: {pid}|worker: {worker_id}|app: {app}|req: {app_requests}/{n}] {addr} ({user}) {{{vars} vars in {vbytes} bytes}} [",
         n = e.request_number,
         user = head.get("REMOTE_USER").unwrap_or(""),
         vars = head.vars.len() * 2,

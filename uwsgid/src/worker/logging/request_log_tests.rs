@@ -1,6 +1,7 @@
 use super::*;
 use crate::config::{Conditions, RequestLogging};
 use crate::protocol::cgi;
+use crate::worker::wsgi::app::AppServed;
 
 fn head() -> RequestHead {
     cgi::from_uwsgi(vec![
@@ -27,6 +28,10 @@ fn entry<'a>(head: &'a RequestHead, response: &'a ResponseHead) -> Entry<'a> {
         body_bytes: 12,
         elapsed: Duration::from_millis(3),
         request_number: 5,
+        app: Some(AppServed {
+            index: 0,
+            requests: 5,
+        }),
         core: 0,
         via_sendfile: false,
         read_error: false,
@@ -73,6 +78,10 @@ fn default_line_has_uwsgi_shape_and_worker_id() {
     let mut e = entry(&head, &response);
     e.elapsed = Duration::from_micros(300);
     e.request_number = 1;
+    e.app = Some(AppServed {
+        index: 0,
+        requests: 1,
+    });
     let mut line = String::new();
     let mut date = String::new();
     clock::push_ctime(&mut date, 1_796_252_480);
@@ -177,4 +186,40 @@ fn memory_report_reads_statm() {
     let log = RequestLog::new(1, &cfg);
     let (vsz, rss) = log.memory().unwrap_or_default();
     assert!(vsz > 0 && rss > 0 && rss <= vsz);
+}
+
+/// uWSGI 2.0.31 (pinned with `--vhost --mount`): the mounted app's index
+/// and its own count before the worker's, `app: 1|req: 1/2`; a static file
+/// has no app, `app: -1|req: -1/N`.
+#[test]
+fn the_line_names_the_app_and_its_count() {
+    let head = RequestHead::default();
+    let response = ResponseHead {
+        code: 200,
+        status: "200 OK".into(),
+        headers: Vec::new(),
+    };
+    let time = Time {
+        start_secs: 0,
+        micros: false,
+    };
+    let mut e = entry(&head, &response);
+    e.request_number = 2;
+    e.app = Some(AppServed {
+        index: 1,
+        requests: 1,
+    });
+    let mut line = String::new();
+    format_line(&mut line, 1, 1, "a", &e, &time);
+    assert!(
+        line.starts_with("[pid: 1|worker: 1|app: 1|req: 1/2] "),
+        "{line}"
+    );
+    e.app = None;
+    line.clear();
+    format_line(&mut line, 1, 1, "a", &e, &time);
+    assert!(
+        line.starts_with("[pid: 1|worker: 1|app: -1|req: -1/2] "),
+        "{line}"
+    );
 }

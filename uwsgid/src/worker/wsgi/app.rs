@@ -34,6 +34,8 @@ pub enum WorkerError {
 /// is off and nothing loaded (every request is then answered 500).
 pub struct App {
     callables: Vec<Py<PyAny>>,
+    /// Requests each app served in this worker (uWSGI's `app: A|req: N/…`).
+    requests: Vec<std::sync::atomic::AtomicU64>,
     /// The mountpoint of each callable (`""` for `module`/`wsgi-file`).
     mountpoints: Vec<String>,
     manage_script_name: bool,
@@ -49,19 +51,32 @@ impl App {
         }
     }
 
-    /// The app a request goes to (see `protocol/mounts.rs`). A single app,
-    /// the common case, costs nothing.
+    /// The app a request goes to (see `protocol/mounts.rs`), with its
+    /// index; the request counts as that app's. A single app, the common
+    /// case, costs no lookup.
     pub fn choose<'a, 'py>(
         &'a self,
         py: Python<'py>,
         head: &RequestHead,
-    ) -> Option<&'a Bound<'py, PyAny>> {
+    ) -> Option<(AppServed, &'a Bound<'py, PyAny>)> {
         let index = match self.callables.len() {
             0 | 1 => 0,
             _ => mounts::choose(head, &self.mountpoints, self.vhost),
         };
-        self.callables.get(index).map(|app| app.bind(py))
+        let app = self.callables.get(index)?.bind(py);
+        let requests = self.requests.get(index).map_or(0, |n| {
+            n.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
+        });
+        Some((AppServed { index, requests }, app))
     }
+}
+
+/// Which app served a request and how many it has served in this worker
+/// (its log line's `app: A|req: N/…`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppServed {
+    pub index: usize,
+    pub requests: u64,
 }
 
 /// Why the app could not be loaded.
@@ -85,6 +100,7 @@ pub fn load(cfg: &AppConfig) -> Result<App, WorkerError> {
         set_argv(py, cfg.pyargv.as_deref());
         let mut app = App {
             callables: Vec::new(),
+            requests: Vec::new(),
             mountpoints: Vec::new(),
             manage_script_name: cfg.manage_script_name,
             vhost: cfg.vhost,
@@ -139,6 +155,7 @@ fn load_one<'py>(
                 if id == 0 { " (default app)" } else { "" }
             );
             app.callables.push(callable.unbind());
+            app.requests.push(std::sync::atomic::AtomicU64::new(0));
             app.mountpoints.push(mountpoint.to_owned());
             Ok(())
         }

@@ -43,7 +43,7 @@ pub fn run(py: Python<'_>, ctx: &WorkerCtx, statics: &Statics, app: &App, job: J
         .as_ref()
         .map(|routes| routes.apply(&mut head))
         .unwrap_or_default();
-    let app = app.choose(py, &head);
+    let (served_by, app) = app.choose(py, &head).unzip();
     scoreboard::worker::request_started(core, started, &head);
     super::uwsgi_module::enter_request(core);
     // What the app left of the body goes back to the front (or is dropped).
@@ -105,6 +105,7 @@ pub fn run(py: Python<'_>, ctx: &WorkerCtx, statics: &Statics, app: &App, job: J
                 body_bytes: r.body_bytes,
                 elapsed: started.elapsed(),
                 request_number: served,
+                app: served_by,
                 core,
                 via_sendfile: r.via_sendfile,
                 read_error,

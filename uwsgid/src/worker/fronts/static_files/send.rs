@@ -248,6 +248,7 @@ fn log(
         body_bytes,
         elapsed: started.elapsed(),
         request_number: served,
+        app: None,
         core: 0,
         via_sendfile: false,
         read_error: false,
