@@ -28,10 +28,12 @@ use std::ptr::NonNull;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
+use nix::sys::mman::munmap;
 
 pub use locks::{MAX_USER_LOCKS, UserLocks};
 use packer::Packer;
+
+use crate::shared_memory::{self, MemfdError};
 
 /// Worker ids 1 ..= MAX_WORKERS have a slot.
 pub const MAX_WORKERS: usize = 1024;
@@ -224,17 +226,13 @@ const fn slots_size() -> usize {
 impl Scoreboard {
     /// Creates a zeroed scoreboard (in the master, before any child).
     pub fn create() -> Result<Scoreboard, ScoreboardError> {
-        // SAFETY: the name is a NUL-terminated literal.
-        let raw = unsafe { libc::memfd_create(c"uwsgid-scoreboard".as_ptr(), libc::MFD_CLOEXEC) };
-        if raw < 0 {
-            return Err(ScoreboardError::Create(std::io::Error::last_os_error()));
-        }
-        // SAFETY: memfd_create returned a new descriptor that nothing else owns.
-        let fd = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(raw) };
-        let file = std::fs::File::from(fd);
-        file.set_len(board_size() as u64)
-            .map_err(ScoreboardError::Size)?;
-        let fd = OwnedFd::from(file);
+        let fd =
+            shared_memory::create(c"uwsgid-scoreboard", board_size() as u64).map_err(
+                |e| match e {
+                    MemfdError::Create(e) => ScoreboardError::Create(e),
+                    MemfdError::Size(e) => ScoreboardError::Size(e),
+                },
+            )?;
         let slots = Scoreboard::map(&fd)?;
         Ok(Scoreboard {
             slots,
@@ -256,19 +254,7 @@ impl Scoreboard {
 
     fn map(fd: &OwnedFd) -> Result<NonNull<WorkerSlot>, ScoreboardError> {
         let len = NonZeroUsize::new(board_size()).ok_or(ScoreboardError::WrongSize(0, 0))?;
-        // SAFETY: a fresh shared mapping of a descriptor we own; nothing else
-        // in this process refers to that address range.
-        let ptr = unsafe {
-            mmap(
-                None,
-                len,
-                ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
-                MapFlags::MAP_SHARED,
-                fd,
-                0,
-            )
-        }
-        .map_err(ScoreboardError::Map)?;
+        let ptr = shared_memory::map(fd, len).map_err(ScoreboardError::Map)?;
         Ok(ptr.cast())
     }
 
@@ -280,13 +266,9 @@ impl Scoreboard {
     /// Moves the descriptor to one at or above `min` (close-on-exec), out
     /// of the range children's descriptors are placed in.
     pub fn relocate_fd(&mut self, min: RawFd) -> std::io::Result<()> {
-        let Some(fd) = &self.fd else {
-            return Ok(());
-        };
-        let moved = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(min))
-            .map_err(std::io::Error::from)?;
-        // SAFETY: F_DUPFD_CLOEXEC returned a new descriptor nothing else owns.
-        self.fd = Some(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(moved) });
+        if let Some(fd) = &self.fd {
+            self.fd = Some(shared_memory::dup_above(fd, min)?);
+        }
         Ok(())
     }
 

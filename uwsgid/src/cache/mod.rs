@@ -30,13 +30,14 @@ mod store;
 pub mod sweeper;
 
 use std::num::NonZeroUsize;
-use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 use std::ptr::NonNull;
 use std::sync::OnceLock;
 
-use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
+use nix::sys::mman::munmap;
 
 use crate::config::CacheSpec;
+use crate::shared_memory::{self, MemfdError};
 use layout::{Layout, header};
 use region::Region;
 pub use store::{MathOp, Mode};
@@ -95,15 +96,11 @@ impl Caches {
     /// Creates the caches (in the master, before any child), empty.
     pub fn create(specs: &[CacheSpec]) -> Result<Caches, CacheError> {
         let size = Layout::total(specs).ok_or(CacheError::TooBig)?;
-        // SAFETY: the name is a NUL-terminated literal.
-        let raw = unsafe { libc::memfd_create(c"uwsgid-caches".as_ptr(), libc::MFD_CLOEXEC) };
-        if raw < 0 {
-            return Err(CacheError::Create(std::io::Error::last_os_error()));
-        }
-        // SAFETY: memfd_create returned a new descriptor that nothing else owns.
-        let file = std::fs::File::from(unsafe { OwnedFd::from_raw_fd(raw) });
-        file.set_len(size as u64).map_err(CacheError::Size)?;
-        let caches = Caches::map(OwnedFd::from(file), specs, size, true)?;
+        let fd = shared_memory::create(c"uwsgid-caches", size as u64).map_err(|e| match e {
+            MemfdError::Create(e) => CacheError::Create(e),
+            MemfdError::Size(e) => CacheError::Size(e),
+        })?;
+        let caches = Caches::map(fd, specs, size, true)?;
         for cache in &caches.caches {
             cache.region.lock().reset();
         }
@@ -128,18 +125,7 @@ impl Caches {
         keep: bool,
     ) -> Result<Caches, CacheError> {
         let len = NonZeroUsize::new(size).ok_or(CacheError::TooBig)?;
-        // SAFETY: a fresh shared mapping of a descriptor we own.
-        let ptr = unsafe {
-            mmap(
-                None,
-                len,
-                ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
-                MapFlags::MAP_SHARED,
-                &fd,
-                0,
-            )
-        }
-        .map_err(CacheError::Map)?;
+        let ptr = shared_memory::map(&fd, len).map_err(CacheError::Map)?;
         let base: NonNull<u8> = ptr.cast();
         let mut at = 0;
         let mut caches = Vec::with_capacity(specs.len());
@@ -171,13 +157,9 @@ impl Caches {
     /// Moves the descriptor to one at or above `min` (close-on-exec), out
     /// of the range children's descriptors are placed in.
     pub fn relocate_fd(&mut self, min: RawFd) -> std::io::Result<()> {
-        let Some(fd) = &self.fd else {
-            return Ok(());
-        };
-        let moved = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(min))
-            .map_err(std::io::Error::from)?;
-        // SAFETY: F_DUPFD_CLOEXEC returned a new descriptor nothing else owns.
-        self.fd = Some(unsafe { OwnedFd::from_raw_fd(moved) });
+        if let Some(fd) = &self.fd {
+            self.fd = Some(shared_memory::dup_above(fd, min)?);
+        }
         Ok(())
     }
 
