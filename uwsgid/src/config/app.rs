@@ -278,6 +278,10 @@ pub struct AppConfig {
     pub daemons_honour_stdin: bool,
     /// Adaptive workers (`config/cheaper.rs`).
     pub cheaper: CheaperConfig,
+    /// Spoolers (`config/spooler.rs`).
+    pub spooler: super::SpoolerConfig,
+    /// Mules and farms (`config/mules.rs`).
+    pub mules: super::MuleConfig,
 }
 
 impl Default for AppConfig {
@@ -381,6 +385,8 @@ impl Default for AppConfig {
             daemons: Vec::new(),
             daemons_honour_stdin: false,
             cheaper: CheaperConfig::default(),
+            spooler: super::SpoolerConfig::default(),
+            mules: super::MuleConfig::default(),
         }
     }
 }

@@ -32,12 +32,14 @@ mod listen;
 mod load;
 mod logging;
 mod magic;
+mod mules;
 mod options;
 mod raw;
 mod resolve;
 pub mod routing;
 mod setters;
 mod signal_timers;
+mod spooler;
 mod static_files;
 mod suggest;
 mod uwsgi_names;
@@ -59,7 +61,9 @@ pub use listen::parse_addr;
 pub use load::split_spec;
 pub use logging::{Conditions, LogFile, Loggers, REQUEST_LINE_MARK, RequestLogging};
 pub use resolve::Resolution;
+pub use mules::{MuleConfig, MuleSpec};
 pub use signal_timers::{FileSignal, SignalTimer};
+pub use spooler::SpoolerConfig;
 pub use static_files::{ExpiresOn, Expiry, GzipRules, ServeMode, StaticFiles, StaticMap};
 
 /// A configuration resolved for running.

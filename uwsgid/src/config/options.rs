@@ -22,6 +22,7 @@ mod caches;
 mod emperor;
 mod management;
 mod request_path;
+mod side_processes;
 mod tree;
 
 /// How an option's value is parsed and where it goes (uWSGI's setters, §1.6
@@ -132,6 +133,7 @@ pub static SPECS: &[&[Spec]] = &[
     management::TABLE,
     emperor::TABLE,
     caches::TABLE,
+    side_processes::TABLE,
 ];
 
 /// Every option uwsgid applies.

@@ -1,0 +1,31 @@
+//! The options of the processes beside the workers that run the app's
+//! Python: spoolers (`config/spooler.rs`) and mules (`config/mules.rs`).
+
+use super::*;
+use crate::config::MuleSpec;
+
+/// The options of this family.
+pub(super) static TABLE: &[Spec] = &[
+    list(
+        "spooler",
+        &[],
+        Setter::Str(|c, v| c.spooler.dirs.push(PathBuf::from(v))),
+    ),
+    opt("spooler-processes", Setter::Int(|c, v| c.spooler.processes = v)),
+    list(
+        "mule",
+        &[],
+        Setter::OptStr(|c, v| {
+            let script = (!v.is_empty()).then(|| v.to_owned());
+            c.mules.mules.push(MuleSpec { script });
+        }),
+    ),
+    list(
+        "mules",
+        &[],
+        Setter::Int(|c, n| {
+            let bare = (0..n).map(|_| MuleSpec { script: None });
+            c.mules.mules.extend(bare);
+        }),
+    ),
+];
