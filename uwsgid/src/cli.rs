@@ -19,7 +19,7 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use crate::contract::modes::{
-    MAN_MODE, WORKER_MODE, ZYGOTE_MODE, take_control, take_supervisor_dirs,
+    MAN_MODE, MULE_MODE, SPOOLER_MODE, WORKER_MODE, ZYGOTE_MODE, take_control, take_supervisor_dirs,
 };
 
 /// Runs uwsgid with the process's arguments.
@@ -34,6 +34,14 @@ pub fn main() -> ExitCode {
         Some(WORKER_MODE) => {
             crate::signals::ignore_terminal_stop();
             return exit_code(crate::worker::zygote::run_lazy_worker());
+        }
+        Some(SPOOLER_MODE) => {
+            crate::signals::ignore_terminal_stop();
+            return exit_code(crate::worker::side_process::run_spooler());
+        }
+        Some(MULE_MODE) => {
+            crate::signals::ignore_terminal_stop();
+            return exit_code(crate::worker::side_process::run_mule());
         }
         Some("--version") | Some("-V") => {
             println!("uwsgid {}", env!("CARGO_PKG_VERSION"));

@@ -33,6 +33,10 @@ pub const ZYGOTE_FDS_VAR: &str = "UWSGID_ZYGOTE_FDS";
 pub const WORKER_ID_VAR: &str = "UWSGID_WORKER_ID";
 pub const SCOREBOARD_FD_VAR: &str = "UWSGID_SCOREBOARD_FD";
 pub const CACHES_FD_VAR: &str = "UWSGID_CACHES_FD";
+/// A spooler's or a mule's number: for a mule its id (from 1); for a
+/// spooler process its place (from 0) among all of them, directory by
+/// directory (`spooler-processes` each).
+pub const SIDE_ID_VAR: &str = "UWSGID_SIDE_ID";
 
 /// The first inherited listen socket.
 pub const FIRST_LISTEN_FD: RawFd = 3;
@@ -125,6 +129,7 @@ pub unsafe fn scrub() {
         SCOREBOARD_FD_VAR,
         CACHES_FD_VAR,
         HANDOFF_FDS_VAR,
+        SIDE_ID_VAR,
     ] {
         // SAFETY: the caller guarantees no other thread exists.
         unsafe { std::env::remove_var(name) };
@@ -175,6 +180,11 @@ pub fn take_caches(cfg: &AppConfig) -> Result<Option<Caches>, String> {
 /// The worker id of a lazy worker.
 pub fn worker_id() -> Result<u32, ChildEnvError> {
     parse_var(WORKER_ID_VAR)
+}
+
+/// The number of a spooler process or a mule (see [`SIDE_ID_VAR`]).
+pub fn side_id() -> Result<u32, ChildEnvError> {
+    parse_var(SIDE_ID_VAR)
 }
 
 fn var(name: &'static str) -> Result<String, ChildEnvError> {

@@ -10,6 +10,11 @@ use std::sync::Mutex;
 pub const ZYGOTE_MODE: &str = "__zygote";
 /// Hidden first argument that runs one lazy-apps worker.
 pub const WORKER_MODE: &str = "__worker";
+/// Hidden first argument that runs one spooler process (`SIDE_ID_VAR`
+/// of `child_env` says which).
+pub const SPOOLER_MODE: &str = "__spooler";
+/// Hidden first argument that runs one mule (`SIDE_ID_VAR` is its id).
+pub const MULE_MODE: &str = "__mule";
 /// Hidden first argument that prints the man page.
 pub const MAN_MODE: &str = "__man";
 

@@ -30,6 +30,16 @@ pub fn worker(cfg: &AppConfig, id: u32) -> String {
     wrap(cfg, &base)
 }
 
+/// A spooler's title (uWSGI: `uWSGI spooler`).
+pub fn spooler(cfg: &AppConfig) -> String {
+    wrap(cfg, &format!("{} spooler", named(cfg)))
+}
+
+/// Mule `id`'s title (uWSGI: `uWSGI mule N`).
+pub fn mule(cfg: &AppConfig, id: u32) -> String {
+    wrap(cfg, &format!("{} mule {id}", named(cfg)))
+}
+
 fn named(cfg: &AppConfig) -> String {
     match cfg.name.as_deref().filter(|n| !n.is_empty()) {
         Some(name) => format!("uwsgid {name}"),
@@ -59,6 +69,8 @@ mod tests {
         assert_eq!(master(&cfg), "uwsgid mysite1 master");
         assert_eq!(zygote(&cfg), "uwsgid mysite1 zygote");
         assert_eq!(worker(&cfg, 3), "uwsgid mysite1 worker 3");
+        assert_eq!(spooler(&cfg), "uwsgid mysite1 spooler");
+        assert_eq!(mule(&cfg, 2), "uwsgid mysite1 mule 2");
         cfg.procname = Some("web".into());
         cfg.procname_master = Some("boss".into());
         cfg.procname_prefix_spaced = Some("[site]".into());

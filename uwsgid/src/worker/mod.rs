@@ -32,8 +32,11 @@
 
 mod fronts;
 mod logging;
+mod mule;
 pub(crate) mod routing;
 mod runtime;
+pub mod side_process;
+mod spooler;
 mod wsgi;
 pub mod zygote;
 

@@ -36,12 +36,12 @@ use crate::worker::{self, App};
 
 /// Exit code when the process cannot even start (bad environment, Python
 /// that does not initialise).
-const SETUP_FAILED_EXIT: i32 = 1;
+pub(super) const SETUP_FAILED_EXIT: i32 = 1;
 /// How long a new worker waits to be adopted by the master.
 const REPARENT_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
-enum ZygoteError {
+pub(super) enum ZygoteError {
     #[error("{0}")]
     Env(#[from] ChildEnvError),
     #[error("pipe to the master: {0}")]
@@ -112,7 +112,7 @@ fn lazy_worker_main() -> Result<i32, ZygoteError> {
 
 /// Maps the scoreboard the master passed; without it the process still
 /// serves, unseen by harakiri and status, without `uwsgi.lock`.
-fn take_board() -> Option<Scoreboard> {
+pub(super) fn take_board() -> Option<Scoreboard> {
     child_env::take_scoreboard()
         .map_err(|err| log_line!("uwsgid: no scoreboard, harakiri is off for this process: {err}"))
         .ok()
@@ -121,7 +121,7 @@ fn take_board() -> Option<Scoreboard> {
 /// Maps the caches the master passed, for the `uwsgi` module's `cache_*`
 /// functions (inherited by the workers a zygote forks); without them those
 /// find no cache, as under uWSGI without `cache2`.
-fn take_caches(cfg: &crate::config::AppConfig) {
+pub(super) fn take_caches(cfg: &crate::config::AppConfig) {
     match child_env::take_caches(cfg) {
         Ok(Some(caches)) => {
             crate::cache::install(caches);
@@ -211,7 +211,7 @@ fn command_loop(
 
 /// Starts CPython and imports the app; on failure, the exit code to use
 /// (22 when the app does not load, as uWSGI's `need-app`).
-fn prepare_app(cfg: &AppConfig) -> Result<App, i32> {
+pub(super) fn prepare_app(cfg: &AppConfig) -> Result<App, i32> {
     if let Err(err) = worker::initialize(cfg) {
         log_line!("{err}");
         return Err(SETUP_FAILED_EXIT);
@@ -231,7 +231,7 @@ fn send(pipe: &mut impl Write, report: &ZygoteReport) -> Result<(), ZygoteError>
 
 /// Dies with the master (SIGKILL when it goes), and refuses to start if it
 /// is already gone.
-fn tie_to_master(master: i32) -> Result<(), ZygoteError> {
+pub(super) fn tie_to_master(master: i32) -> Result<(), ZygoteError> {
     set_pdeathsig(Signal::SIGKILL).map_err(|_| ZygoteError::MasterGone(master))?;
     if getppid().as_raw() != master {
         return Err(ZygoteError::MasterGone(master));

@@ -11,7 +11,10 @@ pub(super) static TABLE: &[Spec] = &[
         &[],
         Setter::Str(|c, v| c.spooler.dirs.push(PathBuf::from(v))),
     ),
-    opt("spooler-processes", Setter::Int(|c, v| c.spooler.processes = v)),
+    opt(
+        "spooler-processes",
+        Setter::Int(|c, v| c.spooler.processes = v),
+    ),
     list(
         "mule",
         &[],

@@ -28,4 +28,4 @@ mod own_venv;
 mod paste;
 pub(super) mod python;
 mod response;
-pub(super) mod uwsgi_module;
+pub(crate) mod uwsgi_module;

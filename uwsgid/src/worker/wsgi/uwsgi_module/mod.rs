@@ -41,7 +41,7 @@ mod unsupported;
 mod workers;
 
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use pyo3::prelude::*;
 use pyo3::types::PyModule;
@@ -65,6 +65,10 @@ static STATE: OnceLock<State> = OnceLock::new();
 static MODULE: OnceLock<Py<PyModule>> = OnceLock::new();
 /// This worker's id; 0 in the zygote (uWSGI's `mywid`).
 static WORKER_ID: AtomicU32 = AtomicU32::new(0);
+/// This mule's id, or 0.
+static MULE_ID: AtomicU32 = AtomicU32::new(0);
+/// This process is a spooler.
+static SPOOLER: AtomicBool = AtomicBool::new(false);
 
 fn state() -> &'static State {
     STATE.get_or_init(|| State {
@@ -107,6 +111,24 @@ pub fn set_worker_id(id: u32) {
 
 fn worker_id() -> u32 {
     WORKER_ID.load(Ordering::Relaxed)
+}
+
+/// This process is mule `id` (from 1) from now on (`uwsgi.mule_id()`).
+pub fn set_mule_id(id: u32) {
+    MULE_ID.store(id, Ordering::Relaxed);
+}
+
+fn mule_id() -> u32 {
+    MULE_ID.load(Ordering::Relaxed)
+}
+
+/// This process is a spooler from now on (`uwsgi.i_am_the_spooler()`).
+pub fn set_spooler() {
+    SPOOLER.store(true, Ordering::Relaxed);
+}
+
+fn is_spooler() -> bool {
+    SPOOLER.load(Ordering::Relaxed)
 }
 
 /// Runs `uwsgi.post_fork_hook` (what `@postfork` registers), if the app

@@ -48,10 +48,10 @@ fn masterpid() -> i32 {
     super::state().master
 }
 
-/// 0: uwsgid has no mules yet, and this is a worker.
+/// This mule's id (from 1); 0 in any other process.
 #[pyfunction]
 fn mule_id() -> u32 {
-    0
+    super::mule_id()
 }
 
 /// A graceful reload of the app (SIGHUP to the master, as uWSGI does).
@@ -151,8 +151,8 @@ fn ready() -> bool {
     true
 }
 
-/// None: no process of uwsgid is a spooler (`@lock` asks).
+/// True in a spooler; None elsewhere, as uWSGI answers (`@lock` asks).
 #[pyfunction]
 fn i_am_the_spooler() -> Option<bool> {
-    None
+    super::is_spooler().then_some(true)
 }
