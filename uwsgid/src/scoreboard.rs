@@ -20,6 +20,7 @@
 mod locks;
 mod packer;
 mod slot;
+mod spoolers;
 pub mod worker;
 
 use std::num::NonZeroUsize;
@@ -31,6 +32,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use nix::sys::mman::munmap;
 
 pub use locks::{MAX_USER_LOCKS, UserLocks};
+pub use spoolers::MAX_SPOOLERS;
 use packer::Packer;
 
 use crate::shared_memory::{self, MemfdError};
@@ -214,9 +216,9 @@ impl std::fmt::Debug for Scoreboard {
     }
 }
 
-/// The worker slots, then the user locks.
+/// The worker slots, then the user locks, then the spoolers' words.
 const fn board_size() -> usize {
-    slots_size() + std::mem::size_of::<UserLocks>()
+    slots_size() + std::mem::size_of::<UserLocks>() + std::mem::size_of::<spoolers::SpoolerWords>()
 }
 
 const fn slots_size() -> usize {

@@ -271,6 +271,7 @@ impl Resolver {
             "cron",
             "unique-cron",
             "cron2",
+            "spooler",
         ]
         .iter()
         .any(|o| self.last.contains_key(o))

@@ -15,6 +15,35 @@ pub(super) static TABLE: &[Spec] = &[
         "spooler-processes",
         Setter::Int(|c, v| c.spooler.processes = v),
     ),
+    alias(
+        "spooler-frequency",
+        &["spooler-freq"],
+        Setter::Int(|c, v| c.spooler.frequency = v),
+    ),
+    opt("spooler-ordered", Setter::Bool(|c, v| c.spooler.ordered = v)),
+    opt(
+        "spooler-max-tasks",
+        Setter::Int(|c, v| c.spooler.max_tasks = v),
+    ),
+    opt("spooler-harakiri", Setter::Int(|c, v| c.spooler.harakiri = v)),
+    opt(
+        "spooler-chdir",
+        Setter::Str(|c, v| c.spooler.chdir = Some(PathBuf::from(v))),
+    ),
+    opt("spooler-quiet", Setter::Bool(|c, v| c.spooler.quiet = v)),
+    list(
+        "spooler-import",
+        &["spooler-python-import", "spooler-pyimport", "spooler-py-import"],
+        Setter::Str(|c, v| c.spooler.imports.push(v)),
+    ),
+    list(
+        "spooler-external",
+        &[],
+        Setter::Refused(
+            "uwsgid does not write tasks for a spooler of another instance; \
+             run a spooler (spooler = DIR) in this app instead",
+        ),
+    ),
     list(
         "mule",
         &[],

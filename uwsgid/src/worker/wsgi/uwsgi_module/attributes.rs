@@ -63,7 +63,7 @@ fn opt<'py>(py: Python<'py>, options: &[(String, Option<String>)]) -> PyResult<B
 }
 
 /// The kernel's host name (gethostname(2)).
-fn hostname() -> Vec<u8> {
+pub(super) fn hostname() -> Vec<u8> {
     std::fs::read("/proc/sys/kernel/hostname")
         .map(|mut h| {
             h.truncate(h.trim_ascii_end().len());

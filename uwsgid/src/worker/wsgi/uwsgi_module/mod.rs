@@ -22,6 +22,8 @@
 //! - `signals.rs`: uWSGI signals and timers (`register_signal`,
 //!   `signal`, `add_timer`, …), served by the master; `signal_thread.rs`:
 //!   this process's handlers and the thread that runs them;
+//! - `spooler.rs`: `spool`, `spooler_jobs`, `spooler_pids`, … (the tasks
+//!   themselves run in `worker/spooler/`);
 //! - `unsupported.rs`: the one list of uWSGI's functions uwsgid does not
 //!   provide yet; each exists and raises `uwsgi.UnsupportedError` naming
 //!   itself;
@@ -37,6 +39,7 @@ mod process;
 mod request;
 mod signal_thread;
 mod signals;
+mod spooler;
 mod unsupported;
 mod workers;
 
@@ -96,6 +99,7 @@ pub fn register(py: Python<'_>, cfg: &AppConfig) -> PyResult<()> {
     locks::add(&module)?;
     signals::add(&module)?;
     cache::add(&module)?;
+    spooler::add(&module, cfg)?;
     unsupported::add(&module)?;
     py.import("sys")?
         .getattr("modules")?

@@ -1,7 +1,7 @@
 //! uWSGI's functions uwsgid does not provide yet. Each exists, so a
 //! library finds it where uWSGI has it, and raises
 //! `uwsgi.UnsupportedError` (a `NotImplementedError`) naming itself when
-//! called: "uwsgi.spool is not supported by uwsgid". When a feature
+//! called: "uwsgi.mule_msg is not supported by uwsgid". When a feature
 //! comes, its names leave this list for a module of their own.
 
 use std::ffi::CStr;
@@ -20,18 +20,6 @@ create_exception!(
 
 /// By feature, the functions that raise.
 pub const UNSUPPORTED: &[(&str, &[&CStr])] = &[
-    (
-        "spooler",
-        &[
-            c"spool",
-            c"send_to_spooler",
-            c"set_spooler_frequency",
-            c"spooler_jobs",
-            c"spooler_pid",
-            c"spooler_pids",
-            c"spooler_get_task",
-        ],
-    ),
     (
         "mules and farms",
         &[

@@ -1,16 +1,19 @@
 """uWSGI's decorators, as uwsgid provides them.
 
 The names are uWSGI 2.0.31's. What uwsgid supports works: @postfork, @lock,
-@thread, and the signal decorators @signal, @timer, @mstimer, @rbtimer,
-@cron, @filemon (each of the last five takes a free signal number, the
-lowest not registered, unless given signum=N). The others need features
-uwsgid does not have yet (the spooler, mules, RPC): they raise
+@thread, the spooler's @spool, @spoolforever, @spoolraw, and the signal
+decorators @signal, @timer, @mstimer, @rbtimer, @cron, @filemon (each of
+the last five takes a free signal number, the lowest not registered, unless
+given signum=N). The others need features uwsgid does not have yet (mules,
+RPC): they raise
 uwsgi.UnsupportedError when applied, as uWSGI fails when the feature is not
 configured, instead of an AttributeError deep inside a library.
 """
 
+import pickle
 import sys
 import threading
+from functools import partial
 
 import uwsgi
 
@@ -227,22 +230,120 @@ rpc = _refuse("rpc")
 erlang = _refuse("erlang")
 
 
-def _spool_refused(name):
-    def refused(f=None, pass_arguments=False):
-        raise _unsupported(name)
+# The spooler's decorators, as uWSGI's: the task's vars go to the spooler
+# as bytes (str keys and values are encoded as UTF-8), and come back to the
+# function decoded.
 
-    refused.__name__ = refused.__qualname__ = name
-    return refused
+def _encode1(val):
+    if isinstance(val, str):
+        return val.encode('utf-8')
+    return val
 
 
-spool = _spool_refused("spool")
-spoolraw = _spool_refused("spoolraw")
-spoolforever = _spool_refused("spoolforever")
-spool_decorate = _spool_refused("spool_decorate")
+def _decode1(val):
+    if isinstance(val, bytes):
+        return val.decode('utf-8')
+    return val
+
+
+def _encode_to_spooler(vars):
+    return dict((_encode1(K), _encode1(V)) for (K, V) in vars.items())
+
+
+def _decode_from_spooler(vars):
+    return dict((_decode1(K), _decode1(V)) for (K, V) in vars.items())
 
 
 def manage_spool_request(vars):
-    raise _unsupported("manage_spool_request")
+    """uwsgi.spooler: runs the function a task names (ud_spool_func)."""
+    vars = dict((_decode1(K), V) for (K, V) in vars.items())
+    if 'args' in vars:
+        for k in ('args', 'kwargs'):
+            vars[k] = pickle.loads(vars.pop(k))
+
+    vars = _decode_from_spooler(vars)
+    f = spooler_functions[vars['ud_spool_func']]
+
+    if 'args' in vars:
+        ret = f(*vars['args'], **vars['kwargs'])
+    else:
+        ret = f(vars)
+
+    return int(vars.get('ud_spool_ret', ret))
+
+
+uwsgi.spooler = manage_spool_request
+
+
+class _spoolraw(object):
+    """Calling the decorated function spools a task that runs it in the
+    spooler; its return value is the task's (SPOOL_OK, SPOOL_RETRY, ...)."""
+
+    def __call__(self, *args, **kwargs):
+        arguments = self.base_dict.copy()
+        if not self.pass_arguments:
+            if len(args) > 0:
+                arguments.update(args[0])
+            if kwargs:
+                arguments.update(kwargs)
+        else:
+            spooler_args = {}
+            for key in ('message_dict', 'spooler', 'priority', 'at', 'body'):
+                if key in kwargs:
+                    spooler_args.update({key: kwargs.pop(key)})
+            arguments.update(spooler_args)
+            arguments.update(
+                {'args': pickle.dumps(args), 'kwargs': pickle.dumps(kwargs)})
+        return uwsgi.spool(_encode_to_spooler(arguments))
+
+    # uWSGI < 1.9.13 called f.spool(...).
+    def spool(self, *args, **kwargs):
+        return self.__class__.__call__(self, *args, **kwargs)
+
+    def __init__(self, f, pass_arguments):
+        if 'spooler' not in uwsgi.opt:
+            raise Exception(
+                "you have to enable the uWSGI spooler to use @%s decorator"
+                % self.__class__.__name__)
+        self.f = f
+        spooler_functions[self.f.__name__] = self.f
+        self.f.spool = self.__call__
+        self.pass_arguments = pass_arguments
+        self.base_dict = {'ud_spool_func': self.f.__name__}
+
+
+class _spool(_spoolraw):
+    """The task is deleted once the function returns (SPOOL_OK)."""
+
+    def __call__(self, *args, **kwargs):
+        self.base_dict['ud_spool_ret'] = str(uwsgi.SPOOL_OK)
+        return _spoolraw.__call__(self, *args, **kwargs)
+
+
+class _spoolforever(_spoolraw):
+    """The task runs again on every scan (SPOOL_RETRY)."""
+
+    def __call__(self, *args, **kwargs):
+        self.base_dict['ud_spool_ret'] = str(uwsgi.SPOOL_RETRY)
+        return _spoolraw.__call__(self, *args, **kwargs)
+
+
+def spool_decorate(f=None, pass_arguments=False, _class=_spoolraw):
+    if not f:
+        return partial(_class, pass_arguments=pass_arguments)
+    return _class(f, pass_arguments)
+
+
+def spoolraw(f=None, pass_arguments=False):
+    return spool_decorate(f, pass_arguments)
+
+
+def spool(f=None, pass_arguments=False):
+    return spool_decorate(f, pass_arguments, _spool)
+
+
+def spoolforever(f=None, pass_arguments=False):
+    return spool_decorate(f, pass_arguments, _spoolforever)
 
 
 def mule_msg_dispatcher(message):
