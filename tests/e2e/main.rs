@@ -22,6 +22,7 @@ mod reload;
 mod request_log;
 mod security;
 mod side_processes;
+mod spooler;
 mod static_files;
 mod uwsgi_module;
 mod worker_protocol;

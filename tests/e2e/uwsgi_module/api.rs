@@ -150,7 +150,6 @@ fn unsupported_features_name_themselves() {
             "mule_msg": "uwsgi.mule_msg is not supported by uwsgid",
             "is_not_implemented": true,
             "rpc": "uwsgidecorators.rpc is not supported by uwsgid",
-            "spool": "uwsgidecorators.spool is not supported by uwsgid",
             "mulefunc": "uwsgidecorators.mulefunc is not supported by uwsgid",
         })
     );

@@ -100,7 +100,6 @@ def unsupported():
     import uwsgidecorators
     for name, apply in [
         ("rpc", lambda: uwsgidecorators.rpc("name")(print)),
-        ("spool", lambda: uwsgidecorators.spool(print)),
         ("mulefunc", lambda: uwsgidecorators.mulefunc(print)),
     ]:
         try:

@@ -36,6 +36,9 @@ pub struct SpoolerConfig {
     /// `spooler-import` (`spooler-python-import`, …): modules (or `.py`
     /// files) imported in the spooler processes before the first task.
     pub imports: Vec<String>,
+    /// `touch-spoolers-reload`: files whose change makes the master
+    /// replace the spooler processes.
+    pub touch_reload: Vec<PathBuf>,
 }
 
 impl Default for SpoolerConfig {
@@ -50,6 +53,7 @@ impl Default for SpoolerConfig {
             chdir: None,
             quiet: false,
             imports: Vec::new(),
+            touch_reload: Vec::new(),
         }
     }
 }

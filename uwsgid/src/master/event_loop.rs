@@ -248,6 +248,9 @@ impl AppMaster {
         match trigger {
             Trigger::Reload => self.request_reload(),
             Trigger::ChainReload => self.request_chain_reload(),
+            Trigger::SpoolersReload => self.restart_side_processes(|role| {
+                matches!(role, crate::contract::side_role::SideRole::Spooler(_))
+            }),
             Trigger::ReopenLog => super::log_master::reopen(self.facts.log_path.as_deref()),
             Trigger::Exec(command) => {
                 // Not fatal: the app serves on whatever the command did.

@@ -8,6 +8,8 @@
 //! - `touch-chain-reload`: a chain reload (one worker at a time);
 //! - `fs-reload`, `fs-brutal-reload`: the same (uWSGI watches these with
 //!   inotify; a directory counts when an entry is added or removed);
+//! - `touch-spoolers-reload`: the spooler processes are replaced by new
+//!   ones (the old ones finish their task);
 //! - `touch-logreopen`: the log file is opened again;
 //! - `touch-exec = FILE COMMAND`: the command runs.
 
@@ -19,6 +21,8 @@ use crate::log::log_line;
 
 /// uWSGI's words for `touch-chain-reload`.
 const CHAIN: &str = "chain reload";
+/// uWSGI's words for `touch-spoolers-reload`.
+const SPOOLERS: &str = "spoolers reload";
 
 /// How often the files are looked at.
 const EVERY: Duration = Duration::from_secs(1);
@@ -28,6 +32,7 @@ const EVERY: Duration = Duration::from_secs(1);
 pub enum Trigger {
     Reload,
     ChainReload,
+    SpoolersReload,
     ReopenLog,
     Exec(String),
 }
@@ -47,10 +52,10 @@ impl Kind {
         match self {
             Kind::Reload(words) => {
                 log_line!("*** {shown} has been touched... {words} !!! ***");
-                if *words == CHAIN {
-                    Trigger::ChainReload
-                } else {
-                    Trigger::Reload
+                match *words {
+                    CHAIN => Trigger::ChainReload,
+                    SPOOLERS => Trigger::SpoolersReload,
+                    _ => Trigger::Reload,
                 }
             }
             Kind::Fs => {
@@ -84,6 +89,7 @@ impl Touches {
             (&cfg.touch_reload, "grace them all"),
             (&cfg.touch_workers_reload, "workers reload"),
             (&cfg.touch_chain_reload, CHAIN),
+            (&cfg.spooler.touch_reload, SPOOLERS),
         ];
         for (paths, words) in reloads {
             watched.extend(paths.iter().map(|p| (p.clone(), Kind::Reload(words))));

@@ -152,7 +152,7 @@ pub(super) static TABLE: &[Spec] = &[
     list(
         "touch-spoolers-reload",
         &[],
-        Setter::Parse(|_, _| Err(refused("spoolers are not implemented yet"))),
+        Setter::Str(|c, v| c.spooler.touch_reload.push(PathBuf::from(v))),
     ),
     list(
         "master-fifo",

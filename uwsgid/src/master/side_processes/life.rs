@@ -35,6 +35,7 @@ impl SideProcesses {
             return false;
         };
         side.pid = None;
+        record_spooler_pid(side.role, 0);
         if stopping {
             log_line!("{} annihilated", described(side.role, pid));
             side.state = State::Stopped;
@@ -143,6 +144,7 @@ impl Side {
         match spawn(self.role) {
             Ok(pid) => {
                 self.pid = Some(pid);
+                record_spooler_pid(self.role, pid.as_raw());
                 self.state = State::Running;
                 match self.role {
                     SideRole::Spooler(_) => log_line!(
@@ -164,6 +166,14 @@ impl Side {
 }
 
 /// Spoolers first, then mules, each by number (the configuration's order).
+/// A spooler process's pid for every process of the app
+/// (`uwsgi.spooler_pids()`), 0 once it is gone.
+fn record_spooler_pid(role: SideRole, pid: i32) {
+    if let (SideRole::Spooler(n), Some(board)) = (role, crate::scoreboard::master()) {
+        board.set_spooler_pid(n, pid);
+    }
+}
+
 fn order(role: SideRole) -> (u8, u32) {
     match role {
         SideRole::Spooler(n) => (0, n),

@@ -1,0 +1,99 @@
+//! The spooler processes: several on one directory never run a task
+//! twice, `spooler-harakiri`, `spooler-max-tasks`,
+//! `touch-spoolers-reload`.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, SystemTime};
+
+use serde_json::json;
+
+use super::{SLOW, SpoolApp};
+use uwsgid_e2e::wait_until;
+
+#[test]
+fn several_spooler_processes_on_one_directory_run_each_task_once() {
+    let app = SpoolApp::start("spooler-processes = 3");
+    let pids = app.spooler_pids(3);
+    let distinct: BTreeSet<i64> = pids.iter().copied().collect();
+    assert_eq!(distinct.len(), 3, "{pids:?}");
+    assert_eq!(app.get("/info")["pid"], json!(pids[0]));
+    let ids: Vec<String> = (0..40).map(|i| format!("t{i}")).collect();
+    let threads: Vec<_> = ids
+        .chunks(10)
+        .map(|chunk| {
+            let port = app.port;
+            let chunk = chunk.to_vec();
+            std::thread::spawn(move || {
+                for id in chunk {
+                    let r = uwsgid_e2e::curl(port, &format!("/job?{id}")).run().expect("curl");
+                    assert_eq!(r.status, 200, "{}", r.text());
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("the client thread");
+    }
+    for id in &ids {
+        app.wait_record(&format!("job-{id}"));
+    }
+    wait_until("every task file's removal", SLOW, || app.task_files().is_empty().then_some(()))
+        .unwrap_or_else(|e| panic!("{e}: {:?}", app.task_files()));
+    let records = app.records();
+    let dups: Vec<&String> = records.keys().filter(|k| k.starts_with("dup-")).collect();
+    assert!(dups.is_empty(), "tasks run twice: {dups:?}");
+    let ran_in: BTreeSet<i64> = ids
+        .iter()
+        .filter_map(|id| records[&format!("job-{id}")]["pid"].as_i64())
+        .collect();
+    assert!(ran_in.is_subset(&distinct), "{ran_in:?} not in {distinct:?}");
+}
+
+#[test]
+fn spooler_harakiri_kills_a_long_task_and_a_new_spooler_runs_it_again() {
+    let app = SpoolApp::start("spooler-harakiri = 2\nspooler-frequency = 1");
+    let first = app.spooler_pids(1)[0];
+    app.get("/slow?s");
+    app.wait_record("slow-started-s");
+    app.wait_log(&format!("*** HARAKIRI ON THE SPOOLER (pid: {first}) ***"));
+    let record = app.wait_record("slow-s");
+    assert_eq!(record["attempts"], json!(2));
+    let second = record["pid"].as_i64().expect("a pid");
+    assert_ne!(second, first, "a new spooler process ran it");
+    assert_eq!(app.spooler_pids(1), vec![second]);
+}
+
+#[test]
+fn spooler_max_tasks_recycles_the_process() {
+    let app = SpoolApp::start("spooler-max-tasks = 2");
+    let first = app.spooler_pids(1)[0];
+    for id in ["a", "b"] {
+        app.get(&format!("/job?{id}"));
+        assert_eq!(app.wait_record(&format!("job-{id}"))["pid"], json!(first));
+    }
+    app.wait_log(&format!("pid: {first}] maximum number of tasks reached (2) recycling ..."));
+    app.get("/job?c");
+    let third = app.wait_record("job-c")["pid"].as_i64().expect("a pid");
+    assert_ne!(third, first);
+}
+
+#[test]
+fn touch_spoolers_reload_replaces_the_spooler_processes() {
+    let app = SpoolApp::start("touch-spoolers-reload = reload-spoolers");
+    let touched = app.dir.write("reload-spoolers", "").expect("the touch file");
+    let first = app.spooler_pids(1)[0];
+    let later = SystemTime::now() + Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(&touched)
+        .and_then(|f| f.set_modified(later))
+        .expect("touch");
+    app.wait_log("reload-spoolers has been touched... spoolers reload !!! ***");
+    let second = wait_until("a new spooler", SLOW, || {
+        let pid = app.get("/info")["pid"].as_i64()?;
+        (pid > 0 && pid != first).then_some(pid)
+    })
+    .unwrap_or_else(|e| panic!("{e}\nlog:\n{}", app.server.log()));
+    app.get("/job?after");
+    assert_eq!(app.wait_record("job-after")["pid"], json!(second));
+}
