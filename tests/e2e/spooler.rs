@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::Value;
-use uwsgid_e2e::{Server, ServerBuilder, TestDir, curl, free_port, venv, wait_http_ready, wait_until};
+use uwsgid_e2e::{
+    Server, ServerBuilder, TestDir, curl, free_port, venv, wait_http_ready, wait_until,
+};
 
 mod options;
 mod processes;
@@ -93,7 +95,13 @@ impl SpoolApp {
         wait_until(&format!("the record {name}"), SLOW, || {
             self.records().remove(name)
         })
-        .unwrap_or_else(|e| panic!("{e}\nrecords: {:?}\nlog:\n{}", self.records(), self.server.log()))
+        .unwrap_or_else(|e| {
+            panic!(
+                "{e}\nrecords: {:?}\nlog:\n{}",
+                self.records(),
+                self.server.log()
+            )
+        })
     }
 
     /// Waits until the log contains `text`.

@@ -32,8 +32,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use nix::sys::mman::munmap;
 
 pub use locks::{MAX_USER_LOCKS, UserLocks};
-pub use spoolers::MAX_SPOOLERS;
 use packer::Packer;
+pub use spoolers::MAX_SPOOLERS;
 
 use crate::shared_memory::{self, MemfdError};
 

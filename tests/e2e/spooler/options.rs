@@ -12,7 +12,10 @@ use uwsgid_e2e::TestDir;
 #[test]
 fn a_missing_directory_is_made_0750_as_uwsgi_makes_it() {
     let app = SpoolApp::start("");
-    let mode = std::fs::metadata(app.spool_dir()).expect("made").permissions().mode();
+    let mode = std::fs::metadata(app.spool_dir())
+        .expect("made")
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o7777, 0o750);
 }
 
@@ -37,9 +40,15 @@ fn spooler_chdir_quiet_and_import() {
     let elsewhere = std::fs::canonicalize(app.dir.join("elsewhere")).expect("canonical");
     assert_eq!(record["cwd"], json!(elsewhere.display().to_string()));
     let pid = record["pid"].as_i64().expect("a pid");
-    assert!(app.dir.join(&format!("out/imported-{pid}")).exists(), "imported in the spooler");
+    assert!(
+        app.dir.join(&format!("out/imported-{pid}")).exists(),
+        "imported in the spooler"
+    );
     let log = app.server.log();
-    assert!(!log.contains("managing request") && !log.contains("[spooler] written"), "{log}");
+    assert!(
+        !log.contains("managing request") && !log.contains("[spooler] written"),
+        "{log}"
+    );
 }
 
 #[test]
@@ -62,7 +71,10 @@ fn spool_refuses_what_uwsgi_refuses() {
 fn spooler_external_is_refused_by_name() {
     let dir = TestDir::new().expect("a test dir");
     let ini = dir
-        .write("app.ini", "[uwsgi]\nhttp-socket = :0\nmodule = app\nspooler-external = x\n")
+        .write(
+            "app.ini",
+            "[uwsgi]\nhttp-socket = :0\nmodule = app\nspooler-external = x\n",
+        )
         .expect("ini");
     let out = std::process::Command::new(uwsgid_e2e::uwsgid_bin().expect("uwsgid"))
         .arg("--check-config")

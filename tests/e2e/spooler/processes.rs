@@ -25,7 +25,9 @@ fn several_spooler_processes_on_one_directory_run_each_task_once() {
             let chunk = chunk.to_vec();
             std::thread::spawn(move || {
                 for id in chunk {
-                    let r = uwsgid_e2e::curl(port, &format!("/job?{id}")).run().expect("curl");
+                    let r = uwsgid_e2e::curl(port, &format!("/job?{id}"))
+                        .run()
+                        .expect("curl");
                     assert_eq!(r.status, 200, "{}", r.text());
                 }
             })
@@ -37,8 +39,10 @@ fn several_spooler_processes_on_one_directory_run_each_task_once() {
     for id in &ids {
         app.wait_record(&format!("job-{id}"));
     }
-    wait_until("every task file's removal", SLOW, || app.task_files().is_empty().then_some(()))
-        .unwrap_or_else(|e| panic!("{e}: {:?}", app.task_files()));
+    wait_until("every task file's removal", SLOW, || {
+        app.task_files().is_empty().then_some(())
+    })
+    .unwrap_or_else(|e| panic!("{e}: {:?}", app.task_files()));
     let records = app.records();
     let dups: Vec<&String> = records.keys().filter(|k| k.starts_with("dup-")).collect();
     assert!(dups.is_empty(), "tasks run twice: {dups:?}");
@@ -46,7 +50,10 @@ fn several_spooler_processes_on_one_directory_run_each_task_once() {
         .iter()
         .filter_map(|id| records[&format!("job-{id}")]["pid"].as_i64())
         .collect();
-    assert!(ran_in.is_subset(&distinct), "{ran_in:?} not in {distinct:?}");
+    assert!(
+        ran_in.is_subset(&distinct),
+        "{ran_in:?} not in {distinct:?}"
+    );
 }
 
 #[test]
@@ -71,7 +78,9 @@ fn spooler_max_tasks_recycles_the_process() {
         app.get(&format!("/job?{id}"));
         assert_eq!(app.wait_record(&format!("job-{id}"))["pid"], json!(first));
     }
-    app.wait_log(&format!("pid: {first}] maximum number of tasks reached (2) recycling ..."));
+    app.wait_log(&format!(
+        "pid: {first}] maximum number of tasks reached (2) recycling ..."
+    ));
     app.get("/job?c");
     let third = app.wait_record("job-c")["pid"].as_i64().expect("a pid");
     assert_ne!(third, first);
@@ -80,7 +89,10 @@ fn spooler_max_tasks_recycles_the_process() {
 #[test]
 fn touch_spoolers_reload_replaces_the_spooler_processes() {
     let app = SpoolApp::start("touch-spoolers-reload = reload-spoolers");
-    let touched = app.dir.write("reload-spoolers", "").expect("the touch file");
+    let touched = app
+        .dir
+        .write("reload-spoolers", "")
+        .expect("the touch file");
     let first = app.spooler_pids(1)[0];
     let later = SystemTime::now() + Duration::from_secs(5);
     std::fs::File::options()

@@ -27,7 +27,11 @@ fn a_spooled_task_runs_once_at_once_in_the_spooler_with_uwsgis_lines() {
         path.starts_with(&format!("{spool}/uwsgi_spoolfile_on_")),
         "{path}"
     );
-    let name = Path::new(path).file_name().expect("a name").to_string_lossy().into_owned();
+    let name = Path::new(path)
+        .file_name()
+        .expect("a name")
+        .to_string_lossy()
+        .into_owned();
     // spooler-frequency is an hour: only the wake-up runs it this soon.
     let record = app.wait_record("job-one");
     assert_eq!(
@@ -41,13 +45,22 @@ fn a_spooled_task_runs_once_at_once_in_the_spooler_with_uwsgis_lines() {
     assert_eq!(record["pid"], info["pid"], "{info}");
     assert_eq!(info["spoolers"], json!([spool]));
     let pid = info["pid"].as_i64().expect("a pid");
-    wait_until("the task file's removal", SLOW, || app.task_files().is_empty().then_some(()))
-        .unwrap_or_else(|e| panic!("{e}: {:?}", app.task_files()));
-    app.wait_log(&format!("[spooler {spool} pid: {pid}] done with task {name} after "));
+    wait_until("the task file's removal", SLOW, || {
+        app.task_files().is_empty().then_some(())
+    })
+    .unwrap_or_else(|e| panic!("{e}: {:?}", app.task_files()));
+    app.wait_log(&format!(
+        "[spooler {spool} pid: {pid}] done with task {name} after "
+    ));
     let log = app.server.log();
-    assert!(log.contains(&format!("[spooler] written 51 bytes to file {path}\n")), "{log}");
     assert!(
-        log.contains(&format!("[spooler {spool} pid: {pid}] managing request {name} ...\n")),
+        log.contains(&format!("[spooler] written 51 bytes to file {path}\n")),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!(
+            "[spooler {spool} pid: {pid}] managing request {name} ...\n"
+        )),
         "{log}"
     );
     assert!(!app.records().keys().any(|k| k.starts_with("dup-")));
@@ -63,7 +76,13 @@ fn arguments_bodies_and_the_task_functions() {
     // uWSGI takes the body out of the caller's dict.
     assert_eq!(raw["left"], json!(["id", "ud_spool_func", "ud_spool_ret"]));
     let later = raw["path"].as_str().expect("a path");
-    assert!(raw["jobs"].as_array().expect("jobs").contains(&json!(later)), "{raw}");
+    assert!(
+        raw["jobs"]
+            .as_array()
+            .expect("jobs")
+            .contains(&json!(later)),
+        "{raw}"
+    );
     assert_eq!(
         raw["task"],
         json!({"spooler_task_name": later, "ud_spool_func": "job", "id": "later",
@@ -92,7 +111,9 @@ fn an_exception_is_logged_and_the_task_retried_and_retry_and_ignore_are_honoured
     assert_eq!(app.task_files().len(), 1, "SPOOL_RETRY keeps the file");
     let ignored = app.get("/ignore?i");
     app.wait_record("job-i");
-    app.wait_log("unable to find the spooler function, have you loaded it into the spooler process ?");
+    app.wait_log(
+        "unable to find the spooler function, have you loaded it into the spooler process ?",
+    );
     let ignored = ignored.as_str().expect("a path");
     assert!(Path::new(ignored).exists(), "SPOOL_IGNORE keeps the file");
 }
@@ -107,7 +128,11 @@ fn at_holds_a_task_until_its_time_and_set_spooler_frequency_is_shared() {
     app.wait_record("job-wake");
     app.get("/at?a");
     let record = app.wait_record("job-a");
-    let at: f64 = record["args"]["at"].as_str().expect("at").parse().expect("a number");
+    let at: f64 = record["args"]["at"]
+        .as_str()
+        .expect("at")
+        .parse()
+        .expect("a number");
     let ran = record["at"].as_f64().expect("a time");
     assert!(ran >= at.floor(), "ran at {ran}, due at {at}");
 }
@@ -166,13 +191,19 @@ fn without_spooler_ordered_priority_subdirectories_wait_as_in_uwsgi() {
     // A task spooled with a priority lands in its subdirectory.
     let spooled = app.get("/priority?prio,7");
     let spooled = spooled.as_str().expect("a path");
-    assert!(spooled.contains("/spool/7/uwsgi_spoolfile_on_"), "{spooled}");
+    assert!(
+        spooled.contains("/spool/7/uwsgi_spoolfile_on_"),
+        "{spooled}"
+    );
     app.wait_record("job-top");
     app.get("/job?after");
     app.wait_record("job-after");
     // Two passes went by: uWSGI looks into priority directories only
     // with spooler-ordered.
     let records = app.records();
-    assert!(!records.contains_key("job-p1") && !records.contains_key("job-prio"), "{records:?}");
+    assert!(
+        !records.contains_key("job-p1") && !records.contains_key("job-prio"),
+        "{records:?}"
+    );
     assert_eq!(task_files(&app.spool_dir().join("1")).len(), 1);
 }

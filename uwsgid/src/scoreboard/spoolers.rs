@@ -79,14 +79,8 @@ mod tests {
         board.set_spooler_pid(0, 42);
         board.set_spooler_pid(3, 43);
         board.set_spooler_pid(u32::MAX, 44);
-        let again = Scoreboard::from_fd(
-            board
-                .fd()
-                .expect("fd")
-                .try_clone_to_owned()
-                .expect("dup"),
-        )
-        .expect("map");
+        let again = Scoreboard::from_fd(board.fd().expect("fd").try_clone_to_owned().expect("dup"))
+            .expect("map");
         assert_eq!(again.spooler_pid(0), 42);
         assert_eq!(again.spooler_pid(3), 43);
         assert_eq!(again.spooler_pid(1), 0);

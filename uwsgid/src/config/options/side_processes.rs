@@ -20,12 +20,18 @@ pub(super) static TABLE: &[Spec] = &[
         &["spooler-freq"],
         Setter::Int(|c, v| c.spooler.frequency = v),
     ),
-    opt("spooler-ordered", Setter::Bool(|c, v| c.spooler.ordered = v)),
+    opt(
+        "spooler-ordered",
+        Setter::Bool(|c, v| c.spooler.ordered = v),
+    ),
     opt(
         "spooler-max-tasks",
         Setter::Int(|c, v| c.spooler.max_tasks = v),
     ),
-    opt("spooler-harakiri", Setter::Int(|c, v| c.spooler.harakiri = v)),
+    opt(
+        "spooler-harakiri",
+        Setter::Int(|c, v| c.spooler.harakiri = v),
+    ),
     opt(
         "spooler-chdir",
         Setter::Str(|c, v| c.spooler.chdir = Some(PathBuf::from(v))),
@@ -33,7 +39,11 @@ pub(super) static TABLE: &[Spec] = &[
     opt("spooler-quiet", Setter::Bool(|c, v| c.spooler.quiet = v)),
     list(
         "spooler-import",
-        &["spooler-python-import", "spooler-pyimport", "spooler-py-import"],
+        &[
+            "spooler-python-import",
+            "spooler-pyimport",
+            "spooler-py-import",
+        ],
         Setter::Str(|c, v| c.spooler.imports.push(v)),
     ),
     list(

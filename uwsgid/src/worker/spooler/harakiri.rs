@@ -40,7 +40,10 @@ fn watch() {
         std::thread::sleep(Duration::from_secs(1));
         let deadline = DEADLINE_US.load(Ordering::Acquire);
         if deadline != 0 && now_us() > deadline {
-            log_line!("*** HARAKIRI ON THE SPOOLER (pid: {}) ***", std::process::id());
+            log_line!(
+                "*** HARAKIRI ON THE SPOOLER (pid: {}) ***",
+                std::process::id()
+            );
             // SAFETY: signalling this very process; SIGKILL cannot be caught.
             unsafe { libc::kill(libc::getpid(), libc::SIGKILL) };
         }

@@ -45,7 +45,10 @@ pub fn serve(cfg: Arc<AppConfig>, n: u32) -> i32 {
     let waker = match Waker::install(&dir) {
         Ok(waker) => waker,
         Err(err) => {
-            log_line!("uwsgid: spooler on {}: cannot watch it: {err}", dir.display());
+            log_line!(
+                "uwsgid: spooler on {}: cannot watch it: {err}",
+                dir.display()
+            );
             return SETUP_FAILED_EXIT;
         }
     };
@@ -173,10 +176,17 @@ impl Spooler {
     }
 
     fn run_task(&mut self, path: &Path, locked: read::Locked) -> Step {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let quiet = self.cfg.spooler.quiet;
         if !quiet {
-            log_line!("[spooler {} pid: {}] managing request {name} ...", self.dir.display(), self.pid);
+            log_line!(
+                "[spooler {} pid: {}] managing request {name} ...",
+                self.dir.display(),
+                self.pid
+            );
         }
         if let Some(code) = self.enter_task_dir(path) {
             return Step::Exit(code);
@@ -192,7 +202,11 @@ impl Spooler {
                 self.tasks += 1;
                 if !quiet {
                     let secs = started.elapsed().map_or(0, |d| d.as_secs());
-                    log_line!("[spooler {} pid: {}] done with task {name} after {secs} seconds", self.dir.display(), self.pid);
+                    log_line!(
+                        "[spooler {} pid: {}] done with task {name} after {secs} seconds",
+                        self.dir.display(),
+                        self.pid
+                    );
                 }
                 if let Err(err) = std::fs::remove_file(path) {
                     log_line!("unlink(): {err} [{}]", path.display());
@@ -204,11 +218,17 @@ impl Spooler {
         drop(locked);
         let max = self.cfg.spooler.max_tasks;
         if max > 0 && self.tasks >= max {
-            log_line!("[spooler {} pid: {}] maximum number of tasks reached ({max}) recycling ...", self.dir.display(), self.pid);
+            log_line!(
+                "[spooler {} pid: {}] maximum number of tasks reached ({max}) recycling ...",
+                self.dir.display(),
+                self.pid
+            );
             return Step::Exit(0);
         }
         if outcome == Outcome::Ignored {
-            log_line!("unable to find the spooler function, have you loaded it into the spooler process ?");
+            log_line!(
+                "unable to find the spooler function, have you loaded it into the spooler process ?"
+            );
         }
         Step::Next
     }

@@ -143,7 +143,13 @@ mod tests {
     #[test]
     fn a_cut_file_is_an_error_not_a_panic() {
         assert_eq!(decode(b"\x11\x0a\x00"), Err(PacketError::Truncated(3)));
-        assert_eq!(decode(b"\x11\x0a\x00\x00\x04\x00mo"), Err(PacketError::Truncated(8)));
-        assert_eq!(decode(b"\x11\x03\x00\x00\x09\x00a"), Err(PacketError::BadVar));
+        assert_eq!(
+            decode(b"\x11\x0a\x00\x00\x04\x00mo"),
+            Err(PacketError::Truncated(8))
+        );
+        assert_eq!(
+            decode(b"\x11\x03\x00\x00\x09\x00a"),
+            Err(PacketError::BadVar)
+        );
     }
 }

@@ -123,6 +123,9 @@ mod tests {
         assert!(matches!(take(&path), Err(TakeError::Unwritten)));
         std::fs::write(&path, b"\x11\x09\x00\x00ab").expect("write");
         assert!(matches!(take(&path), Err(TakeError::Broken(_))));
-        assert!(matches!(take(&dir.path().join("gone")), Err(TakeError::Busy)));
+        assert!(matches!(
+            take(&dir.path().join("gone")),
+            Err(TakeError::Busy)
+        ));
     }
 }

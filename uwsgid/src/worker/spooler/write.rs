@@ -97,7 +97,11 @@ fn priority_dir(dir: &Path, priority: &[u8]) -> Result<PathBuf, SpoolError> {
 /// `uwsgi_str_num` up to the dot).
 fn parse_at(value: &[u8]) -> Option<i64> {
     let whole = value.split(|&b| b == b'.').next()?;
-    let n = std::str::from_utf8(whole).ok()?.trim().parse::<i64>().ok()?;
+    let n = std::str::from_utf8(whole)
+        .ok()?
+        .trim()
+        .parse::<i64>()
+        .ok()?;
     (n > 0).then_some(n)
 }
 
@@ -151,7 +155,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let dirs = vec![dir.path().to_path_buf()];
         let done = spool(&dirs, "host", &[var("a", "b")], b"xyz").expect("spool");
-        let name = done.path.file_name().expect("name").to_string_lossy().into_owned();
+        let name = done
+            .path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
         let prefix = format!("{TASK_PREFIX}host_{}_", std::process::id());
         assert!(name.starts_with(&prefix), "{name}");
         assert_eq!(done.bytes, 4 + 6 + 3);
@@ -168,8 +177,14 @@ mod tests {
         let vars = [var("priority", "5"), var("at", "2000000000.75")];
         let done = spool(&dirs, "h", &vars, b"").expect("spool");
         assert_eq!(done.path.parent(), Some(dir.path().join("5").as_path()));
-        let mtime = fs::metadata(&done.path).expect("stat").modified().expect("mtime");
-        assert_eq!(mtime, UNIX_EPOCH + std::time::Duration::from_secs(2_000_000_000));
+        let mtime = fs::metadata(&done.path)
+            .expect("stat")
+            .modified()
+            .expect("mtime");
+        assert_eq!(
+            mtime,
+            UNIX_EPOCH + std::time::Duration::from_secs(2_000_000_000)
+        );
     }
 
     #[test]
@@ -179,10 +194,13 @@ mod tests {
         let named = dir.path().to_string_lossy().into_owned();
         let done = spool(&dirs, "h", &[var("spooler", &named)], b"").expect("spool");
         assert_eq!(done.path.parent(), Some(dir.path()));
-        let err = spool(&dirs, "h", &[var("spooler", "/elsewhere")], b"").unwrap_err();
+        let err = spool(&dirs, "h", &[var("spooler", "/elsewhere")], b"").expect_err("refused");
         assert!(matches!(err, SpoolError::UnknownSpooler(_)));
-        let err = spool(&dirs, "h", &[var("priority", "../x")], b"").unwrap_err();
+        let err = spool(&dirs, "h", &[var("priority", "../x")], b"").expect_err("refused");
         assert!(matches!(err, SpoolError::BadPriority));
-        assert!(matches!(spool(&[], "h", &[], b""), Err(SpoolError::NoSpooler)));
+        assert!(matches!(
+            spool(&[], "h", &[], b""),
+            Err(SpoolError::NoSpooler)
+        ));
     }
 }

@@ -83,7 +83,8 @@ fn spool(
     args: &Bound<'_, PyTuple>,
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Py<PyBytes>> {
-    let not_a_dict = || PyValueError::new_err("The argument of spooler callable must be a dictionary");
+    let not_a_dict =
+        || PyValueError::new_err("The argument of spooler callable must be a dictionary");
     let dict = match args.get_item(0) {
         Ok(first) => first.cast_into::<PyDict>().map_err(|_| not_a_dict())?,
         Err(_) => kwargs.cloned().ok_or_else(not_a_dict)?,
@@ -98,7 +99,11 @@ fn spool(
     match written {
         Ok(done) => {
             if !spoolers.quiet {
-                log_line!("[spooler] written {} bytes to file {}", done.bytes, done.path.display());
+                log_line!(
+                    "[spooler] written {} bytes to file {}",
+                    done.bytes,
+                    done.path.display()
+                );
             }
             Ok(PyBytes::new(py, done.path.as_os_str().as_encoded_bytes()).unbind())
         }
@@ -112,7 +117,10 @@ fn spool(
 /// uWSGI takes a bytes `body` out of the caller's dict.
 fn take_body(dict: &Bound<'_, PyDict>) -> PyResult<Vec<u8>> {
     let py = dict.py();
-    for key in [PyBytes::new(py, b"body").into_any(), "body".into_pyobject(py)?.into_any()] {
+    for key in [
+        PyBytes::new(py, b"body").into_any(),
+        "body".into_pyobject(py)?.into_any(),
+    ] {
         if let Some(value) = dict.get_item(&key)?
             && let Ok(bytes) = value.cast::<PyBytes>()
         {
@@ -155,7 +163,9 @@ fn spooler_jobs(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
     };
     for entry in entries.filter_map(Result::ok) {
         let name = entry.file_name();
-        let is_task = name.as_encoded_bytes().starts_with(write::TASK_PREFIX.as_bytes());
+        let is_task = name
+            .as_encoded_bytes()
+            .starts_with(write::TASK_PREFIX.as_bytes());
         if is_task && entry.file_type().is_ok_and(|t| t.is_file()) {
             let path = dir.join(name);
             jobs.append(PyBytes::new(py, path.as_os_str().as_encoded_bytes()))?;
@@ -173,7 +183,10 @@ fn spooler_get_task<'py>(py: Python<'py>, path: &str) -> PyResult<Option<Bound<'
         return Ok(None);
     };
     let dict = PyDict::new(py);
-    dict.set_item("spooler_task_name", PyBytes::new(py, path.as_os_str().as_encoded_bytes()))?;
+    dict.set_item(
+        "spooler_task_name",
+        PyBytes::new(py, path.as_os_str().as_encoded_bytes()),
+    )?;
     for (k, v) in &task.vars {
         dict.set_item(PyBytes::new(py, k), PyBytes::new(py, v))?;
     }
