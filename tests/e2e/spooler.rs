@@ -14,6 +14,7 @@ use uwsgid_e2e::{
     Server, ServerBuilder, TestDir, curl, free_port, venv, wait_http_ready, wait_until,
 };
 
+mod flask;
 mod options;
 mod processes;
 mod tasks;
@@ -39,10 +40,15 @@ impl SpoolApp {
     }
 
     fn start_in(dir: TestDir, extra: &str) -> SpoolApp {
-        let port = free_port().expect("a free port");
         let app = dir
             .write("spool_app.py", include_str!("spooler/spool_app.py"))
             .expect("write the app");
+        SpoolApp::start_app(dir, &app, extra)
+    }
+
+    /// Starts the app file `app` (which reads `OUT`) in `dir`.
+    fn start_app(dir: TestDir, app: &Path, extra: &str) -> SpoolApp {
+        let port = free_port().expect("a free port");
         std::fs::create_dir_all(dir.join("out")).expect("the output directory");
         let frequency = if extra.contains("spooler-frequency") {
             ""

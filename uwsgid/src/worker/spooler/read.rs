@@ -4,7 +4,7 @@
 //! lock is held while the task runs and drops when the file closes. The
 //! lock is an open-file-description lock, which conflicts with uWSGI's
 //! POSIX locks but, unlike them, is not dropped when the task's own code
-//! opens and closes the same file (`uwsgi.spooler_get_task`).
+//! opens and closes the same file.
 
 use std::fs::File;
 use std::io::Read;
@@ -65,9 +65,11 @@ pub fn take(path: &Path) -> Result<Locked, TakeError> {
 }
 
 /// Reads a task without running it (`uwsgi.spooler_get_task`): `None`
-/// when it is gone, locked by a running spooler, or not a task.
+/// when it is gone or not a whole task. It takes no lock: a task running
+/// elsewhere reads as well (uWSGI answers None for it), and a task that
+/// reads its own file keeps its lock.
 pub fn peek(path: &Path) -> Option<Task> {
-    take(path).ok().map(|locked| locked.task)
+    packet::decode(&std::fs::read(path).ok()?).ok()
 }
 
 /// Takes the whole-file write lock without waiting; false when another
@@ -110,7 +112,7 @@ mod tests {
         let held = take(&path).expect("take");
         assert_eq!(held.task.get(b"a"), Some(&b"b"[..]));
         assert!(matches!(take(&path), Err(TakeError::Busy)));
-        assert!(peek(&path).is_none());
+        assert!(peek(&path).is_some(), "reading takes no lock");
         drop(held);
         assert!(take(&path).is_ok());
     }
