@@ -1,10 +1,12 @@
 //! The spooler processes: several on one directory never run a task
 //! twice, `spooler-harakiri`, `spooler-max-tasks`,
-//! `touch-spoolers-reload`.
+//! `touch-spoolers-reload`, a reload that lets the task finish, a brutal
+//! stop that leaves it for the next start.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime};
 
+use nix::sys::signal::Signal;
 use serde_json::json;
 
 use super::{SLOW, SpoolApp};
@@ -60,7 +62,7 @@ fn several_spooler_processes_on_one_directory_run_each_task_once() {
 fn spooler_harakiri_kills_a_long_task_and_a_new_spooler_runs_it_again() {
     let app = SpoolApp::start("spooler-harakiri = 2\nspooler-frequency = 1");
     let first = app.spooler_pids(1)[0];
-    app.get("/slow?s");
+    app.get("/slow?s,30");
     app.wait_record("slow-started-s");
     app.wait_log(&format!("*** HARAKIRI ON THE SPOOLER (pid: {first}) ***"));
     let record = app.wait_record("slow-s");
@@ -108,4 +110,44 @@ fn touch_spoolers_reload_replaces_the_spooler_processes() {
     .unwrap_or_else(|e| panic!("{e}\nlog:\n{}", app.server.log()));
     app.get("/job?after");
     assert_eq!(app.wait_record("job-after")["pid"], json!(second));
+}
+
+#[test]
+fn a_reload_lets_the_running_task_finish_in_the_old_spooler() {
+    let app = SpoolApp::start("");
+    let old = app.spooler_pids(1)[0];
+    app.get("/slow?g,3");
+    app.wait_record("slow-started-g");
+    app.server
+        .signal(Signal::SIGHUP)
+        .expect("SIGHUP to the master");
+    let record = app.wait_record("slow-g");
+    assert_eq!(
+        (&record["attempts"], &record["pid"]),
+        (&json!(1), &json!(old))
+    );
+    app.wait_log(&format!("spooler (pid: {old}) annihilated"));
+    wait_until("the task file's removal", SLOW, || {
+        app.task_files().is_empty().then_some(())
+    })
+    .unwrap_or_else(|e| panic!("{e}: {:?}", app.task_files()));
+    let new = app.spooler_pids(1)[0];
+    assert_ne!(new, old);
+}
+
+#[test]
+fn a_brutal_stop_ends_the_task_at_once_and_it_runs_after_the_next_start() {
+    let mut app = SpoolApp::start("");
+    app.get("/slow?b,60");
+    app.wait_record("slow-started-b");
+    app.server
+        .signal(Signal::SIGINT)
+        .expect("SIGINT to the master");
+    app.server
+        .wait_exit(Duration::from_secs(30))
+        .expect("the app stops without waiting for the task");
+    assert_eq!(app.task_files().len(), 1, "the task is still there");
+    let SpoolApp { dir, .. } = app;
+    let again = SpoolApp::start_in(dir, "");
+    assert_eq!(again.wait_record("slow-b")["attempts"], json!(2));
 }

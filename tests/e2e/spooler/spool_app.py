@@ -134,7 +134,8 @@ def application(environ, start_response):
     elif path == "/forever":
         body = forever.spool(id=query).decode()
     elif path == "/slow":
-        body = slow.spool(id=query, secs="30").decode()
+        name, secs = query.split(",")
+        body = slow.spool(id=name, secs=secs).decode()
     elif path == "/at":
         body = job.spool(id=query, at=str(time.time() + 3)).decode()
     elif path == "/priority":
