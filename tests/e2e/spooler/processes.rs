@@ -151,3 +151,14 @@ fn a_brutal_stop_ends_the_task_at_once_and_it_runs_after_the_next_start() {
     let again = SpoolApp::start_in(dir, "");
     assert_eq!(again.wait_record("slow-b")["attempts"], json!(2));
 }
+
+#[test]
+fn a_uwsgi_signal_to_the_spooler_target_runs_in_a_spooler_process() {
+    let app = SpoolApp::start("spooler-processes = 2");
+    let pids = app.spooler_pids(2);
+    app.get("/signal?17");
+    let record = app.wait_record("signal-17");
+    let pid = record["pid"].as_i64().expect("a pid");
+    assert!(pids.contains(&pid), "{pid} is not a spooler: {pids:?}");
+    assert_eq!(record["spooler"], json!(true));
+}

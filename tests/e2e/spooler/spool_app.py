@@ -6,7 +6,7 @@ import os
 import time
 
 import uwsgi
-from uwsgidecorators import spool, spoolforever, spoolraw
+from uwsgidecorators import signal, spool, spoolforever, spoolraw
 
 OUT = os.environ["OUT"]
 
@@ -72,6 +72,11 @@ def slow(args):
         record("slow-started-" + args["id"], {})
         time.sleep(float(args["secs"]))
     record("slow-" + args["id"], {"attempts": n})
+
+
+@signal(17, target="spooler")
+def in_the_spooler(signum):
+    record("signal-%d" % signum, {})
 
 
 def info():
@@ -149,6 +154,9 @@ def application(environ, start_response):
         body = info()
     elif path == "/errors":
         body = errors()
+    elif path == "/signal":
+        uwsgi.signal(int(query))
+        body = True
     elif path == "/frequency":
         body = uwsgi.set_spooler_frequency(int(query))
     else:

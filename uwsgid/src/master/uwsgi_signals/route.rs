@@ -109,6 +109,7 @@ impl AppMaster {
             .into_iter()
             .map(|(id, pid)| (id, pid.as_raw()))
             .collect();
+        let spoolers = self.spooler_channels();
         let hub = &mut self.uwsgi_signals;
         match target.as_str() {
             "" | "worker" | "worker0" => {
@@ -120,6 +121,13 @@ impl AppMaster {
             "workers" => hub.send_to_each(signal, &serving),
             "active-workers" if self.paused => {}
             "active-workers" => hub.send_to_each(signal, &serving),
+            // One of the spooler processes takes it, as uWSGI's shared
+            // spooler pipe gives it to one.
+            "spooler" => {
+                if !hub.send_to_one(signal, &spoolers, 0) {
+                    log_line!("could not deliver signal {signal} to the spooler");
+                }
+            }
             other => match other.strip_prefix("worker").map(str::parse::<u32>) {
                 Some(Ok(wid)) if (wid as usize) <= self.table.len() => {
                     let one: Vec<(u32, i32)> =
@@ -132,6 +140,19 @@ impl AppMaster {
                 _ => log_line!("^^^ UNSUPPORTED SIGNAL TARGET: {other} ^^^"),
             },
         }
+    }
+
+    /// The running spooler processes as signal receivers: a side process
+    /// says hello with id 0.
+    fn spooler_channels(&self) -> Vec<(u32, i32)> {
+        let spoolers = self
+            .side_processes
+            .list
+            .iter()
+            .filter(|s| matches!(s.role, crate::contract::side_role::SideRole::Spooler(_)));
+        spoolers
+            .filter_map(|s| Some((0, s.pid?.as_raw())))
+            .collect()
     }
 
     /// The generation a child belongs to, by its pid; a pid not known yet

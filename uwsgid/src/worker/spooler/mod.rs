@@ -59,6 +59,7 @@ pub fn serve(cfg: Arc<AppConfig>, n: u32) -> i32 {
     }
     quiet_down();
     runner::import_modules(&cfg.spooler.imports);
+    crate::worker::wsgi::uwsgi_module::open_signal_channel();
     Spooler {
         cfg,
         dir,

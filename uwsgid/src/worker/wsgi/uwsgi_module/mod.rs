@@ -143,6 +143,13 @@ pub fn post_fork() {
     call_hook("post_fork_hook");
 }
 
+/// In a spooler process, once the app is imported: the pipe the master
+/// writes uWSGI signals into (target `spooler`), when the app registered
+/// handlers, and the thread that runs them.
+pub fn open_signal_channel() {
+    signal_thread::after_fork(worker_id());
+}
+
 /// Runs `uwsgi.atexit`, if the app set one: when a worker ends gracefully
 /// (`runtime/serve.rs`, before Python's `atexit` handlers, as in uWSGI).
 pub fn at_exit() {

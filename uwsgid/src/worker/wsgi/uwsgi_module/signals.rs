@@ -65,11 +65,10 @@ fn check_target(target: &str) -> PyResult<()> {
     };
     let digits = |rest: &str| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit());
     match target {
-        "" | "worker" | "workers" | "active-workers" => Ok(()),
+        "" | "worker" | "workers" | "active-workers" | "spooler" => Ok(()),
         t if t.strip_prefix("worker").is_some_and(digits) => Ok(()),
         t if t.starts_with("mule") => lacking("mules"),
         t if t.starts_with("farm") => lacking("mule farms"),
-        "spooler" => lacking("a spooler"),
         "subscribed" => lacking("subscriptions"),
         _ => Err(PyValueError::new_err(format!(
             "unable to register signal: unknown target {target:?}"

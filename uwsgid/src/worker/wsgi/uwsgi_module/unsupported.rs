@@ -1,7 +1,7 @@
 //! uWSGI's functions uwsgid does not provide yet. Each exists, so a
 //! library finds it where uWSGI has it, and raises
 //! `uwsgi.UnsupportedError` (a `NotImplementedError`) naming itself when
-//! called: "uwsgi.mule_msg is not supported by uwsgid". When a feature
+//! called: "uwsgi.rpc is not supported by uwsgid". When a feature
 //! comes, its names leave this list for a module of their own.
 
 use std::ffi::CStr;
