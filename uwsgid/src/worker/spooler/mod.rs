@@ -46,7 +46,7 @@ pub fn serve(cfg: Arc<AppConfig>, n: u32) -> i32 {
         Ok(waker) => waker,
         Err(err) => {
             log_line!(
-                "uwsgid: spooler on {}: cannot watch it: {err}",
+                "uwsgid: spooler on {}: cannot wait for tasks: {err}",
                 dir.display()
             );
             return SETUP_FAILED_EXIT;
@@ -74,7 +74,11 @@ pub fn serve(cfg: Arc<AppConfig>, n: u32) -> i32 {
 /// real path.
 pub fn prepare_dir(dir: &Path) -> std::io::Result<PathBuf> {
     if !dir.is_dir() {
-        std::fs::DirBuilder::new().mode(0o750).create(dir)?;
+        match std::fs::DirBuilder::new().mode(0o750).create(dir) {
+            // Another process of the app made it meanwhile.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            other => other?,
+        }
     }
     std::fs::canonicalize(dir)
 }

@@ -13,6 +13,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::Duration;
 
+use crate::log::log_line;
+
 static EVENT_FD: AtomicI32 = AtomicI32::new(-1);
 static GRACEFUL: AtomicBool = AtomicBool::new(false);
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -20,7 +22,9 @@ static RUNNING: AtomicBool = AtomicBool::new(false);
 
 /// The descriptors the loop waits on.
 pub struct Waker {
-    inotify: OwnedFd,
+    /// None when the kernel gives no inotify instance (a per-user limit):
+    /// the spooler then runs new tasks at its next scan.
+    inotify: Option<OwnedFd>,
     event: OwnedFd,
 }
 
@@ -57,9 +61,18 @@ impl Waker {
     pub fn install(dir: &Path) -> std::io::Result<Waker> {
         // SAFETY: plain syscalls; each result is checked before use.
         let event = owned(unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) })?;
-        let inotify = owned(unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) })?;
-        let waker = Waker { inotify, event };
-        waker.watch(dir)?;
+        let inotify = owned(unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) });
+        let mut waker = Waker {
+            inotify: inotify.ok(),
+            event,
+        };
+        if let Err(err) = waker.watch(dir) {
+            log_line!(
+                "uwsgid: spooler on {}: no inotify ({err}): new tasks wait for the next scan",
+                dir.display()
+            );
+            waker.inotify = None;
+        }
         EVENT_FD.store(waker.event.as_raw_fd(), Ordering::Release);
         install_handlers()?;
         Ok(waker)
@@ -68,11 +81,14 @@ impl Waker {
     /// Wakes on tasks that appear in `dir` (linked, moved or created).
     /// Watching a directory twice is harmless.
     pub fn watch(&self, dir: &Path) -> std::io::Result<()> {
+        let Some(inotify) = &self.inotify else {
+            return Err(std::io::Error::from(std::io::ErrorKind::Unsupported));
+        };
         let path = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes())
             .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
         let mask = libc::IN_CREATE | libc::IN_MOVED_TO;
         // SAFETY: valid descriptor and NUL-terminated path.
-        let rc = unsafe { libc::inotify_add_watch(self.inotify.as_raw_fd(), path.as_ptr(), mask) };
+        let rc = unsafe { libc::inotify_add_watch(inotify.as_raw_fd(), path.as_ptr(), mask) };
         if rc < 0 {
             return Err(std::io::Error::last_os_error());
         }
@@ -84,7 +100,9 @@ impl Waker {
         if stop_requested() {
             return;
         }
-        let mut fds = [self.inotify.as_raw_fd(), self.event.as_raw_fd()].map(|fd| libc::pollfd {
+        // -1: poll skips the entry.
+        let inotify = self.inotify.as_ref().map_or(-1, AsRawFd::as_raw_fd);
+        let mut fds = [inotify, self.event.as_raw_fd()].map(|fd| libc::pollfd {
             fd,
             events: libc::POLLIN,
             revents: 0,
@@ -92,7 +110,9 @@ impl Waker {
         let ms = libc::c_int::try_from(timeout.as_millis()).unwrap_or(libc::c_int::MAX);
         // SAFETY: fds is a valid array of two pollfd; EINTR just ends the wait.
         unsafe { libc::poll(fds.as_mut_ptr(), 2, ms) };
-        drain(self.inotify.as_raw_fd());
+        if inotify >= 0 {
+            drain(inotify);
+        }
         drain(self.event.as_raw_fd());
     }
 }
