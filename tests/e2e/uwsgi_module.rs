@@ -12,6 +12,7 @@ use std::time::Duration;
 use uwsgid_e2e::{Server, ServerBuilder, TestDir, curl, venv, wait_http_ready, wait_until};
 
 mod api;
+mod functions;
 mod harakiri;
 mod hooks;
 mod opt;

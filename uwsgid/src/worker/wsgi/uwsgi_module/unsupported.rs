@@ -139,6 +139,10 @@ pub const UNSUPPORTED: &[(&str, &[&CStr])] = &[
     ),
 ];
 
+/// The docstring of each: how a listing (`docs/compatibility.md`'s test)
+/// tells them from the functions uwsgid provides.
+const DOC: &CStr = c"Not supported by uwsgid: raises uwsgi.UnsupportedError.";
+
 /// The error `uwsgi.NAME` raises.
 pub fn error(name: &str) -> PyErr {
     UnsupportedError::new_err(format!("uwsgi.{name} is not supported by uwsgid"))
@@ -153,7 +157,7 @@ pub fn add(m: &Bound<'_, PyModule>) -> PyResult<()> {
             let raising = PyCFunction::new_closure(
                 py,
                 Some(name),
-                None,
+                Some(DOC),
                 move |_: &Bound<'_, PyTuple>, _: Option<&Bound<'_, PyDict>>| -> PyResult<()> {
                     Err(error(text))
                 },
