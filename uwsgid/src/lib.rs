@@ -34,6 +34,7 @@ pub mod procmem;
 pub mod proctitle;
 pub mod protocol;
 pub mod scoreboard;
+mod shared_lock;
 mod shared_memory;
 pub mod signals;
 pub mod supervisor;
