@@ -36,6 +36,7 @@ pub mod protocol;
 pub mod scoreboard;
 mod shared_lock;
 mod shared_memory;
+pub mod sharedarea;
 pub mod signals;
 pub mod supervisor;
 pub mod worker;

@@ -70,7 +70,6 @@ pub fn is_locked(word: &AtomicU32) -> bool {
 }
 
 /// Whether the calling thread holds the lock.
-#[allow(dead_code)] // used by the sharedareas, next
 pub fn held_by_me(word: &AtomicU32) -> bool {
     word.load(Ordering::Acquire) == current_tid()
 }

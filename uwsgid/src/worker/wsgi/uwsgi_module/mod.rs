@@ -35,6 +35,7 @@ mod decorators;
 mod locks;
 mod process;
 mod request;
+mod sharedarea;
 mod signal_thread;
 mod signals;
 mod unsupported;
@@ -96,6 +97,7 @@ pub fn register(py: Python<'_>, cfg: &AppConfig) -> PyResult<()> {
     locks::add(&module)?;
     signals::add(&module)?;
     cache::add(&module)?;
+    sharedarea::add(&module)?;
     unsupported::add(&module)?;
     py.import("sys")?
         .getattr("modules")?
