@@ -64,6 +64,9 @@ fn main(mode: &str) -> Result<i32, ZygoteError> {
     if let Err(err) = worker::load(&cfg) {
         log_line!("{err}");
     }
+    // The app's fork hooks (`@postfork`) run here too, as uWSGI runs them
+    // in its mules and spoolers after their fork.
+    worker::post_fork();
     Ok(match role {
         SideRole::Spooler(n) => worker::spooler::serve(cfg, n),
         SideRole::Mule(id) => worker::mule::serve(cfg, id),

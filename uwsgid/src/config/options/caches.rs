@@ -1,4 +1,5 @@
-//! The shared caches' options (`config/cache.rs` says what each means).
+//! The shared caches' options (`config/cache.rs` says what each means)
+//! and `sharedarea` (`config/sharedarea.rs`).
 //! What needs a disk or the network is refused with a reason.
 
 use super::*;
@@ -35,6 +36,14 @@ pub(super) static TABLE: &[Spec] = &[
     ),
     // uWSGI keeps a last-modified time for its cache router only.
     opt("cache-use-last-modified", Setter::Noop),
+    list(
+        "sharedarea",
+        &[],
+        Setter::Parse(|c, v| {
+            c.sharedareas.push(crate::config::sharedarea::parse(v)?);
+            Ok(())
+        }),
+    ),
     refused("cache-store", STORE),
     refused("cache-store-sync", STORE),
     refused("cache-udp-server", NETWORK),

@@ -37,6 +37,7 @@ mod decorators;
 mod locks;
 mod process;
 mod request;
+mod sharedarea;
 mod signal_thread;
 mod signals;
 mod spooler;
@@ -99,6 +100,7 @@ pub fn register(py: Python<'_>, cfg: &AppConfig) -> PyResult<()> {
     locks::add(&module)?;
     signals::add(&module)?;
     cache::add(&module)?;
+    sharedarea::add(&module)?;
     spooler::add(&module, cfg)?;
     unsupported::add(&module)?;
     py.import("sys")?
