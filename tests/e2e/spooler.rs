@@ -22,8 +22,8 @@ mod tasks;
 /// Python starts in every process on a busy 2-core machine: generous.
 const SLOW: Duration = Duration::from_secs(90);
 
-/// An app with a spooler on `DIR/spool`, its tasks recording into
-/// `DIR/out`.
+/// An app with a spooler on `spool` (relative: `DIR/spool`), its tasks
+/// recording into `DIR/out`.
 struct SpoolApp {
     server: Server,
     port: u16,
@@ -57,11 +57,10 @@ impl SpoolApp {
         };
         let text = format!(
             "[uwsgi]\nmaster = true\nprocesses = 2\nhttp-socket = 127.0.0.1:{port}\n\
-             wsgi-file = {}\nhome = {}\nenv = OUT={}\nspooler = {}\n{frequency}{extra}\n",
+             wsgi-file = {}\nhome = {}\nenv = OUT={}\nspooler = spool\n{frequency}{extra}\n",
             app.display(),
             venv().expect("the test venv").display(),
             dir.join("out").display(),
-            dir.join("spool").display(),
         );
         dir.write("app.ini", text).expect("write app.ini");
         let mut server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))

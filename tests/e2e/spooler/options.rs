@@ -10,13 +10,17 @@ use super::SpoolApp;
 use uwsgid_e2e::TestDir;
 
 #[test]
-fn a_missing_directory_is_made_0750_as_uwsgi_makes_it() {
+fn a_missing_relative_directory_is_made_0750_where_uwsgid_started() {
     let app = SpoolApp::start("");
     let mode = std::fs::metadata(app.spool_dir())
         .expect("made")
         .permissions()
         .mode();
     assert_eq!(mode & 0o7777, 0o750);
+    app.wait_log(&format!(
+        "spawned the uWSGI spooler on dir {} with pid ",
+        app.spool_dir().display()
+    ));
 }
 
 #[test]

@@ -70,6 +70,7 @@ pub fn resolve(mut raw: RawConfig, ctx: &Context) -> Resolution {
             None => r.unknown(opt, raw.strict),
         }
     }
+    r.app.spooler.anchor(&ctx.cwd);
     r.finish(&raw)
 }
 

@@ -12,8 +12,8 @@ pub const DEFAULT_FREQUENCY: u32 = 30;
 /// Every spooler of the app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpoolerConfig {
-    /// `spooler = DIR`, in order, as written (a relative one is relative
-    /// to the directory the app runs in).
+    /// `spooler = DIR`, in order; absolute after resolution (see
+    /// [`SpoolerConfig::anchor`]).
     pub dirs: Vec<PathBuf>,
     /// `spooler-processes`: processes per directory (uWSGI's default 1).
     pub processes: u32,
@@ -59,6 +59,21 @@ impl Default for SpoolerConfig {
 }
 
 impl SpoolerConfig {
+    /// Makes relative directories absolute against `cwd`, the directory
+    /// uwsgid started in, as uWSGI resolves them when it reads the option
+    /// (before any `chdir`).
+    pub fn anchor(&mut self, cwd: &Path) {
+        for dir in &mut self.dirs {
+            if dir.is_relative() {
+                let joined = cwd.join(&*dir);
+                *dir = joined
+                    .components()
+                    .filter(|c| !matches!(c, std::path::Component::CurDir))
+                    .collect();
+            }
+        }
+    }
+
     /// Processes per directory: `spooler-processes = 0` runs one, as
     /// uWSGI.
     pub fn per_dir(&self) -> u32 {
@@ -95,6 +110,19 @@ mod tests {
         assert_eq!(cfg.dir_of(1), Some(Path::new("/a")));
         assert_eq!(cfg.dir_of(2), Some(Path::new("/b")));
         assert_eq!(cfg.dir_of(4), None);
+    }
+
+    #[test]
+    fn relative_directories_are_anchored_at_the_start_directory() {
+        let mut cfg = SpoolerConfig {
+            dirs: vec![PathBuf::from("./spool"), PathBuf::from("/abs")],
+            ..SpoolerConfig::default()
+        };
+        cfg.anchor(Path::new("/srv/app"));
+        assert_eq!(
+            cfg.dirs,
+            [PathBuf::from("/srv/app/spool"), PathBuf::from("/abs")]
+        );
     }
 
     #[test]
