@@ -64,6 +64,8 @@ fn spool_refuses_what_uwsgi_refuses() {
         json!({
             "str_keys": bytes_only,
             "kwargs": bytes_only,
+            "int_value": bytes_only,
+            "bytearray_value": "True",
             "not_a_dict": "The argument of spooler callable must be a dictionary",
             "unknown_spooler": "unable to spool job",
         })

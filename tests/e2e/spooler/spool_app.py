@@ -93,6 +93,10 @@ def errors():
     for name, call in [
         ("str_keys", lambda: uwsgi.spool({"a": "b"})),
         ("kwargs", lambda: uwsgi.spool(a=b"b")),
+        ("int_value", lambda: uwsgi.spool({b"a": 1})),
+        ("bytearray_value", lambda: uwsgi.spool(
+            {b"ud_spool_func": b"job", b"ud_spool_ret": b"-2",
+             b"id": bytearray(b"frombytearray")}).startswith(b"/")),
         ("not_a_dict", lambda: uwsgi.spool([1])),
         ("unknown_spooler", lambda: uwsgi.spool({b"spooler": b"/nowhere"})),
     ]:

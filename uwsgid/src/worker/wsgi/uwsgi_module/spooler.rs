@@ -139,16 +139,23 @@ fn vars_of(dict: &Bound<'_, PyDict>) -> PyResult<Vec<Var>> {
         let key = key.cast::<PyBytes>().map_err(|_| only_bytes())?;
         let value = match value.cast::<PyBytes>() {
             Ok(bytes) => bytes.as_bytes().to_vec(),
-            Err(_) => value
-                .py()
-                .get_type::<PyBytes>()
-                .call1((value,))
-                .and_then(|b| b.extract::<Vec<u8>>())
-                .map_err(|_| only_bytes())?,
+            Err(_) => object_bytes(&value).ok_or_else(only_bytes)?,
         };
         vars.push((key.as_bytes().to_vec(), value));
     }
     Ok(vars)
+}
+
+/// C's `PyObject_Bytes`, as uWSGI converts a value that is not bytes:
+/// `__bytes__` or the buffer protocol (a bytearray, a memoryview); an int
+/// or a str is refused, where `bytes(5)` would make five zero bytes.
+fn object_bytes(value: &Bound<'_, PyAny>) -> Option<Vec<u8>> {
+    let py = value.py();
+    // SAFETY: a valid object pointer, with the GIL held; the new reference
+    // (or the error) is owned by the Bound.
+    let converted =
+        unsafe { Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyObject_Bytes(value.as_ptr())) };
+    converted.ok()?.extract::<Vec<u8>>().ok()
 }
 
 /// The tasks waiting in the first spooler's directory (paths, bytes).
