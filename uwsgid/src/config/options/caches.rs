@@ -34,6 +34,11 @@ pub(super) static TABLE: &[Spec] = &[
         &[],
         Setter::Str(|c, v| c.cache.load_files.push(v)),
     ),
+    list(
+        "load-file-in-cache-gzip",
+        &[],
+        Setter::Str(|c, v| c.cache.load_gzip_files.push(v)),
+    ),
     // uWSGI keeps a last-modified time for its cache router only.
     opt("cache-use-last-modified", Setter::Noop),
     list(
