@@ -105,15 +105,17 @@ fn spoolers_and_mules_live_die_reload_and_stop_with_the_app() {
             ("mule", 2, "")
         ]
     );
-    let titles: Vec<String> = first.iter().map(|s| title(s.pid)).collect();
-    assert_eq!(
-        titles,
-        [
-            "uwsgid app spooler",
-            "uwsgid app mule 1",
-            "uwsgid app mule 2"
-        ]
-    );
+    // A new process sets its title as it starts: poll.
+    let want = [
+        "uwsgid app spooler",
+        "uwsgid app mule 1",
+        "uwsgid app mule 2",
+    ];
+    let titles = || -> Vec<String> { first.iter().map(|s| title(s.pid)).collect() };
+    wait_until("the side processes' titles", WAIT, || {
+        (titles() == want).then_some(())
+    })
+    .unwrap_or_else(|e| panic!("{e:#}: {:?}", titles()));
     let master = app.server.pid() as u32;
     app.wait_log(&format!(
         "spawned the uWSGI spooler on dir {spool} with pid {}",
