@@ -18,6 +18,7 @@ pub mod exit;
 pub mod handoff;
 pub mod listener;
 pub mod modes;
+pub mod mule_queues;
 pub mod titles;
 pub mod uwsgi_signals;
 pub mod zygote_lines;

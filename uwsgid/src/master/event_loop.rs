@@ -107,6 +107,8 @@ impl AppMaster {
         exe: PathBuf,
         sockets: Vec<ListenSocket>,
     ) -> AppMaster {
+        // Before any child: every child inherits the mules' queues.
+        super::mule_queues::create(&cfg.mules);
         AppMaster {
             table: WorkerTable::new(cfg.cheaper.starting_workers(cfg.processes)),
             cheaper: super::cheaper::Cheaper::new(&cfg, Instant::now()),

@@ -31,7 +31,7 @@ pub enum Role {
 
 /// `uwsgid __spooler`.
 pub fn run_spooler() -> i32 {
-    run(|n| Role::Spooler(n))
+    run(Role::Spooler)
 }
 
 /// `uwsgid __mule`.
@@ -60,6 +60,7 @@ fn main(role_of: impl FnOnce(u32) -> Role) -> Result<i32, ZygoteError> {
     // SAFETY: nothing has started a thread yet.
     unsafe {
         crate::contract::uwsgi_signals::take_from_env();
+        crate::contract::mule_queues::take_from_env(env.cfg.mules.mules.len());
         child_env::scrub();
     }
     proctitle::set(&title(&env.cfg, role));

@@ -31,4 +31,14 @@ pub(super) static TABLE: &[Spec] = &[
             c.mules.mules.extend(bare);
         }),
     ),
+    list(
+        "farm",
+        &[],
+        Setter::Parse(|c, v| {
+            c.mules.farms.push(crate::config::mules::parse_farm(v)?);
+            Ok(())
+        }),
+    ),
+    opt("mule-msg-size", Setter::Int(|c, v| c.mules.msg_size = v)),
+    opt("mule-harakiri", Setter::Int(|c, v| c.mules.harakiri = v)),
 ];

@@ -22,6 +22,9 @@
 //! - `signals.rs`: uWSGI signals and timers (`register_signal`,
 //!   `signal`, `add_timer`, …), served by the master; `signal_thread.rs`:
 //!   this process's handlers and the thread that runs them;
+//! - `mules.rs`: mules and farms (`mule_msg`, `mule_get_msg`, `farm_msg`,
+//!   `farm_get_msg`, `in_farm`) on the inherited message queues;
+//!   `mule_harakiri.rs`: a mule's own `mule-harakiri` watch;
 //! - `unsupported.rs`: the one list of uWSGI's functions uwsgid does not
 //!   provide yet; each exists and raises `uwsgi.UnsupportedError` naming
 //!   itself;
@@ -33,6 +36,8 @@ mod attributes;
 mod cache;
 mod decorators;
 mod locks;
+mod mule_harakiri;
+pub mod mules;
 mod process;
 mod request;
 mod signal_thread;
@@ -96,6 +101,7 @@ pub fn register(py: Python<'_>, cfg: &AppConfig) -> PyResult<()> {
     locks::add(&module)?;
     signals::add(&module)?;
     cache::add(&module)?;
+    mules::add(&module, &cfg.mules)?;
     unsupported::add(&module)?;
     py.import("sys")?
         .getattr("modules")?
@@ -137,6 +143,26 @@ fn is_spooler() -> bool {
 pub fn post_fork() {
     signal_thread::after_fork(worker_id());
     call_hook("post_fork_hook");
+}
+
+/// In mule `id`, before its script or its loop: its signal pipe and
+/// thread (the mule targets reach it from now on) and the
+/// `mule-harakiri` watch.
+pub fn start_mule(id: u32, harakiri: u32) {
+    mule_harakiri::configure(harakiri);
+    signal_thread::start_mule_thread(id);
+}
+
+/// The `uwsgi` module's attribute `name`, when the app set it (and it is
+/// not None).
+pub fn hook<'py>(py: Python<'py>, name: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let Some(module) = MODULE.get() else {
+        return Ok(None);
+    };
+    Ok(module
+        .bind(py)
+        .getattr_opt(name)?
+        .filter(|hook| !hook.is_none()))
 }
 
 /// Runs `uwsgi.atexit`, if the app set one: when a worker ends gracefully

@@ -32,16 +32,6 @@ pub const UNSUPPORTED: &[(&str, &[&CStr])] = &[
             c"spooler_get_task",
         ],
     ),
-    (
-        "mules and farms",
-        &[
-            c"mule_msg",
-            c"mule_get_msg",
-            c"farm_msg",
-            c"farm_get_msg",
-            c"in_farm",
-        ],
-    ),
     ("RPC", &[c"register_rpc", c"rpc", c"rpc_list"]),
     (
         "metrics",
