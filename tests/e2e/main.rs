@@ -21,6 +21,7 @@ mod operator;
 mod reload;
 mod request_log;
 mod security;
+mod side_processes;
 mod static_files;
 mod uwsgi_module;
 mod worker_protocol;

@@ -15,6 +15,7 @@ mod api;
 mod harakiri;
 mod hooks;
 mod opt;
+mod sentry;
 mod signals;
 
 /// Reloads and respawns are slow on a busy 2-core machine: generous.

@@ -35,13 +35,9 @@ pub fn main() -> ExitCode {
             crate::signals::ignore_terminal_stop();
             return exit_code(crate::worker::zygote::run_lazy_worker());
         }
-        Some(SPOOLER_MODE) => {
+        Some(mode @ (SPOOLER_MODE | MULE_MODE)) => {
             crate::signals::ignore_terminal_stop();
-            return exit_code(crate::worker::side_process::run_spooler());
-        }
-        Some(MULE_MODE) => {
-            crate::signals::ignore_terminal_stop();
-            return exit_code(crate::worker::side_process::run_mule());
+            return exit_code(crate::worker::side_process::run(mode));
         }
         Some("--version") | Some("-V") => {
             println!("uwsgid {}", env!("CARGO_PKG_VERSION"));

@@ -4,7 +4,9 @@
 use std::io::Write;
 
 use anyhow::Result;
-use uwsgid_proto::v1::{AppStatus, CacheStatus, DaemonStatus, StatusRequest, WorkerStatus};
+use uwsgid_proto::v1::{
+    AppStatus, CacheStatus, DaemonStatus, SideProcessStatus, StatusRequest, WorkerStatus,
+};
 
 use super::Context;
 use crate::cli::StatusArgs;
@@ -100,8 +102,30 @@ fn render_details(out: &mut dyn Write, app: &AppStatus) -> std::io::Result<()> {
         )?;
     }
     render_workers(out, app)?;
+    render_side_processes(out, &app.side_processes)?;
     render_daemons(out, &app.daemons)?;
     render_caches(out, &app.caches)
+}
+
+/// Spooler processes and mules.
+fn render_side_processes(out: &mut dyn Write, sides: &[SideProcessStatus]) -> std::io::Result<()> {
+    if sides.is_empty() {
+        return Ok(());
+    }
+    let mut table =
+        Table::new(&["PROCESS", "PID", "STATE", "RSS", "PSS", "RESPAWNS", "RUNS"]).indent(2);
+    for s in sides {
+        table.push(vec![
+            format!("{} {}", s.kind, s.id),
+            or_dash(s.pid),
+            s.state.clone(),
+            size(s.rss_bytes),
+            size(s.pss_bytes),
+            s.respawns.to_string(),
+            text_or_dash(&s.name),
+        ]);
+    }
+    table.write(out)
 }
 
 /// The shared caches (`cache2`, `cache`): items used of the most, memory.

@@ -31,6 +31,9 @@ pub struct MuleConfig {
     /// `mule-harakiri`: a mule handling one signal longer than this many
     /// seconds is killed (0: never).
     pub harakiri: u32,
+    /// `touch-mules-reload`: a change of one of these files restarts the
+    /// mules.
+    pub touch_reload: Vec<std::path::PathBuf>,
 }
 
 impl MuleConfig {

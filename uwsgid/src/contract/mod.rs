@@ -9,6 +9,7 @@
 //! - [`listener`]: a listen socket as a child inherits it;
 //! - [`zygote_lines`]: the text lines on the zygote's two pipes;
 //! - [`exit`]: the exit codes a child reports its end with;
+//! - [`side_role`]: what a spooler process or a mule is told it is;
 //! - [`titles`]: what `ps` shows for the master and each child;
 //! - [`uwsgi_signals`]: the socket children send uWSGI signals and timers
 //!   to the master on, and its messages.
@@ -19,6 +20,7 @@ pub mod handoff;
 pub mod listener;
 pub mod modes;
 pub mod mule_queues;
+pub mod side_role;
 pub mod titles;
 pub mod uwsgi_signals;
 pub mod zygote_lines;

@@ -87,6 +87,8 @@ pub struct AppMaster {
     pub(super) crons: super::cron::Crons,
     /// uWSGI signals and their timers (`uwsgi_signals/`).
     pub(super) uwsgi_signals: super::uwsgi_signals::SignalHub,
+    /// Spoolers and mules (`side_processes/`).
+    pub(super) side_processes: super::side_processes::SideProcesses,
 }
 
 enum Event {
@@ -124,6 +126,7 @@ impl AppMaster {
             paused: false,
             crons: super::cron::Crons::new(&cfg),
             uwsgi_signals: super::uwsgi_signals::SignalHub::new(&cfg),
+            side_processes: super::side_processes::SideProcesses::new(&cfg),
             cfg,
             config_json,
             exe,
@@ -166,6 +169,7 @@ impl AppMaster {
             .map_err(std::io::Error::other)?;
         signals::check_hooked(&self.signal_actions).map_err(std::io::Error::other)?;
         self.start();
+        self.start_side_processes();
         self.start_daemons();
         loop {
             self.notifier.on_state(self.app_state(), self.table.len());
@@ -246,6 +250,9 @@ impl AppMaster {
         match trigger {
             Trigger::Reload => self.request_reload(),
             Trigger::ChainReload => self.request_chain_reload(),
+            Trigger::MulesReload => self.restart_side_processes(|role| {
+                matches!(role, crate::contract::side_role::SideRole::Mule(_))
+            }),
             Trigger::ReopenLog => super::log_master::reopen(self.facts.log_path.as_deref()),
             Trigger::Exec(command) => {
                 // Not fatal: the app serves on whatever the command did.
@@ -276,7 +283,10 @@ impl AppMaster {
     }
 
     pub(super) fn on_child_exit(&mut self, pid: Pid, cause: ExitCause) {
-        if self.on_daemon_exit(pid, cause) || self.crons.on_exit(pid) {
+        if self.on_daemon_exit(pid, cause)
+            || self.crons.on_exit(pid)
+            || self.on_side_exit(pid, cause)
+        {
             return;
         }
         if self.zygotes.is_current(pid) {
@@ -302,6 +312,7 @@ impl AppMaster {
     fn on_timer(&mut self) {
         let now = Instant::now();
         self.daemons_tick(now);
+        self.side_processes_tick(now);
         if self.stopping.is_some() {
             self.stop_tick(now);
             return;
@@ -337,6 +348,7 @@ impl AppMaster {
             self.harakiri_wake(),
             self.touches.next_check(),
             self.daemons.next_wake(),
+            self.side_processes.next_wake(),
             self.cheaper.next_cycle(),
             self.crons.next_wake(),
             self.uwsgi_signals_wake(),

@@ -34,6 +34,7 @@ pub(crate) mod privileges;
 mod reap;
 mod reload;
 mod shutdown;
+mod side_processes;
 mod signals;
 mod sockets;
 mod spawn;

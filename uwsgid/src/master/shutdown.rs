@@ -164,6 +164,7 @@ impl AppMaster {
         }
         self.stopping = Some(Stopping::new(mode, exit_code, grace));
         self.stop_daemons();
+        self.stop_side_processes();
         self.zygotes.cancel_restart();
         self.cancel_reload();
         for slot in self.table.iter_mut() {

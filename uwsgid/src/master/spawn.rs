@@ -19,11 +19,12 @@ use super::notify::NOTIFY_VARS;
 use super::sockets::{ACTIVATION_VARS, ListenSocket, SocketError, move_high};
 use crate::contract::child_env::{
     CACHES_FD_VAR, CONFIG_VAR, FIRST_LISTEN_FD, LISTEN_FDS_VAR, MASTER_PID_VAR, SCOREBOARD_FD_VAR,
-    WORKER_ID_VAR, ZYGOTE_FDS_VAR, format_fd_pair,
+    SIDE_ID_VAR, WORKER_ID_VAR, ZYGOTE_FDS_VAR, format_fd_pair,
 };
 use crate::contract::handoff::{self, HANDOFF_FDS_VAR, HandoffEnds};
 use crate::contract::modes::{WORKER_MODE, ZYGOTE_MODE};
 use crate::contract::mule_queues::{self, MULE_FDS_VAR};
+use crate::contract::side_role::SideRole;
 use crate::contract::uwsgi_signals::SIGNAL_FD_VAR;
 use crate::log::log_line;
 
@@ -94,6 +95,18 @@ impl Spawner<'_> {
         let child = command
             .spawn()
             .map_err(|e| SpawnError::Exec("a worker", e))?;
+        Ok(pid_of(&child))
+    }
+
+    /// Starts a spooler process or a mule (`uwsgid __spooler`, `__mule`).
+    pub fn side(&self, role: SideRole) -> Result<Pid, SpawnError> {
+        let mut command = self.command(role.mode(), &[]);
+        command.env(SIDE_ID_VAR, role.number().to_string());
+        let what = match role {
+            SideRole::Spooler(_) => "a spooler",
+            SideRole::Mule(_) => "a mule",
+        };
+        let child = command.spawn().map_err(|e| SpawnError::Exec(what, e))?;
         Ok(pid_of(&child))
     }
 

@@ -8,6 +8,7 @@
 //! - `touch-chain-reload`: a chain reload (one worker at a time);
 //! - `fs-reload`, `fs-brutal-reload`: the same (uWSGI watches these with
 //!   inotify; a directory counts when an entry is added or removed);
+//! - `touch-mules-reload`: the mules are restarted (`side_processes/`);
 //! - `touch-logreopen`: the log file is opened again;
 //! - `touch-exec = FILE COMMAND`: the command runs.
 
@@ -28,6 +29,7 @@ const EVERY: Duration = Duration::from_secs(1);
 pub enum Trigger {
     Reload,
     ChainReload,
+    MulesReload,
     ReopenLog,
     Exec(String),
 }
@@ -37,6 +39,7 @@ pub enum Trigger {
 enum Kind {
     Reload(&'static str),
     Fs,
+    Mules,
     LogReopen,
     Exec(String),
 }
@@ -56,6 +59,10 @@ impl Kind {
             Kind::Fs => {
                 log_line!("[uwsgi-fsmon] detected event on \"{shown}\"");
                 Trigger::Reload
+            }
+            Kind::Mules => {
+                log_line!("*** {shown} has been touched... mules reload !!! ***");
+                Trigger::MulesReload
             }
             Kind::LogReopen => {
                 log_line!("*** {shown} has been touched... reopening logs !!! ***");
@@ -95,6 +102,12 @@ impl Touches {
             );
             watched.push((path.clone(), Kind::Fs));
         }
+        watched.extend(
+            cfg.mules
+                .touch_reload
+                .iter()
+                .map(|p| (p.clone(), Kind::Mules)),
+        );
         watched.extend(
             cfg.touch_logreopen
                 .iter()

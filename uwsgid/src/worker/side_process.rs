@@ -14,33 +14,16 @@ use std::sync::Arc;
 use super::zygote::{self, SETUP_FAILED_EXIT, ZygoteError};
 use crate::config::AppConfig;
 use crate::contract::child_env::{self, ChildEnv};
+use crate::contract::side_role::SideRole;
 use crate::contract::titles;
 use crate::log::log_line;
 use crate::proctitle;
 use crate::scoreboard;
 use crate::worker;
 
-/// What the process is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// Spooler process number `n` (from 0, directory by directory).
-    Spooler(u32),
-    /// Mule `id` (from 1).
-    Mule(u32),
-}
-
-/// `uwsgid __spooler`.
-pub fn run_spooler() -> i32 {
-    run(Role::Spooler)
-}
-
-/// `uwsgid __mule`.
-pub fn run_mule() -> i32 {
-    run(Role::Mule)
-}
-
-fn run(role_of: impl FnOnce(u32) -> Role) -> i32 {
-    match main(role_of) {
+/// `uwsgid __spooler` or `uwsgid __mule` (`mode`).
+pub fn run(mode: &str) -> i32 {
+    match main(mode) {
         Ok(code) => code,
         Err(err) => {
             log_line!("uwsgid: {err}");
@@ -49,10 +32,13 @@ fn run(role_of: impl FnOnce(u32) -> Role) -> i32 {
     }
 }
 
-fn main(role_of: impl FnOnce(u32) -> Role) -> Result<i32, ZygoteError> {
+fn main(mode: &str) -> Result<i32, ZygoteError> {
     let env = ChildEnv::from_env()?;
     worker::logging::init_process(&env.cfg);
-    let role = role_of(child_env::side_id()?);
+    let number = child_env::side_id()?;
+    let Some(role) = SideRole::from_mode(mode, number) else {
+        return Ok(SETUP_FAILED_EXIT);
+    };
     // The scoreboard gives `uwsgi.workers()` and the locks; a side process
     // owns no slot of it.
     let _ = zygote::take_board().map(scoreboard::worker::install);
@@ -69,8 +55,8 @@ fn main(role_of: impl FnOnce(u32) -> Role) -> Result<i32, ZygoteError> {
     drop(env.take_listeners()?);
     let cfg = Arc::new(env.cfg);
     match role {
-        Role::Spooler(_) => worker::wsgi::uwsgi_module::set_spooler(),
-        Role::Mule(id) => worker::wsgi::uwsgi_module::set_mule_id(id),
+        SideRole::Spooler(_) => worker::wsgi::uwsgi_module::set_spooler(),
+        SideRole::Mule(id) => worker::wsgi::uwsgi_module::set_mule_id(id),
     }
     if let Err(err) = worker::initialize(&cfg) {
         log_line!("{err}");
@@ -79,16 +65,19 @@ fn main(role_of: impl FnOnce(u32) -> Role) -> Result<i32, ZygoteError> {
     if let Err(err) = worker::load(&cfg) {
         log_line!("{err}");
     }
+    // The app's fork hooks (`@postfork`) run here too, as uWSGI runs them
+    // in its mules and spoolers after their fork.
+    worker::post_fork();
     Ok(match role {
-        Role::Spooler(n) => worker::spooler::serve(cfg, n),
-        Role::Mule(id) => worker::mule::serve(cfg, id),
+        SideRole::Spooler(n) => worker::spooler::serve(cfg, n),
+        SideRole::Mule(id) => worker::mule::serve(cfg, id),
     })
 }
 
-fn title(cfg: &AppConfig, role: Role) -> String {
+fn title(cfg: &AppConfig, role: SideRole) -> String {
     match role {
-        Role::Spooler(_) => titles::spooler(cfg),
-        Role::Mule(id) => titles::mule(cfg, id),
+        SideRole::Spooler(_) => titles::spooler(cfg),
+        SideRole::Mule(id) => titles::mule(cfg, id),
     }
 }
 

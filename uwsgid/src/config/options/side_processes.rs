@@ -41,4 +41,11 @@ pub(super) static TABLE: &[Spec] = &[
     ),
     opt("mule-msg-size", Setter::Int(|c, v| c.mules.msg_size = v)),
     opt("mule-harakiri", Setter::Int(|c, v| c.mules.harakiri = v)),
+    list(
+        "mule-reload-mercy",
+        &[],
+        Setter::Refused(
+            "a mule gets the workers' mercy (reload-mercy, else worker-reload-mercy) when it is replaced or stopped; set that instead",
+        ),
+    ),
 ];

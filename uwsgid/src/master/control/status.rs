@@ -32,6 +32,7 @@ impl AppMaster {
             processes: u32::try_from(self.table.len()).unwrap_or(u32::MAX),
             daemons: self.daemon_statuses(),
             caches: cache_statuses(),
+            side_processes: self.side_process_statuses(),
         }
     }
 
@@ -101,6 +102,15 @@ pub fn fill_memory(status: &mut AppStatus) {
             worker.rss_bytes = mem.rss;
             worker.pss_bytes = mem.pss;
             worker.vsz_bytes = mem.vsz;
+        }
+    }
+    for side in status.side_processes.iter_mut().filter(|s| s.pid != 0) {
+        let Ok(pid) = i32::try_from(side.pid) else {
+            continue;
+        };
+        if let Ok(mem) = procmem::read(pid, true) {
+            side.rss_bytes = mem.rss;
+            side.pss_bytes = mem.pss;
         }
     }
 }

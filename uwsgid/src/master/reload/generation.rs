@@ -342,6 +342,8 @@ impl AppMaster {
             workers.join(", ")
         );
         self.retire_generation(old_table, old_generation);
+        // Spoolers and mules run the new code too.
+        self.restart_side_processes(|_| true);
         self.reload_event(ReloadEvent::TookOver {
             generation: self.generation,
             total: count(self.table.len()),

@@ -170,6 +170,12 @@ impl AppMaster {
         if let Some(old) = self.drain.workers.iter().find(|w| w.pid == pid) {
             return old.generation;
         }
+        // Spoolers and mules import the app again: what they register
+        // belongs to the serving generation, where the zygote's identical
+        // registrations already are.
+        if self.side_processes.owns(pid) {
+            return self.generation;
+        }
         match self.reload.current.as_ref() {
             Some(r) => r.generation,
             None => self.generation,

@@ -34,7 +34,9 @@ pub fn add(m: &Bound<'_, PyModule>, cfg: &AppConfig) -> PyResult<()> {
     m.add("has_threads", 1)?;
     m.add("buffer_size", cfg.buffer_size)?;
     m.add("started_on", started_on(super::state().master))?;
-    m.add("opt", opt(py, &cfg.exported_options)?)?;
+    let opt = opt(py, &cfg.exported_options)?;
+    fork_hooks_are_on(&opt, cfg.lazy_apps)?;
+    m.add("opt", opt)?;
     m.add("loop", py.None())?;
     m.add("applications", py.None())?;
     m.add("unbit", py.None())?;
@@ -60,6 +62,19 @@ fn opt<'py>(py: Python<'py>, options: &[(String, Option<String>)]) -> PyResult<B
         }
     }
     Ok(dict)
+}
+
+/// A forked worker always runs CPython's fork hooks in uwsgid (what
+/// uWSGI's `py-call-uwsgi-fork-hooks` asks for), so `opt` says so when the
+/// workers are forked: libraries read it there (sentry-sdk warns that
+/// threads may crash preforked workers without it). A `lazy-apps` worker
+/// is not forked from Python, and its `opt` stays uWSGI's.
+fn fork_hooks_are_on(opt: &Bound<'_, PyDict>, lazy_apps: bool) -> PyResult<()> {
+    const KEY: &str = "py-call-uwsgi-fork-hooks";
+    if !lazy_apps && !opt.contains(KEY)? {
+        opt.set_item(KEY, true)?;
+    }
+    Ok(())
 }
 
 /// The kernel's host name (gethostname(2)).

@@ -141,6 +141,11 @@ fn is_spooler() -> bool {
 /// set one: in each worker after its fork, or after a `lazy-apps` worker
 /// imported the app. An exception is logged; the worker goes on.
 pub fn post_fork() {
+    // A mule runs the hook itself once it can be stopped and signalled
+    // (`worker/mule/`): `@mule` and `@mulemsg` functions never return.
+    if mule_id() > 0 {
+        return;
+    }
     signal_thread::after_fork(worker_id());
     call_hook("post_fork_hook");
 }
