@@ -14,9 +14,19 @@ use crate::log::log_line;
 
 static QUEUES: OnceLock<Option<Queues>> = OnceLock::new();
 
-/// Makes the queues for `cfg` (once; later calls change nothing).
+/// Makes the queues for `cfg` (once; later calls change nothing), with
+/// uWSGI's line for each farm.
 pub fn create(cfg: &MuleConfig) {
     QUEUES.get_or_init(|| {
+        for (i, farm) in cfg.farms.iter().enumerate() {
+            let mules: Vec<String> = farm.mules.iter().map(u32::to_string).collect();
+            log_line!(
+                "created farm {} name: {} mules:{}",
+                i + 1,
+                farm.name,
+                mules.join(",")
+            );
+        }
         let made = Queues::create(cfg).and_then(|queues| {
             queues
                 .map(|q| q.map_fds(|fd| move_high(fd).map_err(io::Error::other)))

@@ -73,8 +73,11 @@ fn mule_msg(
     };
     let target = match mule {
         None => Target::Shared,
-        Some(obj) if obj.is_instance_of::<PyString>() => {
-            let name = obj.cast::<PyString>()?.to_str()?;
+        // uWSGI 2.0.31 under Python 3 takes a farm's name as bytes only
+        // (`"crunch"` raises "invalid mule"); uwsgid takes both.
+        Some(obj) if obj.is_instance_of::<PyString>() || obj.is_instance_of::<PyBytes>() => {
+            let name = bytes_of(obj, "mule_msg", 2)?;
+            let name = std::str::from_utf8(name).unwrap_or_default();
             let farm = cfg
                 .farm_index(name)
                 .ok_or_else(|| PyValueError::new_err("unknown farm"))?;
