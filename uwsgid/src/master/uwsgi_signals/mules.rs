@@ -98,3 +98,74 @@ impl SignalHub {
         sent
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::fd::OwnedFd;
+
+    use super::super::Channel;
+    use super::*;
+    use crate::config::{FarmSpec, MuleSpec};
+
+    /// A hub with mules 1 … `n` said hello; the read ends of their pipes.
+    fn hub(n: u32) -> (SignalHub, Vec<OwnedFd>) {
+        let mut hub = SignalHub::default();
+        let mut reads = Vec::new();
+        for id in 1..=n {
+            let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_NONBLOCK).expect("a pipe");
+            hub.channels.push(Channel {
+                pid: 1000 + id as i32,
+                wid: 0,
+                mule: id,
+                pipe: write,
+            });
+            reads.push(read);
+        }
+        (hub, reads)
+    }
+
+    /// How many signals each mule's pipe holds.
+    fn counts(reads: &[OwnedFd]) -> Vec<usize> {
+        reads
+            .iter()
+            .map(|r| {
+                let mut buf = [0u8; 64];
+                nix::unistd::read(r, &mut buf).unwrap_or(0)
+            })
+            .collect()
+    }
+
+    fn config(mules: usize) -> MuleConfig {
+        MuleConfig {
+            mules: vec![MuleSpec { script: None }; mules],
+            farms: vec![FarmSpec {
+                name: "crunch".into(),
+                mules: vec![2, 3],
+            }],
+            ..MuleConfig::default()
+        }
+    }
+
+    #[test]
+    fn each_target_reaches_its_mules() {
+        let cfg = config(3);
+        let (mut hub, reads) = hub(3);
+        assert!(hub.route_to_mules(1, "mules", &cfg));
+        assert_eq!(counts(&reads), [1, 1, 1]);
+        assert!(hub.route_to_mules(1, "mule2", &cfg));
+        assert_eq!(counts(&reads), [0, 1, 0]);
+        for target in ["farm_crunch", "farm1", "farm_crunch", "farm1"] {
+            assert!(hub.route_to_mules(1, target, &cfg));
+        }
+        assert_eq!(counts(&reads), [0, 2, 2], "in turn within the farm");
+        for target in ["mule", "mule0", "mule"] {
+            assert!(hub.route_to_mules(1, target, &cfg));
+        }
+        assert_eq!(counts(&reads), [1, 1, 1], "any mule, in turn");
+        for target in ["mule4", "farm2", "farm_nope", "mulex"] {
+            assert!(hub.route_to_mules(1, target, &cfg));
+        }
+        assert_eq!(counts(&reads), [0, 0, 0], "nothing for a bad target");
+        assert!(!hub.route_to_mules(1, "workers", &cfg));
+    }
+}

@@ -119,6 +119,15 @@ pub enum Who {
     Mule(u32),
 }
 
+impl std::fmt::Display for Who {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Who::Worker(wid) => write!(f, "worker {wid}"),
+            Who::Mule(id) => write!(f, "mule {id}"),
+        }
+    }
+}
+
 /// A mule's pipe: made, and its write end sent to the master with a
 /// `hello mule ID`; the read end is the caller's.
 pub fn mule_pipe(id: u32) -> Option<OwnedFd> {
@@ -163,7 +172,7 @@ fn run(pipe: OwnedFd, who: Who) {
             Ok(n) => buf[..n].iter().for_each(|&signal| handle(signal, who)),
             Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
             Err(err) => {
-                log_line!("[uwsgi-signal] {who:?}: read(): {err}");
+                log_line!("[uwsgi-signal] {who}: read(): {err}");
                 return;
             }
         }
