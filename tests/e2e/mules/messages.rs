@@ -1,7 +1,8 @@
 //! Messages: `@mulefunc(1)` runs in mule 1, `@mulefunc("crunch")` in the
 //! farm's mule, `@mulefunc` in any mule; `uwsgi.mule_msg(msg, 3)` reaches
 //! a script mule's `mule_get_msg`, `mule_msg(msg, 4)` a `@mulemsg(4)`
-//! loop; `@mule(1)` runs once mule 1 started; a script that returns ends
+//! loop; `@mule(1)` runs once mule 1 started, `mule = MODULE:CALLABLE`
+//! calls it in its mule; a script that returns ends
 //! its mule, which is respawned and reads the queue again; the errors of
 //! uWSGI 2.0.31 for a wrong target and for receiving outside a mule.
 
@@ -17,16 +18,21 @@ fn messages_reach_mules_farms_and_scripts() {
     let script = dir
         .write("mule_script.py", include_str!("mule_script.py"))
         .expect("write the mule script");
+    dir.write("mule_entry.py", include_str!("mule_entry.py"))
+        .expect("write the mule entry");
     let extra = format!(
-        "mules = 2\nmule = {}\nmules = 1\nfarm = crunch:2\n",
-        script.display()
+        "mules = 2\nmule = {}\nmules = 1\nmule = mule_entry:main\npythonpath = {}\n\
+         farm = crunch:2\n",
+        script.display(),
+        dir.path().display()
     );
     let server = start(&dir, port, include_str!("messages_app.py"), &extra);
     let marks = markers_dir(&dir);
     wait_log(&server, "created farm 1 name: crunch mules:2");
 
-    // @mule(1): once, in mule 1.
+    // @mule(1): once, in mule 1; mule_entry:main called in mule 5.
     assert_eq!(wait_marker(&server, &marks, "brain")["mule"], 1);
+    assert_eq!(wait_marker(&server, &marks, "entry")["mule"], 5);
     // @mulefunc(1), @mulefunc("crunch").
     get(port, "/one?first");
     assert_eq!(wait_marker(&server, &marks, "first")["mule"], 1);
@@ -46,7 +52,7 @@ fn messages_reach_mules_farms_and_scripts() {
     get(port, "/any?shared");
     let shared = wait_marker(&server, &marks, "shared");
     assert!(
-        (1..=4).contains(&shared["mule"].as_u64().unwrap_or(0)),
+        (1..=5).contains(&shared["mule"].as_u64().unwrap_or(0)),
         "{shared}"
     );
 
