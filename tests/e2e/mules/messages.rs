@@ -2,7 +2,8 @@
 //! farm's mule, `@mulefunc` in any mule; `uwsgi.mule_msg(msg, 3)` reaches
 //! a script mule's `mule_get_msg`, `mule_msg(msg, 4)` a `@mulemsg(4)`
 //! loop; `@mule(1)` runs once mule 1 started, `mule = MODULE:CALLABLE`
-//! calls it in its mule; a script that returns ends
+//! calls it in its mule; `set_user_harakiri` kills a mule past its
+//! deadline; a script that returns ends
 //! its mule, which is respawned and reads the queue again; the errors of
 //! uWSGI 2.0.31 for a wrong target and for receiving outside a mule.
 
@@ -32,7 +33,8 @@ fn messages_reach_mules_farms_and_scripts() {
 
     // @mule(1): once, in mule 1; mule_entry:main called in mule 5.
     assert_eq!(wait_marker(&server, &marks, "brain")["mule"], 1);
-    assert_eq!(wait_marker(&server, &marks, "entry")["mule"], 5);
+    let entry = wait_marker(&server, &marks, "entry");
+    assert_eq!(entry["mule"], 5);
     // @mulefunc(1), @mulefunc("crunch").
     get(port, "/one?first");
     assert_eq!(wait_marker(&server, &marks, "first")["mule"], 1);
@@ -77,6 +79,18 @@ fn messages_reach_mules_farms_and_scripts() {
             "in_farm in a worker": "None",
             "farm_msg to no farm": "None",
         })
+    );
+
+    // set_user_harakiri in a mule: it is killed past its deadline.
+    assert_eq!(get(port, "/raw?5-stall"), "True");
+    let pid5 = entry["pid"].as_i64().unwrap_or(0);
+    wait_log(
+        &server,
+        &format!("*** HARAKIRI ON MULE 5 (pid: {pid5}) ***"),
+    );
+    wait_log(
+        &server,
+        &format!("OOOPS mule 5 (pid: {pid5}) crippled...trying respawn..."),
     );
 
     // A script that returns ends its mule; the master respawns it, and the

@@ -1,8 +1,10 @@
 """Mule 5 (`mule = mule_entry:main`): main() is called once the mule
-started; it leaves a marker, then waits for messages."""
+started; it leaves a marker, then waits for messages; b"stall" sets a
+user harakiri of 1 s and hangs."""
 
 import json
 import os
+import time
 
 import uwsgi
 
@@ -13,4 +15,6 @@ def main():
         json.dump({"mule": uwsgi.mule_id(), "pid": os.getpid()}, f)
     os.rename(path + ".tmp", path)
     while True:
-        uwsgi.mule_get_msg(farms=False)
+        if uwsgi.mule_get_msg(farms=False) == b"stall":
+            uwsgi.set_user_harakiri(1)
+            time.sleep(600)

@@ -154,7 +154,7 @@ pub fn post_fork() {
 /// thread (the mule targets reach it from now on) and the
 /// `mule-harakiri` watch.
 pub fn start_mule(id: u32, harakiri: u32) {
-    mule_harakiri::configure(harakiri);
+    mule_harakiri::configure(id, harakiri);
     signal_thread::start_mule_thread(id);
 }
 

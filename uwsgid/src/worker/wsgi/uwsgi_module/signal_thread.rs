@@ -182,8 +182,8 @@ fn run(pipe: OwnedFd, who: Who) {
 /// Runs the handler of `signal` with the GIL (uWSGI's line on a failure;
 /// a mule's under `mule-harakiri`), then wakes `signal_wait`.
 pub fn handle(signal: u8, who: Who) {
-    if let Who::Mule(id) = who {
-        super::mule_harakiri::arm(id, signal);
+    if let Who::Mule(_) = who {
+        super::mule_harakiri::arm(signal);
     }
     let handled = Python::attach(|py| {
         let handler = lock(&HANDLERS)
