@@ -1,5 +1,6 @@
 //! Messages: `@mulefunc(1)` runs in mule 1, `@mulefunc("crunch")` in the
-//! farm's mule, `@mulefunc` in any mule; `uwsgi.mule_msg(msg, 3)` reaches
+//! farm's mule, `uwsgi.farm_msg` reaches a `@farm` loop, `@mulefunc` in
+//! any mule; `uwsgi.mule_msg(msg, 3)` reaches
 //! a script mule's `mule_get_msg`, `mule_msg(msg, 4)` a `@mulemsg(4)`
 //! loop; `@mule(1)` runs once mule 1 started, `mule = MODULE:CALLABLE`
 //! calls it in its mule; `set_user_harakiri` kills a mule past its
@@ -50,6 +51,9 @@ fn messages_reach_mules_farms_and_scripts() {
         (&json!(2), &json!(true), &json!(true), &json!(null)),
         "{farmed}"
     );
+    // uwsgi.farm_msg, read by a @farm loop (farm_get_msg).
+    assert_eq!(get(port, "/farm_msg?hello"), "None");
+    assert_eq!(wait_marker(&server, &marks, "farm-hello")["mule"], 2);
     // The shared queue: whichever mule is free.
     get(port, "/any?shared");
     let shared = wait_marker(&server, &marks, "shared");

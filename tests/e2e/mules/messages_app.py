@@ -1,5 +1,6 @@
-"""Messages to mules: mules 1 and 2 are bare (mule 2 in the farm
-"crunch"), mule 3 runs mule_script.py, mule 4 is bare with @mulemsg(4).
+"""Messages to mules: mules 1 and 2 are bare (mule 2, in the farm
+"crunch", loops in @farm), mule 3 runs mule_script.py, mule 4 is bare
+with @mulemsg(4), mule 5 runs mule_entry:main.
 Each mule writes a JSON marker file into $MARKERS."""
 
 import json
@@ -7,7 +8,7 @@ import os
 
 import uwsgi
 import uwsgidecorators
-from uwsgidecorators import mule, mulefunc, mulemsg
+from uwsgidecorators import farm, mule, mulefunc, mulemsg
 
 MARKERS = os.environ["MARKERS"]
 
@@ -39,6 +40,15 @@ def anywhere(name):
 @mule(1)
 def brain():
     mark("brain")
+
+
+@farm("crunch")
+def on_farm_message(message):
+    # Mule 2 waits here (farm_get_msg) rather than in its bare loop.
+    if message[:1] == b"\x80":
+        uwsgidecorators.mule_msg_dispatcher(message)
+    else:
+        mark("farm-" + message.decode())
 
 
 @mulemsg(4)
@@ -82,6 +92,8 @@ def application(environ, start_response):
     elif path == "/raw":
         target, text = arg.split("-", 1)
         body = repr(uwsgi.mule_msg(text.encode(), int(target)))
+    elif path == "/farm_msg":
+        body = repr(uwsgi.farm_msg("crunch", arg))
     elif path == "/errors":
         body = errors()
     start_response("200 OK", [("Content-Type", "text/plain")])
