@@ -12,10 +12,12 @@ use std::time::Duration;
 use uwsgid_e2e::{Server, ServerBuilder, TestDir, curl, venv, wait_http_ready, wait_until};
 
 mod api;
+mod functions;
 mod harakiri;
 mod hooks;
 mod opt;
 mod sentry;
+mod sharedarea;
 mod signals;
 
 /// Reloads and respawns are slow on a busy 2-core machine: generous.
@@ -45,7 +47,13 @@ fn start(dir: &TestDir, port: u16, extra: &str) -> Server {
         venv().expect("the test venv").display(),
         markers_dir(dir).display(),
     );
-    dir.write("app.ini", text).expect("write app.ini");
+    start_ini(dir, port, &text)
+}
+
+/// `uwsgid --ini app.ini` in `dir` with `ini` as app.ini, serving on
+/// `port`; waited for until it answers.
+fn start_ini(dir: &TestDir, port: u16, ini: &str) -> Server {
+    dir.write("app.ini", ini).expect("write app.ini");
     let mut server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
         .expect("uwsgid is built")
         .args(["--ini", "app.ini"])

@@ -1,6 +1,7 @@
 """The shared caches' e2e app: uwsgi.cache_* called as apps call them,
 answering JSON with the worker that answered."""
 
+import gzip
 import json
 import os
 from urllib.parse import parse_qs
@@ -117,6 +118,9 @@ def application(environ, start_response):
     elif path == "/get":
         value = uwsgi.cache_get(q["k"], cache)
         answer["value"] = None if value is None else value.decode()
+    elif path == "/gunzip":
+        value = uwsgi.cache_get(q["k"], cache)
+        answer["value"] = None if value is None else gzip.decompress(value).decode()
     elif path == "/inc":
         answer["ok"] = uwsgi.cache_inc("counter", 1, 0, cache)
     elif path == "/num":

@@ -90,11 +90,16 @@ fn what_is_not_implemented_is_refused_by_name() {
 fn add_cache_item_and_load_file_in_cache_fill_the_caches_at_start() {
     let dir = TestDir::new().expect("a test dir");
     let file = dir.write("motd.txt", "welcome").expect("write the file");
+    let page = dir
+        .write("page.html", "<p>hello</p>\n".repeat(100))
+        .expect("write the file");
     let app = CacheApp::start(&format!(
         "processes = 1\ncache2 = name=one,items=10\ncache2 = name=two,items=10\n\
          add-cache-item = everywhere=1\nadd-cache-item = two only=2\n\
-         add-cache-item = broken\nload-file-in-cache = one {}\n",
-        file.display()
+         add-cache-item = broken\nload-file-in-cache = one {}\n\
+         load-file-in-cache-gzip = two {}\nload-file-in-cache-gzip = /nonexistent.css\n",
+        file.display(),
+        page.display()
     ));
     let get =
         |key: &str, cache: &str| app.json(&format!("/get?k={key}&cache={cache}"))["value"].clone();
@@ -103,11 +108,18 @@ fn add_cache_item_and_load_file_in_cache_fill_the_caches_at_start() {
     assert_eq!(get("only", "two"), "2");
     assert_eq!(get("only", "one"), serde_json::Value::Null);
     assert_eq!(get(&file.display().to_string(), "one"), "welcome");
+    // uWSGI 2.0.31 stores the gzip member under the path, as given.
+    let page_key = page.display().to_string();
+    let gunzipped = app.json(&format!("/gunzip?k={page_key}&cache=two"))["value"].clone();
+    assert_eq!(gunzipped, "<p>hello</p>\n".repeat(100));
+    assert_eq!(get(&page_key, "one"), serde_json::Value::Null);
     let log = app.server.log();
     for line in [
         "[cache] stored \"everywhere\" in \"one\"",
         "[cache] stored \"only\" in \"two\"",
         "[cache] unable to store item broken",
+        &format!("[cache-gzip] stored \"{page_key}\" in \"two\""),
+        "[cache-error] unable to read file \"/nonexistent.css\"",
     ] {
         assert!(log.contains(line), "{line}\n{log}");
     }

@@ -12,7 +12,6 @@
 //! items (`sweeper.rs`) and reads the figures status shows.
 //!
 //! - `layout.rs`: where each part of a cache sits;
-//! - `lock.rs`: the cross-process lock of a cache;
 //! - `region.rs`: one cache's memory and its held lock;
 //! - `blocks.rs`: the block bitmap of a `bitmap` cache;
 //! - `store.rs`: uWSGI's operations (get, set, update, math, delete,
@@ -23,7 +22,6 @@
 
 mod blocks;
 mod layout;
-mod lock;
 pub mod preload;
 mod region;
 mod store;

@@ -7,7 +7,7 @@ use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use super::layout::{HEADER_BYTES, ITEM_WORDS, Layout, header, item};
-use super::lock::{self, Taken};
+use crate::shared_lock::{self as lock, Taken};
 
 /// One cache's bytes in a shared mapping.
 pub struct Region {
@@ -71,7 +71,7 @@ pub struct Guard<'a> {
 
 impl Drop for Guard<'_> {
     fn drop(&mut self) {
-        lock::unlock(self.region.lock_word());
+        let _ = lock::unlock(self.region.lock_word());
     }
 }
 

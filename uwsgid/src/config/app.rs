@@ -282,6 +282,8 @@ pub struct AppConfig {
     pub spooler: super::SpoolerConfig,
     /// Mules and farms (`config/mules.rs`).
     pub mules: super::MuleConfig,
+    /// `sharedarea`: the shared memory areas, by id (`config/sharedarea.rs`).
+    pub sharedareas: Vec<super::SharedAreaSpec>,
 }
 
 impl Default for AppConfig {
@@ -387,6 +389,7 @@ impl Default for AppConfig {
             cheaper: CheaperConfig::default(),
             spooler: super::SpoolerConfig::default(),
             mules: super::MuleConfig::default(),
+            sharedareas: Vec::new(),
         }
     }
 }

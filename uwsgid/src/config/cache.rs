@@ -66,6 +66,9 @@ pub struct CacheConfig {
     /// `load-file-in-cache = [CACHE ]PATH`, in order.
     #[serde(default)]
     pub load_files: Vec<String>,
+    /// `load-file-in-cache-gzip = [CACHE ]PATH`, in order.
+    #[serde(default)]
+    pub load_gzip_files: Vec<String>,
 }
 
 impl CacheConfig {

@@ -25,6 +25,7 @@ use crate::config::AppConfig;
 use crate::contract::InheritedListener;
 use crate::contract::handoff::{self, HANDOFF_FDS_VAR, HandoffEnds};
 use crate::scoreboard::Scoreboard;
+use crate::sharedarea::SharedAreas;
 
 pub const CONFIG_VAR: &str = "UWSGID_CONFIG";
 pub const LISTEN_FDS_VAR: &str = "UWSGID_LISTEN_FDS";
@@ -33,6 +34,7 @@ pub const ZYGOTE_FDS_VAR: &str = "UWSGID_ZYGOTE_FDS";
 pub const WORKER_ID_VAR: &str = "UWSGID_WORKER_ID";
 pub const SCOREBOARD_FD_VAR: &str = "UWSGID_SCOREBOARD_FD";
 pub const CACHES_FD_VAR: &str = "UWSGID_CACHES_FD";
+pub const SHAREDAREAS_FD_VAR: &str = "UWSGID_SHAREDAREAS_FD";
 /// A spooler's or a mule's number: for a mule its id (from 1); for a
 /// spooler process its place (from 0) among all of them, directory by
 /// directory (`spooler-processes` each).
@@ -128,6 +130,7 @@ pub unsafe fn scrub() {
         WORKER_ID_VAR,
         SCOREBOARD_FD_VAR,
         CACHES_FD_VAR,
+        SHAREDAREAS_FD_VAR,
         HANDOFF_FDS_VAR,
         SIDE_ID_VAR,
     ] {
@@ -173,6 +176,19 @@ pub fn take_caches(cfg: &AppConfig) -> Result<Option<Caches>, String> {
     let fd: RawFd = parse_var(CACHES_FD_VAR).map_err(|e| e.to_string())?;
     let fd = take_fd(fd).map_err(|e| e.to_string())?;
     Caches::from_fd(fd, &cfg.cache.all())
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
+/// The sharedareas the master passed down, mapped; None when the app has
+/// none. A failure is for the caller to log.
+pub fn take_sharedareas(cfg: &AppConfig) -> Result<Option<SharedAreas>, String> {
+    if std::env::var_os(SHAREDAREAS_FD_VAR).is_none() {
+        return Ok(None);
+    }
+    let fd: RawFd = parse_var(SHAREDAREAS_FD_VAR).map_err(|e| e.to_string())?;
+    let fd = take_fd(fd).map_err(|e| e.to_string())?;
+    SharedAreas::from_fd(fd, &cfg.sharedareas)
         .map(Some)
         .map_err(|e| e.to_string())
 }

@@ -101,6 +101,30 @@ fn create_caches(cfg: &AppConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Creates the app's sharedareas (if it has any) before any child, with
+/// uWSGI's lines.
+fn create_sharedareas(cfg: &AppConfig) -> anyhow::Result<()> {
+    if cfg.sharedareas.is_empty() {
+        return Ok(());
+    }
+    let mut areas = crate::sharedarea::SharedAreas::create(&cfg.sharedareas)
+        .context("while creating the sharedareas")?;
+    areas
+        .relocate_fd(sockets::HIGH_FD)
+        .context("while moving the sharedareas' descriptor")?;
+    let areas = crate::sharedarea::install(areas);
+    for (id, area) in areas.iter().enumerate() {
+        let (data, len) = area.memory();
+        log_line!(
+            "sharedarea {id} created at {:p} ({} pages, area at {:p})",
+            area,
+            len as u64 / crate::config::SHAREDAREA_PAGE,
+            data
+        );
+    }
+    Ok(())
+}
+
 fn run_app(loaded: Loaded, control: Option<PathBuf>) -> anyhow::Result<i32> {
     // First: systemd's sockets sit at fds 3.. until moved out of the way.
     let mut activated = Activated::from_env().context("while taking over the systemd sockets")?;
@@ -318,6 +342,7 @@ fn serve(
         .context("while moving the scoreboard's descriptor")?;
     scoreboard::install_master(board);
     create_caches(&cfg)?;
+    create_sharedareas(&cfg)?;
     let config_json = serde_json::to_string(&cfg).context("while serialising the configuration")?;
     let exe = std::env::current_exe().context("cannot find the uwsgid binary to exec")?;
     log_line!("spawned uWSGI master process (pid: {})", std::process::id());

@@ -19,7 +19,7 @@ use super::notify::NOTIFY_VARS;
 use super::sockets::{ACTIVATION_VARS, ListenSocket, SocketError, move_high};
 use crate::contract::child_env::{
     CACHES_FD_VAR, CONFIG_VAR, FIRST_LISTEN_FD, LISTEN_FDS_VAR, MASTER_PID_VAR, SCOREBOARD_FD_VAR,
-    SIDE_ID_VAR, WORKER_ID_VAR, ZYGOTE_FDS_VAR, format_fd_pair,
+    SHAREDAREAS_FD_VAR, SIDE_ID_VAR, WORKER_ID_VAR, ZYGOTE_FDS_VAR, format_fd_pair,
 };
 use crate::contract::handoff::{self, HANDOFF_FDS_VAR, HandoffEnds};
 use crate::contract::modes::{WORKER_MODE, ZYGOTE_MODE};
@@ -156,6 +156,14 @@ impl Spawner<'_> {
             command.env(CACHES_FD_VAR, next.to_string());
             next += 1;
         }
+        // Then the sharedareas, when the app has any.
+        let areas = crate::sharedarea::installed()
+            .and_then(|a| a.fd())
+            .map(|fd| fd.as_raw_fd());
+        if areas.is_some() {
+            command.env(SHAREDAREAS_FD_VAR, next.to_string());
+            next += 1;
+        }
         // Last, the mules' message queues, when the app has mules.
         let queues = super::mule_queues::child_fds();
         if !queues.is_empty() {
@@ -170,6 +178,7 @@ impl Spawner<'_> {
             .chain(signals)
             .chain(board)
             .chain(caches)
+            .chain(areas)
             .chain(queues);
         let moves: Vec<(RawFd, RawFd)> = sources.zip(FIRST_LISTEN_FD..).collect();
         let master = nix::unistd::getpid().as_raw();

@@ -119,9 +119,10 @@ pub(super) fn take_board() -> Option<Scoreboard> {
         .ok()
 }
 
-/// Maps the caches the master passed, for the `uwsgi` module's `cache_*`
-/// functions (inherited by the workers a zygote forks); without them those
-/// find no cache, as under uWSGI without `cache2`.
+/// Maps the caches and the sharedareas the master passed, for the `uwsgi`
+/// module's `cache_*` and `sharedarea_*` functions (inherited by the
+/// workers a zygote forks); without them those find none, as under uWSGI
+/// without `cache2` or `sharedarea`.
 pub(super) fn take_caches(cfg: &crate::config::AppConfig) {
     match child_env::take_caches(cfg) {
         Ok(Some(caches)) => {
@@ -129,6 +130,13 @@ pub(super) fn take_caches(cfg: &crate::config::AppConfig) {
         }
         Ok(None) => {}
         Err(err) => log_line!("uwsgid: the caches are unavailable in this process: {err}"),
+    }
+    match child_env::take_sharedareas(cfg) {
+        Ok(Some(areas)) => {
+            crate::sharedarea::install(areas);
+        }
+        Ok(None) => {}
+        Err(err) => log_line!("uwsgid: the sharedareas are unavailable in this process: {err}"),
     }
 }
 

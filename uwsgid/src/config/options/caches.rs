@@ -1,4 +1,5 @@
-//! The shared caches' options (`config/cache.rs` says what each means).
+//! The shared caches' options (`config/cache.rs` says what each means)
+//! and `sharedarea` (`config/sharedarea.rs`).
 //! What needs a disk or the network is refused with a reason.
 
 use super::*;
@@ -33,8 +34,21 @@ pub(super) static TABLE: &[Spec] = &[
         &[],
         Setter::Str(|c, v| c.cache.load_files.push(v)),
     ),
+    list(
+        "load-file-in-cache-gzip",
+        &[],
+        Setter::Str(|c, v| c.cache.load_gzip_files.push(v)),
+    ),
     // uWSGI keeps a last-modified time for its cache router only.
     opt("cache-use-last-modified", Setter::Noop),
+    list(
+        "sharedarea",
+        &[],
+        Setter::Parse(|c, v| {
+            c.sharedareas.push(crate::config::sharedarea::parse(v)?);
+            Ok(())
+        }),
+    ),
     refused("cache-store", STORE),
     refused("cache-store-sync", STORE),
     refused("cache-udp-server", NETWORK),

@@ -125,6 +125,12 @@ pub fn keep_fixed(current: &AppConfig, new: &mut AppConfig) -> Vec<String> {
     );
     keep(
         &mut kept,
+        "sharedarea",
+        &current.sharedareas,
+        &mut new.sharedareas,
+    );
+    keep(
+        &mut kept,
         "lazy-apps",
         &current.lazy_apps,
         &mut new.lazy_apps,

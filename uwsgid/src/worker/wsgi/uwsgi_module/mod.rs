@@ -40,6 +40,7 @@ mod mule_harakiri;
 pub mod mules;
 mod process;
 mod request;
+mod sharedarea;
 mod signal_thread;
 mod signals;
 mod unsupported;
@@ -101,6 +102,7 @@ pub fn register(py: Python<'_>, cfg: &AppConfig) -> PyResult<()> {
     locks::add(&module)?;
     signals::add(&module)?;
     cache::add(&module)?;
+    sharedarea::add(&module)?;
     mules::add(&module, &cfg.mules)?;
     unsupported::add(&module)?;
     py.import("sys")?

@@ -46,33 +46,8 @@ pub const UNSUPPORTED: &[(&str, &[&CStr])] = &[
             c"metric_set_min",
         ],
     ),
-    (
-        "sharedarea",
-        &[
-            c"sharedarea_read",
-            c"sharedarea_write",
-            c"sharedarea_readbyte",
-            c"sharedarea_writebyte",
-            c"sharedarea_read8",
-            c"sharedarea_write8",
-            c"sharedarea_inc8",
-            c"sharedarea_dec8",
-            c"sharedarea_read16",
-            c"sharedarea_write16",
-            c"sharedarea_inc16",
-            c"sharedarea_dec16",
-            c"sharedarea_read32",
-            c"sharedarea_write32",
-            c"sharedarea_inc32",
-            c"sharedarea_dec32",
-            c"sharedarea_read64",
-            c"sharedarea_write64",
-            c"sharedarea_inc64",
-            c"sharedarea_dec64",
-            c"sharedarea_memoryview",
-            c"sharedarea_object",
-        ],
-    ),
+    // The C side of a sharedarea, which Python cannot use.
+    ("sharedarea objects", &[c"sharedarea_object"]),
     (
         "alarms, legion and the warning message",
         &[
@@ -129,6 +104,10 @@ pub const UNSUPPORTED: &[(&str, &[&CStr])] = &[
     ),
 ];
 
+/// The docstring of each: how a listing (`docs/compatibility.md`'s test)
+/// tells them from the functions uwsgid provides.
+const DOC: &CStr = c"Not supported by uwsgid: raises uwsgi.UnsupportedError.";
+
 /// The error `uwsgi.NAME` raises.
 pub fn error(name: &str) -> PyErr {
     UnsupportedError::new_err(format!("uwsgi.{name} is not supported by uwsgid"))
@@ -143,7 +122,7 @@ pub fn add(m: &Bound<'_, PyModule>) -> PyResult<()> {
             let raising = PyCFunction::new_closure(
                 py,
                 Some(name),
-                None,
+                Some(DOC),
                 move |_: &Bound<'_, PyTuple>, _: Option<&Bound<'_, PyDict>>| -> PyResult<()> {
                     Err(error(text))
                 },
