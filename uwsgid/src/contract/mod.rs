@@ -12,7 +12,8 @@
 //! - [`side_role`]: what a spooler process or a mule is told it is;
 //! - [`titles`]: what `ps` shows for the master and each child;
 //! - [`uwsgi_signals`]: the socket children send uWSGI signals and timers
-//!   to the master on, and its messages.
+//!   to the master on, and its messages;
+//! - [`mule_queues`]: the mules' message queues every child inherits.
 
 pub mod child_env;
 pub mod exit;
