@@ -264,6 +264,25 @@ mod tests {
     }
 
     #[test]
+    fn mule_msg_size_bounds_a_queue_and_a_full_one_refuses() {
+        let cfg = MuleConfig {
+            msg_size: 4096,
+            ..config(1, 0)
+        };
+        let queues = Queues::create(&cfg).expect("made").expect("queues");
+        let queue = queues.get(Target::Shared).expect("the shared queue");
+        let big = vec![7u8; 64 * 1024];
+        assert!(send(queue, &big).is_err(), "larger than the buffer");
+        let small = [1u8; 512];
+        let refused = (0..10_000).find_map(|_| send(queue, &small).err());
+        assert_eq!(
+            refused.map(|e| e.kind()),
+            Some(io::ErrorKind::WouldBlock),
+            "a full queue refuses rather than blocks"
+        );
+    }
+
+    #[test]
     fn inherited_descriptors_are_split_in_order() {
         let queues = Queues::create(&config(1, 2))
             .expect("made")
