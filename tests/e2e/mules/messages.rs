@@ -4,10 +4,11 @@
 //! a script mule's `mule_get_msg`, `mule_msg(msg, 4)` a `@mulemsg(4)`
 //! loop; `@mule(1)` runs once mule 1 started, `mule = MODULE:CALLABLE`
 //! calls it in its mule; `set_user_harakiri` kills a mule past its
-//! deadline; a script that returns ends
+//! deadline; a reload keeps the set of mules; a script that returns ends
 //! its mule, which is respawned and reads the queue again; the errors of
 //! uWSGI 2.0.31 for a wrong target and for receiving outside a mule.
 
+use nix::sys::signal::Signal;
 use serde_json::json;
 use uwsgid_e2e::{TestDir, free_port};
 
@@ -38,7 +39,8 @@ fn messages_reach_mules_farms_and_scripts() {
     assert_eq!(entry["mule"], 5);
     // @mulefunc(1), @mulefunc("crunch").
     get(port, "/one?first");
-    assert_eq!(wait_marker(&server, &marks, "first")["mule"], 1);
+    let first = wait_marker(&server, &marks, "first");
+    assert_eq!(first["mule"], 1);
     get(port, "/farm?farmed");
     let farmed = wait_marker(&server, &marks, "farmed");
     assert_eq!(
@@ -109,4 +111,27 @@ fn messages_reach_mules_farms_and_scripts() {
     let again = wait_marker(&server, &marks, "script-again");
     assert_eq!(again["mule"], 3);
     assert_ne!(again["pid"], hello["pid"], "a new mule 3");
+
+    // A reload cannot add a mule (every child inherits the queues): the
+    // old set stays, said in the log, and the new mules serve.
+    let ini = std::fs::read_to_string(dir.join("app.ini")).expect("read app.ini");
+    dir.write("app.ini", format!("{ini}mules = 1\n"))
+        .expect("write app.ini");
+    server.signal(Signal::SIGHUP).expect("SIGHUP");
+    wait_log(
+        &server,
+        "reload: the mules and farms (mule, mules, farm, mule-msg-size) cannot change without a restart",
+    );
+    // The old mule 1 reads the same queue until it is gone.
+    let old1 = first["pid"].as_i64().unwrap_or(0);
+    wait_log(&server, &format!("mule 1 (pid: {old1}) annihilated"));
+    get(port, "/one?after");
+    let after = wait_marker(&server, &marks, "after");
+    assert_eq!(after["mule"], 1);
+    assert_ne!(after["pid"], first["pid"], "a mule of the reload");
+    assert!(
+        !server.log().contains("spawned uWSGI mule 6"),
+        "{}",
+        server.log()
+    );
 }
