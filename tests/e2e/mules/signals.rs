@@ -1,7 +1,8 @@
 //! uWSGI signals for mules: `muleN`, `farm_NAME`, `mules`, `mule` reach
 //! the mules they name; a 1 s timer every mule registers again (each
 //! imports the app) fires once a second in each mule, not more; a bare
-//! mule without `mule_msg_hook` logs a message; `mule-harakiri` kills a
+//! mule without `mule_msg_hook` logs a message; `hook-as-mule` runs in
+//! each mule; `mule-harakiri` kills a
 //! mule stuck in a handler, which is respawned; `touch-mules-reload`
 //! restarts the mules, and signals reach the new ones.
 
@@ -75,7 +76,8 @@ fn signals_reach_the_mules_they_name() {
     let port = free_port().expect("a free port");
     let touched = dir.join("touched");
     let extra = format!(
-        "mules = 2\nfarm = crunch:1\nmule-harakiri = 2\ntouch-mules-reload = {}\n",
+        "mules = 2\nfarm = crunch:1\nmule-harakiri = 2\ntouch-mules-reload = {}\n\
+         hook-as-mule = print:the as-mule hook ran\n",
         touched.display()
     );
     let server = start(&dir, port, include_str!("signals_app.py"), &extra);
@@ -97,6 +99,13 @@ fn signals_reach_the_mules_they_name() {
         ticks.iter().all(|t| t.mule == 1 || t.mule == 2),
         "{ticks:?}"
     );
+
+    // hook-as-mule, in each mule.
+    let ran = |log: &str| log.matches("the as-mule hook ran\n").count();
+    wait_until("the as-mule hook in both mules", SLOW, || {
+        (ran(&server.log()) >= 2).then_some(())
+    })
+    .unwrap_or_else(|err| panic!("{err}\nlog:\n{}", server.log()));
 
     // Each target.
     get(port, "/raise?17");

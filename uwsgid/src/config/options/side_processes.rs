@@ -42,6 +42,14 @@ pub(super) static TABLE: &[Spec] = &[
     opt("mule-msg-size", Setter::Int(|c, v| c.mules.msg_size = v)),
     opt("mule-harakiri", Setter::Int(|c, v| c.mules.harakiri = v)),
     list(
+        "hook-as-mule",
+        &[],
+        Setter::Parse(|c, v| {
+            c.hooks.as_mule.push(crate::config::hooks::check(v)?);
+            Ok(())
+        }),
+    ),
+    list(
         "mule-reload-mercy",
         &[],
         Setter::Refused(

@@ -2,8 +2,8 @@
 //! imported the app (`worker/side_process.rs`); here it says hello to the
 //! master as a mule (its signal handlers run on its signal thread from
 //! then on), runs the app's `uwsgi.post_fork_hook` (where `@mule`,
-//! `@muleloop`, `@mulemsg` and `@farm` run), then its script
-//! (`script.rs`) or, without one, waits for messages and calls
+//! `@muleloop`, `@mulemsg` and `@farm` run) and `hook-as-mule`, then its
+//! script (`script.rs`) or, without one, waits for messages and calls
 //! `uwsgi.mule_msg_hook` with each (`bare.rs`), as uWSGI's mules do.
 //!
 //! Stopping (`stop.rs`): SIGHUP ends a bare mule between two messages
@@ -35,6 +35,11 @@ pub fn serve(cfg: Arc<AppConfig>, id: u32) -> i32 {
     uwsgi_module::start_mule(id, cfg.mules.harakiri);
     if let Some(code) = post_fork() {
         return code;
+    }
+    // uWSGI's `hook-as-mule`: a failure ends the mule, as uWSGI's fatal
+    // hook does (the master respawns it).
+    if crate::hooks::run("as-mule", &cfg.hooks.as_mule).is_err() {
+        return 1;
     }
     let spec = cfg
         .mules
