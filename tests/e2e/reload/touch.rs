@@ -172,11 +172,7 @@ fn fs_reload_touch_logreopen_and_touch_exec() {
 
 #[test]
 fn reload_triggers_uwsgid_lacks_are_refused() {
-    for option in [
-        "touch-logrotate",
-        "touch-mules-reload",
-        "touch-spoolers-reload",
-    ] {
+    for option in ["touch-logrotate", "touch-spoolers-reload"] {
         let dir = TestDir::new().expect("temp dir");
         let text = format!("[uwsgi]\nhttp-socket = :0\nmodule = app\n{option} = x\n");
         let ini = dir.write("app.ini", text).expect("ini");
