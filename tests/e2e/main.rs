@@ -16,6 +16,7 @@ mod emperor;
 mod faults;
 mod limits;
 mod master;
+mod mules;
 mod nginx;
 mod operator;
 mod reload;

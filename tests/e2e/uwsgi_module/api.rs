@@ -147,10 +147,10 @@ fn unsupported_features_name_themselves() {
     assert_eq!(
         get_json(port, "/unsupported"),
         json!({
-            "mule_msg": "uwsgi.mule_msg is not supported by uwsgid",
+            "register_rpc": "uwsgi.register_rpc is not supported by uwsgid",
             "is_not_implemented": true,
             "rpc": "uwsgidecorators.rpc is not supported by uwsgid",
-            "mulefunc": "uwsgidecorators.mulefunc is not supported by uwsgid",
+            "erlang": "uwsgidecorators.erlang is not supported by uwsgid",
         })
     );
 }

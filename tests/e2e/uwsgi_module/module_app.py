@@ -93,14 +93,14 @@ def locks():
 def unsupported():
     out = {}
     try:
-        uwsgi.mule_msg("message")
+        uwsgi.register_rpc("name", print)
     except uwsgi.UnsupportedError as e:
-        out["mule_msg"] = str(e)
+        out["register_rpc"] = str(e)
         out["is_not_implemented"] = isinstance(e, NotImplementedError)
     import uwsgidecorators
     for name, apply in [
         ("rpc", lambda: uwsgidecorators.rpc("name")(print)),
-        ("mulefunc", lambda: uwsgidecorators.mulefunc(print)),
+        ("erlang", lambda: uwsgidecorators.erlang("name")(print)),
     ]:
         try:
             apply()

@@ -134,8 +134,7 @@ fn signals_and_timers(lazy: bool) {
             "0": "True",
             "40": "True",
             "99": "None",
-            "mule": "UnsupportedError: uwsgi.register_signal: target \"mule\" needs mules, \
-                     which uwsgid does not provide",
+            "mule": "registered",
             "spooler": "registered",
             "nowhere": "ValueError: unable to register signal: unknown target \"nowhere\"",
         })

@@ -49,6 +49,8 @@ pub struct Hooks {
     pub post_fork: Vec<String>,
     pub accepting: Vec<String>,
     pub accepting1: Vec<String>,
+    /// `hook-as-mule`: in each mule, before its script or its loop.
+    pub as_mule: Vec<String>,
 }
 
 /// Checks one hook line: `ACTION:ARGS` with a known action (`!ACTION`

@@ -61,7 +61,7 @@ pub use error::ConfigError;
 pub use listen::parse_addr;
 pub use load::split_spec;
 pub use logging::{Conditions, LogFile, Loggers, REQUEST_LINE_MARK, RequestLogging};
-pub use mules::{MuleConfig, MuleSpec};
+pub use mules::{FarmSpec, MuleConfig, MuleSpec};
 pub use resolve::Resolution;
 pub use sharedarea::{PAGE as SHAREDAREA_PAGE, SharedAreaSpec};
 pub use signal_timers::{FileSignal, SignalTimer};

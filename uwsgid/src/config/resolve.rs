@@ -312,6 +312,9 @@ impl Resolver {
             self.note("threads", "0 means one thread per worker, as in uWSGI");
         }
         self.validate_cheaper();
+        if let Err(reason) = self.app.mules.check() {
+            self.fail("farm", reason);
+        }
         if !(1..=64).contains(&self.app.harakiri_graceful_signal) {
             self.fail(
                 "harakiri-graceful-signal",

@@ -12,13 +12,15 @@
 //! - [`side_role`]: what a spooler process or a mule is told it is;
 //! - [`titles`]: what `ps` shows for the master and each child;
 //! - [`uwsgi_signals`]: the socket children send uWSGI signals and timers
-//!   to the master on, and its messages.
+//!   to the master on, and its messages;
+//! - [`mule_queues`]: the mules' message queues every child inherits.
 
 pub mod child_env;
 pub mod exit;
 pub mod handoff;
 pub mod listener;
 pub mod modes;
+pub mod mule_queues;
 pub mod side_role;
 pub mod titles;
 pub mod uwsgi_signals;

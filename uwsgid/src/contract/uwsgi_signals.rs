@@ -13,7 +13,7 @@
 //!
 //! Messages are text, one per packet: `raise SIG`, `register SIG TARGET`,
 //! `timer SIG MILLIS`, `rbtimer SIG SECS ITERATIONS`, `cron SIG MIN HOUR
-//! DAY MONTH WEEK`, `filemon SIG PATH`, `hello WID`.
+//! DAY MONTH WEEK`, `filemon SIG PATH`, `hello WID`, `hello mule ID`.
 
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
@@ -42,6 +42,8 @@ pub enum ToMaster {
     FileMonitor(u8, String),
     /// A worker that has handlers: its id; the packet carries its pipe.
     Hello(u32),
+    /// A mule (`hello mule ID`): its id; the packet carries its pipe.
+    MuleHello(u32),
 }
 
 impl ToMaster {
@@ -54,12 +56,16 @@ impl ToMaster {
             ToMaster::Cron(sig, [a, b, c, d, e]) => format!("cron {sig} {a} {b} {c} {d} {e}"),
             ToMaster::FileMonitor(sig, path) => format!("filemon {sig} {path}"),
             ToMaster::Hello(wid) => format!("hello {wid}"),
+            ToMaster::MuleHello(id) => format!("hello mule {id}"),
         }
     }
 
     pub fn parse(text: &str) -> Option<ToMaster> {
         let (verb, rest) = text.split_once(' ')?;
         let (sig, args) = rest.split_once(' ').unwrap_or((rest, ""));
+        if verb == "hello" && sig == "mule" {
+            return Some(ToMaster::MuleHello(args.parse().ok()?));
+        }
         if verb == "hello" {
             return Some(ToMaster::Hello(sig.parse().ok()?));
         }
@@ -274,6 +280,7 @@ mod tests {
             ToMaster::Cron(9, [-1, 3, -5, 12, 7]),
             ToMaster::FileMonitor(4, "/tmp/a file".into()),
             ToMaster::Hello(12),
+            ToMaster::MuleHello(2),
         ] {
             assert_eq!(ToMaster::parse(&message.encode()), Some(message));
         }
@@ -305,6 +312,8 @@ mod tests {
             "cron 1 1 2 3",
             "filemon 2 ",
             "jump 1",
+            "hello mule",
+            "hello mule x",
         ] {
             assert_eq!(ToMaster::parse(text), None, "{text}");
         }

@@ -109,6 +109,8 @@ impl AppMaster {
         exe: PathBuf,
         sockets: Vec<ListenSocket>,
     ) -> AppMaster {
+        // Before any child: every child inherits the mules' queues.
+        super::mule_queues::create(&cfg.mules);
         AppMaster {
             table: WorkerTable::new(cfg.cheaper.starting_workers(cfg.processes)),
             cheaper: super::cheaper::Cheaper::new(&cfg, Instant::now()),
@@ -250,6 +252,9 @@ impl AppMaster {
             Trigger::ChainReload => self.request_chain_reload(),
             Trigger::SpoolersReload => self.restart_side_processes(|role| {
                 matches!(role, crate::contract::side_role::SideRole::Spooler(_))
+            }),
+            Trigger::MulesReload => self.restart_side_processes(|role| {
+                matches!(role, crate::contract::side_role::SideRole::Mule(_))
             }),
             Trigger::ReopenLog => super::log_master::reopen(self.facts.log_path.as_deref()),
             Trigger::Exec(command) => {

@@ -26,6 +26,7 @@ mod event_loop;
 mod fifo;
 mod harakiri;
 mod log_master;
+mod mule_queues;
 mod notify;
 mod pause;
 mod pidfile;

@@ -23,6 +23,7 @@ use crate::contract::child_env::{
 };
 use crate::contract::handoff::{self, HANDOFF_FDS_VAR, HandoffEnds};
 use crate::contract::modes::{WORKER_MODE, ZYGOTE_MODE};
+use crate::contract::mule_queues::{self, MULE_FDS_VAR};
 use crate::contract::side_role::SideRole;
 use crate::contract::uwsgi_signals::SIGNAL_FD_VAR;
 use crate::log::log_line;
@@ -161,6 +162,12 @@ impl Spawner<'_> {
             .map(|fd| fd.as_raw_fd());
         if areas.is_some() {
             command.env(SHAREDAREAS_FD_VAR, next.to_string());
+            next += 1;
+        }
+        // Last, the mules' message queues, when the app has mules.
+        let queues = super::mule_queues::child_fds();
+        if !queues.is_empty() {
+            command.env(MULE_FDS_VAR, mule_queues::format_fds(next, queues.len()));
         }
         let sources = self
             .sockets
@@ -171,7 +178,8 @@ impl Spawner<'_> {
             .chain(signals)
             .chain(board)
             .chain(caches)
-            .chain(areas);
+            .chain(areas)
+            .chain(queues);
         let moves: Vec<(RawFd, RawFd)> = sources.zip(FIRST_LISTEN_FD..).collect();
         let master = nix::unistd::getpid().as_raw();
         // SAFETY: the closure only calls async-signal-safe functions (dup2,

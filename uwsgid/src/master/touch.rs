@@ -10,6 +10,7 @@
 //!   inotify; a directory counts when an entry is added or removed);
 //! - `touch-spoolers-reload`: the spooler processes are replaced by new
 //!   ones (the old ones finish their task);
+//! - `touch-mules-reload`: the mules are restarted (`side_processes/`);
 //! - `touch-logreopen`: the log file is opened again;
 //! - `touch-exec = FILE COMMAND`: the command runs.
 
@@ -33,6 +34,7 @@ pub enum Trigger {
     Reload,
     ChainReload,
     SpoolersReload,
+    MulesReload,
     ReopenLog,
     Exec(String),
 }
@@ -42,6 +44,7 @@ pub enum Trigger {
 enum Kind {
     Reload(&'static str),
     Fs,
+    Mules,
     LogReopen,
     Exec(String),
 }
@@ -61,6 +64,10 @@ impl Kind {
             Kind::Fs => {
                 log_line!("[uwsgi-fsmon] detected event on \"{shown}\"");
                 Trigger::Reload
+            }
+            Kind::Mules => {
+                log_line!("*** {shown} has been touched... mules reload !!! ***");
+                Trigger::MulesReload
             }
             Kind::LogReopen => {
                 log_line!("*** {shown} has been touched... reopening logs !!! ***");
@@ -101,6 +108,12 @@ impl Touches {
             );
             watched.push((path.clone(), Kind::Fs));
         }
+        watched.extend(
+            cfg.mules
+                .touch_reload
+                .iter()
+                .map(|p| (p.clone(), Kind::Mules)),
+        );
         watched.extend(
             cfg.touch_logreopen
                 .iter()

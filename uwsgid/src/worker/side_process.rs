@@ -46,6 +46,7 @@ fn main(mode: &str) -> Result<i32, ZygoteError> {
     // SAFETY: nothing has started a thread yet.
     unsafe {
         crate::contract::uwsgi_signals::take_from_env();
+        crate::contract::mule_queues::take_from_env(env.cfg.mules.mules.len());
         child_env::scrub();
     }
     proctitle::set(&title(&env.cfg, role));

@@ -86,6 +86,7 @@ fn lazy_worker_main() -> Result<i32, ZygoteError> {
     // SAFETY: nothing has started a thread yet.
     unsafe {
         crate::contract::uwsgi_signals::take_from_env();
+        crate::contract::mule_queues::take_from_env(env.cfg.mules.mules.len());
         child_env::scrub();
     }
     proctitle::set(&titles::worker(&env.cfg, id));
@@ -148,6 +149,7 @@ fn zygote_main() -> Result<i32, ZygoteError> {
     // SAFETY: the zygote is single-threaded.
     unsafe {
         crate::contract::uwsgi_signals::take_from_env();
+        crate::contract::mule_queues::take_from_env(env.cfg.mules.mules.len());
         child_env::scrub();
     }
     proctitle::set(&titles::zygote(&env.cfg));

@@ -70,4 +70,29 @@ pub(super) static TABLE: &[Spec] = &[
             c.mules.mules.extend(bare);
         }),
     ),
+    list(
+        "farm",
+        &[],
+        Setter::Parse(|c, v| {
+            c.mules.farms.push(crate::config::mules::parse_farm(v)?);
+            Ok(())
+        }),
+    ),
+    opt("mule-msg-size", Setter::Int(|c, v| c.mules.msg_size = v)),
+    opt("mule-harakiri", Setter::Int(|c, v| c.mules.harakiri = v)),
+    list(
+        "hook-as-mule",
+        &[],
+        Setter::Parse(|c, v| {
+            c.hooks.as_mule.push(crate::config::hooks::check(v)?);
+            Ok(())
+        }),
+    ),
+    list(
+        "mule-reload-mercy",
+        &[],
+        Setter::Refused(
+            "a mule gets the workers' mercy (reload-mercy, else worker-reload-mercy) when it is replaced or stopped; set that instead",
+        ),
+    ),
 ];

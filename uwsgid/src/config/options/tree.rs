@@ -147,7 +147,7 @@ pub(super) static TABLE: &[Spec] = &[
     list(
         "touch-mules-reload",
         &[],
-        Setter::Parse(|_, _| Err(refused("mules are not implemented yet"))),
+        Setter::Str(|c, v| c.mules.touch_reload.push(PathBuf::from(v))),
     ),
     list(
         "touch-spoolers-reload",

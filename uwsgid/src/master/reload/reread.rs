@@ -135,6 +135,16 @@ pub fn keep_fixed(current: &AppConfig, new: &mut AppConfig) -> Vec<String> {
         &current.lazy_apps,
         &mut new.lazy_apps,
     );
+    // Every child inherits the mules' queues, made once: the set of mules
+    // and farms stays (a mule's script may change).
+    if current.mules.queue_layout() != new.mules.queue_layout() {
+        kept.push(line(
+            "the mules and farms (mule, mules, farm, mule-msg-size)",
+            &current.mules.queue_layout(),
+            &new.mules.queue_layout(),
+        ));
+        new.mules = current.mules.clone();
+    }
     kept
 }
 
@@ -196,6 +206,37 @@ mod tests {
         let (_, kept) =
             crate::contract::modes::take_control(args.iter().map(OsString::from).collect());
         assert_eq!(kept, ["--ini", "a.ini", "-p", "2"]);
+    }
+
+    #[test]
+    fn the_set_of_mules_stays_but_a_script_may_change() {
+        use crate::config::{MuleConfig, MuleSpec};
+        let mules = |scripts: &[Option<&str>]| MuleConfig {
+            mules: scripts
+                .iter()
+                .map(|s| MuleSpec {
+                    script: s.map(str::to_owned),
+                })
+                .collect(),
+            ..MuleConfig::default()
+        };
+        let current = AppConfig {
+            mules: mules(&[None]),
+            ..AppConfig::default()
+        };
+        let mut new = AppConfig {
+            mules: mules(&[Some("a.py")]),
+            ..AppConfig::default()
+        };
+        assert!(keep_fixed(&current, &mut new).is_empty());
+        assert_eq!(new.mules, mules(&[Some("a.py")]));
+        let mut more = AppConfig {
+            mules: mules(&[None, None]),
+            ..AppConfig::default()
+        };
+        let kept = keep_fixed(&current, &mut more);
+        assert_eq!(more.mules, current.mules);
+        assert!(kept[0].contains("the mules and farms"), "{kept:?}");
     }
 
     #[test]

@@ -15,9 +15,11 @@
 //! A worker that has handlers sends a `hello` with the write end of its
 //! own pipe; the master writes one byte per signal into it (uWSGI's
 //! per-worker signal pipe), and the worker runs the handler
-//! (`worker/wsgi/uwsgi_module/signal_thread.rs`).
+//! (`worker/wsgi/uwsgi_module/signal_thread.rs`). Every mule says hello as
+//! a mule, so the mule targets reach it (`mules.rs`).
 
 pub(in crate::master) mod cron;
+mod mules;
 mod route;
 mod schedule;
 
@@ -72,11 +74,14 @@ pub struct Received {
     pub pipe: Option<OwnedFd>,
 }
 
-/// A worker's pipe: signals for it are written there.
+/// A worker's or a mule's pipe: signals for it are written there.
 #[derive(Debug)]
 struct Channel {
     pid: i32,
+    /// The worker's id; 0 for a mule.
     wid: u32,
+    /// The mule's id; 0 for a worker.
+    mule: u32,
     pipe: OwnedFd,
 }
 
@@ -96,6 +101,8 @@ pub struct SignalHub {
     own_timers: Vec<Timer>,
     tables: Vec<Table>,
     channels: Vec<Channel>,
+    /// The mule that took the last signal meant for any mule.
+    last_mule: u32,
 }
 
 impl SignalHub {

@@ -1,7 +1,7 @@
 //! What the event loop does with the signal socket and the timers: a
 //! child's message goes to its generation's table; a due timer or a
-//! raised signal is routed to its target's workers, as uWSGI's
-//! `uwsgi_route_signal` does (core/signal.c).
+//! raised signal is routed to its target's workers (or mules:
+//! `mules.rs`), as uWSGI's `uwsgi_route_signal` does (core/signal.c).
 
 use std::time::Instant;
 
@@ -73,6 +73,26 @@ impl AppMaster {
                 hub.channels.push(Channel {
                     pid: received.pid,
                     wid,
+                    mule: 0,
+                    pipe,
+                });
+            }
+            ToMaster::MuleHello(id) => {
+                let Some(pipe) = received.pipe else {
+                    log_line!("[uwsgi-signal] mule {id} said hello without its pipe");
+                    return;
+                };
+                let _ = nix::fcntl::fcntl(
+                    &pipe,
+                    nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+                );
+                // A respawned mule replaces its predecessor.
+                hub.channels
+                    .retain(|c| c.pid != received.pid && c.mule != id);
+                hub.channels.push(Channel {
+                    pid: received.pid,
+                    wid: 0,
+                    mule: id,
                     pipe,
                 });
             }
@@ -111,6 +131,9 @@ impl AppMaster {
             .collect();
         let spoolers = self.spooler_channels();
         let hub = &mut self.uwsgi_signals;
+        if hub.route_to_mules(signal, &target, &self.cfg.mules) {
+            return;
+        }
         match target.as_str() {
             "" | "worker" | "worker0" => {
                 let threads = self.cfg.threads as usize;
@@ -257,7 +280,7 @@ impl SignalHub {
 }
 
 /// What a write into a worker's pipe did.
-enum Outcome {
+pub(super) enum Outcome {
     Sent,
     /// The worker does not read its signals: this one is dropped.
     Full,
@@ -267,22 +290,23 @@ enum Outcome {
 
 impl Channel {
     /// One byte into the worker's pipe (uWSGI's log lines).
-    fn write(&self, signal: u8) -> Outcome {
+    pub(super) fn write(&self, signal: u8) -> Outcome {
+        let who = if self.mule > 0 {
+            format!("mule {}", self.mule)
+        } else {
+            format!("worker {}", self.wid)
+        };
         match nix::unistd::write(&self.pipe, &[signal]) {
             Ok(1) => Outcome::Sent,
             Ok(_) | Err(Errno::EAGAIN) => {
                 log_line!(
-                    "*** SIGNAL QUEUE IS FULL: worker {} (pid: {}) does not take its signals ***",
-                    self.wid,
+                    "*** SIGNAL QUEUE IS FULL: {who} (pid: {}) does not take its signals ***",
                     self.pid
                 );
                 Outcome::Full
             }
             Err(err) => {
-                log_line!(
-                    "could not deliver signal {signal} to worker {}: {err}",
-                    self.wid
-                );
+                log_line!("could not deliver signal {signal} to {who}: {err}");
                 Outcome::Dead
             }
         }

@@ -36,7 +36,7 @@ fn pick(name: Option<&str>) -> Option<&'static Cache> {
 }
 
 /// A key or value as uWSGI's `s#` takes it: `str` as UTF-8, or `bytes`.
-fn bytes_of<'a>(obj: &'a Bound<'_, PyAny>, func: &str, arg: u8) -> PyResult<&'a [u8]> {
+pub(super) fn bytes_of<'a>(obj: &'a Bound<'_, PyAny>, func: &str, arg: u8) -> PyResult<&'a [u8]> {
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(s.to_str()?.as_bytes());
     }

@@ -24,6 +24,9 @@
 //!   this process's handlers and the thread that runs them;
 //! - `spooler.rs`: `spool`, `spooler_jobs`, `spooler_pids`, … (the tasks
 //!   themselves run in `worker/spooler/`);
+//! - `mules.rs`: mules and farms (`mule_msg`, `mule_get_msg`, `farm_msg`,
+//!   `farm_get_msg`, `in_farm`) on the inherited message queues;
+//!   `mule_harakiri.rs`: a mule's own `mule-harakiri` watch;
 //! - `unsupported.rs`: the one list of uWSGI's functions uwsgid does not
 //!   provide yet; each exists and raises `uwsgi.UnsupportedError` naming
 //!   itself;
@@ -35,6 +38,8 @@ mod attributes;
 mod cache;
 mod decorators;
 mod locks;
+mod mule_harakiri;
+pub mod mules;
 mod process;
 mod request;
 mod sharedarea;
@@ -102,6 +107,7 @@ pub fn register(py: Python<'_>, cfg: &AppConfig) -> PyResult<()> {
     cache::add(&module)?;
     sharedarea::add(&module)?;
     spooler::add(&module, cfg)?;
+    mules::add(&module, &cfg.mules)?;
     unsupported::add(&module)?;
     py.import("sys")?
         .getattr("modules")?
@@ -141,6 +147,11 @@ fn is_spooler() -> bool {
 /// set one: in each worker after its fork, or after a `lazy-apps` worker
 /// imported the app. An exception is logged; the worker goes on.
 pub fn post_fork() {
+    // A mule runs the hook itself once it can be stopped and signalled
+    // (`worker/mule/`): `@mule` and `@mulemsg` functions never return.
+    if mule_id() > 0 {
+        return;
+    }
     signal_thread::after_fork(worker_id());
     call_hook("post_fork_hook");
 }
@@ -150,6 +161,26 @@ pub fn post_fork() {
 /// handlers, and the thread that runs them.
 pub fn open_signal_channel() {
     signal_thread::after_fork(worker_id());
+}
+
+/// In mule `id`, before its script or its loop: its signal pipe and
+/// thread (the mule targets reach it from now on) and the
+/// `mule-harakiri` watch.
+pub fn start_mule(id: u32, harakiri: u32) {
+    mule_harakiri::configure(id, harakiri);
+    signal_thread::start_mule_thread(id);
+}
+
+/// The `uwsgi` module's attribute `name`, when the app set it (and it is
+/// not None).
+pub fn hook<'py>(py: Python<'py>, name: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let Some(module) = MODULE.get() else {
+        return Ok(None);
+    };
+    Ok(module
+        .bind(py)
+        .getattr_opt(name)?
+        .filter(|hook| !hook.is_none()))
 }
 
 /// Runs `uwsgi.atexit`, if the app set one: when a worker ends gracefully

@@ -29,10 +29,16 @@ pub fn add(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
 /// `set_user_harakiri(seconds)`: the master kills this worker once the
 /// seconds have passed, unless called again (0 clears it), as uWSGI's
-/// per-worker timer; it works without `harakiri` set.
+/// per-worker timer; it works without `harakiri` set. A mule kills
+/// itself (`mule_harakiri.rs`).
 #[pyfunction]
 fn set_user_harakiri(seconds: i64) {
-    crate::scoreboard::worker::set_user_harakiri(u64::try_from(seconds).unwrap_or(0));
+    let seconds = u64::try_from(seconds).unwrap_or(0);
+    // A mule has no scoreboard slot: it watches its own deadline.
+    if super::mule_id() > 0 {
+        return super::mule_harakiri::set_user(seconds);
+    }
+    crate::scoreboard::worker::set_user_harakiri(seconds);
 }
 
 /// This worker's id (1 …); 0 in the zygote, while the app is imported.

@@ -13,6 +13,11 @@
 //! requests; a long handler there delays requests). An exception in a
 //! handler is logged with uWSGI's line, and the worker goes on. Nothing
 //! of this touches the request path.
+//!
+//! A mule says hello as a mule, always (the mule targets reach it even
+//! before it registers a handler): a script mule runs its handlers on this
+//! thread too; a bare mule's loop reads the pipe itself (`mule_pipe`,
+//! `worker/mule/`) and calls [`handle`].
 
 use std::collections::{HashMap, VecDeque};
 use std::io::Read;
@@ -98,7 +103,7 @@ pub fn ensure_channel(wid: u32) -> bool {
     drop(write);
     let spawned = std::thread::Builder::new()
         .name("uwsgi-signals".into())
-        .spawn(move || run(read, wid));
+        .spawn(move || run(read, Who::Worker(wid)));
     if let Err(err) = spawned {
         log_line!("[uwsgi-signal] worker {wid}: cannot start the signal thread: {err}");
         return false;
@@ -107,27 +112,79 @@ pub fn ensure_channel(wid: u32) -> bool {
     true
 }
 
+/// Who runs the handlers: uWSGI's log lines name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    Worker(u32),
+    Mule(u32),
+}
+
+impl std::fmt::Display for Who {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Who::Worker(wid) => write!(f, "worker {wid}"),
+            Who::Mule(id) => write!(f, "mule {id}"),
+        }
+    }
+}
+
+/// A mule's pipe: made, and its write end sent to the master with a
+/// `hello mule ID`; the read end is the caller's.
+pub fn mule_pipe(id: u32) -> Option<OwnedFd> {
+    let socket = uwsgi_signals::inherited()?;
+    let (read, write) = match nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC) {
+        Ok(ends) => ends,
+        Err(err) => {
+            log_line!("[uwsgi-signal] mule {id}: cannot make the signal pipe: {err}");
+            return None;
+        }
+    };
+    let hello = ToMaster::MuleHello(id).encode();
+    if let Err(err) = uwsgi_signals::send(socket, &hello, Some(write.as_raw_fd())) {
+        log_line!("[uwsgi-signal] mule {id}: cannot reach the master: {err}");
+        return None;
+    }
+    Some(read)
+}
+
+/// A script mule's signal thread: its handlers run there while the script
+/// runs.
+pub fn start_mule_thread(id: u32) {
+    let Some(read) = mule_pipe(id) else {
+        return;
+    };
+    let spawned = std::thread::Builder::new()
+        .name("uwsgi-signals".into())
+        .spawn(move || run(read, Who::Mule(id)));
+    if let Err(err) = spawned {
+        log_line!("[uwsgi-signal] mule {id}: cannot start the signal thread: {err}");
+    }
+}
+
 /// The signal thread: each byte from the master is a signal to handle;
 /// the end of the pipe is the master's end.
-fn run(pipe: OwnedFd, wid: u32) {
+fn run(pipe: OwnedFd, who: Who) {
     let mut pipe = std::fs::File::from(pipe);
     let mut buf = [0u8; 64];
     loop {
         match pipe.read(&mut buf) {
             Ok(0) => return,
-            Ok(n) => buf[..n].iter().for_each(|&signal| handle(signal, wid)),
+            Ok(n) => buf[..n].iter().for_each(|&signal| handle(signal, who)),
             Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
             Err(err) => {
-                log_line!("[uwsgi-signal] worker {wid}: read(): {err}");
+                log_line!("[uwsgi-signal] {who}: read(): {err}");
                 return;
             }
         }
     }
 }
 
-/// Runs the handler of `signal` with the GIL (uWSGI's line on a failure),
-/// then wakes `signal_wait`.
-fn handle(signal: u8, wid: u32) {
+/// Runs the handler of `signal` with the GIL (uWSGI's line on a failure;
+/// a mule's under `mule-harakiri`), then wakes `signal_wait`.
+pub fn handle(signal: u8, who: Who) {
+    if let Who::Mule(_) = who {
+        super::mule_harakiri::arm(signal);
+    }
     let handled = Python::attach(|py| {
         let handler = lock(&HANDLERS)
             .as_ref()
@@ -144,11 +201,21 @@ fn handle(signal: u8, wid: u32) {
             }
         }
     });
-    if !handled {
-        log_line!("error managing signal {signal} on worker {wid}");
-    }
-    if let Some(slot) = crate::scoreboard::worker::board().and_then(|b| b.slot(wid)) {
-        slot.count_signal();
+    match who {
+        Who::Worker(wid) => {
+            if !handled {
+                log_line!("error managing signal {signal} on worker {wid}");
+            }
+            if let Some(slot) = crate::scoreboard::worker::board().and_then(|b| b.slot(wid)) {
+                slot.count_signal();
+            }
+        }
+        Who::Mule(id) => {
+            super::mule_harakiri::disarm();
+            if !handled {
+                log_line!("error managing signal {signal} on mule {id}");
+            }
+        }
     }
     let mut received = lock(&RECEIVED);
     let seq = received.next;

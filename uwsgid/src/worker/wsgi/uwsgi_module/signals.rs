@@ -67,8 +67,10 @@ fn check_target(target: &str) -> PyResult<()> {
     match target {
         "" | "worker" | "workers" | "active-workers" | "spooler" => Ok(()),
         t if t.strip_prefix("worker").is_some_and(digits) => Ok(()),
-        t if t.starts_with("mule") => lacking("mules"),
-        t if t.starts_with("farm") => lacking("mule farms"),
+        "mule" | "mules" => Ok(()),
+        t if t.strip_prefix("mule").is_some_and(digits) => Ok(()),
+        t if t.strip_prefix("farm_").is_some_and(|name| !name.is_empty()) => Ok(()),
+        t if t.strip_prefix("farm").is_some_and(digits) => Ok(()),
         "subscribed" => lacking("subscriptions"),
         _ => Err(PyValueError::new_err(format!(
             "unable to register signal: unknown target {target:?}"

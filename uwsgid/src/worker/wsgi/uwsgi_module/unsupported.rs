@@ -20,16 +20,6 @@ create_exception!(
 
 /// By feature, the functions that raise.
 pub const UNSUPPORTED: &[(&str, &[&CStr])] = &[
-    (
-        "mules and farms",
-        &[
-            c"mule_msg",
-            c"mule_get_msg",
-            c"farm_msg",
-            c"farm_get_msg",
-            c"in_farm",
-        ],
-    ),
     ("RPC", &[c"register_rpc", c"rpc", c"rpc_list"]),
     (
         "metrics",

@@ -1,11 +1,12 @@
 """uWSGI's decorators, as uwsgid provides them.
 
 The names are uWSGI 2.0.31's. What uwsgid supports works: @postfork, @lock,
-@thread, the spooler's @spool, @spoolforever, @spoolraw, and the signal
+@thread, the spooler's @spool, @spoolforever, @spoolraw, the signal
 decorators @signal, @timer, @mstimer, @rbtimer, @cron, @filemon (each of
 the last five takes a free signal number, the lowest not registered, unless
-given signum=N). The others need features uwsgid does not have yet (mules,
-RPC): they raise
+given signum=N), and the mule decorators @mulefunc, @mule, @muleloop,
+@mulemsg, @farm. The others need features uwsgid does not have yet (RPC):
+they raise
 uwsgi.UnsupportedError when applied, as uWSGI fails when the feature is not
 configured, instead of an AttributeError deep inside a library.
 """
@@ -217,15 +218,145 @@ class harakiri(object):
         return self.real_call
 
 
-mulefunc = _refuse("mulefunc")
-mule_brain = _refuse("mule_brain")
-mule_brainloop = _refuse("mule_brainloop")
-mule = _refuse("mule")
-muleloop = _refuse("muleloop")
-mulemsg_loop = _refuse("mulemsg_loop")
-mulemsg = _refuse("mulemsg")
-farm_loop = _refuse("farm_loop")
-farm = _refuse("farm")
+class mulefunc(object):
+    """Calling the function sends it to a mule (any one, or the mule id or
+    farm name given: @mulefunc(2), @mulefunc('crunch')), which runs it."""
+
+    def __init__(self, f):
+        if callable(f):
+            self.fname = f.__name__
+            self.mule = 0
+            mule_functions[f.__name__] = f
+        else:
+            self.mule = f
+            self.fname = None
+
+    def real_call(self, *args, **kwargs):
+        uwsgi.mule_msg(pickle.dumps(
+            {
+                'service': 'uwsgi_mulefunc',
+                'func': self.fname,
+                'args': args,
+                'kwargs': kwargs
+            }
+        ), self.mule)
+
+    def __call__(self, *args, **kwargs):
+        if not self.fname:
+            self.fname = args[0].__name__
+            mule_functions[self.fname] = args[0]
+            return self.real_call
+
+        return self.real_call(*args, **kwargs)
+
+
+def mule_msg_dispatcher(message):
+    """What a bare mule calls with each message: runs @mulefunc calls."""
+    msg = pickle.loads(message)
+    if msg['service'] == 'uwsgi_mulefunc':
+        return mule_functions[msg['func']](*msg['args'], **msg['kwargs'])
+
+
+uwsgi.mule_msg_hook = mule_msg_dispatcher
+
+
+class farm_loop(object):
+
+    def __init__(self, f, farm):
+        self.f = f
+        self.farm = farm
+
+    def __call__(self):
+        if uwsgi.mule_id() == 0:
+            return
+        if not uwsgi.in_farm(self.farm):
+            return
+        while True:
+            message = uwsgi.farm_get_msg()
+            if message:
+                self.f(message)
+
+
+class farm(object):
+    """In each mule of the farm, the function gets every farm message."""
+
+    def __init__(self, name=None, **kwargs):
+        self.name = name
+
+    def __call__(self, f):
+        postfork_chain.append(farm_loop(f, self.name))
+
+
+class mule_brain(object):
+
+    def __init__(self, f, num):
+        self.f = f
+        self.num = num
+
+    def __call__(self):
+        if uwsgi.mule_id() == self.num:
+            try:
+                self.f()
+            except:
+                exc = sys.exc_info()
+                sys.excepthook(exc[0], exc[1], exc[2])
+                sys.exit(1)
+
+
+class mule_brainloop(mule_brain):
+
+    def __call__(self):
+        if uwsgi.mule_id() == self.num:
+            while True:
+                try:
+                    self.f()
+                except:
+                    exc = sys.exc_info()
+                    sys.excepthook(exc[0], exc[1], exc[2])
+                    sys.exit(1)
+
+
+class mule(object):
+    """Mule num runs the function once it started (@mule(1))."""
+
+    def __init__(self, num):
+        self.num = num
+
+    def __call__(self, f):
+        postfork_chain.append(mule_brain(f, self.num))
+
+
+class muleloop(mule):
+    """Mule num runs the function again and again."""
+
+    def __call__(self, f):
+        postfork_chain.append(mule_brainloop(f, self.num))
+
+
+class mulemsg_loop(object):
+
+    def __init__(self, f, num):
+        self.f = f
+        self.num = num
+
+    def __call__(self):
+        if uwsgi.mule_id() == self.num:
+            while True:
+                message = uwsgi.mule_get_msg()
+                if message:
+                    self.f(message)
+
+
+class mulemsg(object):
+    """Mule num calls the function with each message it gets."""
+
+    def __init__(self, num):
+        self.num = num
+
+    def __call__(self, f):
+        postfork_chain.append(mulemsg_loop(f, self.num))
+
+
 rpc = _refuse("rpc")
 erlang = _refuse("erlang")
 
@@ -345,9 +476,3 @@ def spool(f=None, pass_arguments=False):
 def spoolforever(f=None, pass_arguments=False):
     return spool_decorate(f, pass_arguments, _spoolforever)
 
-
-def mule_msg_dispatcher(message):
-    raise _unsupported("mule_msg_dispatcher")
-
-
-del sys
