@@ -19,6 +19,7 @@ mod opt;
 mod sentry;
 mod sharedarea;
 mod signals;
+mod whole_app;
 
 /// Reloads and respawns are slow on a busy 2-core machine: generous.
 const SLOW: Duration = Duration::from_secs(90);
