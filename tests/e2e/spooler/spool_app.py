@@ -38,7 +38,12 @@ def job(args):
 
 @spool(pass_arguments=True)
 def job_args(a, b=None):
-    record("args-" + a, {"a": a, "b": b})
+    try:
+        uwsgi.lock()
+        lock = "taken"
+    except ValueError as e:
+        lock = str(e)
+    record("args-" + a, {"a": a, "b": b, "lock": lock})
 
 
 @spool

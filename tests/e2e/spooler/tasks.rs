@@ -72,6 +72,11 @@ fn arguments_bodies_and_the_task_functions() {
     app.get("/job_args?x");
     let record = app.wait_record("args-x");
     assert_eq!((&record["a"], &record["b"]), (&json!("x"), &json!("bee")));
+    // uWSGI 2.0.31's answer to uwsgi.lock() in a spooler.
+    assert_eq!(
+        record["lock"],
+        json!("The spooler cannot lock/unlock resources")
+    );
     let raw = app.get("/raw_spool?withbody");
     // uWSGI takes the body out of the caller's dict.
     assert_eq!(raw["left"], json!(["id", "ud_spool_func", "ud_spool_ret"]));

@@ -1,6 +1,7 @@
 //! `lock`, `unlock`, `is_locked`: the app's user locks 0 ..= `locks`, in
 //! the scoreboard, shared by the zygote and every worker of every
-//! generation. A waiter waits without the GIL.
+//! generation (not a spooler's: uWSGI refuses them there). A waiter waits
+//! without the GIL.
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -18,8 +19,14 @@ pub fn add(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-/// The locks and the checked lock number.
+/// The locks and the checked lock number. A spooler may not use them, as
+/// in uWSGI.
 fn user_lock(lock_num: i64) -> PyResult<(&'static UserLocks, usize)> {
+    if super::is_spooler() {
+        return Err(PyValueError::new_err(
+            "The spooler cannot lock/unlock resources",
+        ));
+    }
     let max = i64::from(super::state().locks);
     if !(0..=max).contains(&lock_num) {
         return Err(PyValueError::new_err("Invalid lock number"));
