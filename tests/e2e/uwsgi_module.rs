@@ -72,7 +72,7 @@ fn get_json(port: u16, path: &str) -> serde_json::Value {
     response.json().expect("a JSON answer")
 }
 
-/// One marker: `KIND-WORKER_ID-PID`.
+/// One marker: `KIND-WORKER_ID-PID`, maybe followed by `-SEQ`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Marker {
     kind: String,
@@ -87,7 +87,7 @@ fn markers(dir: &Path) -> BTreeSet<Marker> {
     entries
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter_map(|name| {
-            let mut parts = name.splitn(3, '-');
+            let mut parts = name.splitn(4, '-');
             Some(Marker {
                 kind: parts.next()?.to_string(),
                 worker: parts.next()?.parse().ok()?,

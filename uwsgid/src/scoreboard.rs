@@ -23,19 +23,16 @@ mod slot;
 mod spoolers;
 pub mod worker;
 
-use std::num::NonZeroUsize;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 use std::ptr::NonNull;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-use nix::sys::mman::munmap;
 
 pub use locks::{MAX_USER_LOCKS, UserLocks};
 use packer::Packer;
 pub use spoolers::MAX_SPOOLERS;
 
-use crate::shared_memory::{self, MemfdError};
+use crate::shared_memory::{Mapping, MappingError};
 
 /// Worker ids 1 ..= MAX_WORKERS have a slot.
 pub const MAX_WORKERS: usize = 1024;
@@ -184,36 +181,14 @@ pub struct BusyCore {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum ScoreboardError {
-    #[error("cannot create the scoreboard: memfd_create(): {0}")]
-    Create(std::io::Error),
-    #[error("cannot size the scoreboard: {0}")]
-    Size(std::io::Error),
-    #[error("cannot map the scoreboard: {0}")]
-    Map(nix::Error),
-    #[error("the scoreboard descriptor holds {0} bytes, {1} expected")]
-    WrongSize(u64, usize),
-}
+#[error("the scoreboard: {0}")]
+pub struct ScoreboardError(#[from] pub MappingError);
 
-/// The mapped scoreboard. Cloning is not needed: share it by reference.
+/// The mapped scoreboard (only atomics: every access goes through them).
+/// Cloning is not needed: share it by reference.
+#[derive(Debug)]
 pub struct Scoreboard {
-    slots: NonNull<WorkerSlot>,
-    /// Kept by the master, which passes it to each child; a child maps its
-    /// copy and closes it.
-    fd: Option<OwnedFd>,
-}
-
-// SAFETY: the mapping holds only atomics; every access goes through them.
-unsafe impl Send for Scoreboard {}
-// SAFETY: as above.
-unsafe impl Sync for Scoreboard {}
-
-impl std::fmt::Debug for Scoreboard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Scoreboard")
-            .field("fd", &self.fd)
-            .finish_non_exhaustive()
-    }
+    memory: Mapping,
 }
 
 /// The worker slots, then the user locks, then the spoolers' words.
@@ -228,50 +203,31 @@ const fn slots_size() -> usize {
 impl Scoreboard {
     /// Creates a zeroed scoreboard (in the master, before any child).
     pub fn create() -> Result<Scoreboard, ScoreboardError> {
-        let fd =
-            shared_memory::create(c"uwsgid-scoreboard", board_size() as u64).map_err(
-                |e| match e {
-                    MemfdError::Create(e) => ScoreboardError::Create(e),
-                    MemfdError::Size(e) => ScoreboardError::Size(e),
-                },
-            )?;
-        let slots = Scoreboard::map(&fd)?;
-        Ok(Scoreboard {
-            slots,
-            fd: Some(fd),
-        })
+        let memory = Mapping::create(c"uwsgid-scoreboard", board_size())?;
+        Ok(Scoreboard { memory })
     }
 
     /// Maps a scoreboard descriptor inherited from the master, and closes
     /// the descriptor (the mapping outlives it).
     pub fn from_fd(fd: OwnedFd) -> Result<Scoreboard, ScoreboardError> {
-        let file = std::fs::File::from(fd);
-        let len = file.metadata().map_err(ScoreboardError::Size)?.len();
-        if len != board_size() as u64 {
-            return Err(ScoreboardError::WrongSize(len, board_size()));
-        }
-        let slots = Scoreboard::map(&OwnedFd::from(file))?;
-        Ok(Scoreboard { slots, fd: None })
-    }
-
-    fn map(fd: &OwnedFd) -> Result<NonNull<WorkerSlot>, ScoreboardError> {
-        let len = NonZeroUsize::new(board_size()).ok_or(ScoreboardError::WrongSize(0, 0))?;
-        let ptr = shared_memory::map(fd, len).map_err(ScoreboardError::Map)?;
-        Ok(ptr.cast())
+        let memory = Mapping::inherit(fd, board_size())?;
+        Ok(Scoreboard { memory })
     }
 
     /// The descriptor, to pass to a child (the creator's board only).
     pub fn fd(&self) -> Option<BorrowedFd<'_>> {
-        self.fd.as_ref().map(AsFd::as_fd)
+        self.memory.fd()
     }
 
     /// Moves the descriptor to one at or above `min` (close-on-exec), out
     /// of the range children's descriptors are placed in.
     pub fn relocate_fd(&mut self, min: RawFd) -> std::io::Result<()> {
-        if let Some(fd) = &self.fd {
-            self.fd = Some(shared_memory::dup_above(fd, min)?);
-        }
-        Ok(())
+        self.memory.relocate_fd(min)
+    }
+
+    /// The first worker slot; the slots start the mapping.
+    fn slots(&self) -> NonNull<WorkerSlot> {
+        self.memory.base().cast()
     }
 
     /// Pauses (or resumes) every worker, present and future: each slot's
@@ -293,15 +249,7 @@ impl Scoreboard {
         // SAFETY: index is in bounds of the mapping, which lives as long as
         // `self` and holds only atomics (valid for any bit pattern, zero
         // included).
-        Some(unsafe { &*self.slots.as_ptr().add(index) })
-    }
-}
-
-impl Drop for Scoreboard {
-    fn drop(&mut self) {
-        // SAFETY: the mapping was made by `map` with this length; no
-        // reference into it outlives `self`.
-        let _ = unsafe { munmap(self.slots.cast(), board_size()) };
+        Some(unsafe { &*self.slots().as_ptr().add(index) })
     }
 }
 

@@ -27,31 +27,21 @@ mod region;
 mod store;
 pub mod sweeper;
 
-use std::num::NonZeroUsize;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
-use std::ptr::NonNull;
+use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 use std::sync::OnceLock;
 
-use nix::sys::mman::munmap;
-
 use crate::config::CacheSpec;
-use crate::shared_memory::{self, MemfdError};
+use crate::shared_memory::{Mapping, MappingError};
 use layout::{Layout, header};
 use region::Region;
 pub use store::{MathOp, Mode};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
-    #[error("cannot create the caches: memfd_create(): {0}")]
-    Create(std::io::Error),
-    #[error("cannot size the caches: {0}")]
-    Size(std::io::Error),
-    #[error("cannot map the caches: {0}")]
-    Map(nix::Error),
+    #[error("the caches: {0}")]
+    Memory(#[from] MappingError),
     #[error("the caches do not fit in the address space")]
     TooBig,
-    #[error("the caches' descriptor holds {0} bytes, {1} expected")]
-    WrongSize(u64, usize),
 }
 
 /// One cache: its options and its memory.
@@ -77,28 +67,16 @@ pub struct CacheStats {
 
 /// Every cache of the app, in one mapping.
 pub struct Caches {
-    base: NonNull<u8>,
-    size: usize,
-    /// The master's, passed to each child; a child closes its copy.
-    fd: Option<OwnedFd>,
+    /// Declared first, dropped first: the regions point into `memory`.
     caches: Vec<Cache>,
+    memory: Mapping,
 }
-
-// SAFETY: the regions are Send + Sync; the base pointer is only unmapped on
-// drop.
-unsafe impl Send for Caches {}
-// SAFETY: as above.
-unsafe impl Sync for Caches {}
 
 impl Caches {
     /// Creates the caches (in the master, before any child), empty.
     pub fn create(specs: &[CacheSpec]) -> Result<Caches, CacheError> {
         let size = Layout::total(specs).ok_or(CacheError::TooBig)?;
-        let fd = shared_memory::create(c"uwsgid-caches", size as u64).map_err(|e| match e {
-            MemfdError::Create(e) => CacheError::Create(e),
-            MemfdError::Size(e) => CacheError::Size(e),
-        })?;
-        let caches = Caches::map(fd, specs, size, true)?;
+        let caches = Caches::place(Mapping::create(c"uwsgid-caches", size)?, specs)?;
         for cache in &caches.caches {
             cache.region.lock().reset();
         }
@@ -108,30 +86,19 @@ impl Caches {
     /// Maps the caches the master passed down, and closes the descriptor.
     pub fn from_fd(fd: OwnedFd, specs: &[CacheSpec]) -> Result<Caches, CacheError> {
         let size = Layout::total(specs).ok_or(CacheError::TooBig)?;
-        let file = std::fs::File::from(fd);
-        let len = file.metadata().map_err(CacheError::Size)?.len();
-        if len != size as u64 {
-            return Err(CacheError::WrongSize(len, size));
-        }
-        Caches::map(OwnedFd::from(file), specs, size, false)
+        Caches::place(Mapping::inherit(fd, size)?, specs)
     }
 
-    fn map(
-        fd: OwnedFd,
-        specs: &[CacheSpec],
-        size: usize,
-        keep: bool,
-    ) -> Result<Caches, CacheError> {
-        let len = NonZeroUsize::new(size).ok_or(CacheError::TooBig)?;
-        let ptr = shared_memory::map(&fd, len).map_err(CacheError::Map)?;
-        let base: NonNull<u8> = ptr.cast();
+    /// Each cache's region in `memory`, which `Layout::total` sized.
+    fn place(memory: Mapping, specs: &[CacheSpec]) -> Result<Caches, CacheError> {
+        let base = memory.base();
         let mut at = 0;
         let mut caches = Vec::with_capacity(specs.len());
         for spec in specs {
             let layout = Layout::of(spec).ok_or(CacheError::TooBig)?;
             // SAFETY: `at` is a page multiple inside the mapping, and the
             // layouts add up to its size; the mapping lives as long as the
-            // regions (both owned here).
+            // regions (both owned here, the regions dropped first).
             let region = unsafe { Region::new(base.add(at), layout) };
             at += layout.size;
             caches.push(Cache {
@@ -139,26 +106,18 @@ impl Caches {
                 region,
             });
         }
-        Ok(Caches {
-            base,
-            size,
-            fd: keep.then_some(fd),
-            caches,
-        })
+        Ok(Caches { caches, memory })
     }
 
     /// The descriptor, to pass to a child (the master's only).
     pub fn fd(&self) -> Option<BorrowedFd<'_>> {
-        self.fd.as_ref().map(AsFd::as_fd)
+        self.memory.fd()
     }
 
     /// Moves the descriptor to one at or above `min` (close-on-exec), out
     /// of the range children's descriptors are placed in.
     pub fn relocate_fd(&mut self, min: RawFd) -> std::io::Result<()> {
-        if let Some(fd) = &self.fd {
-            self.fd = Some(shared_memory::dup_above(fd, min)?);
-        }
-        Ok(())
+        self.memory.relocate_fd(min)
     }
 
     /// The cache `name` names; the first one for None or "" (uWSGI's
@@ -172,14 +131,6 @@ impl Caches {
 
     pub fn iter(&self) -> impl Iterator<Item = &Cache> {
         self.caches.iter()
-    }
-}
-
-impl Drop for Caches {
-    fn drop(&mut self) {
-        // SAFETY: the mapping was made by `map` with this length; the
-        // regions pointing into it go with `self`.
-        let _ = unsafe { munmap(self.base.cast(), self.size) };
     }
 }
 

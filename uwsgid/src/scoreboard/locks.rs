@@ -17,7 +17,7 @@ impl super::Scoreboard {
         // atomics, valid for any bit pattern.
         unsafe {
             &*self
-                .slots
+                .slots()
                 .as_ptr()
                 .cast::<u8>()
                 .add(super::slots_size())

@@ -26,7 +26,7 @@ impl super::Scoreboard {
         // aligned for the atomics); atomics are valid for any bit pattern.
         unsafe {
             &*self
-                .slots
+                .slots()
                 .as_ptr()
                 .cast::<u8>()
                 .add(offset)

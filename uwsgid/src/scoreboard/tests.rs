@@ -135,7 +135,7 @@ fn a_descriptor_maps_the_same_board() {
     let file = tempfile::tempfile().expect("tempfile");
     assert!(matches!(
         Scoreboard::from_fd(OwnedFd::from(file)),
-        Err(ScoreboardError::WrongSize(0, _))
+        Err(ScoreboardError(MappingError::WrongSize(0, _)))
     ));
 }
 

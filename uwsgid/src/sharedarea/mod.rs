@@ -11,45 +11,27 @@
 
 mod area;
 
-use std::num::NonZeroUsize;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
-use std::ptr::NonNull;
+use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 use std::sync::OnceLock;
 
-use nix::sys::mman::munmap;
-
 use crate::config::{SHAREDAREA_PAGE, SharedAreaSpec};
-use crate::shared_memory::{self, MemfdError};
+use crate::shared_memory::{Mapping, MappingError};
 pub use area::{Area, Header};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SharedAreaError {
-    #[error("cannot create the sharedareas: memfd_create(): {0}")]
-    Create(std::io::Error),
-    #[error("cannot size the sharedareas: {0}")]
-    Size(std::io::Error),
-    #[error("cannot map the sharedareas: {0}")]
-    Map(nix::Error),
+    #[error("the sharedareas: {0}")]
+    Memory(#[from] MappingError),
     #[error("the sharedareas do not fit in the address space")]
     TooBig,
-    #[error("the sharedareas' descriptor holds {0} bytes, {1} expected")]
-    WrongSize(u64, usize),
 }
 
 /// Every area of the app, in one mapping.
 pub struct SharedAreas {
-    base: NonNull<u8>,
-    size: usize,
-    /// The master's, passed to each child; a child closes its copy.
-    fd: Option<OwnedFd>,
+    /// Declared first, dropped first: the areas point into `memory`.
     areas: Vec<Area>,
+    memory: Mapping,
 }
-
-// SAFETY: the areas are Send + Sync; the base pointer is only unmapped on
-// drop.
-unsafe impl Send for SharedAreas {}
-// SAFETY: as above.
-unsafe impl Sync for SharedAreas {}
 
 /// Where each area starts, and the mapping's size.
 fn layout(specs: &[SharedAreaSpec]) -> Option<(Vec<(usize, usize)>, usize)> {
@@ -69,68 +51,45 @@ impl SharedAreas {
     /// Creates the areas (in the master, before any child), zeroed.
     pub fn create(specs: &[SharedAreaSpec]) -> Result<SharedAreas, SharedAreaError> {
         let (_, size) = layout(specs).ok_or(SharedAreaError::TooBig)?;
-        let fd =
-            shared_memory::create(c"uwsgid-sharedareas", size as u64).map_err(|e| match e {
-                MemfdError::Create(e) => SharedAreaError::Create(e),
-                MemfdError::Size(e) => SharedAreaError::Size(e),
-            })?;
-        SharedAreas::map(fd, specs, true)
+        SharedAreas::place(Mapping::create(c"uwsgid-sharedareas", size)?, specs)
     }
 
     /// Maps the areas the master passed down, and closes the descriptor.
     pub fn from_fd(fd: OwnedFd, specs: &[SharedAreaSpec]) -> Result<SharedAreas, SharedAreaError> {
         let (_, size) = layout(specs).ok_or(SharedAreaError::TooBig)?;
-        let file = std::fs::File::from(fd);
-        let len = file.metadata().map_err(SharedAreaError::Size)?.len();
-        if len != size as u64 {
-            return Err(SharedAreaError::WrongSize(len, size));
-        }
-        SharedAreas::map(OwnedFd::from(file), specs, false)
+        SharedAreas::place(Mapping::inherit(fd, size)?, specs)
     }
 
-    fn map(
-        fd: OwnedFd,
-        specs: &[SharedAreaSpec],
-        keep: bool,
-    ) -> Result<SharedAreas, SharedAreaError> {
-        let (places, size) = layout(specs).ok_or(SharedAreaError::TooBig)?;
-        let len = NonZeroUsize::new(size).ok_or(SharedAreaError::TooBig)?;
-        let base: NonNull<u8> = shared_memory::map(&fd, len)
-            .map_err(SharedAreaError::Map)?
-            .cast();
+    /// Each area in `memory`, which `layout` sized.
+    fn place(memory: Mapping, specs: &[SharedAreaSpec]) -> Result<SharedAreas, SharedAreaError> {
+        let (places, _) = layout(specs).ok_or(SharedAreaError::TooBig)?;
+        let base = memory.base();
         let areas = places
             .iter()
             .enumerate()
             .map(|(i, &(at, len))| {
                 // SAFETY: the headers sit in the first page(s) and each area
                 // inside the mapping, as `layout` placed them; the mapping
-                // lives as long as the areas (both owned here).
+                // lives as long as the areas (both owned here, the areas
+                // dropped first).
                 unsafe {
                     let header = base.add(i * size_of::<Header>()).cast::<Header>();
                     Area::new(header, base.add(at), len)
                 }
             })
             .collect();
-        Ok(SharedAreas {
-            base,
-            size,
-            fd: keep.then_some(fd),
-            areas,
-        })
+        Ok(SharedAreas { areas, memory })
     }
 
     /// The descriptor, to pass to a child (the master's only).
     pub fn fd(&self) -> Option<BorrowedFd<'_>> {
-        self.fd.as_ref().map(AsFd::as_fd)
+        self.memory.fd()
     }
 
     /// Moves the descriptor to one at or above `min` (close-on-exec), out
     /// of the range children's descriptors are placed in.
     pub fn relocate_fd(&mut self, min: RawFd) -> std::io::Result<()> {
-        if let Some(fd) = &self.fd {
-            self.fd = Some(shared_memory::dup_above(fd, min)?);
-        }
-        Ok(())
+        self.memory.relocate_fd(min)
     }
 
     /// Area `id`, if there is one.
@@ -140,14 +99,6 @@ impl SharedAreas {
 
     pub fn iter(&self) -> impl Iterator<Item = &Area> {
         self.areas.iter()
-    }
-}
-
-impl Drop for SharedAreas {
-    fn drop(&mut self) {
-        // SAFETY: the mapping was made by `map` with this length; the areas
-        // pointing into it go with `self`.
-        let _ = unsafe { munmap(self.base.cast(), self.size) };
     }
 }
 
