@@ -16,7 +16,7 @@
 //! runtime picks them up with [`take_inherited`].
 
 use std::io;
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::sync::Mutex;
 
 /// `"SEND RECV"`: where a child finds the two ends.
@@ -36,21 +36,7 @@ static INHERITED: Mutex<Option<HandoffEnds>> = Mutex::new(None);
 /// Makes the pair (master side): non-blocking for every process that shares
 /// it, close-on-exec until the spawn places the ends.
 pub fn create() -> io::Result<HandoffEnds> {
-    let mut fds = [0; 2];
-    // SAFETY: `fds` has room for the two descriptors socketpair writes.
-    let rc = unsafe {
-        libc::socketpair(
-            libc::AF_UNIX,
-            libc::SOCK_SEQPACKET | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
-            0,
-            fds.as_mut_ptr(),
-        )
-    };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: socketpair returned two fresh descriptors owned by nobody else.
-    let (send, recv) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let (send, recv) = super::seqpacket_pair()?;
     Ok(HandoffEnds { send, recv })
 }
 

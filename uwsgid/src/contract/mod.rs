@@ -21,9 +21,11 @@ pub mod handoff;
 pub mod listener;
 pub mod modes;
 pub mod mule_queues;
+mod seqpacket;
 pub mod side_role;
 pub mod titles;
 pub mod uwsgi_signals;
 pub mod zygote_lines;
 
 pub use listener::InheritedListener;
+pub use seqpacket::seqpacket_pair;

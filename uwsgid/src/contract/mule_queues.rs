@@ -122,26 +122,8 @@ impl Queues {
 
 /// One pair: non-blocking, close-on-exec, with `mule-msg-size` buffers.
 fn pair(size: u32) -> io::Result<Queue> {
-    let mut fds = [0; 2];
-    // SAFETY: `fds` has room for the two descriptors socketpair writes.
-    let rc = unsafe {
-        libc::socketpair(
-            libc::AF_UNIX,
-            libc::SOCK_SEQPACKET | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
-            0,
-            fds.as_mut_ptr(),
-        )
-    };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: socketpair returned two fresh descriptors owned by nobody else.
-    let queue = unsafe {
-        Queue {
-            send: OwnedFd::from_raw_fd(fds[0]),
-            recv: OwnedFd::from_raw_fd(fds[1]),
-        }
-    };
+    let (send, recv) = super::seqpacket_pair()?;
+    let queue = Queue { send, recv };
     if size > 0 {
         use nix::sys::socket::{setsockopt, sockopt};
         let size = size as usize;

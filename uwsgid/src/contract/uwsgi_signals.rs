@@ -101,21 +101,7 @@ impl ToMaster {
 /// Makes the pair (master side): `(master end, child end)`, non-blocking,
 /// close-on-exec until the spawn places the child end.
 pub fn create() -> io::Result<(OwnedFd, OwnedFd)> {
-    let mut fds = [0; 2];
-    // SAFETY: `fds` has room for the two descriptors socketpair writes.
-    let rc = unsafe {
-        libc::socketpair(
-            libc::AF_UNIX,
-            libc::SOCK_SEQPACKET | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
-            0,
-            fds.as_mut_ptr(),
-        )
-    };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: socketpair returned two fresh descriptors owned by nobody else.
-    let ends = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let ends = super::seqpacket_pair()?;
     nix::sys::socket::setsockopt(&ends.0, nix::sys::socket::sockopt::PassCred, &true)
         .map_err(io::Error::from)?;
     Ok(ends)

@@ -80,29 +80,3 @@ fn title(cfg: &AppConfig, role: SideRole) -> String {
         SideRole::Mule(id) => titles::mule(cfg, id),
     }
 }
-
-/// Waits until the master tells this process to stop (SIGHUP for a
-/// graceful stop, SIGTERM, SIGINT or SIGQUIT), then returns 0.
-pub fn wait_for_stop() -> i32 {
-    use nix::sys::signal::{SigSet, Signal};
-    let mut set = SigSet::empty();
-    for signal in [
-        Signal::SIGHUP,
-        Signal::SIGTERM,
-        Signal::SIGINT,
-        Signal::SIGQUIT,
-    ] {
-        set.add(signal);
-    }
-    if let Err(err) = set.thread_block() {
-        log_line!("uwsgid: cannot wait for the stop signal: {err}");
-        return SETUP_FAILED_EXIT;
-    }
-    match set.wait() {
-        Ok(_) => 0,
-        Err(err) => {
-            log_line!("uwsgid: waiting for the stop signal: {err}");
-            SETUP_FAILED_EXIT
-        }
-    }
-}
