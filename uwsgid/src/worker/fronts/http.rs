@@ -51,12 +51,8 @@ const STOP_LINGER: std::time::Duration = std::time::Duration::from_secs(2);
 /// connections from being accepted into the same Python thread; a client
 /// that sends its head slowly (or never: slowloris) then holds no place,
 /// so it neither makes the worker look full nor stops it from accepting.
-/// Its request takes a place when its head is complete. 100 ms, not less:
-/// a client process short of CPU (a Python client whose threads wait for
-/// the GIL on a loaded machine) may send its head tens of milliseconds
-/// after the connect, and a place released too early lets a second
-/// connection in, whose request may then wait behind a slow one.
-pub(crate) const HEAD_RESERVATION: std::time::Duration = std::time::Duration::from_millis(100);
+/// Its request takes a place when its head is complete.
+pub(crate) const HEAD_RESERVATION: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// One HTTP connection's state shared by its requests.
 struct Conn {
