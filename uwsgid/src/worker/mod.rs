@@ -33,6 +33,7 @@
 mod fronts;
 mod logging;
 mod mule;
+mod own_harakiri;
 pub(crate) mod routing;
 mod runtime;
 pub mod side_process;

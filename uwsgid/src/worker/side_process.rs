@@ -65,11 +65,14 @@ fn main(mode: &str) -> Result<i32, ZygoteError> {
     if let Err(err) = worker::load(&cfg) {
         log_line!("{err}");
     }
-    // The app's fork hooks (`@postfork`) run here too, as uWSGI runs them
-    // in its mules and spoolers after their fork.
-    worker::post_fork();
     Ok(match role {
-        SideRole::Spooler(n) => worker::spooler::serve(cfg, n),
+        SideRole::Spooler(n) => {
+            // The app's fork hooks (`@postfork`, and the signal pipe when it
+            // has handlers), as uWSGI runs them in its spoolers after the
+            // fork. A mule runs them itself, once it can be stopped.
+            worker::post_fork();
+            worker::spooler::serve(cfg, n)
+        }
         SideRole::Mule(id) => worker::mule::serve(cfg, id),
     })
 }
@@ -79,4 +82,33 @@ fn title(cfg: &AppConfig, role: SideRole) -> String {
         SideRole::Spooler(_) => titles::spooler(cfg),
         SideRole::Mule(id) => titles::mule(cfg, id),
     }
+}
+
+/// The signals the master stops a side process with: SIGHUP (gracefully),
+/// SIGTERM, SIGINT, SIGQUIT (at once).
+pub(super) const STOP_SIGNALS: [libc::c_int; 4] =
+    [libc::SIGHUP, libc::SIGTERM, libc::SIGINT, libc::SIGQUIT];
+
+/// Installs `handler` for `signals` (`SA_RESTART`) and unblocks them in
+/// the calling thread, where the entry may have left them blocked. The
+/// handler must call only async-signal-safe functions.
+pub(super) fn handle_signals(
+    signals: &[libc::c_int],
+    handler: extern "C" fn(libc::c_int),
+) -> std::io::Result<()> {
+    use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+    let action = SigAction::new(
+        SigHandler::Handler(handler),
+        SaFlags::SA_RESTART,
+        SigSet::empty(),
+    );
+    let mut set = SigSet::empty();
+    for &number in signals {
+        let signal = Signal::try_from(number)?;
+        // SAFETY: the caller's handler is async-signal-safe.
+        unsafe { sigaction(signal, &action) }?;
+        set.add(signal);
+    }
+    set.thread_unblock()?;
+    Ok(())
 }

@@ -7,7 +7,9 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use uwsgid_proto::v1::SideProcessStatus;
 
-use super::Side;
+use super::life::SpawnFn;
+use super::{Side, SideProcesses};
+use crate::config::AppConfig;
 use crate::contract::side_role::SideRole;
 use crate::master::event_loop::AppMaster;
 use crate::master::reap::ExitCause;
@@ -16,13 +18,7 @@ use crate::master::spawn::Spawner;
 impl AppMaster {
     /// Starts the spoolers and mules (after the workers, as uWSGI does).
     pub(in crate::master) fn start_side_processes(&mut self) {
-        let spawner = Spawner {
-            exe: &self.exe,
-            config_json: &self.config_json,
-            sockets: &self.sockets,
-        };
-        let mut spawn = |role| spawner.side(role).map_err(|e| e.to_string());
-        self.side_processes.start(&mut spawn, Instant::now());
+        self.with_side_spawn(|sides, _, spawn| sides.start(spawn, Instant::now()));
     }
 
     /// Handles `pid`'s end if it was a side process's; false otherwise.
@@ -32,13 +28,7 @@ impl AppMaster {
 
     /// The timer: restarts and kills that are due.
     pub(in crate::master) fn side_processes_tick(&mut self, now: Instant) {
-        let spawner = Spawner {
-            exe: &self.exe,
-            config_json: &self.config_json,
-            sockets: &self.sockets,
-        };
-        let mut spawn = |role| spawner.side(role).map_err(|e| e.to_string());
-        self.side_processes.enforce(&mut spawn, now);
+        self.with_side_spawn(|sides, _, spawn| sides.enforce(spawn, now));
     }
 
     /// The app stops: none is started again.
@@ -51,18 +41,26 @@ impl AppMaster {
     /// they run the new code), or for `touch-spoolers-reload` and
     /// `touch-mules-reload`.
     pub(in crate::master) fn restart_side_processes(&mut self, which: impl Fn(SideRole) -> bool) {
+        let told = self
+            .with_side_spawn(|sides, cfg, spawn| sides.restart(cfg, which, spawn, Instant::now()));
+        for pid in told {
+            let _ = kill(pid, Signal::SIGHUP);
+        }
+    }
+
+    /// Runs `f` on the side processes with the configuration and a way to
+    /// start one (the spawner borrows other parts of `self` than they do).
+    fn with_side_spawn<R>(
+        &mut self,
+        f: impl FnOnce(&mut SideProcesses, &AppConfig, &mut SpawnFn<'_>) -> R,
+    ) -> R {
         let spawner = Spawner {
             exe: &self.exe,
             config_json: &self.config_json,
             sockets: &self.sockets,
         };
         let mut spawn = |role| spawner.side(role).map_err(|e| e.to_string());
-        let told = self
-            .side_processes
-            .restart(&self.cfg, which, &mut spawn, Instant::now());
-        for pid in told {
-            let _ = kill(pid, Signal::SIGHUP);
-        }
+        f(&mut self.side_processes, &self.cfg, &mut spawn)
     }
 
     /// The side processes as `uwsgictl status` shows them: the current

@@ -6,7 +6,6 @@
 //! the next when one's pipe is full.
 
 use super::SignalHub;
-use super::route::Outcome;
 use crate::config::MuleConfig;
 use crate::log::log_line;
 
@@ -81,21 +80,13 @@ impl SignalHub {
             .position(|&i| self.channels[i].mule > self.last_mule)
             .unwrap_or(0);
         candidates.rotate_left(start);
-        let mut dead = Vec::new();
-        let mut sent = false;
-        for i in candidates {
-            match self.channels[i].write(signal) {
-                Outcome::Sent => {
-                    self.last_mule = self.channels[i].mule;
-                    sent = true;
-                    break;
-                }
-                Outcome::Full => {}
-                Outcome::Dead => dead.push(self.channels[i].pid),
+        match self.write_first(signal, &candidates) {
+            Some(mule) => {
+                self.last_mule = mule;
+                true
             }
+            None => false,
         }
-        self.channels.retain(|c| !dead.contains(&c.pid));
-        sent
     }
 }
 

@@ -245,12 +245,19 @@ impl SignalHub {
             .filter(|&i| serving.contains(&(self.channels[i].wid, self.channels[i].pid)))
             .collect();
         candidates.sort_by_key(|&i| (busy(self.channels[i].wid), self.channels[i].wid));
+        self.write_first(signal, &candidates).is_some()
+    }
+
+    /// Writes `signal` into the first of `candidates` (channel indexes)
+    /// whose pipe takes it, and forgets the channels found dead on the
+    /// way; the mule id of the one that took it (0 for a worker), if any.
+    pub(super) fn write_first(&mut self, signal: u8, candidates: &[usize]) -> Option<u32> {
         let mut dead = Vec::new();
-        let mut sent = false;
-        for i in candidates {
+        let mut took = None;
+        for &i in candidates {
             match self.channels[i].write(signal) {
                 Outcome::Sent => {
-                    sent = true;
+                    took = Some(self.channels[i].mule);
                     break;
                 }
                 Outcome::Full => {}
@@ -258,7 +265,7 @@ impl SignalHub {
             }
         }
         self.channels.retain(|c| !dead.contains(&c.pid));
-        sent
+        took
     }
 
     fn send_to_each(&mut self, signal: u8, serving: &[(u32, i32)]) {

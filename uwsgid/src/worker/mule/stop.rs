@@ -53,33 +53,10 @@ pub fn install() -> io::Result<Stop> {
     let flags = nix::fcntl::OFlag::O_CLOEXEC | nix::fcntl::OFlag::O_NONBLOCK;
     let (read, write) = nix::unistd::pipe2(flags)?;
     STOP_FD.store(write.as_raw_fd(), Ordering::SeqCst);
-    let handler = nix::sys::signal::SigHandler::Handler(on_stop);
-    let action = nix::sys::signal::SigAction::new(
-        handler,
-        nix::sys::signal::SaFlags::SA_RESTART,
-        nix::sys::signal::SigSet::empty(),
-    );
-    use nix::sys::signal::Signal;
-    for signal in [
-        Signal::SIGHUP,
-        Signal::SIGTERM,
-        Signal::SIGINT,
-        Signal::SIGQUIT,
-    ] {
-        // SAFETY: the handler only calls async-signal-safe functions.
-        unsafe { nix::sys::signal::sigaction(signal, &action) }?;
-    }
-    // The signals may have been blocked by whoever started this thread.
-    let mut set = nix::sys::signal::SigSet::empty();
-    for signal in [
-        Signal::SIGHUP,
-        Signal::SIGTERM,
-        Signal::SIGINT,
-        Signal::SIGQUIT,
-    ] {
-        set.add(signal);
-    }
-    set.thread_unblock()?;
+    crate::worker::side_process::handle_signals(
+        &crate::worker::side_process::STOP_SIGNALS,
+        on_stop,
+    )?;
     Ok(Stop {
         read,
         _write: write,

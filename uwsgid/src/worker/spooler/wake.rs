@@ -133,35 +133,8 @@ fn drain(fd: RawFd) {
 }
 
 fn install_handlers() -> std::io::Result<()> {
-    let signals = [
-        libc::SIGHUP,
-        libc::SIGTERM,
-        libc::SIGINT,
-        libc::SIGQUIT,
-        libc::SIGUSR1,
-    ];
-    for signal in signals {
-        // SAFETY: a zeroed sigaction with a handler that only touches
-        // atomics and calls write/_exit; the mask is emptied first.
-        unsafe {
-            let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
-            action.sa_flags = libc::SA_RESTART;
-            libc::sigemptyset(&mut action.sa_mask);
-            if libc::sigaction(signal, &action, std::ptr::null_mut()) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-        }
-    }
-    // The entry may have left them blocked in this thread.
-    // SAFETY: a set built here, applied to this thread only.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        for signal in signals {
-            libc::sigaddset(&mut set, signal);
-        }
-        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
-    }
-    Ok(())
+    use crate::worker::side_process::{STOP_SIGNALS, handle_signals};
+    // SIGUSR1 too: uWSGI's workers wake the spooler with it.
+    handle_signals(&STOP_SIGNALS, on_signal)?;
+    handle_signals(&[libc::SIGUSR1], on_signal)
 }

@@ -147,18 +147,14 @@ fn is_spooler() -> bool {
 /// set one: in each worker after its fork, or after a `lazy-apps` worker
 /// imported the app. An exception is logged; the worker goes on.
 pub fn post_fork() {
-    // A mule runs the hook itself once it can be stopped and signalled
-    // (`worker/mule/`): `@mule` and `@mulemsg` functions never return.
-    if mule_id() > 0 {
-        return;
-    }
     signal_thread::after_fork(worker_id());
     call_hook("post_fork_hook");
 }
 
-/// In a spooler process, once the app is imported: the pipe the master
-/// writes uWSGI signals into (target `spooler`), when the app registered
-/// handlers, and the thread that runs them.
+/// In a spooler process, after its `spooler-import` modules: the pipe the
+/// master writes uWSGI signals into (target `spooler`), when those modules
+/// registered the first handlers (the app's own opened it at the fork
+/// hooks already), and the thread that runs them.
 pub fn open_signal_channel() {
     signal_thread::after_fork(worker_id());
 }

@@ -2,41 +2,47 @@
 //! than this many seconds) and `uwsgi.set_user_harakiri(N)` in a mule
 //! (its own deadline) kill the mule, and the master respawns it. uWSGI's
 //! master watches both deadlines in shared memory; uwsgid's mule watches
-//! its own, on a thread that looks once a second (started with the first
-//! deadline it may need), and logs uWSGI's lines.
+//! its own (`worker/own_harakiri.rs`, started with the first deadline it
+//! may need), with uWSGI's lines.
 
 use std::sync::Once;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::log::log_line;
+use crate::worker::own_harakiri::{self, Deadline, Passed};
 
 /// `mule-harakiri` in seconds; 0: none.
 static LIMIT: AtomicU32 = AtomicU32::new(0);
-/// When the signal being handled must be done (Unix seconds); 0: none.
-static DEADLINE: AtomicU64 = AtomicU64::new(0);
-/// `set_user_harakiri`'s deadline (Unix seconds); 0: none.
-static USER_DEADLINE: AtomicU64 = AtomicU64::new(0);
+/// When the signal being handled must be done.
+static DEADLINE: Deadline = Deadline::new();
+/// `set_user_harakiri`'s deadline.
+static USER_DEADLINE: Deadline = Deadline::new();
 /// The signal being handled and the mule (for the lines).
 static SIGNAL: AtomicU32 = AtomicU32::new(0);
 static MULE: AtomicU32 = AtomicU32::new(0);
 static WATCH: Once = Once::new();
 
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 fn ensure_watch() {
     WATCH.call_once(|| {
-        let spawned = std::thread::Builder::new()
-            .name("mule-harakiri".into())
-            .spawn(watch);
-        if let Err(err) = spawned {
+        if let Err(err) = own_harakiri::start_watch("mule-harakiri", due) {
             log_line!("mule harakiri: cannot start the watch: {err}");
         }
     });
+}
+
+/// uWSGI's line for the deadline that passed, if one did.
+fn due(passed: Passed<'_>) -> Option<String> {
+    let (id, pid) = (MULE.load(Ordering::Relaxed), std::process::id());
+    if passed(&DEADLINE) {
+        let signal = SIGNAL.load(Ordering::Relaxed);
+        Some(format!(
+            "*** HARAKIRI ON MULE {id} HANDLING SIGNAL {signal} (pid: {pid}) ***"
+        ))
+    } else if passed(&USER_DEADLINE) {
+        Some(format!("*** HARAKIRI ON MULE {id} (pid: {pid}) ***"))
+    } else {
+        None
+    }
 }
 
 /// Mule `id` with `mule-harakiri = seconds` (0: none).
@@ -55,36 +61,18 @@ pub fn arm(signal: u8) {
         return;
     }
     SIGNAL.store(u32::from(signal), Ordering::Relaxed);
-    DEADLINE.store(now() + u64::from(limit), Ordering::Relaxed);
+    DEADLINE.arm(u64::from(limit));
 }
 
 /// The handler returned.
 pub fn disarm() {
-    DEADLINE.store(0, Ordering::Relaxed);
+    DEADLINE.disarm();
 }
 
 /// `uwsgi.set_user_harakiri(seconds)` in a mule (0 clears it).
 pub fn set_user(seconds: u64) {
-    let deadline = if seconds == 0 { 0 } else { now() + seconds };
-    USER_DEADLINE.store(deadline, Ordering::Relaxed);
-    if deadline > 0 {
+    USER_DEADLINE.arm(seconds);
+    if seconds > 0 {
         ensure_watch();
-    }
-}
-
-fn watch() {
-    loop {
-        std::thread::sleep(Duration::from_secs(1));
-        let (id, pid, now) = (MULE.load(Ordering::Relaxed), std::process::id(), now());
-        let passed = |deadline: u64| deadline > 0 && now > deadline;
-        if passed(DEADLINE.load(Ordering::Relaxed)) {
-            let signal = SIGNAL.load(Ordering::Relaxed);
-            log_line!("*** HARAKIRI ON MULE {id} HANDLING SIGNAL {signal} (pid: {pid}) ***");
-        } else if passed(USER_DEADLINE.load(Ordering::Relaxed)) {
-            log_line!("*** HARAKIRI ON MULE {id} (pid: {pid}) ***");
-        } else {
-            continue;
-        }
-        let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGKILL);
     }
 }
