@@ -16,12 +16,15 @@
 //! - [`hostile_http`]: header names with `_`, RFC 9112 edge cases,
 //!   request-smuggling shapes;
 //! - [`http_options`]: PROXY headers, `add-header`, `http-timeout`;
+//! - [`bodies`]: large bodies both ways, byte for byte; what reading a
+//!   body ahead of the call must not change;
 //! - [`body_faults`]: bodies that cannot be read: 400 for the client's
 //!   fault, 500 for the server's;
 //! - [`limit_post`]: 413 past `limit-post`;
 //! - [`mounts`]: `mount` and `manage-script-name`, as uWSGI chooses apps;
 //! - [`routing`]: `route*` rules and their actions, as uWSGI runs them.
 
+mod bodies;
 mod body_faults;
 mod environ;
 mod errors;

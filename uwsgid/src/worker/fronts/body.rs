@@ -5,6 +5,7 @@
 //! thread reads them with [`BodySource::next_blocking`], which it calls
 //! without the GIL.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read};
 use std::time::Duration;
@@ -15,6 +16,7 @@ use hyper::body::Incoming;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::runtime::Handle;
 
+use super::read_ahead::Reserved;
 use crate::protocol::request::RequestHead;
 
 /// How much one read of a streamed or buffered body asks for.
@@ -28,6 +30,13 @@ pub enum BodySource {
     Memory(Bytes),
     /// A body read completely into a temporary file (`post-buffering`).
     File(File),
+    /// A body read whole on the runtime before the call (`read_ahead.rs`),
+    /// in the chunks it came in, holding its share of the worker's
+    /// read-ahead budget until it is dropped.
+    Ahead {
+        chunks: VecDeque<Bytes>,
+        reserved: Reserved,
+    },
     /// An HTTP body, framed by hyper (Content-Length or chunked), of which
     /// `left` more bytes are allowed (`limit-post`; `u64::MAX` without a
     /// limit): past them reading fails with [`BodyFault::TooLarge`].
@@ -52,6 +61,7 @@ impl std::fmt::Debug for BodySource {
             BodySource::Empty => "Empty",
             BodySource::Memory(_) => "Memory",
             BodySource::File(_) => "File",
+            BodySource::Ahead { .. } => "Ahead",
             BodySource::Http { .. } => "Http",
             BodySource::Raw { .. } => "Raw",
         };
@@ -175,10 +185,24 @@ impl BodySource {
         }
     }
 
+    /// How many bytes are left, when that is known exactly: a read of the
+    /// whole body can then fill one buffer of that size.
+    pub fn exact_left(&self) -> Option<u64> {
+        match self {
+            BodySource::Empty => Some(0),
+            BodySource::Memory(b) => Some(b.len() as u64),
+            BodySource::Ahead { chunks, .. } => Some(chunks.iter().map(|c| c.len() as u64).sum()),
+            BodySource::Http { body, .. } => hyper::body::Body::size_hint(body).exact(),
+            BodySource::Raw { remaining, .. } => Some(*remaining),
+            BodySource::File(_) => None,
+        }
+    }
+
     /// The next chunk for the in-memory and file sources.
     fn next_sync(&mut self) -> io::Result<Option<Bytes>> {
         match self {
             BodySource::Memory(b) if !b.is_empty() => Ok(Some(std::mem::take(b))),
+            BodySource::Ahead { chunks, .. } => Ok(chunks.pop_front()),
             BodySource::File(f) => {
                 let mut buf = BytesMut::zeroed(CHUNK);
                 let n = f.read(&mut buf)?;

@@ -26,6 +26,7 @@ use super::body::{self, BodySource};
 use super::event::Event;
 use super::job::{Job, Sink};
 use super::post_buffer;
+use super::read_ahead;
 use super::static_files;
 use super::write_timeout::WriteTimeout;
 use crate::config::HeaderUnderscores;
@@ -303,17 +304,14 @@ impl Conn {
                 left: body::allowed(ctx.cfg.limit_post),
             }
         };
+        let expects_continue = parts
+            .headers
+            .get(hyper::header::EXPECT)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
         let (head, source, slot) =
-            if ctx.cfg.post_buffering > 0 && !matches!(source, BodySource::Empty) {
-                // A buffering upload holds no place in the gate: the worker
-                // keeps accepting while the client is slow.
-                drop(slot);
-                match self.buffer(head, source).await {
-                    Ok((head, source)) => (head, source, ctx.gate.take()),
-                    Err(resp) => return *resp,
-                }
-            } else {
-                (head, source, slot)
+            match self.before_call(head, source, slot, expects_continue).await {
+                Ok(ready) => ready,
+                Err(resp) => return *resp,
             };
         let (reply, mut events) = mpsc::channel(EVENTS);
         let job = Job {
@@ -386,6 +384,36 @@ impl Conn {
         Ok(head)
     }
 
+    /// The body as the call reads it: buffered (`post-buffering`), read
+    /// ahead (`read_ahead.rs`), or streamed. Reading before the call holds
+    /// no place in the gate, so the worker keeps accepting while the
+    /// client is slow; the place is taken again for the call.
+    async fn before_call(
+        &self,
+        head: RequestHead,
+        source: BodySource,
+        slot: Slot,
+        expects_continue: bool,
+    ) -> Result<(RequestHead, BodySource, Slot), Box<Response<ResponseBody>>> {
+        let ctx = &self.ctx;
+        if matches!(source, BodySource::Empty) {
+            return Ok((head, source, slot));
+        }
+        if ctx.cfg.post_buffering > 0 {
+            drop(slot);
+            let (head, source) = self.buffer(head, source).await?;
+            return Ok((head, source, ctx.gate.take()));
+        }
+        let Some(reserved) = read_ahead::plan(&source, expects_continue, &ctx.read_ahead) else {
+            return Ok((head, source, slot));
+        };
+        drop(slot);
+        match read_ahead::read(source, reserved).await {
+            Ok(source) => Ok((head, source, ctx.gate.take())),
+            Err(err) => Err(Box::new(read_failed(&err))),
+        }
+    }
+
     /// Reads the whole body before the call (`post-buffering`); a failure
     /// is answered at once: the client's with 4xx, the server's (a full
     /// temporary directory) with 500.
@@ -400,14 +428,18 @@ impl Conn {
                 head.set("CONTENT_LENGTH", len.to_string());
                 Ok((head, buffered))
             }
-            Err(err) => {
-                let status =
-                    StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                log_line!("{err} ({})", status.as_u16());
-                Err(Box::new(simple(status)))
-            }
+            Err(err) => Err(Box::new(read_failed(&err))),
         }
     }
+}
+
+/// The answer to a body that could not be read before the call, logged:
+/// the client's fault with 4xx, the server's (a full temporary directory)
+/// with 500.
+fn read_failed(err: &post_buffer::BufferError) -> Response<ResponseBody> {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    log_line!("{err} ({})", status.as_u16());
+    simple(status)
 }
 
 /// A short plain-text answer that closes the connection.

@@ -10,8 +10,9 @@
 //!   itself;
 //! - `job.rs`, `event.rs`: what a front hands to a Python thread and what
 //!   it gets back: where the fronts and the WSGI side meet;
-//! - `body.rs`, `post_buffer.rs`: request bodies, streamed or buffered
-//!   (`post-buffering`);
+//! - `body.rs`, `post_buffer.rs`, `read_ahead.rs`: request bodies,
+//!   streamed, buffered (`post-buffering`) or read whole before the call
+//!   when small enough;
 //! - `write_timeout.rs`: `socket-timeout` on the HTTP front's writes;
 //! - `proxy_protocol.rs`: the PROXY header before an HTTP request;
 //! - `static_files/`: `static-map` and friends, answered before a request
@@ -28,6 +29,7 @@ pub(super) mod http;
 pub(super) mod job;
 mod post_buffer;
 pub(super) mod proxy_protocol;
+pub(super) mod read_ahead;
 pub(super) mod static_files;
 pub(super) mod uwsgi;
 mod write_timeout;

@@ -15,6 +15,7 @@ use super::handoff::Outbox;
 use super::queue::JobQueue;
 use crate::config::AppConfig;
 use crate::log::log_line;
+use crate::worker::fronts::read_ahead::{self, Budget};
 use crate::worker::logging::request_log::RequestLog;
 
 /// One worker's shared state.
@@ -54,6 +55,8 @@ pub struct WorkerCtx {
     /// Where idle keep-alive connections go when the worker is stuck;
     /// `None` without a hand-off pair, or with `processes=1`.
     pub handoff: Option<Outbox>,
+    /// What request bodies may still be read ahead of their call.
+    pub read_ahead: Arc<Budget>,
 }
 
 impl WorkerCtx {
@@ -87,6 +90,7 @@ impl WorkerCtx {
             alive: Mutex::new(Some(alive)),
             stuck: watch::Sender::new(false),
             handoff,
+            read_ahead: Budget::new(read_ahead::BUDGET),
             cfg,
         }
     }

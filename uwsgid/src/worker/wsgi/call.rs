@@ -13,7 +13,7 @@ use super::app::App;
 use super::environ::{self, Statics};
 use super::file_wrapper::{FileWrapper, send_real_file};
 use super::input::Input;
-use super::response::Responder;
+use super::response::{Responder, body_bytes};
 use crate::log::log_line;
 use crate::protocol::request::RequestHead;
 use crate::protocol::response::ResponseHead;
@@ -267,7 +267,7 @@ fn to_bytes(item: &Bound<'_, PyAny>) -> PyResult<Bytes> {
                 .map_or_else(|_| "?".to_owned(), |n| n.to_string())
         ))
     })?;
-    Ok(Bytes::copy_from_slice(b.as_bytes()))
+    Ok(body_bytes(b))
 }
 
 /// Sends the response iterable to the front.
@@ -309,7 +309,7 @@ fn respond(
         let b = item
             .cast::<PyBytes>()
             .map_err(|_| PyTypeError::new_err("the response iterable must yield bytes"))?;
-        if !responder.try_borrow_mut()?.send_chunk(py, b.as_bytes())? {
+        if !responder.try_borrow_mut()?.send_chunk(py, body_bytes(b))? {
             // The client went away: stop producing (close() still runs).
             return Ok(());
         }

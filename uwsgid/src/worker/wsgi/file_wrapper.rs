@@ -8,11 +8,11 @@ use std::mem::ManuallyDrop;
 use std::os::fd::FromRawFd;
 use std::os::unix::fs::FileExt;
 
+use bytes::BytesMut;
 use pyo3::intern;
 use pyo3::prelude::*;
 
 use super::response::Responder;
-use crate::worker::fronts::body::CHUNK;
 
 /// `environ["wsgi.file_wrapper"](filelike, blksize=8192)`.
 #[pyclass(module = "uwsgid")]
@@ -73,6 +73,11 @@ fn real_file(py: Python<'_>, wrapper: &FileWrapper) -> Option<(i32, u64)> {
     meta.is_file().then_some((fd, pos))
 }
 
+/// How much of a real file one read takes: each read is one message to
+/// the front, which holds at most `fronts::http::EVENTS` of them, so a
+/// response in flight holds at most that many of these in memory.
+const READ: usize = 256 * 1024;
+
 /// Sends a wrapped real file as the body. `None` if `wrapper` does not
 /// wrap one (iterate it instead); else whether the client is still there.
 pub fn send_real_file(
@@ -97,16 +102,18 @@ pub fn send_real_file(
     // SAFETY: as above; the wrapper (and so the file object) is alive for
     // the whole call, and the fd is only read here.
     let file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });
-    let mut buf = vec![0u8; CHUNK];
     loop {
-        let want = usize::try_from(left).unwrap_or(usize::MAX).min(buf.len());
-        let n = py.detach(|| file.read_at(&mut buf[..want], pos))?;
+        // Read into a buffer of its own that the front then sends: one copy.
+        let want = usize::try_from(left).unwrap_or(usize::MAX).min(READ);
+        let mut buf = BytesMut::zeroed(want);
+        let n = py.detach(|| file.read_at(&mut buf, pos))?;
         if n == 0 {
             return Ok(Some(true));
         }
+        buf.truncate(n);
         pos += n as u64;
         left -= n as u64;
-        if !responder.try_borrow_mut()?.send_chunk(py, &buf[..n])? {
+        if !responder.try_borrow_mut()?.send_chunk(py, buf.freeze())? {
             return Ok(Some(false));
         }
     }

@@ -5,7 +5,7 @@
 use std::io;
 use std::sync::{Mutex, MutexGuard};
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use pyo3::exceptions::{PyOSError, PyTimeoutError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -48,6 +48,35 @@ impl Reader {
             }
         }
         Ok(!self.eof)
+    }
+
+    /// How many bytes are left to read, when that is known exactly.
+    fn exact_left(&self) -> Option<u64> {
+        if self.fault.is_some() {
+            return None;
+        }
+        if self.eof {
+            return Some(self.buf.len() as u64);
+        }
+        Some(self.buf.len() as u64 + self.src.exact_left()?)
+    }
+
+    /// Fills `dst` completely from the body. Blocks: no GIL.
+    fn fill_exact(&mut self, dst: &mut [u8]) -> io::Result<()> {
+        let mut at = 0;
+        while at < dst.len() {
+            if !self.fill()? {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the request body ended before its length",
+                ));
+            }
+            let n = (dst.len() - at).min(self.buf.len());
+            dst[at..at + n].copy_from_slice(&self.buf[..n]);
+            self.buf.advance(n);
+            at += n;
+        }
+        Ok(())
     }
 }
 
@@ -162,6 +191,18 @@ impl Input {
                 return Ok(PyBytes::new(py, &chunk));
             }
         }
+        let mut r = self.lock();
+        if let Some(left) = r.exact_left() {
+            // The size is known: one bytes object, filled in place, so the
+            // body is copied once, from the socket's buffer to Python.
+            let want = limit(size).map_or(left, |l| left.min(l as u64));
+            let want = usize::try_from(want).map_err(|_| PyOSError::new_err("body too large"))?;
+            let reader = &mut *r;
+            return PyBytes::new_with(py, want, |dst| {
+                py.detach(|| reader.fill_exact(dst)).map_err(io_err)
+            });
+        }
+        drop(r);
         let data = self.read_bytes(py, limit(size))?;
         Ok(PyBytes::new(py, &data))
     }

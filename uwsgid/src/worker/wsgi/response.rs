@@ -9,6 +9,7 @@ use bytes::Bytes;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyString};
 use tokio::sync::mpsc::error::TrySendError;
 
@@ -85,12 +86,11 @@ impl Responder {
     }
 
     /// Sends body bytes (with the head first if it has not gone yet).
-    pub fn send_chunk(&mut self, py: Python<'_>, data: &[u8]) -> PyResult<bool> {
-        if data.is_empty() {
+    pub fn send_chunk(&mut self, py: Python<'_>, chunk: Bytes) -> PyResult<bool> {
+        if chunk.is_empty() {
             return Ok(!self.gone);
         }
-        self.body_bytes += data.len() as u64;
-        let chunk = Bytes::copy_from_slice(data);
+        self.body_bytes += chunk.len() as u64;
         if self.sent {
             return Ok(self.send(py, Event::Chunk(chunk)));
         }
@@ -152,6 +152,22 @@ impl Responder {
             },
         );
     }
+}
+
+/// From this size on, a bytes object of the body is sent as it is, not
+/// copied: the front holds a reference to it until the bytes are written.
+/// Below it, a copy costs less than the reference.
+const SHARE_FROM: usize = 32 * 1024;
+
+/// The bytes of a body chunk the app gave, as the front sends them.
+pub fn body_bytes(data: &Bound<'_, PyBytes>) -> Bytes {
+    let bytes = data.as_bytes();
+    if bytes.len() < SHARE_FROM {
+        return Bytes::copy_from_slice(bytes);
+    }
+    // Bytes objects are immutable; the reference is dropped without the
+    // GIL by the front, and released by pyo3 on the next attach.
+    Bytes::from_owner(PyBackedBytes::from(data.clone()))
 }
 
 /// Reads the `headers` argument: a list of `(str, str)` tuples.
@@ -230,7 +246,7 @@ impl Responder {
             ));
         }
         // `disable-write-exception`: the app is not told.
-        if !self.send_chunk(py, data.as_bytes())? && write_errors::raise_on_write() {
+        if !self.send_chunk(py, body_bytes(data))? && write_errors::raise_on_write() {
             return Err(pyo3::exceptions::PyOSError::new_err(
                 "the client closed the connection",
             ));
