@@ -23,10 +23,12 @@ pub enum BufferError {
 }
 
 impl BufferError {
-    /// The status that answers it: the body's fault (400, 413), 400 for a
-    /// client too slow to send it, 500 when the server could not store it.
+    /// The status that answers it: the body's fault (400, 413), 408 for a
+    /// client too slow to send it (as nginx answers one), 500 when the
+    /// server could not store it.
     pub fn status(&self) -> u16 {
         match self {
+            BufferError::Read(e) if e.kind() == io::ErrorKind::TimedOut => 408,
             BufferError::Read(e) => BodyFault::of(e).map_or(400, BodyFault::status),
             BufferError::Store(_) => 500,
         }
