@@ -1,8 +1,9 @@
-"""The reload benchmark: the same load while the master gets SIGHUP every `interval` seconds.
+"""The reload benchmark: on one server, a steady wrk run, then the same load again while the
+master gets SIGHUP every `interval` seconds.
 
-A server that reloads gracefully keeps serving with no errors; one that drops connections or
-queues them behind a restart shows socket errors and a high p99. One server at a time, so a
-reload's CPU burst does not disturb the others.
+A server that reloads gracefully keeps serving with no errors and a p99 near its steady one;
+one that drops connections or queues them behind a restart shows failed requests and a high
+p99. One server at a time, so a reload's CPU burst does not disturb the others.
 """
 
 import os
@@ -12,14 +13,18 @@ import time
 from dataclasses import dataclass
 
 from . import procs, runner, wrk
-from .servers import App, Context, Listen, Variant
+from .apps import App
+from .servers import Context, Listen, Variant
 
 
 @dataclass
 class ReloadResult:
     name: str
     label: str
-    sample: wrk.Sample | None = None
+    #: The load without reloads, on the same server just before.
+    steady: wrk.Sample | None = None
+    #: The same load with a SIGHUP every interval.
+    reloading: wrk.Sample | None = None
     hups: int = 0
     alive_after: bool = False
     failure: str = ""
@@ -34,7 +39,7 @@ def run_one(
     duration: int,
     interval: float,
 ) -> ReloadResult:
-    out = ReloadResult(variant.name, variant.label)
+    out = ReloadResult(variant.name, variant.label_for(app))
     listen = Listen(port=procs.free_port())
     if variant.command is None:
         raise ValueError(f"{variant.name} has no command line")
@@ -52,10 +57,12 @@ def run_one(
         return out
     try:
         procs.wait_ready(server, settings.ready_timeout)
+        load = settings.load.with_connections(app.connections)
         if settings.warmup > 0:
-            wrk.run(settings.load, listen.port, app.wrk_args, settings.warmup)
-        out.sample, out.hups = _load_with_hups(
-            server, settings.load, listen.port, app, duration, interval
+            wrk.run(load, listen.port, app.wrk_args, settings.warmup)
+        out.steady = wrk.run(load, listen.port, app.wrk_args, duration)
+        out.reloading, out.hups = _load_with_hups(
+            server, load, listen.port, app, duration, interval
         )
         out.alive_after = _serving_after(server, settings, out)
     except procs.NotReady as err:
@@ -103,4 +110,4 @@ def _load_with_hups(
             client.wait()
     if client.returncode != 0:
         raise wrk.WrkError(f"wrk exited {client.returncode}: {stderr.strip()[-1000:]}")
-    return wrk.parse(stdout), hups
+    return wrk.parse(stdout, load.connections), hups
