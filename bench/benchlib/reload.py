@@ -90,8 +90,11 @@ def _load_with_hups(
     hups = 0
     client = wrk.start(load, port, app.wrk_args, duration)
     try:
-        next_hup = time.monotonic() + interval
-        while True:
+        # The first SIGHUP half an interval in, then one every interval (a 4 s phase gets two),
+        # and none in the last half interval, where its effect would fall after wrk's end.
+        started = time.monotonic()
+        next_hup = started + interval / 2
+        while next_hup <= started + duration - interval / 2:
             try:
                 # Waiting on wrk is the clock: it returns early when wrk ends.
                 client.wait(timeout=max(0.0, next_hup - time.monotonic()))
@@ -103,7 +106,7 @@ def _load_with_hups(
                 os.kill(server.pid, signal.SIGHUP)
                 hups += 1
             next_hup += interval
-        stdout, stderr = client.communicate(timeout=30)
+        stdout, stderr = client.communicate(timeout=duration + 60)
     finally:
         if client.poll() is None:
             client.kill()

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import report
-from .apps import ECHO_1M, POST_BYTES
+from .apps import APPS, ECHO_1M, POST_BYTES
 from .report_reload import reload_table
 from .report_startup import startup_table
 from .servers import Context
@@ -52,6 +52,11 @@ def _peers(ctx: Context, wrk_bin: str, nginx_bin: str | None) -> str:
     return peers
 
 
+def _own_connections() -> str:
+    """The apps that set their own wrk connection count, e.g. `sleep10ms: -c16`."""
+    return ", ".join(f"{a.name}: -c{a.connections}" for a in APPS.values() if a.connections)
+
+
 def header(args, ctx, wrk_bin, nginx_bin, load_before, started, build_note, sections) -> list[str]:
     rev = _version(["git", "-C", str(ctx.repo), "describe", "--always", "--dirty"])
     la = " ".join(f"{x:.2f}" for x in load_before)
@@ -63,7 +68,7 @@ def header(args, ctx, wrk_bin, nginx_bin, load_before, started, build_note, sect
         f"{time.time() - started:.0f} s ({took}); {os.cpu_count()} CPUs; load average before: "
         f"{la}, after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
         f"- uwsgid {rev} ({ctx.uwsgid}) · {_peers(ctx, wrk_bin, nginx_bin)}",
-        f"- Load: wrk -t{args.threads} -c{args.connections} (sleep10ms: -c16), {args.rounds} "
+        f"- Load: wrk -t{args.threads} -c{args.connections} ({_own_connections()}), {args.rounds} "
         f"interleaved round(s) of {args.duration:g} s per server (median), {args.warmup:g} s "
         f"warm-up, loopback only; POST bodies: post64k and echo64k {POST_BYTES // 1024} KiB, "
         f"echo1m {ECHO_1M // 1024} KiB; memory read {args.settle:g} s after each server's last "
