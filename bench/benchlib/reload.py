@@ -68,10 +68,18 @@ def run_one(
     except procs.NotReady as err:
         out.failure = f"{variant.name} did not become ready: {err}"
     except wrk.WrkError as err:
-        out.failure = f"{variant.name}: {err}"
+        out.failure = f"{variant.name}: {err}{_exit_note(server)}"
     finally:
         procs.stop(server)
     return out
+
+
+def _exit_note(server: procs.Server) -> str:
+    """Why wrk failed, when the server is the cause: its exit status and log tail."""
+    code = server.proc.poll()
+    if code is None:
+        return ""
+    return f"; the server had exited with {code}:\n{server.log_tail()}"
 
 
 def _serving_after(server: procs.Server, settings: runner.Settings, out: ReloadResult) -> bool:
