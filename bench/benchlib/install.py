@@ -9,10 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-#: PyPI packages the venv holds: the peer servers and the Flask app's framework.
-VENV_PACKAGES = ["uwsgi", "gunicorn", "granian", "flask"]
+#: PyPI packages the venv holds: the peer servers and the Flask and Django apps' frameworks.
+VENV_PACKAGES = ["uwsgi", "gunicorn", "granian", "flask", "django"]
 #: Executables the venv must provide for a run to reuse it.
-VENV_BINARIES = ["uwsgi", "gunicorn", "granian"]
+VENV_BINARIES = ["uwsgi", "gunicorn", "granian", "django-admin"]
+#: Modules the venv must import for a run to reuse it.
+VENV_MODULES = ["flask", "django"]
 
 
 class SetupError(RuntimeError):
@@ -28,9 +30,7 @@ def run_checked(
 ) -> None:
     """Runs a setup command with its output on stderr; raises SetupError on failure."""
     log(f"{what}: {' '.join(cmd)}")
-    proc = subprocess.run(
-        cmd, cwd=cwd, env=env, stdout=sys.stderr, stderr=sys.stderr, check=False
-    )
+    proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=sys.stderr, stderr=sys.stderr, check=False)
     if proc.returncode != 0:
         raise SetupError(f"{what} failed (exit {proc.returncode}): {' '.join(cmd)}")
 
@@ -101,9 +101,12 @@ def ensure_venv(venv: Path) -> Path:
         run_checked([str(embedded_python()), "-m", "venv", str(venv)], "creating the venv")
     pip = [str(bin_dir / "python"), "-m", "pip", "--disable-pip-version-check"]
     # uwsgi has no wheel: pip compiles it with gcc against this interpreter (about a minute).
+    # pip keeps what is there already, so an older venv only gets what it lacks (Django).
     run_checked(pip + ["install", *VENV_PACKAGES], "installing the peer servers into the venv")
     if not _venv_complete(venv):
-        raise SetupError(f"{venv} still lacks one of {VENV_BINARIES} or flask after pip install")
+        raise SetupError(
+            f"{venv} still lacks one of {VENV_BINARIES} or {VENV_MODULES} after pip install"
+        )
     return bin_dir
 
 
@@ -112,7 +115,7 @@ def _venv_complete(venv: Path) -> bool:
     if not all((bin_dir / name).exists() for name in VENV_BINARIES):
         return False
     probe = subprocess.run(
-        [str(bin_dir / "python"), "-c", "import flask"],
+        [str(bin_dir / "python"), "-c", f"import {', '.join(VENV_MODULES)}"],
         check=False,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

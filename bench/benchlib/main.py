@@ -1,23 +1,34 @@
-"""The whole run: set up, the HTTP matrix, the nginx path, the reload benchmark, the report."""
+"""The whole run: set up, the HTTP matrix, the nginx path, reloads, start-ups, the report."""
 
 import argparse
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from . import install, nginx, procs, reload, report, runner, wrk
+from . import django_site, install, nginx, procs, reload, runner, startup, summary, wrk
+from .apps import (
+    APPS,
+    BIG_FILE,
+    BIG_FILE_BYTES,
+    HTTP,
+    NGINX,
+    RELOAD,
+    STARTUP,
+    STATIC_BYTES,
+    STATIC_FILE,
+    App,
+    in_table,
+)
 from .install import log
 from .servers import (
-    APPS,
     HTTP_VARIANTS,
     NGINX_VARIANTS,
     RELOAD_VARIANTS,
-    STATIC_BYTES,
-    STATIC_FILE,
+    STARTUP_GROUPS,
     Context,
+    Variant,
 )
 
 
@@ -34,67 +45,106 @@ def _pick(names: list[str], known: dict, what: str) -> list:
 
 def run(args: argparse.Namespace, bench: Path) -> int:
     repo = bench.parent
-    apps = _pick(_csv(args.apps), APPS, "app")
+    apps = _pick(_csv(args.apps), APPS, "app") if args.apps else list(APPS.values())
     counts = [int(n) for n in _csv(args.processes)]
     chosen = set(_pick(_csv(args.servers), HTTP_VARIANTS, "server")) if args.servers else None
     variants = [v for v in HTTP_VARIANTS.values() if chosen is None or v in chosen]
-    names = {v.name for v in variants}
 
     apt = install.Apt()
     wrk_bin = apt.ensure("wrk", "wrk")
     nginx_bin = None if args.no_nginx else apt.ensure("nginx", "nginx")
     venv = (args.venv or repo / "target" / "bench-venv").resolve()
     install.ensure_venv(venv)
-    build_note = ""
-    if not args.no_build:
-        try:
-            install.build_uwsgid(repo)
-        except install.SetupError as err:
-            build_note = str(err)
-            log(f"{err}; the uwsgid rows will say so")
+    build_note = _build(args, repo)
+    ctx = _context(args, repo, bench, venv, apps)
+    settings = _settings(args, bench, wrk_bin)
+    load_before = os.getloadavg()
+    started = time.time()
 
+    out = _sections(args, ctx, apps, counts, variants, settings, nginx_bin)
+    head = summary.header(args, ctx, wrk_bin, nginx_bin, load_before, started, build_note, out)
+    text = summary.render(head, out)
+    print(text)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text)
+    log(f"written to {args.output}; server logs in {settings.log_dir}")
+    return 0
+
+
+def _sections(args, ctx, apps, counts, variants, settings, nginx_bin) -> summary.Sections:
+    """Every table the options leave in, each timed."""
+    out = summary.Sections()
+
+    def timed(name: str, section):
+        begun = time.monotonic()
+        try:
+            return section()
+        finally:
+            out.seconds[name] = time.monotonic() - begun
+
+    if not args.no_http:
+        out.http = timed(
+            "HTTP", lambda: _http_matrix(ctx, in_table(apps, HTTP), counts, variants, settings)
+        )
+    if not args.no_nginx:
+        out.nginx = timed(
+            "nginx",
+            lambda: _nginx_path(
+                ctx,
+                in_table(apps, NGINX),
+                counts,
+                settings,
+                nginx_bin,
+                args.nginx_workers,
+                variants,
+            ),
+        )
+    if not args.no_reload:
+        out.reload = timed(
+            "reload", lambda: _reload(ctx, in_table(apps, RELOAD), counts, settings, args, variants)
+        )
+    if not args.no_startup:
+        out.startup = timed(
+            "start-up",
+            lambda: _startup(
+                ctx, in_table(apps, STARTUP), counts, settings, args.startup_rounds, variants
+            ),
+        )
+    return out
+
+
+def _build(args: argparse.Namespace, repo: Path) -> str:
+    """Builds uwsgid unless --no-build; a failure is reported in the uwsgid rows, not fatal."""
+    if args.no_build:
+        return ""
+    try:
+        install.build_uwsgid(repo)
+    except install.SetupError as err:
+        log(f"{err}; the uwsgid rows will say so")
+        return str(err)
+    return ""
+
+
+def _context(args, repo: Path, bench: Path, venv: Path, apps: list[App]) -> Context:
     uwsgid = (args.uwsgid or repo / "target" / "release" / "uwsgid").resolve()
     ctx = Context(repo, bench / "apps", venv, uwsgid, list(args.uwsgid_arg))
-    ctx.static_dir = _static_file(bench / "results" / "static")
+    results = bench / "results"
+    ctx.static_dir = _static_file(results / "static")
+    if any(a.name == "file10m" for a in apps):
+        _big_file(results / BIG_FILE)
+    if any(a.django for a in apps) and not args.no_reload:
+        ctx.django_dir = django_site.make(venv, bench / "apps", results / "django")
+    return ctx
+
+
+def _settings(args: argparse.Namespace, bench: Path, wrk_bin: str) -> runner.Settings:
     log_dir = bench / "results" / "logs"
     shutil.rmtree(log_dir, ignore_errors=True)
     log_dir.mkdir(parents=True)
     load = wrk.Load(
         wrk_bin, bench / "apps" / "wrk.lua", args.duration, args.connections, args.threads
     )
-    settings = runner.Settings(
-        load, args.rounds, args.warmup, args.ready_timeout, log_dir, args.settle
-    )
-    load_before = os.getloadavg()
-    started = time.time()
-
-    # The static app is compared behind nginx only (Granian and Gunicorn have no static-map).
-    http_apps = [a for a in apps if a.name != "static"]
-    nginx_apps = [APPS["hello"]] + [a for a in apps if a.name == "static"]
-    http_cells = [] if args.no_http else _http_matrix(ctx, http_apps, counts, variants, settings)
-    nginx_cells = (
-        []
-        if args.no_nginx
-        else _nginx_path(ctx, nginx_apps, counts, settings, nginx_bin, args.nginx_workers, names)
-    )
-    reload_rows = _reload(ctx, counts, settings, args, names) if args.reload else []
-
-    header = _header(args, ctx, wrk_bin, nginx_bin, load_before, started, build_note)
-    text = _render(header, http_cells, nginx_cells, reload_rows, args.connections)
-    print(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text)
-    log(f"written to {args.output}; server logs in {log_dir}")
-    return 0
-
-
-def _http_matrix(ctx, apps, counts, variants, settings):
-    cells = []
-    for app in apps:
-        for n in counts:
-            log(f"HTTP: {app.name}, {n} process(es): {', '.join(v.name for v in variants)}")
-            cells.append((app.name, n, runner.run_cell(ctx, app, n, variants, settings)))
-    return cells
+    return runner.Settings(load, args.rounds, args.warmup, args.ready_timeout, log_dir, args.settle)
 
 
 def _static_file(folder: Path) -> Path:
@@ -105,8 +155,29 @@ def _static_file(folder: Path) -> Path:
     return folder
 
 
-def _nginx_path(ctx, apps, counts, settings, nginx_bin, workers, names):
+def _big_file(path: Path) -> None:
+    """The file10m app's file: BIG_FILE_BYTES of a repeating pattern, written when missing."""
+    if path.exists() and path.stat().st_size == BIG_FILE_BYTES:
+        return
+    block = bytes(range(256)) * 256
+    with open(path, "wb") as f:
+        for _ in range(BIG_FILE_BYTES // len(block)):
+            f.write(block)
+
+
+def _http_matrix(ctx, apps, counts, variants, settings):
+    cells = []
+    for app in apps:
+        chosen = [v for v in variants if not app.servers or v.name in app.servers]
+        for n in counts:
+            log(f"HTTP: {app.name}, {n} process(es): {', '.join(v.name for v in chosen)}")
+            cells.append((app.name, n, runner.run_cell(ctx, app, n, chosen, settings)))
+    return cells
+
+
+def _nginx_path(ctx, apps, counts, settings, nginx_bin, workers, variants):
     # The uwsgi-protocol backends follow --servers: uwsgid and uWSGI are kept when selected.
+    names = {v.name for v in variants}
     wanted = [
         v
         for v in NGINX_VARIANTS.values()
@@ -131,76 +202,42 @@ def _nginx_path(ctx, apps, counts, settings, nginx_bin, workers, names):
     return cells
 
 
-def _reload(ctx, counts, settings, args, names):
+def _reload(ctx, apps, counts, settings, args, variants):
+    names = {v.name for v in variants}
+    chosen = [HTTP_VARIANTS[n] for n in RELOAD_VARIANTS if n in names]
     rows = []
-    variants = [HTTP_VARIANTS[n] for n in RELOAD_VARIANTS if n in names]
-    for n in counts:
-        results = []
-        for v in variants:
-            log(f"reload: hello, {n} process(es), {v.name}, SIGHUP every {args.reload_interval} s")
-            results.append(
-                reload.run_one(
-                    ctx, APPS["hello"], n, v, settings, args.reload_duration, args.reload_interval
+    for app in apps:
+        for n in counts:
+            results = []
+            for v in chosen:
+                log(
+                    f"reload: {app.name}, {n} process(es), {v.name}, SIGHUP every "
+                    f"{args.reload_interval:g} s"
                 )
-            )
-        rows.append(("hello", n, results))
+                results.append(
+                    reload.run_one(
+                        ctx, app, n, v, settings, args.reload_duration, args.reload_interval
+                    )
+                )
+            rows.append((app.name, n, results))
     return rows
 
 
-def _version(cmd: list[str]) -> str:
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return "?"
-    text = (proc.stdout + proc.stderr).strip().splitlines()
-    return text[0].strip() if text else "?"
+def _startup_variants(variants: list[Variant]) -> list[Variant]:
+    """One variant per server: the first selected of each STARTUP_GROUPS group."""
+    names = {v.name for v in variants}
+    picked = [next((n for n in group if n in names), None) for group in STARTUP_GROUPS]
+    return [HTTP_VARIANTS[n] for n in picked if n is not None]
 
 
-def _header(args, ctx, wrk_bin, nginx_bin, load_before, started, build_note) -> list[str]:
-    py = str(ctx.venv / "bin" / "python")
-    meta = (
-        "import importlib.metadata as m; print(' '.join(m.version(p) for p in "
-        "('gunicorn', 'granian', 'flask')))"
-    )
-    gunicorn_v, granian_v, flask_v = (_version([py, "-c", meta]).split() + ["?"] * 3)[:3]
-    rev = _version(["git", "-C", str(ctx.repo), "describe", "--always", "--dirty"])
-    peers = (
-        f"uWSGI {_version([str(ctx.venv / 'bin' / 'uwsgi'), '--version'])} · "
-        f"Granian {granian_v} · Gunicorn {gunicorn_v} · Flask {flask_v} · "
-        f"{_version([wrk_bin, '-v']).split(' [')[0]}"
-    )
-    if nginx_bin:
-        peers += f" · {_version([nginx_bin, '-v']).replace('nginx version: ', '')}"
-    la = " ".join(f"{x:.2f}" for x in load_before)
-    lines = [
-        "# uwsgid benchmark",
-        "",
-        f"- When: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}, "
-        f"{time.time() - started:.0f} s; {os.cpu_count()} CPUs; load average before: {la}, "
-        f"after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
-        f"- uwsgid {rev} ({ctx.uwsgid}) · {peers}",
-        f"- Load: wrk -t{args.threads} -c{args.connections}, {args.rounds} interleaved round(s) of "
-        f"{args.duration:g} s per server (median), {args.warmup:g} s warm-up, loopback only; "
-        f"POST app: 64 KiB bodies; memory read {args.settle:g} s after each server's last round",
-        "- Ratios are uwsgid ÷ that row's server: req/s above 1 and p99 / PSS below 1 favour "
-        "uwsgid.",
-    ]
-    if build_note:
-        lines.append(f"- uwsgid build failed: {build_note}")
-    return lines
-
-
-def _render(header, http_cells, nginx_cells, reload_rows, connections) -> str:
-    notes = report.Notes()
-    out = list(header)
-    if http_cells:
-        out += ["", "## Direct HTTP", ""]
-        out += report.matrix_table(http_cells, notes, "HTTP", connections)
-    if nginx_cells:
-        out += ["", "## Behind nginx (uwsgi_pass over a unix socket)", ""]
-        out += report.matrix_table(nginx_cells, notes, "nginx", connections)
-    if reload_rows:
-        out += ["", "## Reload under load (SIGHUP to the master)", ""]
-        out += report.reload_table(reload_rows, notes, connections)
-    out += notes.render()
-    return "\n".join(out) + "\n"
+def _startup(ctx, apps, counts, settings, rounds, variants):
+    chosen = _startup_variants(variants)
+    rows = []
+    for app in apps:
+        for n in counts:
+            log(
+                f"start-up: {app.name}, {n} process(es), {rounds} starts each: "
+                f"{', '.join(v.name for v in chosen)}"
+            )
+            rows.append((app.name, n, startup.run_cell(ctx, app, n, chosen, settings, rounds)))
+    return rows

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import procs, runner
-from .servers import STATIC_PREFIX, App, Context, Listen, Variant
+from .apps import STATIC_PREFIX, App
+from .servers import Context, Listen, Variant
 
 # nginx's conf/uwsgi_params, written into the private prefix so the system copy does not matter.
 UWSGI_PARAMS = """\
@@ -105,7 +106,8 @@ def run_cell(
     nginx_server: procs.Server,
     lay: Layout,
 ) -> list[runner.Result]:
-    """Backends on unix sockets, loaded through nginx; the nginx ceiling is measured alongside."""
+    """Backends on unix sockets, loaded through nginx; the nginx ceiling is measured alongside
+    (its own CPU is the server's CPU there, so it has no front)."""
     listens = {
         v.name: Listen(port=lay.backend_ports[v.name], unix=lay.sockets[v.name]) for v in variants
     }
@@ -116,6 +118,8 @@ def run_cell(
         runner.start_servers(
             ctx, app, n, variants, settings, listens, f"nginx-{app.name}-p{n}", running
         )
+        for item in running:
+            item.front = nginx_server  # nginx's CPU per request is read for every backend row
         label = (
             "nginx serving the file (ceiling)"
             if app.name == "static"

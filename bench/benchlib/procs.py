@@ -16,9 +16,10 @@ from pathlib import Path
 
 #: Helper processes that are neither the master nor a worker (their PSS is reported apart).
 AUX_MARKERS = ("resource_tracker", "semaphore_tracker", "forkserver")
-#: uwsgid's zygote. Its workers are forked from it and keep its command line, so only the
-#: earliest-started process with this marker is the zygote.
-ZYGOTE_MARKER = "__zygote"
+#: uwsgid's zygote: its process title (`uwsgid zygote`), or its command line (`__zygote`) for a
+#: uwsgid without process titles, whose workers are forked from it and keep that command line;
+#: so only the earliest-started process with a marker is the zygote.
+ZYGOTE_MARKERS = ("uwsgid zygote", "__zygote")
 
 
 class NotReady(RuntimeError):
@@ -126,7 +127,7 @@ def wait_ready(server: Server, deadline_s: float, probe_port: int | None = None)
     raise NotReady(f"no 200 within {deadline_s:.0f} s (last: {last}):\n{server.log_tail()}")
 
 
-def _stat_fields(pid: int) -> list[str] | None:
+def stat_fields(pid: int) -> list[str] | None:
     """Fields of /proc/PID/stat after the command name (which may contain spaces)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -136,7 +137,7 @@ def _stat_fields(pid: int) -> list[str] | None:
 
 
 def start_time(pid: int) -> int | None:
-    fields = _stat_fields(pid)
+    fields = stat_fields(pid)
     return int(fields[19]) if fields else None
 
 
@@ -146,7 +147,7 @@ def children_map() -> dict[int, list[int]]:
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
-        fields = _stat_fields(int(entry))
+        fields = stat_fields(int(entry))
         if fields is None:
             continue
         tree.setdefault(int(fields[1]), []).append(int(entry))
@@ -229,7 +230,11 @@ def measure_memory(server: Server) -> Memory | None:
 def _aux_pids(pids: list[int]) -> set[int]:
     lines = {pid: cmdline(pid) for pid in pids}
     aux = {pid for pid, line in lines.items() if any(m in line for m in AUX_MARKERS)}
-    zygotes = [(start_time(pid) or 0, pid) for pid, line in lines.items() if ZYGOTE_MARKER in line]
+    zygotes = [
+        (start_time(pid) or 0, pid)
+        for pid, line in lines.items()
+        if any(m in line for m in ZYGOTE_MARKERS)
+    ]
     if zygotes:
         aux.add(min(zygotes)[1])
     return aux
@@ -238,24 +243,37 @@ def _aux_pids(pids: list[int]) -> set[int]:
 def stop(server: Server, grace_s: float = 5.0) -> None:
     """Sends the server's stop signal to its master, waits up to `grace_s`, then SIGKILLs
     the master and every descendant seen, by pid."""
-    if server.proc.poll() is None:
+    stop_all([server], grace_s)
+
+
+def stop_all(servers: list[Server], grace_s: float = 5.0) -> None:
+    """`stop` for several servers, whose masters all get their stop signal at once, so their
+    shutdowns (uWSGI takes a second) overlap."""
+    running = [s for s in servers if s.proc.poll() is None]
+    for server in running:
         server.remember(descendants(server.pid))
         _signal(server.pid, server.stop_signal)
+    for server in running:
         try:
             server.proc.wait(timeout=grace_s)
         except subprocess.TimeoutExpired:
             server.remember(descendants(server.pid))
             _signal(server.pid, signal.SIGKILL)
             server.proc.wait(timeout=grace_s)
-    # Workers re-parented to init (or to a subreaper that died first) are ended by pid too.
+    for server in servers:
+        _end_leftovers(server, grace_s)
+        trim_log(server.log_path)
+
+
+def _end_leftovers(server: Server, grace_s: float) -> None:
+    """Workers re-parented to init (or to a subreaper that died first) are ended by pid too."""
     deadline = time.monotonic() + grace_s
-    leftover = [p for p in server.known_pids if p != server.pid and _same(server, p)]
+    leftover = [p for p in server.known_pids if p != server.pid and still_alive(server, p)]
     while leftover and time.monotonic() < deadline:
         time.sleep(0.05)
-        leftover = [p for p in leftover if _same(server, p)]
+        leftover = [p for p in leftover if still_alive(server, p)]
     for pid in leftover:
         _signal(pid, signal.SIGKILL)
-    trim_log(server.log_path)
 
 
 #: Logs above this size are cut to their head and tail once the server is stopped (a server
@@ -283,9 +301,9 @@ def _signal(pid: int, sig: int) -> None:
         os.kill(pid, sig)
 
 
-def _same(server: Server, pid: int) -> bool:
+def still_alive(server: Server, pid: int) -> bool:
     """True while `pid` is still the process we saw (same start time) and not a zombie."""
-    fields = _stat_fields(pid)
+    fields = stat_fields(pid)
     if fields is None or fields[0] == "Z":
         return False
     return int(fields[19]) == server.known_pids.get(pid)

@@ -1,8 +1,9 @@
-"""The reload benchmark: the same load while the master gets SIGHUP every `interval` seconds.
+"""The reload benchmark: on one server, a steady wrk run, then the same load again while the
+master gets SIGHUP every `interval` seconds.
 
-A server that reloads gracefully keeps serving with no errors; one that drops connections or
-queues them behind a restart shows socket errors and a high p99. One server at a time, so a
-reload's CPU burst does not disturb the others.
+A server that reloads gracefully keeps serving with no errors and a p99 near its steady one;
+one that drops connections or queues them behind a restart shows failed requests and a high
+p99. One server at a time, so a reload's CPU burst does not disturb the others.
 """
 
 import os
@@ -12,14 +13,18 @@ import time
 from dataclasses import dataclass
 
 from . import procs, runner, wrk
-from .servers import App, Context, Listen, Variant
+from .apps import App
+from .servers import Context, Listen, Variant
 
 
 @dataclass
 class ReloadResult:
     name: str
     label: str
-    sample: wrk.Sample | None = None
+    #: The load without reloads, on the same server just before.
+    steady: wrk.Sample | None = None
+    #: The same load with a SIGHUP every interval.
+    reloading: wrk.Sample | None = None
     hups: int = 0
     alive_after: bool = False
     failure: str = ""
@@ -34,7 +39,7 @@ def run_one(
     duration: int,
     interval: float,
 ) -> ReloadResult:
-    out = ReloadResult(variant.name, variant.label)
+    out = ReloadResult(variant.name, variant.label_for(app))
     listen = Listen(port=procs.free_port())
     if variant.command is None:
         raise ValueError(f"{variant.name} has no command line")
@@ -52,19 +57,29 @@ def run_one(
         return out
     try:
         procs.wait_ready(server, settings.ready_timeout)
+        load = settings.load.with_connections(app.connections)
         if settings.warmup > 0:
-            wrk.run(settings.load, listen.port, app.wrk_args, settings.warmup)
-        out.sample, out.hups = _load_with_hups(
-            server, settings.load, listen.port, app, duration, interval
+            wrk.run(load, listen.port, app.wrk_args, settings.warmup)
+        out.steady = wrk.run(load, listen.port, app.wrk_args, duration)
+        out.reloading, out.hups = _load_with_hups(
+            server, load, listen.port, app, duration, interval
         )
         out.alive_after = _serving_after(server, settings, out)
     except procs.NotReady as err:
         out.failure = f"{variant.name} did not become ready: {err}"
     except wrk.WrkError as err:
-        out.failure = f"{variant.name}: {err}"
+        out.failure = f"{variant.name}: {err}{_exit_note(server)}"
     finally:
         procs.stop(server)
     return out
+
+
+def _exit_note(server: procs.Server) -> str:
+    """Why wrk failed, when the server is the cause: its exit status and log tail."""
+    code = server.proc.poll()
+    if code is None:
+        return ""
+    return f"; the server had exited with {code}:\n{server.log_tail()}"
 
 
 def _serving_after(server: procs.Server, settings: runner.Settings, out: ReloadResult) -> bool:
@@ -83,8 +98,11 @@ def _load_with_hups(
     hups = 0
     client = wrk.start(load, port, app.wrk_args, duration)
     try:
-        next_hup = time.monotonic() + interval
-        while True:
+        # The first SIGHUP half an interval in, then one every interval (a 4 s phase gets two),
+        # and none in the last half interval, where its effect would fall after wrk's end.
+        started = time.monotonic()
+        next_hup = started + interval / 2
+        while next_hup <= started + duration - interval / 2:
             try:
                 # Waiting on wrk is the clock: it returns early when wrk ends.
                 client.wait(timeout=max(0.0, next_hup - time.monotonic()))
@@ -96,11 +114,11 @@ def _load_with_hups(
                 os.kill(server.pid, signal.SIGHUP)
                 hups += 1
             next_hup += interval
-        stdout, stderr = client.communicate(timeout=30)
+        stdout, stderr = client.communicate(timeout=duration + 60)
     finally:
         if client.poll() is None:
             client.kill()
             client.wait()
     if client.returncode != 0:
         raise wrk.WrkError(f"wrk exited {client.returncode}: {stderr.strip()[-1000:]}")
-    return wrk.parse(stdout), hups
+    return wrk.parse(stdout, load.connections), hups

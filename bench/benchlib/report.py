@@ -1,32 +1,39 @@
-"""Markdown tables of the results, with the ratios of uwsgid to every other server."""
+"""Markdown of the HTTP and nginx tables, with the ratios of uwsgid to every other server, and
+the numbered notes below all tables (failures, and rows whose errors make them incomparable)."""
 
 from .nginx import CEILING
-from .reload import ReloadResult
 from .runner import Result, error_counts
+from .wrk import Sample
 
 REFERENCE = "uwsgid"
 DASH = "–"
+#: uWSGI --http-socket closes every connection without `Connection: close`; wrk counts each
+#: reconnect as a read error although the request succeeded. Only these errors are expected.
+EXPECTED_READ_ERRORS = frozenset({"uwsgi-http"})
 
 
 class Notes:
-    """Numbered failure notes below the tables (a table cell only carries the number)."""
+    """Numbered notes below the tables (a table cell only carries the number)."""
 
     def __init__(self) -> None:
         self.items: list[str] = []
         self.texts: list[str] = []
 
-    def add(self, where: str, text: str) -> str:
-        """Returns the cell text; the same failure text in several cells shares one note."""
+    def add(self, where: str, text: str) -> int:
+        """The note's number; the same text in several cells shares one note."""
         text = text.strip()
         if text not in self.texts:
             self.texts.append(text)
             self.items.append(f"{where}: {text}")
-        return f"failed [{self.texts.index(text) + 1}]"
+        return self.texts.index(text) + 1
+
+    def failed(self, where: str, text: str) -> str:
+        return f"failed [{self.add(where, text)}]"
 
     def render(self) -> list[str]:
         if not self.items:
             return []
-        out = ["", "### Failures", ""]
+        out = ["", "### Notes", ""]
         for i, item in enumerate(self.items, 1):
             head, _, tail = item.partition("\n")
             out.append(f"{i}. {head}")
@@ -35,19 +42,23 @@ class Notes:
         return out
 
 
-def _mib(kib: float | None) -> str:
+def mib(kib: float | None) -> str:
     return DASH if kib is None else f"{kib / 1024:.1f}"
 
 
-def _rps(value: float | None) -> str:
+def rps(value: float | None) -> str:
     return DASH if value is None else f"{value:,.0f}"
 
 
-def _ms(value: float | None) -> str:
+def ms(value: float | None) -> str:
     return DASH if value is None else f"{value:.2f}"
 
 
-def _ratio(ours: float | None, theirs: float | None) -> str:
+def us(value: float | None) -> str:
+    return DASH if value is None else f"{value:.1f}"
+
+
+def ratio(ours: float | None, theirs: float | None) -> str:
     if ours is None or theirs is None or theirs == 0:
         return DASH
     return f"{ours / theirs:.2f}×"
@@ -58,7 +69,7 @@ def _ratio(ours: float | None, theirs: float | None) -> str:
 STARVED_SHARE = 0.25
 
 
-def _active(value: float | None, connections: int) -> str:
+def active(value: float | None, connections: int) -> str:
     """Capped at the connection count: wrk's latency correction can push the estimate above."""
     if value is None:
         return DASH
@@ -66,7 +77,7 @@ def _active(value: float | None, connections: int) -> str:
     return f"{text} (starved)" if value < STARVED_SHARE * connections else text
 
 
-def _errors(counts: dict[str, int]) -> str:
+def errors(counts: dict[str, int]) -> str:
     total = sum(counts.values())
     if total == 0:
         return "0"
@@ -74,94 +85,87 @@ def _errors(counts: dict[str, int]) -> str:
     return f"{total} ({kinds})"
 
 
+def unexpected_errors(name: str, samples: list[Sample]) -> dict[str, int]:
+    """Error counts a comparison must not ignore: all but uWSGI --http-socket's read errors."""
+    counts = error_counts(samples)
+    if name in EXPECTED_READ_ERRORS:
+        counts["read"] = 0
+    return {k: v for k, v in counts.items() if v}
+
+
+def error_mark(name: str, samples: list[Sample], notes: Notes, where: str) -> str:
+    """` (errors [n])` after a row label whose wrk runs failed requests or broke connections."""
+    bad = unexpected_errors(name, samples)
+    if not bad:
+        return ""
+    n = notes.add(
+        where,
+        f"wrk reported {errors(bad)}: failed requests or broken connections, so this row's "
+        "req/s and latency are not comparable with the others as they stand",
+    )
+    return f" (errors [{n}])"
+
+
 def _total_pss(result: Result) -> float | None:
     return result.memory.total_pss if result.memory else None
 
 
+MATRIX_HEAD = (
+    "| app | procs | server | req/s | p99 ms | busy conns | errors | CPU µs/req{front} "
+    "| worker RSS MiB | worker PSS MiB | master RSS / PSS MiB | other PSS MiB | total PSS MiB "
+    "| uwsgid÷ req/s | uwsgid÷ p99 | uwsgid÷ CPU | uwsgid÷ total PSS |"
+)
+
+
 def matrix_table(
-    cells: list[tuple[str, int, list[Result]]], notes: Notes, title: str, connections: int
+    cells: list[tuple[str, int, list[Result]]], notes: Notes, title: str, front: bool = False
 ) -> list[str]:
-    """One row per app × processes × server; ratios are uwsgid ÷ that row's server."""
+    """One row per app × processes × server; ratios are uwsgid ÷ that row's server. `front`
+    adds nginx's own CPU per request (the nginx path)."""
+    columns = 17 + (1 if front else 0)
     out = [
-        "| app | procs | server | req/s | p99 ms | busy conns | errors | worker RSS MiB "
-        "| worker PSS MiB "
-        "| master RSS / PSS MiB | other PSS MiB | total PSS MiB | uwsgid÷ req/s | uwsgid÷ p99 "
-        "| uwsgid÷ total PSS |",
-        "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        MATRIX_HEAD.format(front=" | nginx CPU µs/req" if front else ""),
+        "|---|--:|---|" + "--:|" * (columns - 3),
     ]
     for app, n, results in cells:
         ref = next((r for r in results if r.name == REFERENCE and not r.failure), None)
         for r in results:
-            out.append(_matrix_row(app, n, r, ref, notes, title, connections))
+            where = f"{title}, {app}, {n} proc, {r.label}"
+            if r.failure and not r.samples:
+                cell = notes.failed(where, r.failure)
+                out.append(f"| {app} | {n} | {r.label} | {cell} |" + f" {DASH} |" * (columns - 4))
+            else:
+                out.append(_matrix_row(app, n, r, ref, notes, where, front))
     return out
 
 
 def _matrix_row(
-    app: str, n: int, r: Result, ref: Result | None, notes: Notes, title: str, connections: int
+    app: str, n: int, r: Result, ref: Result | None, notes: Notes, where: str, front: bool
 ) -> str:
-    if r.failure and not r.samples:
-        cell = notes.add(f"{title}, {app}, {n} proc, {r.label}", r.failure)
-        return f"| {app} | {n} | {r.label} | {cell} |" + f" {DASH} |" * 11
     mem = r.memory
-    where = f"{title}, {app}, {n} proc, {r.label}"
-    failed = f" ({notes.add(where, r.failure)})" if r.failure else ""
+    failed = f" ({notes.failed(where, r.failure)})" if r.failure else ""
+    marked = error_mark(r.name, r.samples, notes, where)
     is_ref = ref is not None and r is ref
+    # Against nginx alone only the req/s share means something (how near the ceiling).
+    no_ratio = is_ref or r.name == CEILING
     cols = [
         app,
         str(n),
-        r.label + failed,
-        _rps(r.rps),
-        _ms(r.p99_ms),
-        _active(r.active, connections),
-        _errors(r.errors()),
-        _mib(mem.worker_rss_mean if mem else None),
-        _mib(mem.worker_pss_mean if mem else None),
-        f"{_mib(mem.master_rss)} / {_mib(mem.master_pss)}" if mem else DASH,
-        _mib(mem.aux_pss if mem else None),
-        _mib(mem.total_pss if mem else None),
-        DASH if is_ref else _ratio(ref.rps if ref else None, r.rps),
-        # Against nginx alone only the req/s share means something (how near the ceiling).
-        DASH if is_ref or r.name == CEILING else _ratio(ref.p99_ms if ref else None, r.p99_ms),
-        DASH
-        if is_ref or r.name == CEILING
-        else _ratio(_total_pss(ref) if ref else None, _total_pss(r)),
+        r.label + failed + marked,
+        rps(r.rps),
+        ms(r.p99_ms),
+        active(r.active, r.connections),
+        errors(r.errors()),
+        us(r.cpu),
+        *([DASH if r.name == CEILING else us(r.front_cpu)] if front else []),
+        mib(mem.worker_rss_mean if mem else None),
+        mib(mem.worker_pss_mean if mem else None),
+        f"{mib(mem.master_rss)} / {mib(mem.master_pss)}" if mem else DASH,
+        mib(mem.aux_pss if mem else None),
+        mib(mem.total_pss if mem else None),
+        DASH if is_ref else ratio(ref.rps if ref else None, r.rps),
+        DASH if no_ratio else ratio(ref.p99_ms if ref else None, r.p99_ms),
+        DASH if no_ratio else ratio(ref.cpu if ref else None, r.cpu),
+        DASH if no_ratio else ratio(_total_pss(ref) if ref else None, _total_pss(r)),
     ]
     return "| " + " | ".join(cols) + " |"
-
-
-def reload_table(
-    rows: list[tuple[str, int, list[ReloadResult]]], notes: Notes, connections: int
-) -> list[str]:
-    out = [
-        "| app | procs | server | req/s | p99 ms | busy conns | errors | SIGHUPs | serving after "
-        "| uwsgid÷ req/s | uwsgid÷ p99 |",
-        "|---|--:|---|--:|--:|--:|--:|--:|---|--:|--:|",
-    ]
-    for app, n, results in rows:
-        ref = next((r for r in results if r.name == REFERENCE and r.sample), None)
-        for r in results:
-            s = r.sample
-            failed = (
-                f" ({notes.add(f'reload, {app}, {n} proc, {r.label}', r.failure)})"
-                if r.failure
-                else ""
-            )
-            is_ref = ref is not None and r is ref
-            ref_s = ref.sample if ref else None
-            cols = [
-                app,
-                str(n),
-                r.label + failed,
-                _rps(s.rps if s else None),
-                _ms(s.p99_ms if s else None),
-                _active(s.active if s else None, connections),
-                _errors(error_counts([s])) if s else DASH,
-                str(r.hups),
-                "yes" if r.alive_after else "no",
-                DASH if is_ref else _ratio(ref_s.rps if ref_s else None, s.rps if s else None),
-                DASH
-                if is_ref
-                else _ratio(ref_s.p99_ms if ref_s else None, s.p99_ms if s else None),
-            ]
-            out.append("| " + " | ".join(cols) + " |")
-    return out

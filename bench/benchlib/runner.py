@@ -11,8 +11,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import procs, wrk
-from .servers import App, Context, Listen, Variant
+from . import cputime, procs, wrk
+from .apps import App
+from .servers import Context, Listen, Variant
 
 
 @dataclass
@@ -24,10 +25,26 @@ class Result:
     samples: list[wrk.Sample] = field(default_factory=list)
     memory: procs.Memory | None = None
     failure: str = ""
+    #: CPU µs per request of the server's process tree, one value per round.
+    cpu_us: list[float] = field(default_factory=list)
+    #: The same for nginx in front (the nginx path), measured over the same window.
+    front_cpu_us: list[float] = field(default_factory=list)
 
     @property
     def rps(self) -> float | None:
         return statistics.median(s.rps for s in self.samples) if self.samples else None
+
+    @property
+    def cpu(self) -> float | None:
+        return statistics.median(self.cpu_us) if self.cpu_us else None
+
+    @property
+    def front_cpu(self) -> float | None:
+        return statistics.median(self.front_cpu_us) if self.front_cpu_us else None
+
+    @property
+    def connections(self) -> int:
+        return self.samples[0].connections if self.samples else 0
 
     @property
     def p99_ms(self) -> float | None:
@@ -66,6 +83,8 @@ class Running:
     server: procs.Server | None  # None when the command could not be started
     load_port: int
     result: Result
+    #: nginx in front of the server (the nginx path), whose CPU is read alongside.
+    front: procs.Server | None = None
 
 
 def start_servers(
@@ -84,7 +103,7 @@ def start_servers(
         if variant.command is None:
             raise ValueError(f"{variant.name} has no command line")
         cmd = variant.command(ctx, app, n, listen)
-        result = Result(variant.name, variant.label)
+        result = Result(variant.name, variant.label_for(app))
         try:
             server = procs.start(
                 f"{tag}-{variant.name}",
@@ -138,19 +157,29 @@ def _measure(item: Running, app: App, settings: Settings, duration: int, keep: b
             f"during the load:\n{item.server.log_tail()}"
         )
         return
+    load = settings.load.with_connections(app.connections)
+    server_before = cputime.tree_ticks(item.server.pid)
+    front_before = cputime.tree_ticks(item.front.pid) if item.front else 0
     try:
-        sample = wrk.run(settings.load, item.load_port, app.wrk_args, duration)
+        sample = wrk.run(load, item.load_port, app.wrk_args, duration)
     except wrk.WrkError as err:
         item.result.failure = f"{item.variant.name}: {err}"
         return
-    if keep:
-        item.result.samples.append(sample)
+    server_after = cputime.tree_ticks(item.server.pid)
+    front_after = cputime.tree_ticks(item.front.pid) if item.front else 0
+    if not keep:
+        return
+    item.result.samples.append(sample)
+    cpu = cputime.us_per_request(server_before, server_after, sample.requests)
+    if cpu is not None:
+        item.result.cpu_us.append(cpu)
+    front = cputime.us_per_request(front_before, front_after, sample.requests)
+    if item.front and front is not None:
+        item.result.front_cpu_us.append(front)
 
 
 def stop_all(running: list[Running]) -> None:
-    for item in running:
-        if item.server is not None:
-            procs.stop(item.server)
+    procs.stop_all([item.server for item in running if item.server is not None])
 
 
 def run_cell(

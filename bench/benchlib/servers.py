@@ -1,6 +1,6 @@
-"""The apps and the server command lines, one place for every flag the comparison depends on.
+"""The server command lines, one place for every flag the comparison depends on.
 
-Fairness choices (also in bench/README.md): every server runs the same app file from bench/apps
+Fairness choices (also in bench/README.md): every server runs the same app (benchlib/apps.py)
 with its defaults except for per-request access logging, which is off everywhere (uWSGI and
 uwsgid log every request by default; Gunicorn and Granian do not), and readiness is
 "GET / answered 200". Every server runs in the same Python environment, the venv: Gunicorn and
@@ -14,33 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: Gunicorn gthread threads per worker.
+from .apps import STATIC_PREFIX, App
+
+#: Gunicorn gthread threads per worker (an app's own `threads` wins).
 GTHREAD_THREADS = 4
-#: Bytes sent by the POST app's load.
-POST_BYTES = 65536
-#: The static app's file: under STATIC_PREFIX for wrk, in Context.static_dir on disk.
-STATIC_PREFIX = "/static"
-STATIC_FILE = "bench.css"
-STATIC_BYTES = 16384
-
-
-@dataclass(frozen=True)
-class App:
-    name: str
-    file: str  # file in bench/apps, for --wsgi-file
-    callable: str  # module:callable, for Gunicorn and Granian
-    wrk_args: tuple[str, ...] = ("get",)
-
-
-APPS = {
-    "hello": App("hello", "hello.py", "hello:application"),
-    "flask": App("flask", "flask_app.py", "flask_app:application"),
-    "post64k": App("post64k", "echo.py", "echo:application", ("post", str(POST_BYTES))),
-    # Behind nginx only: uwsgid's and uWSGI's static-map against nginx serving the file itself.
-    "static": App(
-        "static", "hello.py", "hello:application", ("path", f"{STATIC_PREFIX}/{STATIC_FILE}")
-    ),
-}
+#: Variants given `--threads N` when an app asks for threads (uwsgid and uWSGI).
+UWSGI_STYLE = frozenset({"uwsgid", "uwsgi-http11", "uwsgi-http", "uwsgi"})
 
 
 @dataclass
@@ -54,9 +33,19 @@ class Context:
     uwsgid_extra: list[str] = field(default_factory=list)
     #: The directory `static-map` maps (the static app).
     static_dir: Path = Path()
+    #: The generated Django project (the django app): its folder holds `testsite/`.
+    django_dir: Path = Path()
 
-    def app_file(self, app: App) -> str:
-        return str(self.apps_dir / app.file)
+    def app_dir(self, app: App) -> Path:
+        """The folder the app's module is imported from (Gunicorn's --chdir, Granian's
+        --working-dir)."""
+        return self.django_dir if app.django else self.apps_dir
+
+    def app_source(self, app: App) -> list[str]:
+        """How uwsgid and uWSGI load the app: its file, or the Django project's module."""
+        if app.django:
+            return ["--module", app.callable, "--chdir", str(self.django_dir)]
+        return ["--wsgi-file", str(self.apps_dir / app.file)]
 
     def venv_bin(self, name: str) -> str:
         return str(self.venv / "bin" / name)
@@ -66,6 +55,11 @@ class Context:
         if app.name != "static":
             return []
         return ["--static-map", f"{STATIC_PREFIX}={self.static_dir}"]
+
+    @staticmethod
+    def thread_args(app: App) -> list[str]:
+        """`--threads N` for the apps that ask for threads (uwsgid and uWSGI)."""
+        return ["--threads", str(app.threads)] if app.threads else []
 
 
 @dataclass(frozen=True)
@@ -85,8 +79,7 @@ def uwsgid(ctx: Context, app: App, procs: int, listen: Listen) -> list[str]:
     return [
         str(ctx.uwsgid),
         *bind,
-        "--wsgi-file",
-        ctx.app_file(app),
+        *ctx.app_source(app),
         "--processes",
         str(procs),
         "--master",
@@ -94,6 +87,7 @@ def uwsgid(ctx: Context, app: App, procs: int, listen: Listen) -> list[str]:
         "--home",
         str(ctx.venv),
         *ctx.static_args(app),
+        *ctx.thread_args(app),
         *ctx.uwsgid_extra,
     ]
 
@@ -102,8 +96,7 @@ def _uwsgi(ctx: Context, app: App, procs: int, bind: list[str]) -> list[str]:
     return [
         ctx.venv_bin("uwsgi"),
         *bind,
-        "--wsgi-file",
-        ctx.app_file(app),
+        *ctx.app_source(app),
         "--processes",
         str(procs),
         "--master",
@@ -112,6 +105,7 @@ def _uwsgi(ctx: Context, app: App, procs: int, bind: list[str]) -> list[str]:
         "--home",
         str(ctx.venv),
         *ctx.static_args(app),
+        *ctx.thread_args(app),
     ]
 
 
@@ -139,7 +133,7 @@ def granian(ctx: Context, app: App, procs: int, listen: Listen) -> list[str]:
         "--workers",
         str(procs),
         "--working-dir",
-        str(ctx.apps_dir),
+        str(ctx.app_dir(app)),
         "--no-ws",
         "--log-level",
         "warning",
@@ -156,7 +150,7 @@ def _gunicorn(ctx: Context, app: App, procs: int, listen: Listen, klass: list[st
         "--bind",
         listen.tcp,
         "--chdir",
-        str(ctx.apps_dir),
+        str(ctx.app_dir(app)),
         "--log-level",
         "warning",
         app.callable,
@@ -168,8 +162,9 @@ def gunicorn_sync(ctx: Context, app: App, procs: int, listen: Listen) -> list[st
 
 
 def gunicorn_gthread(ctx: Context, app: App, procs: int, listen: Listen) -> list[str]:
+    threads = app.threads or GTHREAD_THREADS
     return _gunicorn(
-        ctx, app, procs, listen, ["--worker-class", "gthread", "--threads", str(GTHREAD_THREADS)]
+        ctx, app, procs, listen, ["--worker-class", "gthread", "--threads", str(threads)]
     )
 
 
@@ -182,6 +177,12 @@ class Variant:
     # (Context, App, processes, Listen) -> argv; None for nginx's own ceiling row.
     command: Callable[[Context, App, int, Listen], list[str]] | None
     stop_signal: int = signal.SIGINT
+
+    def label_for(self, app: App) -> str:
+        """The row label; `--threads N` is named where an app gives it to uwsgid and uWSGI."""
+        if app.threads and self.name in UWSGI_STYLE:
+            return f"{self.label} --threads {app.threads}"
+        return self.label
 
 
 # SIGINT stops all of them at once (uWSGI 2.0 treats SIGTERM as a brutal reload).
@@ -210,3 +211,13 @@ NGINX_VARIANTS = {
 
 #: Servers the reload benchmark sends SIGHUP to (each reloads gracefully on SIGHUP).
 RELOAD_VARIANTS = ["uwsgid", "uwsgi-http11", "gunicorn-sync", "gunicorn-gthread"]
+
+#: The start-up table: one row per server, the first selected variant of each group.
+STARTUP_GROUPS = [
+    ("uwsgid",),
+    ("uwsgi-http", "uwsgi-http11"),
+    ("granian",),
+    ("gunicorn-sync", "gunicorn-gthread"),
+]
+#: Servers whose master reloads its workers on SIGHUP (the start-up table times it).
+RELOADS_ON_HUP = frozenset(RELOAD_VARIANTS + ["uwsgi-http"])

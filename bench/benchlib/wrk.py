@@ -1,5 +1,6 @@
 """Runs wrk with bench/apps/wrk.lua and reads the exact statistics the script prints."""
 
+import dataclasses
 import json
 import subprocess
 from dataclasses import dataclass
@@ -23,6 +24,10 @@ class Load:
     threads: int
     timeout_s: int = 2
 
+    def with_connections(self, connections: int) -> "Load":
+        """The same load with another connection count (0 keeps this one's)."""
+        return dataclasses.replace(self, connections=connections) if connections else self
+
 
 @dataclass
 class Sample:
@@ -37,6 +42,7 @@ class Sample:
     read: int  # includes reconnects after a server closed without `Connection: close`
     write: int
     timeout: int  # requests older than --timeout, counted at each of wrk's 2 s checks
+    connections: int  # wrk's -c for this run
 
     @property
     def active(self) -> float:
@@ -72,7 +78,7 @@ def command(
     ]
 
 
-def parse(output: str) -> Sample:
+def parse(output: str, connections: int) -> Sample:
     for line in output.splitlines():
         if line.startswith(MARKER):
             data = json.loads(line[len(MARKER) :])
@@ -87,6 +93,7 @@ def parse(output: str) -> Sample:
                 read=data["read"],
                 write=data["write"],
                 timeout=data["timeout"],
+                connections=connections,
             )
     raise WrkError(f"wrk printed no statistics:\n{output[-2000:]}")
 
@@ -100,7 +107,7 @@ def run(load: Load, port: int, wrk_args: tuple[str, ...], duration: int | None =
         raise WrkError(f"wrk did not finish: {' '.join(cmd)}") from err
     if proc.returncode != 0:
         raise WrkError(f"wrk exited {proc.returncode}: {proc.stderr.strip()[-1000:]}")
-    return parse(proc.stdout)
+    return parse(proc.stdout, load.connections)
 
 
 def start(load: Load, port: int, wrk_args: tuple[str, ...], duration: int) -> subprocess.Popen:
