@@ -139,6 +139,9 @@ pub struct WorkerSlot {
     user_harakiri_us: AtomicU64,
     /// uWSGI signals handled in this slot (`uwsgi.signal` and timers).
     signals: AtomicU64,
+    /// The process in the slot takes connections: its accept loops run
+    /// (a reload's new generation takes over only then).
+    serving: AtomicU64,
     cores: [CoreSlot; MAX_CORES],
 }
 

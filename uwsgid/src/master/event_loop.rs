@@ -347,7 +347,7 @@ impl AppMaster {
             self.reload.next_respawn(),
             self.reload.deadline(),
             self.drain.next_deadline(),
-            self.reload.lazy_poll_at(),
+            self.reload.poll_at(),
             self.harakiri_wake(),
             self.touches.next_check(),
             self.daemons.next_wake(),

@@ -19,6 +19,7 @@ impl WorkerSlot {
         self.last_spawn_us.store(now_us, Ordering::Relaxed);
         self.respawns.fetch_add(1, Ordering::Relaxed);
         self.accepting.store(1, Ordering::Relaxed);
+        self.serving.store(0, Ordering::Relaxed);
         self.user_harakiri_us.store(0, Ordering::Relaxed);
         self.pid.store(u64::from(pid), Ordering::Release);
     }
@@ -81,6 +82,16 @@ impl WorkerSlot {
         if failed {
             self.exceptions.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// The process in the slot takes connections now.
+    pub fn set_serving(&self) {
+        self.serving.store(1, Ordering::Release);
+    }
+
+    /// Whether the process in the slot takes connections.
+    pub fn serving(&self) -> bool {
+        self.serving.load(Ordering::Acquire) != 0
     }
 
     pub fn set_accepting(&self, accepting: bool) {

@@ -140,6 +140,13 @@ pub fn retiring(reason: &str) {
     }
 }
 
+/// The worker's accept loops run: it takes connections.
+pub fn serving() {
+    if let Some((_, slot)) = slot() {
+        slot.set_serving();
+    }
+}
+
 /// `uwsgi.accepting(flag)`: what the worker says of itself.
 pub fn set_accepting(accepting: bool) {
     if let Some((_, slot)) = slot() {

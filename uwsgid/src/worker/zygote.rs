@@ -330,7 +330,9 @@ fn await_adoption(master: i32) -> Result<(), ZygoteError> {
         if Instant::now() > deadline {
             return Err(ZygoteError::MasterGone(master));
         }
-        std::thread::sleep(Duration::from_millis(1));
+        // The intermediate exits right after its fork: the wait is short,
+        // and every worker's start (and a reload's) waits for it.
+        std::thread::sleep(Duration::from_micros(100));
     }
     tie_to_master(master)
 }

@@ -50,7 +50,7 @@ impl AppMaster {
             };
             if let Some(id) = chain.current {
                 let ready = r.table.get_mut(id).is_some_and(|slot| match slot.state {
-                    SlotState::Running { pid, .. } => lazy::imported(id, pid),
+                    SlotState::Running { pid, .. } => lazy::serving(id, pid),
                     _ => false,
                 });
                 if !ready {

@@ -18,8 +18,9 @@ use crate::master::spawn::Spawner;
 use crate::master::workers::WorkerTable;
 use crate::scoreboard;
 
-/// How often a lazy reload checks whether its workers imported the app.
-pub(super) const POLL: Duration = Duration::from_millis(100);
+/// How often a reload checks whether its new workers serve: often, since
+/// the old workers keep serving until they do, but only during a reload.
+pub(super) const POLL: Duration = Duration::from_millis(5);
 
 impl AppMaster {
     /// Starts the new generation's workers.
@@ -76,12 +77,16 @@ impl AppMaster {
     }
 }
 
-/// Whether the lazy worker `pid` took slot `id` (so imported the app). A
-/// worker without a slot (no scoreboard, an id past its size) counts as
-/// ready once born: nothing better can be known.
-pub(super) fn imported(id: u32, pid: Pid) -> bool {
+/// Whether the new worker `pid` of slot `id` serves: it took the slot
+/// (with `lazy-apps`, once it imported the app) and its accept loops run.
+/// Taking over any earlier would leave the listen sockets with nobody
+/// accepting while the new workers start: every connection would wait,
+/// which under load was the whole tail of a reload's latency. A worker
+/// without a slot (no scoreboard, an id past its size) counts as ready
+/// once born: nothing better can be known.
+pub(super) fn serving(id: u32, pid: Pid) -> bool {
     match scoreboard::master().and_then(|board| board.slot(id)) {
-        Some(slot) => slot.pid() == pid.as_raw(),
+        Some(slot) => slot.pid() == pid.as_raw() && slot.serving(),
         None => true,
     }
 }

@@ -6,9 +6,10 @@
 //!    again, while the old generation keeps serving and the old zygote
 //!    still respawns its workers.
 //! 3. The new generation is *ready* when its zygote reported `ready` and
-//!    a worker of the new generation was born in every slot (each slot's
-//!    `born` line read). New workers accept on the same listen sockets as
-//!    soon as they are born, so there is no moment without an acceptor.
+//!    a worker of the new generation serves in every slot: born (each
+//!    slot's `born` line read) and accepting on the same listen sockets
+//!    (its scoreboard slot says so, looked at every `lazy::POLL`), so
+//!    there is no moment without an acceptor.
 //! 4. Then the new generation takes over: the old workers get SIGHUP and
 //!    `reload-mercy` (else `worker-reload-mercy`) seconds to finish
 //!    (`drain.rs`), the old zygote is retired, and a reload queued
@@ -52,8 +53,8 @@ pub struct Reload {
     pub table: WorkerTable,
     /// `None` with `lazy-apps`.
     pub zygote: Option<ZygoteLink>,
-    /// With `lazy-apps`: when to look next whether its workers imported the
-    /// app (stored, so a stream of other events cannot postpone it).
+    /// When to look next whether its workers serve (stored, so a stream
+    /// of other events cannot postpone it).
     pub next_poll: Instant,
     /// A chain reload: its workers are started one at a time (`chain.rs`).
     pub chain: Option<chain::Chain>,
@@ -86,16 +87,15 @@ impl Reload {
         }
     }
 
-    /// Whether it can take over: a worker in every slot, and with
-    /// `lazy-apps` each of them done importing.
+    /// Whether it can take over: a worker in every slot, each of them
+    /// serving (with `lazy-apps`, done importing first).
     pub fn ready(&self) -> bool {
         self.table.all_running()
-            && ((self.zygote.is_some() && self.chain.is_none())
-                || self
-                    .table
-                    .running()
-                    .iter()
-                    .all(|&(id, pid)| lazy::imported(id, pid)))
+            && self
+                .table
+                .running()
+                .iter()
+                .all(|&(id, pid)| lazy::serving(id, pid))
     }
 
     /// How far it got, for the `Reload` callers.
@@ -161,12 +161,9 @@ impl Reloads {
         self.current.as_ref().is_some_and(Reload::ready)
     }
 
-    /// When a lazy or chain reload looks at its workers next.
-    pub fn lazy_poll_at(&self) -> Option<Instant> {
-        self.current
-            .as_ref()
-            .filter(|r| r.zygote.is_none() || r.chain.is_some())
-            .map(|r| r.next_poll)
+    /// When the reload under way looks at its workers next.
+    pub fn poll_at(&self) -> Option<Instant> {
+        self.current.as_ref().map(|r| r.next_poll)
     }
 
     /// Whether `pid` is the new generation's zygote.

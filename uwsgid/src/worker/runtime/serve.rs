@@ -201,6 +201,7 @@ async fn serve(
         }
     }
     drop(alive);
+    crate::scoreboard::worker::serving();
     tokio::spawn(trim::trim_when_idle(Arc::clone(&ctx)));
     if let Some(lifetime) = ctx.lifetime() {
         tokio::spawn(retire_after(Arc::clone(&ctx), lifetime));
