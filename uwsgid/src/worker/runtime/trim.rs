@@ -34,10 +34,13 @@ const IDLE: Duration = Duration::from_secs(1);
 #[cfg(target_env = "gnu")]
 const MMAP_THRESHOLD: libc::c_int = 16 << 20;
 
-/// Free memory at the top of a heap is kept up to this size until the
-/// trim after the burst ([`trim_when_idle`]).
+/// Free memory at the top of a heap is kept up to this size. It is not
+/// given back by the trim after a burst either (`malloc_trim` shrinks only
+/// the main heap's top, and the worker's threads allocate in heaps of
+/// their own), so it is what each of those heaps may keep: enough for the
+/// blocks of a request or two to be reused, not a burst's worth.
 #[cfg(target_env = "gnu")]
-const TRIM_THRESHOLD: libc::c_int = 64 << 20;
+const TRIM_THRESHOLD: libc::c_int = 4 << 20;
 
 /// Runs for the life of the worker: a `malloc_trim` after each burst of
 /// requests, and none while it serves.
@@ -49,6 +52,7 @@ pub async fn trim_when_idle(ctx: Arc<WorkerCtx>) {
         tokio::time::sleep(next_look(seen, trimmed)).await;
         let now = ctx.requests.load(Ordering::Relaxed);
         if now == seen && now != trimmed && !ctx.gate.is_busy() {
+            crate::worker::wsgi::response::release_sent_bodies();
             release_free_memory();
             trimmed = now;
         }

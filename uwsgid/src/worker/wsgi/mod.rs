@@ -27,5 +27,5 @@ mod input;
 mod own_venv;
 mod paste;
 pub(super) mod python;
-mod response;
+pub(super) mod response;
 pub(crate) mod uwsgi_module;

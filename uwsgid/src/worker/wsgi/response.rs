@@ -170,6 +170,15 @@ pub fn body_bytes(data: &Bound<'_, PyBytes>) -> Bytes {
     Bytes::from_owner(PyBackedBytes::from(data.clone()))
 }
 
+/// Frees the body objects the fronts have sent since a Python thread last
+/// attached: pyo3 defers their release to the next attach, and an idle
+/// worker's threads attach only for the next request, which would keep
+/// the last burst's responses (a megabyte each, say) alive until then.
+/// Call it without the GIL, never from a Python thread.
+pub fn release_sent_bodies() {
+    Python::try_attach(|_| ());
+}
+
 /// Reads the `headers` argument: a list of `(str, str)` tuples.
 fn read_headers(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
     let mut out = Vec::with_capacity(headers.len().unwrap_or(4));
