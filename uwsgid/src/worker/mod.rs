@@ -107,5 +107,7 @@ pub fn serve(
     listeners: Vec<InheritedListener>,
     worker_id: u32,
 ) -> i32 {
+    // Before the worker's threads exist: they must share the one heap.
+    runtime::trim::keep_freed_memory_while_serving();
     runtime::serve::run(cfg, app, listeners, worker_id)
 }

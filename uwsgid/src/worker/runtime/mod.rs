@@ -35,4 +35,4 @@ mod pool;
 pub(super) mod queue;
 pub(super) mod serve;
 mod stuck;
-mod trim;
+pub(super) mod trim;

@@ -34,18 +34,14 @@ const IDLE: Duration = Duration::from_secs(1);
 #[cfg(target_env = "gnu")]
 const MMAP_THRESHOLD: libc::c_int = 16 << 20;
 
-/// Free memory at the top of a heap is kept up to this size. It is not
-/// given back by the trim after a burst either (`malloc_trim` shrinks only
-/// the main heap's top, and the worker's threads allocate in heaps of
-/// their own), so it is what each of those heaps may keep: enough for the
-/// blocks of a request or two to be reused, not a burst's worth.
+/// Free memory at the top of the heap is kept up to this size until the
+/// trim after the burst ([`trim_when_idle`]).
 #[cfg(target_env = "gnu")]
-const TRIM_THRESHOLD: libc::c_int = 4 << 20;
+const TRIM_THRESHOLD: libc::c_int = 64 << 20;
 
 /// Runs for the life of the worker: a `malloc_trim` after each burst of
 /// requests, and none while it serves.
 pub async fn trim_when_idle(ctx: Arc<WorkerCtx>) {
-    keep_freed_memory_while_serving();
     let mut seen = ctx.requests.load(Ordering::Relaxed);
     let mut trimmed = seen;
     loop {
@@ -74,17 +70,24 @@ fn release_free_memory() {
 #[cfg(not(target_env = "gnu"))]
 fn release_free_memory() {}
 
+/// Sets the heap's policy for a serving worker (see the module's comment).
+/// Call it before the worker starts any thread.
 #[cfg(target_env = "gnu")]
-fn keep_freed_memory_while_serving() {
+pub fn keep_freed_memory_while_serving() {
     // SAFETY: mallopt only sets the allocator's thresholds.
     unsafe {
+        // One heap for every thread: `malloc_trim` gives back the free top
+        // of the main heap only, and the heaps glibc makes for threads
+        // would keep a burst's worth. Called before the worker's threads
+        // exist; the small blocks come from each thread's cache anyway.
+        libc::mallopt(libc::M_ARENA_MAX, 1);
         libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
         libc::mallopt(libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD);
     }
 }
 
 #[cfg(not(target_env = "gnu"))]
-fn keep_freed_memory_while_serving() {}
+pub fn keep_freed_memory_while_serving() {}
 
 #[cfg(test)]
 mod tests {
