@@ -13,7 +13,6 @@
 
 use std::time::Instant;
 
-use super::lazy;
 use crate::log::log_line;
 use crate::master::event_loop::AppMaster;
 use crate::master::shutdown;
@@ -50,7 +49,7 @@ impl AppMaster {
             };
             if let Some(id) = chain.current {
                 let ready = r.table.get_mut(id).is_some_and(|slot| match slot.state {
-                    SlotState::Running { pid, .. } => lazy::serving(id, pid),
+                    SlotState::Running { pid, .. } => super::serving(id, pid),
                     _ => false,
                 });
                 if !ready {

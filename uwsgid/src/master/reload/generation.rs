@@ -245,7 +245,7 @@ impl AppMaster {
         let Some(r) = self.reload.current.as_mut() else {
             return;
         };
-        r.next_poll = now + super::lazy::POLL;
+        r.next_poll = now + super::POLL;
         if let Some(why) = r.overdue(now) {
             self.abort_reload(&why);
             return;

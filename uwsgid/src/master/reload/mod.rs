@@ -8,7 +8,7 @@
 //! 3. The new generation is *ready* when its zygote reported `ready` and
 //!    a worker of the new generation serves in every slot: born (each
 //!    slot's `born` line read) and accepting on the same listen sockets
-//!    (its scoreboard slot says so, looked at every `lazy::POLL`), so
+//!    (its scoreboard slot says so, looked at every [`POLL`]), so
 //!    there is no moment without an acceptor.
 //! 4. Then the new generation takes over: the old workers get SIGHUP and
 //!    `reload-mercy` (else `worker-reload-mercy`) seconds to finish
@@ -33,7 +33,7 @@ mod generation;
 mod lazy;
 pub(super) mod reread;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use nix::unistd::Pid;
 
@@ -42,6 +42,11 @@ use super::shutdown;
 use super::workers::WorkerTable;
 use super::zygote::link::ZygoteLink;
 use crate::config::AppConfig;
+use crate::scoreboard;
+
+/// How often a reload checks whether its new workers serve: often, since
+/// the old workers keep serving until they do, but only during a reload.
+const POLL: Duration = Duration::from_millis(5);
 
 /// A new generation being started.
 #[derive(Debug)]
@@ -95,7 +100,7 @@ impl Reload {
                 .table
                 .running()
                 .iter()
-                .all(|&(id, pid)| lazy::serving(id, pid))
+                .all(|&(id, pid)| serving(id, pid))
     }
 
     /// How far it got, for the `Reload` callers.
@@ -185,4 +190,18 @@ impl Reloads {
 /// A worker count for the control API.
 pub(super) fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Whether the new worker `pid` of slot `id` serves: it took the slot
+/// (with `lazy-apps`, once it imported the app) and its accept loops run.
+/// Taking over any earlier would leave the listen sockets with nobody
+/// accepting while the new workers start, and every connection the old
+/// workers close would wait for them. A worker
+/// without a slot (no scoreboard, an id past its size) counts as ready
+/// once born: nothing better can be known.
+fn serving(id: u32, pid: Pid) -> bool {
+    match scoreboard::master().and_then(|board| board.slot(id)) {
+        Some(slot) => slot.pid() == pid.as_raw() && slot.serving(),
+        None => true,
+    }
 }

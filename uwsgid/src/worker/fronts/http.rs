@@ -399,19 +399,23 @@ impl Conn {
         if matches!(source, BodySource::Empty) {
             return Ok((head, source, slot));
         }
-        if ctx.cfg.post_buffering > 0 {
-            drop(slot);
-            let (head, source) = self.buffer(head, source).await?;
-            return Ok((head, source, ctx.gate.take()));
-        }
-        let Some(reserved) = read_ahead::plan(&source, expects_continue, &ctx.read_ahead) else {
-            return Ok((head, source, slot));
+        let reserved = if ctx.cfg.post_buffering > 0 {
+            None
+        } else {
+            match read_ahead::plan(&source, expects_continue, &ctx.read_ahead) {
+                Some(reserved) => Some(reserved),
+                None => return Ok((head, source, slot)),
+            }
         };
         drop(slot);
-        match read_ahead::read(source, reserved).await {
-            Ok(source) => Ok((head, source, ctx.gate.take())),
-            Err(err) => Err(Box::new(read_failed(&err))),
-        }
+        let (head, source) = match reserved {
+            None => self.buffer(head, source).await?,
+            Some(reserved) => match read_ahead::read(source, reserved).await {
+                Ok(source) => (head, source),
+                Err(err) => return Err(Box::new(read_failed(&err))),
+            },
+        };
+        Ok((head, source, ctx.gate.take()))
     }
 
     /// Reads the whole body before the call (`post-buffering`); a failure

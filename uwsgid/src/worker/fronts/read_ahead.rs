@@ -111,7 +111,7 @@ mod tests {
     }
 
     #[test]
-    fn only_known_lengths_up_to_the_maximum_without_expect_are_read_ahead() {
+    fn only_bodies_hyper_frames_are_read_ahead() {
         let budget = Budget::new(BUDGET);
         let memory = BodySource::Memory(bytes::Bytes::from_static(b"abc"));
         assert!(

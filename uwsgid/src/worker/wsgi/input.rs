@@ -183,15 +183,14 @@ fn limit(size: Option<isize>) -> Option<usize> {
 impl Input {
     #[pyo3(signature = (size = None))]
     fn read<'py>(&self, py: Python<'py>, size: Option<isize>) -> PyResult<Bound<'py, PyBytes>> {
-        // A single buffered chunk that satisfies the read is copied once.
-        if let Some(n) = limit(size) {
-            let mut r = self.lock();
-            if r.buf.len() >= n {
-                let chunk = r.buf.split_to(n);
-                return Ok(PyBytes::new(py, &chunk));
-            }
-        }
         let mut r = self.lock();
+        // A single buffered chunk that satisfies the read is copied once.
+        if let Some(n) = limit(size)
+            && r.buf.len() >= n
+        {
+            let chunk = r.buf.split_to(n);
+            return Ok(PyBytes::new(py, &chunk));
+        }
         if let Some(left) = r.exact_left() {
             // The size is known: one bytes object, filled in place, so the
             // body is copied once, from the socket's buffer to Python.
