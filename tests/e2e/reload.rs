@@ -19,6 +19,7 @@ use uwsgid_e2e::{
 use crate::master::{count, distinct_pids, served_pid};
 
 mod chain;
+mod late_worker;
 mod signals;
 mod touch;
 

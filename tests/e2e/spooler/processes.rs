@@ -9,6 +9,8 @@ use std::time::{Duration, SystemTime};
 use nix::sys::signal::Signal;
 use serde_json::json;
 
+use uwsgid_e2e::TestDir;
+
 use super::{SLOW, SpoolApp};
 use uwsgid_e2e::wait_until;
 
@@ -161,4 +163,20 @@ fn a_uwsgi_signal_to_the_spooler_target_runs_in_a_spooler_process() {
     let pid = record["pid"].as_i64().expect("a pid");
     assert!(pids.contains(&pid), "{pid} is not a spooler: {pids:?}");
     assert_eq!(record["spooler"], json!(true));
+}
+
+#[test]
+fn a_uwsgi_signal_raised_before_the_spooler_is_up_waits_for_it() {
+    let dir = TestDir::new().expect("a test dir");
+    dir.write("hold-spooler", "")
+        .expect("hold the spooler back");
+    let app = SpoolApp::start_in(dir, "");
+    // The workers serve; the spooler is still importing the app.
+    app.get("/signal?17");
+    assert!(app.records().is_empty(), "{:?}", app.records());
+    app.dir.write("go-spooler", "").expect("let the spooler go");
+    let record = app.wait_record("signal-17");
+    assert_eq!(record["spooler"], json!(true));
+    let log = app.server.log();
+    assert!(!log.contains("could not deliver signal 17"), "{log}");
 }

@@ -10,6 +10,14 @@ from uwsgidecorators import signal, spool, spoolforever, spoolraw
 
 OUT = os.environ["OUT"]
 
+# A test can hold the spooler processes back at import: `hold-spooler` next
+# to $OUT makes them wait for `go-spooler` there.
+GATE = os.path.dirname(OUT)
+if uwsgi.i_am_the_spooler() and os.path.exists(os.path.join(GATE, "hold-spooler")):
+    until = time.monotonic() + 60
+    while not os.path.exists(os.path.join(GATE, "go-spooler")) and time.monotonic() < until:
+        time.sleep(0.01)
+
 
 def record(name, data):
     data = dict(data, pid=os.getpid(), cwd=os.getcwd(), at=time.time(),

@@ -7,7 +7,8 @@
 //! `UWSGID_CONFIG`, the master's pid in `UWSGID_MASTER_PID`. The zygote also
 //! gets its command pipe (read end) at 3+n and its report pipe (write end)
 //! at 3+n+1, named by `UWSGID_ZYGOTE_FDS` = `"CMD REPORT"`. A lazy worker
-//! gets its id in `UWSGID_WORKER_ID`. Every child then gets the two ends
+//! gets its id in `UWSGID_WORKER_ID` and its generation in
+//! `UWSGID_WORKER_GENERATION`. Every child then gets the two ends
 //! of the workers' hand-off pair (`UWSGID_HANDOFF_FDS` = `"SEND RECV"`,
 //! [`crate::contract::handoff`]), then the uWSGI signal socket's child end
 //! (`UWSGID_SIGNAL_FD`, [`crate::contract::uwsgi_signals`]). Last comes the
@@ -32,6 +33,7 @@ pub const LISTEN_FDS_VAR: &str = "UWSGID_LISTEN_FDS";
 pub const MASTER_PID_VAR: &str = "UWSGID_MASTER_PID";
 pub const ZYGOTE_FDS_VAR: &str = "UWSGID_ZYGOTE_FDS";
 pub const WORKER_ID_VAR: &str = "UWSGID_WORKER_ID";
+pub const WORKER_GENERATION_VAR: &str = "UWSGID_WORKER_GENERATION";
 pub const SCOREBOARD_FD_VAR: &str = "UWSGID_SCOREBOARD_FD";
 pub const CACHES_FD_VAR: &str = "UWSGID_CACHES_FD";
 pub const SHAREDAREAS_FD_VAR: &str = "UWSGID_SHAREDAREAS_FD";
@@ -128,6 +130,7 @@ pub unsafe fn scrub() {
         MASTER_PID_VAR,
         ZYGOTE_FDS_VAR,
         WORKER_ID_VAR,
+        WORKER_GENERATION_VAR,
         SCOREBOARD_FD_VAR,
         CACHES_FD_VAR,
         SHAREDAREAS_FD_VAR,
@@ -196,6 +199,12 @@ pub fn take_sharedareas(cfg: &AppConfig) -> Result<Option<SharedAreas>, String> 
 /// The worker id of a lazy worker.
 pub fn worker_id() -> Result<u32, ChildEnvError> {
     parse_var(WORKER_ID_VAR)
+}
+
+/// The generation of a lazy worker (its scoreboard slot goes to the
+/// newest generation's worker).
+pub fn worker_generation() -> Result<u64, ChildEnvError> {
+    parse_var(WORKER_GENERATION_VAR)
 }
 
 /// The number of a spooler process or a mule (see [`SIDE_ID_VAR`]).

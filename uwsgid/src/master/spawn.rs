@@ -19,7 +19,8 @@ use super::notify::NOTIFY_VARS;
 use super::sockets::{ACTIVATION_VARS, ListenSocket, SocketError, move_high};
 use crate::contract::child_env::{
     CACHES_FD_VAR, CONFIG_VAR, FIRST_LISTEN_FD, LISTEN_FDS_VAR, MASTER_PID_VAR, SCOREBOARD_FD_VAR,
-    SHAREDAREAS_FD_VAR, SIDE_ID_VAR, WORKER_ID_VAR, ZYGOTE_FDS_VAR, format_fd_pair,
+    SHAREDAREAS_FD_VAR, SIDE_ID_VAR, WORKER_GENERATION_VAR, WORKER_ID_VAR, ZYGOTE_FDS_VAR,
+    format_fd_pair,
 };
 use crate::contract::handoff::{self, HANDOFF_FDS_VAR, HandoffEnds};
 use crate::contract::modes::{WORKER_MODE, ZYGOTE_MODE};
@@ -88,10 +89,12 @@ impl Spawner<'_> {
         })
     }
 
-    /// Starts one `lazy-apps` worker (`uwsgid __worker`).
-    pub fn lazy_worker(&self, id: u32) -> Result<Pid, SpawnError> {
+    /// Starts one `lazy-apps` worker (`uwsgid __worker`) of `generation`.
+    pub fn lazy_worker(&self, id: u32, generation: u64) -> Result<Pid, SpawnError> {
         let mut command = self.command(WORKER_MODE, &[]);
-        command.env(WORKER_ID_VAR, id.to_string());
+        command
+            .env(WORKER_ID_VAR, id.to_string())
+            .env(WORKER_GENERATION_VAR, generation.to_string());
         let child = command
             .spawn()
             .map_err(|e| SpawnError::Exec("a worker", e))?;

@@ -180,10 +180,14 @@ fn slot_view(slot: &WorkerSlot, cores: usize, starting: bool) -> WorkerView {
         (board_slot.pid() == pid.as_raw()).then_some(board_slot)
     });
     let busy_since_us = board.and_then(|b| b.busy_cores(cores).iter().map(|c| c.start_us).min());
-    let state = match (starting, pid, busy_since_us) {
-        (true, ..) | (false, None, _) => WorkerState::Starting,
-        (false, Some(_), Some(_)) => WorkerState::Busy,
-        (false, Some(_), None) => WorkerState::Idle,
+    // A reload's new worker is starting until it serves (the master's
+    // test for the take-over).
+    let serving = !starting || board.is_some_and(|b| b.serving());
+    let state = match (pid, busy_since_us) {
+        (None, _) => WorkerState::Starting,
+        (Some(_), _) if !serving => WorkerState::Starting,
+        (Some(_), Some(_)) => WorkerState::Busy,
+        (Some(_), None) => WorkerState::Idle,
     };
     let started_unix = match slot.state {
         SlotState::Running { since, .. } => unix_secs_at(since),

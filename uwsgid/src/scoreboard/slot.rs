@@ -6,6 +6,38 @@ use std::sync::atomic::Ordering;
 use super::*;
 
 impl WorkerSlot {
+    /// Whether a live worker of a generation newer than `generation` holds
+    /// this slot: a worker of an older generation born late (its zygote
+    /// was slow, or it was respawned during a reload) must not take the
+    /// slot from the worker that replaces it.
+    pub fn held_by_newer(&self, generation: u64) -> bool {
+        let pid = self.pid();
+        pid > 0
+            && self.generation.load(Ordering::Acquire) > generation
+            && !matches!(
+                nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
+                Err(nix::errno::Errno::ESRCH)
+            )
+    }
+
+    /// A failed reload gives the slot its new worker `from` took back to
+    /// the old worker `to` (of `generation`), which writes to it again;
+    /// `from` is told to finish and writes nothing more. The old worker's
+    /// counters start over (the slot had the new worker's).
+    pub fn hand_back(&self, from: i32, to: i32, generation: u64) {
+        if self.pid() != from {
+            return;
+        }
+        for core in &self.cores {
+            core.start_us.store(0, Ordering::Release);
+        }
+        self.generation.store(generation, Ordering::Release);
+        self.accepting.store(1, Ordering::Relaxed);
+        self.serving.store(1, Ordering::Relaxed);
+        self.pid
+            .store(u64::try_from(to).unwrap_or(0), Ordering::Release);
+    }
+
     /// A new process took this slot (called by the worker itself).
     pub fn on_spawn(&self, pid: u32, generation: u64, now_us: u64) {
         for core in &self.cores {
@@ -15,7 +47,7 @@ impl WorkerSlot {
         self.exit_reason.store(0, Ordering::Relaxed);
         self.rss.store(0, Ordering::Relaxed);
         self.vsz.store(0, Ordering::Relaxed);
-        self.generation.store(generation, Ordering::Relaxed);
+        self.generation.store(generation, Ordering::Release);
         self.last_spawn_us.store(now_us, Ordering::Relaxed);
         self.respawns.fetch_add(1, Ordering::Relaxed);
         self.accepting.store(1, Ordering::Relaxed);

@@ -15,6 +15,7 @@ struct Attached {
     board: &'static Scoreboard,
     id: u32,
     pid: i32,
+    generation: u64,
     /// `Instant` and epoch µs read together, to convert the former.
     base: Instant,
     base_us: u64,
@@ -60,8 +61,9 @@ pub fn board() -> Option<&'static Scoreboard> {
 }
 
 /// Takes slot `id` of `board` for this process (once per process; a second
-/// call is ignored). A worker without a slot (id beyond the board) still
-/// serves; it is only invisible to harakiri and status.
+/// call is ignored), unless a live worker of a newer generation holds it.
+/// A worker without a slot (id beyond the board, or left to its successor)
+/// still serves; it is only invisible to harakiri and status.
 pub fn attach(board: &'static Scoreboard, id: u32, generation: u64) {
     let base = Instant::now();
     let base_us = SystemTime::now()
@@ -72,12 +74,11 @@ pub fn attach(board: &'static Scoreboard, id: u32, generation: u64) {
         board,
         id,
         pid: i32::try_from(pid).unwrap_or(0),
+        generation,
         base,
         base_us,
     });
-    if let Some(slot) = attached.board.slot(attached.id) {
-        slot.on_spawn(pid, generation, now_us());
-    }
+    attached.take();
 }
 
 impl Attached {
@@ -86,6 +87,20 @@ impl Attached {
     /// `on_spawn` takes the slot over; the old one then writes nothing.
     fn slot(&self) -> Option<&WorkerSlot> {
         self.board.slot(self.id).filter(|s| s.pid() == self.pid)
+    }
+
+    /// Takes the slot unless a newer generation's worker holds it.
+    fn take(&self) -> Option<&WorkerSlot> {
+        let slot = self.board.slot(self.id)?;
+        if slot.held_by_newer(self.generation) {
+            return None;
+        }
+        slot.on_spawn(
+            u32::try_from(self.pid).unwrap_or(0),
+            self.generation,
+            now_us(),
+        );
+        Some(slot)
     }
 
     fn epoch_us(&self, at: Instant) -> u64 {
@@ -140,9 +155,15 @@ pub fn retiring(reason: &str) {
     }
 }
 
-/// The worker's accept loops run: it takes connections.
+/// The worker's accept loops run: it takes connections. A worker of an
+/// older generation that attached after this one took the slot back (two
+/// generations share the ids during a reload); it is taken again here, or
+/// the master would wait for this worker to serve until `reload-mercy`.
 pub fn serving() {
-    if let Some((_, slot)) = slot() {
+    let Some(attached) = ATTACHED.get() else {
+        return;
+    };
+    if let Some(slot) = attached.slot().or_else(|| attached.take()) {
         slot.set_serving();
     }
 }

@@ -81,6 +81,7 @@ fn lazy_worker_main() -> Result<i32, ZygoteError> {
     let env = ChildEnv::from_env()?;
     crate::worker::logging::init_process(&env.cfg);
     let id = child_env::worker_id()?;
+    let generation = child_env::worker_generation()?;
     let board = take_board().map(scoreboard::worker::install);
     take_caches(&env.cfg);
     // SAFETY: nothing has started a thread yet.
@@ -103,8 +104,7 @@ fn lazy_worker_main() -> Result<i32, ZygoteError> {
         Err(code) => return Ok(code),
     };
     if let Some(board) = board {
-        // The generation of a lazy worker is not passed down: 0.
-        scoreboard::worker::attach(board, id, 0);
+        scoreboard::worker::attach(board, id, generation);
     }
     // The app was imported in this process: its fork hooks run now.
     worker::post_fork();

@@ -300,8 +300,23 @@ impl AppMaster {
             let _ = kill(zygote.pid, Signal::SIGKILL);
             self.zygotes.retire(zygote);
         }
+        for (id, pid) in r.table.running() {
+            self.hand_slot_back(id, pid);
+        }
         self.retire_generation(r.table, r.generation);
         self.after_reload();
+    }
+
+    /// Gives scoreboard slot `id`, if `from` (a failed generation's
+    /// worker, or one that ended) still holds it, to the worker serving in
+    /// it: after a failed reload the old workers keep serving and must be
+    /// seen by harakiri and status again.
+    fn hand_slot_back(&self, id: u32, from: Pid) {
+        let serving = self.table.running().into_iter().find(|&(i, _)| i == id);
+        let slot = crate::scoreboard::master().and_then(|board| board.slot(id));
+        if let (Some((_, to)), Some(slot)) = (serving, slot) {
+            slot.hand_back(from.as_raw(), to.as_raw(), self.generation);
+        }
     }
 
     /// The new generation is ready: it becomes the app's, the old one is
@@ -392,6 +407,7 @@ impl AppMaster {
     /// A finishing worker ended: bury it; the reload may be done.
     pub(in crate::master) fn on_old_worker_exit(&mut self, old: OldWorker, cause: ExitCause) {
         self.drain.bury(&old, cause, self.generation);
+        self.hand_slot_back(old.id, old.pid);
         self.cheaper.on_exit(old.id, old.pid);
         if old.generation < self.generation {
             self.check_drained();

@@ -63,7 +63,7 @@ impl AppMaster {
             config_json: &r.config_json,
             sockets: &self.sockets,
         };
-        match spawner.lazy_worker(id) {
+        match spawner.lazy_worker(id, r.generation) {
             Ok(pid) => self.on_new_born(id, pid),
             Err(err) => self.abort_reload(&format!("cannot start the new worker {id}: {err}")),
         }

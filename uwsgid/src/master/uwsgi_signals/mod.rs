@@ -101,6 +101,10 @@ pub struct SignalHub {
     own_timers: Vec<Timer>,
     tables: Vec<Table>,
     channels: Vec<Channel>,
+    /// Signals for the spooler raised before any spooler process said
+    /// hello (they import the app first): handed to the first one that
+    /// does, as uWSGI's spooler pipe, made before the fork, holds them.
+    spooler_backlog: Vec<u8>,
     /// The mule that took the last signal meant for any mule.
     last_mule: u32,
 }

@@ -13,6 +13,10 @@ use crate::contract::uwsgi_signals::ToMaster;
 use crate::log::log_line;
 use crate::master::event_loop::AppMaster;
 
+/// How many signals for the spooler are kept before any spooler process
+/// is up (the pipe of one holds as many).
+const SPOOLER_BACKLOG: usize = 64;
+
 impl AppMaster {
     /// A child's message.
     pub(in crate::master) fn on_uwsgi_signal(&mut self, received: Received) {
@@ -29,6 +33,10 @@ impl AppMaster {
             return;
         }
         let generation = self.generation_of(Pid::from_raw(received.pid));
+        let spooler = self
+            .spooler_channels()
+            .iter()
+            .any(|&(_, pid)| pid == received.pid);
         let hub = &mut self.uwsgi_signals;
         match message {
             ToMaster::Raise(_) => {}
@@ -76,6 +84,9 @@ impl AppMaster {
                     mule: 0,
                     pipe,
                 });
+                if spooler {
+                    hub.flush_spooler_backlog(received.pid);
+                }
             }
             ToMaster::MuleHello(id) => {
                 let Some(pipe) = received.pipe else {
@@ -147,7 +158,9 @@ impl AppMaster {
             // One of the spooler processes takes it, as uWSGI's shared
             // spooler pipe gives it to one.
             "spooler" => {
-                if !hub.send_to_one(signal, &spoolers, 0) {
+                if !hub.send_to_one(signal, &spoolers, 0)
+                    && !hub.keep_for_spooler(signal, &spoolers)
+                {
                     log_line!("could not deliver signal {signal} to the spooler");
                 }
             }
@@ -266,6 +279,32 @@ impl SignalHub {
         }
         self.channels.retain(|c| !dead.contains(&c.pid));
         took
+    }
+
+    /// Keeps `signal` for the first spooler process to say hello, when
+    /// there are spoolers and none has yet; whether it was kept.
+    fn keep_for_spooler(&mut self, signal: u8, spoolers: &[(u32, i32)]) -> bool {
+        let greeted = self
+            .channels
+            .iter()
+            .any(|c| spoolers.contains(&(c.wid, c.pid)));
+        if spoolers.is_empty() || greeted || self.spooler_backlog.len() >= SPOOLER_BACKLOG {
+            return false;
+        }
+        self.spooler_backlog.push(signal);
+        true
+    }
+
+    /// Hands the signals kept for the spooler to the one that said hello.
+    fn flush_spooler_backlog(&mut self, pid: i32) {
+        let Some(at) = self.channels.iter().position(|c| c.pid == pid) else {
+            return;
+        };
+        for signal in std::mem::take(&mut self.spooler_backlog) {
+            if !matches!(self.channels[at].write(signal), Outcome::Sent) {
+                log_line!("could not deliver signal {signal} to the spooler");
+            }
+        }
     }
 
     fn send_to_each(&mut self, signal: u8, serving: &[(u32, i32)]) {

@@ -43,7 +43,7 @@ impl AppMaster {
     }
 
     fn spawn_lazy(&mut self, id: u32) {
-        match self.spawner().lazy_worker(id) {
+        match self.spawner().lazy_worker(id, self.generation) {
             Ok(pid) => self.on_born(id, pid),
             Err(err) => {
                 log_line!("unable to spawn worker {id}: {err}");
