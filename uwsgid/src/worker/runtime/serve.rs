@@ -306,6 +306,10 @@ async fn accept_loop(
     } else {
         0
     };
+    // Connections a full worker may still take without waiting again: one
+    // per request it finished while a connection waited (see
+    // `wait_for_room`), until no connection waits.
+    let mut credit: u64 = 0;
     loop {
         if !super::pause::wait(ctx.worker_id, &mut stop).await {
             return;
@@ -317,8 +321,17 @@ async fn accept_loop(
             _ = stopped(&mut stop) => return,
             r = source.ready() => r,
         };
-        if ready.is_ok() && !may_take(&ctx, ahead) && !wait_for_room(&ctx, ahead, &mut stop).await {
-            return;
+        if may_take(&ctx, ahead) {
+            credit = 0;
+        } else if ready.is_ok() {
+            if credit > 0 && !ctx.is_stuck() {
+                credit -= 1;
+            } else {
+                match wait_for_room(&ctx, ahead, &mut stop).await {
+                    Some(earned) => credit = earned.saturating_sub(1),
+                    None => return,
+                }
+            }
         }
         // Paused meanwhile: the connection stays in the queue.
         if crate::scoreboard::worker::paused() {
@@ -338,8 +351,9 @@ async fn accept_loop(
                     drop(alive);
                 });
             }
-            // Another worker took it: wait for the next one.
-            Ok(None) => {}
+            // Another worker took it, or the queue is empty: what this
+            // worker earned was for connections that no longer wait.
+            Ok(None) => credit = 0,
             Err(err) => {
                 // EMFILE and friends: back off instead of spinning.
                 log_line!("{}: {err}", source.call());
@@ -357,21 +371,32 @@ fn may_take(ctx: &WorkerCtx, ahead: usize) -> bool {
 
 /// Waits, with a connection waiting, until this worker may take it: until
 /// [`may_take`], or until one [`ACCEPT_DEFERRAL`] passed in which the
-/// worker finished a request and is not stuck. Never while stuck: then
+/// worker finished requests and is not stuck. Never while stuck: then
 /// the connection waits in the kernel's queue, for an idle sibling or the
-/// first worker to free a thread, as uWSGI's do. False on stop.
-async fn wait_for_room(ctx: &WorkerCtx, ahead: usize, stop: &mut watch::Receiver<bool>) -> bool {
+/// first worker to free a thread, as uWSGI's do. Returns how many
+/// connections it may take: one per request finished meanwhile, so a
+/// burst of new connections (clients reconnecting after a reload) is
+/// taken at the pace the worker serves, not one per deferral; `None` on
+/// stop.
+async fn wait_for_room(
+    ctx: &WorkerCtx,
+    ahead: usize,
+    stop: &mut watch::Receiver<bool>,
+) -> Option<u64> {
     loop {
         let served = ctx.requests.load(Ordering::Relaxed);
         tokio::select! {
             biased;
-            _ = stopped(stop) => return false,
+            _ = stopped(stop) => return None,
             _ = ctx.gate.wait_free() => {}
             _ = tokio::time::sleep(ACCEPT_DEFERRAL) => {}
         }
-        let progressed = ctx.requests.load(Ordering::Relaxed) != served;
-        if may_take(ctx, ahead) || (progressed && !ctx.is_stuck()) {
-            return true;
+        let finished = ctx.requests.load(Ordering::Relaxed).wrapping_sub(served);
+        if may_take(ctx, ahead) {
+            return Some(1);
+        }
+        if finished > 0 && !ctx.is_stuck() {
+            return Some(finished);
         }
     }
 }
