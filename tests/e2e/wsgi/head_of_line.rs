@@ -107,6 +107,41 @@ rawhttp.emit({"slow_pid": slow.pid, "slow_status": slow.status, "results": resul
     assert_quick_elsewhere(&value, 1.0);
 }
 
+/// A connection a stuck worker passed on, on which nothing was sent since,
+/// is passed on again when the worker that took it gets stuck in turn.
+#[test]
+fn a_passed_connection_moves_on_again_from_a_second_stuck_worker() {
+    let app = four_workers();
+    let value = run(
+        &app,
+        r#"
+port, mark = int(sys.argv[1]), sys.argv[2]
+pids = hol.worker_pids(port, 4)
+kept = rawhttp.Conn(port, timeout=60)
+kept_port = kept.sock.getsockname()[1]
+first = hol.fetch(port, conn=kept)["pid"]
+slow = [hol.Slow(port, f"{mark}.1", 10, conn=hol.keep_alive_on(port, first))]
+hol.wait_released(first, port, [kept_port])
+second = hol.wait_for(lambda: hol.holder(pids, port, kept_port),
+                      "a worker to take the passed connection")
+slow.append(hol.Slow(port, f"{mark}.2", 10, conn=hol.keep_alive_on(port, second)))
+hol.wait_released(second, port, [kept_port])
+got = hol.fetch(port, conn=kept)
+for s in slow: s.join()
+rawhttp.emit({"first": first, "second": second, "got": got,
+              "slow": [s.status for s in slow]})
+"#,
+        90,
+    );
+    assert_eq!(value["slow"], serde_json::json!([200, 200]), "{value}");
+    assert_ne!(value["first"], value["second"], "{value}");
+    let got = &value["got"];
+    assert_eq!(got["status"], 200, "{value}");
+    assert_ne!(got["pid"], value["first"], "{value}");
+    assert_ne!(got["pid"], value["second"], "{value}");
+    assert!(got["seconds"].as_f64().is_some_and(|s| s < 1.0), "{value}");
+}
+
 /// The 8 clients open a connection per request (what uWSGI was compared
 /// on); idle kept-alive connections opened before the slow request, some
 /// on the worker that gets it, must survive its death too.
@@ -130,7 +165,10 @@ for t in clients: t.start()
 slow = hol.Slow(port, mark, 30)
 # Once it holds nothing but the slow request, kill it.
 hol.wait_for(lambda: hol.held(slow.pid, port) == {slow.client_port},
-             "the stuck worker to hold the slow request alone")
+             "the stuck worker to hold the slow request alone",
+             detail=lambda: f"slow on {slow.client_port}, the worker holds "
+                            f"{sorted(hol.held(slow.pid, port))}, kept "
+                            f"{[c.sock.getsockname()[1] for c in kept]}")
 before = len(results)
 os.kill(slow.pid, signal.SIGKILL)
 killed = time.monotonic()

@@ -89,6 +89,9 @@ pub async fn serve<S>(
     S: AsyncRead + AsyncWrite + AsRawFd + Unpin + Send + 'static,
 {
     let fd = io.as_raw_fd();
+    // Passed on by a sibling with nothing read: it sits at a request
+    // boundary, and must be passed on again if this worker gets stuck.
+    let passed_idle = first.is_none() && read_ahead.is_empty();
     let conn = Arc::new(Conn {
         ctx: Arc::clone(&ctx),
         info,
@@ -97,6 +100,9 @@ pub async fn serve<S>(
         stop: stop.clone(),
     });
     let state = Arc::new(PassState::default());
+    if passed_idle {
+        state.idle();
+    }
     let io = WriteTimeout::new(io, ctx.http_timeout);
     let mut io = Passable::new(io, read_ahead, Arc::clone(&state));
     loop {
