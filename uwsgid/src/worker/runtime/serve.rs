@@ -278,7 +278,8 @@ impl Source {
 /// is not stuck) lets connections wait before it takes one anyway: an idle
 /// sibling takes a waiting connection at once, so one still waiting has
 /// found none, and would otherwise starve behind the keep-alive requests
-/// the busy workers hold (each takes one per deferral).
+/// the busy workers hold (each then takes one per request it finished in
+/// the deferral).
 const ACCEPT_DEFERRAL: Duration = Duration::from_millis(5);
 
 /// How many requests per Python thread a lone worker (`processes=1`)
