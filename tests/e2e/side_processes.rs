@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use uwsgid_e2e::control::wait_app;
+use uwsgid_e2e::control::{start_ini, wait_app};
 use uwsgid_e2e::process::ProcId;
-use uwsgid_e2e::{Server, ServerBuilder, TestDir, app_path, free_port, wait_until};
+use uwsgid_e2e::{Server, TestDir, app_path, free_port, wait_until};
 use uwsgid_proto::v1::{AppStatus, SideProcessStatus};
 
 /// Python starts in each of them on a busy machine: generous.
@@ -35,14 +35,7 @@ impl App {
         );
         std::fs::create_dir(dir.join("spool")).expect("the spool directory");
         dir.write("app.ini", ini).expect("write app.ini");
-        let control = dir.join("ctl.sock");
-        let server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
-            .expect("uwsgid is built")
-            .args(["--ini", "app.ini", "--control"])
-            .arg(&control)
-            .current_dir(dir.path())
-            .start()
-            .expect("uwsgid starts");
+        let (server, control) = start_ini(&dir).expect("uwsgid starts");
         App {
             server,
             control,

@@ -77,3 +77,16 @@ pub fn assert_fresh_workers(app: &serde_json::Value, count: usize) {
         assert_eq!(w["requests"].as_u64(), Some(0), "{w}");
     }
 }
+
+/// `uwsgid --ini app.ini --control DIR/ctl.sock`, started in `dir` (which
+/// holds `app.ini`) and logging to `DIR/uwsgid.log`; the server and its
+/// control socket.
+pub fn start_ini(dir: &crate::TestDir) -> Result<(crate::Server, std::path::PathBuf)> {
+    let control = dir.join("ctl.sock");
+    let server = crate::ServerBuilder::uwsgid(dir.join("uwsgid.log"))?
+        .args(["--ini", "app.ini", "--control"])
+        .arg(&control)
+        .current_dir(dir.path())
+        .start()?;
+    Ok((server, control))
+}

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use uwsgid_e2e::control::{status, wait_app};
-use uwsgid_e2e::{DEFAULT_TIMEOUT, Python, Server, ServerBuilder, TestDir, app_path, free_port};
+use uwsgid_e2e::control::{start_ini, status, wait_app};
+use uwsgid_e2e::{DEFAULT_TIMEOUT, Python, Server, TestDir, app_path, free_port};
 use uwsgid_proto::v1::AppStatus;
 
 mod algorithms;
@@ -47,14 +47,7 @@ impl App {
             app_path("slow_app.py").display()
         );
         dir.write("app.ini", ini).expect("write app.ini");
-        let control = dir.join("ctl.sock");
-        let server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
-            .expect("uwsgid is built")
-            .args(["--ini", "app.ini", "--control"])
-            .arg(&control)
-            .current_dir(dir.path())
-            .start()
-            .expect("uwsgid starts");
+        let (server, control) = start_ini(&dir).expect("uwsgid starts");
         App {
             server,
             port,

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use uwsgid_e2e::control::{status, wait_app};
+use uwsgid_e2e::control::{start_ini, status, wait_app};
 use uwsgid_e2e::process::ProcId;
 use uwsgid_e2e::{
     DEFAULT_TIMEOUT, Server, ServerBuilder, TestDir, app_path, free_port, venv_python, wait_until,
@@ -72,14 +72,7 @@ impl App {
             app_path("pid_app.py").display()
         );
         dir.write("app.ini", ini).expect("write app.ini");
-        let control = dir.join("ctl.sock");
-        let server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
-            .expect("uwsgid is built")
-            .args(["--ini", "app.ini", "--control"])
-            .arg(&control)
-            .current_dir(dir.path())
-            .start()
-            .expect("uwsgid starts");
+        let (server, control) = start_ini(&dir).expect("uwsgid starts");
         App {
             server,
             control,

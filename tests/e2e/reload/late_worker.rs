@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use uwsgid_e2e::control::wait_app;
+use uwsgid_e2e::control::{start_ini, wait_app};
 use uwsgid_proto::v1::{AppStatus, WorkerStatus};
 
 use super::*;
@@ -30,31 +30,52 @@ fn touch(dir: &Path, name: &str) {
     std::fs::write(dir.join(name), b"").expect("a gate file");
 }
 
+/// An app of two `lazy-apps` workers whose imports wait while `holds`
+/// (`hold-ID-N` files, see `gated_import_app.py`) are in its gate
+/// directory, with `reload-mercy`, a control socket, serving on its port.
+struct Gated {
+    dir: TestDir,
+    server: Server,
+    control: PathBuf,
+    port: u16,
+}
+
+impl Gated {
+    fn start(holds: &[&str], reload_mercy: u32) -> Gated {
+        let dir = TestDir::new().expect("temp dir");
+        let gate = dir.join("gate");
+        std::fs::create_dir(&gate).expect("the gate directory");
+        for hold in holds {
+            touch(&gate, hold);
+        }
+        let port = free_port().expect("a free port");
+        let extra = format!(
+            "lazy-apps = true\nprocesses = 2\nreload-mercy = {reload_mercy}\nenv = GATE_DIR={}\n",
+            gate.display()
+        );
+        write_ini(&dir, port, &app_path("gated_import_app.py"), &extra);
+        let (mut server, control) = start_ini(&dir).expect("uwsgid starts");
+        wait_http_ready(&mut server, port, DEFAULT_TIMEOUT).expect("a worker answers");
+        Gated {
+            dir,
+            server,
+            control,
+            port,
+        }
+    }
+
+    fn open(&self, name: &str) {
+        touch(&self.dir.join("gate"), name);
+    }
+}
+
 #[test]
 fn an_old_worker_started_after_its_successor_leaves_it_the_slot() {
-    let dir = TestDir::new().expect("temp dir");
-    let gate = dir.join("gate");
-    std::fs::create_dir(&gate).expect("the gate directory");
     // Generation 1's worker 1 and generation 2's worker 2 wait at import.
-    touch(&gate, "hold-1-1");
-    touch(&gate, "hold-2-2");
-    let port = free_port().expect("a free port");
-    let extra = format!(
-        "lazy-apps = true\nprocesses = 2\nreload-mercy = 60\nenv = GATE_DIR={}\n",
-        gate.display()
-    );
-    write_ini(&dir, port, &app_path("gated_import_app.py"), &extra);
-    let control = dir.join("ctl.sock");
-    let mut server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
-        .expect("uwsgid is built")
-        .args(["--ini", "app.ini", "--control"])
-        .arg(&control)
-        .current_dir(dir.path())
-        .start()
-        .expect("uwsgid starts");
-    wait_http_ready(&mut server, port, DEFAULT_TIMEOUT).expect("worker 2 answers");
+    let mut app = Gated::start(&["hold-1-1", "hold-2-2"], 60);
+    let (control, server) = (&app.control, &app.server);
     let wait = |what: &dyn Fn(&AppStatus) -> bool| {
-        wait_app(&control, "app", RELOAD_TIMEOUT, what)
+        wait_app(control, "app", RELOAD_TIMEOUT, what)
             .unwrap_or_else(|e| panic!("{e:#}\nlog:\n{}", server.log()))
     };
 
@@ -64,46 +85,33 @@ fn an_old_worker_started_after_its_successor_leaves_it_the_slot() {
     // Only now does generation 1's worker 1 finish starting.
     let old = wait(&|a| worker(a, 1, 1).is_some_and(|w| w.pid > 0));
     let old_pid = worker(&old, 1, 1).map_or(0, |w| w.pid);
-    touch(&gate, "go-1-1");
+    app.open("go-1-1");
     wait_until("the late old worker's threads", DEFAULT_TIMEOUT, || {
         threaded(old_pid).then_some(())
     })
     .unwrap_or_else(|e| panic!("{e:#}\nlog:\n{}", server.log()));
-    touch(&gate, "go-2-2");
+    app.open("go-2-2");
 
     // The new generation takes over long before reload-mercy (60 s).
-    let taken = wait_app(&control, "app", Duration::from_secs(30), |a| {
+    let taken = wait_app(&app.control, "app", Duration::from_secs(30), |a| {
         a.state == "running" && a.generation == 2
     });
-    let log = server.log();
+    let log = app.server.log();
     taken.unwrap_or_else(|e| panic!("{e:#}\nlog:\n{log}"));
     assert!(log.contains("generation 2 ready in"), "{log}");
-    server.stop().expect("uwsgid stops");
+    app.server.stop().expect("uwsgid stops");
 }
 
 #[test]
 fn a_failed_reload_gives_the_old_workers_their_slots_back() {
-    let dir = TestDir::new().expect("temp dir");
-    let gate = dir.join("gate");
-    std::fs::create_dir(&gate).expect("the gate directory");
     // Generation 2's worker 2 never imports within reload-mercy; its
     // worker 1 does, and takes slot 1 from generation 1's worker 1.
-    touch(&gate, "hold-2-2");
-    let port = free_port().expect("a free port");
-    let extra = format!(
-        "lazy-apps = true\nprocesses = 2\nreload-mercy = 3\nenv = GATE_DIR={}\n",
-        gate.display()
-    );
-    write_ini(&dir, port, &app_path("gated_import_app.py"), &extra);
-    let control = dir.join("ctl.sock");
-    let mut server = ServerBuilder::uwsgid(dir.join("uwsgid.log"))
-        .expect("uwsgid is built")
-        .args(["--ini", "app.ini", "--control"])
-        .arg(&control)
-        .current_dir(dir.path())
-        .start()
-        .expect("uwsgid starts");
-    wait_http_ready(&mut server, port, DEFAULT_TIMEOUT).expect("the app answers");
+    let Gated {
+        dir: _dir,
+        control,
+        mut server,
+        port,
+    } = Gated::start(&["hold-2-2"], 3);
     let status = |what: &dyn Fn(&AppStatus) -> bool, log: &str| {
         wait_app(&control, "app", RELOAD_TIMEOUT, what)
             .unwrap_or_else(|e| panic!("{e:#}\nlog:\n{log}"))
