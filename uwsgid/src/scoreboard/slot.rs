@@ -22,8 +22,8 @@ impl WorkerSlot {
 
     /// A failed reload gives the slot its new worker `from` took back to
     /// the old worker `to` (of `generation`), which writes to it again;
-    /// `from` is told to finish and writes nothing more. The old worker's
-    /// counters start over (the slot had the new worker's).
+    /// `from` is told to finish and writes nothing more. The counters go on
+    /// from what `from` had counted.
     pub fn hand_back(&self, from: i32, to: i32, generation: u64) {
         if self.pid() != from {
             return;

@@ -196,9 +196,9 @@ pub(super) fn count(n: usize) -> u32 {
 /// (with `lazy-apps`, once it imported the app) and its accept loops run.
 /// Taking over any earlier would leave the listen sockets with nobody
 /// accepting while the new workers start, and every connection the old
-/// workers close would wait for them. A worker
-/// without a slot (no scoreboard, an id past its size) counts as ready
-/// once born: nothing better can be known.
+/// workers close would wait for them. A worker without a slot (no
+/// scoreboard, an id past its size) counts as ready once born: nothing
+/// better can be known.
 fn serving(id: u32, pid: Pid) -> bool {
     match scoreboard::master().and_then(|board| board.slot(id)) {
         Some(slot) => slot.pid() == pid.as_raw() && slot.serving(),

@@ -33,10 +33,7 @@ impl AppMaster {
             return;
         }
         let generation = self.generation_of(Pid::from_raw(received.pid));
-        let spooler = self
-            .spooler_channels()
-            .iter()
-            .any(|&(_, pid)| pid == received.pid);
+        let spooler = matches!(message, ToMaster::Hello(_)) && self.is_spooler(received.pid);
         let hub = &mut self.uwsgi_signals;
         match message {
             ToMaster::Raise(_) => {}
@@ -176,6 +173,11 @@ impl AppMaster {
                 _ => log_line!("^^^ UNSUPPORTED SIGNAL TARGET: {other} ^^^"),
             },
         }
+    }
+
+    /// Whether `pid` is one of the app's spooler processes.
+    fn is_spooler(&self, pid: i32) -> bool {
+        self.spooler_channels().iter().any(|&(_, p)| p == pid)
     }
 
     /// The running spooler processes as signal receivers: a side process
